@@ -1,0 +1,181 @@
+"""(CoverageReport, ChangedLines) -> DiffCoverage: which changed lines are covered, as diff-cover.
+
+Definitions, chosen to equal diff-cover's JSON report on the same report and diff:
+
+- changed: a `+` line of the diff (`covaction.diff`), in the new file;
+- coverable: a changed line that is a line of that file in the report (a Cobertura `<line>`,
+  coverage.py's statements); diff-cover's "measured" lines, summed as `total_num_lines`;
+- uncovered: a coverable changed line with 0 hits; diff-cover's `violation_lines`;
+- covered: coverable and not uncovered;
+- partial: a covered changed line with a branch not taken (branch data `covered < total`).
+  diff-cover counts these only with `--branch-coverage` (then its violations are
+  uncovered + partial); here they stay a separate list and do not lower the percentage;
+- ranges: uncovered lines joined when their numbers are consecutive (`12-18, 40`), exactly
+  diff-cover's `combine_adjacent_lines`; a non-coverable line between two uncovered lines
+  breaks the range, so every line in a range is an uncovered changed line.
+
+A changed file the report does not know (README, a file outside the measured sources) is
+listed in `not_in_report` and counts nowhere; a changed file the report knows but whose
+changed lines are unknown (GitHub sent no patch, binary) is listed in `not_measured`, and the
+totals are then a lower bound of the work, not the whole of it. Deleted files count nowhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from types import MappingProxyType
+
+from covaction.diff import ChangedLines, Status
+from covaction.model import Counts, CoverageReport, percent_of
+
+
+def line_ranges(lines: Iterable[int]) -> tuple[tuple[int, int], ...]:
+    """Sorted line numbers -> (first, last) runs of consecutive numbers."""
+    runs: list[tuple[int, int]] = []
+    first = last = None
+    for n in sorted(set(lines)):
+        if last is not None and n == last + 1:
+            last = n
+            continue
+        if first is not None and last is not None:
+            runs.append((first, last))
+        first = last = n
+    if first is not None and last is not None:
+        runs.append((first, last))
+    return tuple(runs)
+
+
+def format_ranges(lines: Iterable[int]) -> str:
+    """`12-18, 40`: consecutive numbers joined, as diff-cover's reports show missing lines."""
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in line_ranges(lines))
+
+
+@dataclass(frozen=True, slots=True)
+class FileDiffCoverage:
+    """One changed file the report knows. Line tuples are sorted."""
+
+    path: str
+    status: Status
+    changed: tuple[int, ...]
+    coverable: tuple[int, ...]
+    covered: tuple[int, ...]
+    uncovered: tuple[int, ...]
+    partial: tuple[int, ...]
+    counts: Counts  # statements/covered_lines: coverable/covered; branches of changed lines
+
+    @property
+    def percent(self) -> Fraction | None:
+        """Exact covered / coverable changed lines in percent, None when none is coverable."""
+        if not self.coverable:
+            return None
+        return percent_of(len(self.covered), len(self.coverable))
+
+    @property
+    def uncovered_ranges(self) -> tuple[tuple[int, int], ...]:
+        return line_ranges(self.uncovered)
+
+    @property
+    def uncovered_text(self) -> str:
+        return format_ranges(self.uncovered)
+
+
+@dataclass(frozen=True, slots=True)
+class DiffCoverage:
+    """Coverage of the changed lines: per file, totals, and the files that could not count."""
+
+    files: Mapping[str, FileDiffCoverage] = field(default_factory=lambda: MappingProxyType({}))
+    not_in_report: tuple[str, ...] = ()
+    not_measured: tuple[str, ...] = ()
+    counts: Counts = field(default_factory=Counts)
+
+    @property
+    def coverable(self) -> int:
+        """diff-cover's `total_num_lines`."""
+        return self.counts.statements
+
+    @property
+    def covered(self) -> int:
+        return self.counts.covered_lines
+
+    @property
+    def uncovered(self) -> int:
+        """diff-cover's `total_num_violations`."""
+        return self.counts.missing_lines
+
+    @property
+    def partial(self) -> int:
+        return sum(len(f.partial) for f in self.files.values())
+
+    @property
+    def percent(self) -> Fraction | None:
+        """Exact covered / coverable changed lines in percent, None when none is coverable.
+
+        None, not 100: a PR that changes no coverable line has no diff coverage to gate.
+        """
+        if self.counts.statements == 0:
+            return None
+        return percent_of(self.counts.covered_lines, self.counts.statements)
+
+    @property
+    def complete(self) -> bool:
+        """False when some changed file of the report has changed lines we do not know."""
+        return not self.not_measured
+
+    def __iter__(self) -> Iterator[FileDiffCoverage]:
+        return iter(self.files.values())
+
+
+def diff_coverage(report: CoverageReport, changes: ChangedLines) -> DiffCoverage:
+    """Intersect the report with the changed lines, file by file (exact path match)."""
+    files: dict[str, FileDiffCoverage] = {}
+    not_in_report: list[str] = []
+    not_measured: list[str] = []
+    for path, change in sorted(changes.files.items()):
+        if change.status == "deleted":
+            continue
+        cov = report.files.get(path)
+        if cov is None:
+            not_in_report.append(path)
+            continue
+        if not change.measured:
+            not_measured.append(path)
+            continue
+        changed = tuple(sorted(change.added_lines))
+        coverable: list[int] = []
+        covered: list[int] = []
+        uncovered: list[int] = []
+        partial: list[int] = []
+        branches = covered_branches = 0
+        for n in changed:
+            hits = cov.hit(n)
+            if hits is None:
+                continue
+            coverable.append(n)
+            branch = cov.branch(n)
+            if branch is not None:
+                covered_branches += branch[0]
+                branches += branch[1]
+            if hits == 0:
+                uncovered.append(n)
+                continue
+            covered.append(n)
+            if branch is not None and branch[0] < branch[1]:
+                partial.append(n)
+        files[path] = FileDiffCoverage(
+            path=path,
+            status=change.status,
+            changed=changed,
+            coverable=tuple(coverable),
+            covered=tuple(covered),
+            uncovered=tuple(uncovered),
+            partial=tuple(partial),
+            counts=Counts(len(coverable), len(covered), branches, covered_branches),
+        )
+    return DiffCoverage(
+        files=MappingProxyType(files),
+        not_in_report=tuple(not_in_report),
+        not_measured=tuple(not_measured),
+        counts=sum((f.counts for f in files.values()), Counts()),
+    )
