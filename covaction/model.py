@@ -13,6 +13,8 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import islice
+from operator import lt
 
 HUNDRED = Fraction(100)
 
@@ -214,7 +216,7 @@ class FileBuilder:
     occurrence is covered.
     """
 
-    __slots__ = ("path", "lines", "hits", "blines", "btotal", "bcovered")
+    __slots__ = ("path", "lines", "hits", "blines", "btotal", "bcovered", "_ordered")
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -223,10 +225,20 @@ class FileBuilder:
         self.blines: array[int] = array("q")
         self.btotal: array[int] = array("q")
         self.bcovered: array[int] = array("q")
+        self._ordered = True  # lines so far strictly ascending: build() need not sort
 
     def add_line(self, line: int, hits: int) -> None:
+        if self.lines and self.lines[-1] >= line:
+            self._ordered = False
         self.lines.append(line)
         self.hits.append(hits)
+
+    def extend_sorted(self, lines: array[int], hits: array[int]) -> None:
+        """Append a run already known to be strictly ascending."""
+        if self.lines and lines and self.lines[-1] >= lines[0]:
+            self._ordered = False
+        self.lines.extend(lines)
+        self.hits.extend(hits)
 
     def add_branches(self, line: int, covered: int, total: int) -> None:
         self.blines.append(line)
@@ -235,7 +247,7 @@ class FileBuilder:
 
     def build(self) -> FileCoverage:
         lines, hits = self.lines, self.hits
-        if any(lines[i] >= lines[i + 1] for i in range(len(lines) - 1)):
+        if not self._ordered:
             merged: dict[int, int] = {}
             for n, h in zip(lines, hits, strict=True):
                 old = merged.get(n)
@@ -244,7 +256,7 @@ class FileBuilder:
             lines = _typed(order)
             hits = _typed(merged[n] for n in order)
         blines, btotal, bcovered = self.blines, self.btotal, self.bcovered
-        if any(blines[i] >= blines[i + 1] for i in range(len(blines) - 1)):
+        if not all(map(lt, blines, islice(blines, 1, None))):
             bmerged: dict[int, tuple[int, int]] = {}
             for n, t, c in zip(blines, btotal, bcovered, strict=True):
                 old_b = bmerged.get(n)
@@ -269,6 +281,15 @@ class ParsedReport:
     has_branches: bool
     roots: tuple[str, ...] = ()
     origin: str = ""
+    notices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Unmatched:
+    """A report path that matched no repository file, and why."""
+
+    path: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,7 +300,8 @@ class CoverageReport:
     has_branches: bool
     formats: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
-    unmatched: tuple[str, ...] = ()
+    unmatched: tuple[Unmatched, ...] = ()
+    notices: tuple[str, ...] = ()
 
     @property
     def counts(self) -> Counts:

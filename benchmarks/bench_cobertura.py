@@ -1,0 +1,111 @@
+"""Benchmark: covaction's Cobertura parse against a bare expat pass, plus peak memory.
+
+Generates a Cobertura file of about 150 MB (override with --mb), then in fresh subprocesses:
+1. a bare expat pass (a parser with no handlers set) over the file,
+2. covaction's streaming parse (formats.cobertura.parse) of the same file,
+and prints wall time, the ratio and each process's peak RSS. Run by hand:
+
+    python benchmarks/bench_cobertura.py [--mb 150] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def generate(path: Path, target_mb: int) -> tuple[int, int]:
+    """Write a coverage.py-shaped Cobertura report; returns (files, lines)."""
+    target = target_mb * 1024 * 1024
+    files = lines = 0
+    with path.open("w", encoding="utf-8") as out:
+        out.write('<?xml version="1.0" ?>\n<coverage version="7.6" timestamp="1" lines-valid="0" '
+                  'lines-covered="0" line-rate="0.5" branches-valid="0" branches-covered="0" '
+                  'branch-rate="0.5" complexity="0">\n\t<sources>\n\t\t<source>/src</source>\n'
+                  '\t</sources>\n\t<packages>\n')
+        pkg = 0
+        while out.tell() < target:
+            out.write(f'\t\t<package name="pkg{pkg}" line-rate="0.5" branch-rate="0.5" complexity="0">\n\t\t\t<classes>\n')
+            for f in range(50):
+                out.write(f'\t\t\t\t<class name="m{f}.py" filename="pkg{pkg}/m{f}.py" complexity="0" line-rate="0.5" branch-rate="0.5">\n'
+                          '\t\t\t\t\t<methods/>\n\t\t\t\t\t<lines>\n')
+                for n in range(1, 401):
+                    if n % 7 == 0:
+                        out.write(f'\t\t\t\t\t\t<line number="{n}" hits="{n % 3}" branch="true" condition-coverage="50% (1/2)" missing-branches="{n + 2}"/>\n')
+                    else:
+                        out.write(f'\t\t\t\t\t\t<line number="{n}" hits="{n % 3}"/>\n')
+                lines += 400
+                files += 1
+                out.write('\t\t\t\t\t</lines>\n\t\t\t\t</class>\n')
+            out.write('\t\t\t</classes>\n\t\t</package>\n')
+            pkg += 1
+        out.write('\t</packages>\n</coverage>\n')
+    return files, lines
+
+
+BARE = """
+import sys, time, resource
+from xml.parsers import expat
+p = expat.ParserCreate()
+t = time.perf_counter()
+with open(sys.argv[1], 'rb') as f:
+    while chunk := f.read(1 << 20):
+        p.Parse(chunk, False)
+p.Parse(b'', True)
+print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+OURS = """
+import sys, time, resource
+from covaction.formats import cobertura
+t = time.perf_counter()
+def chunks():
+    with open(sys.argv[1], 'rb') as f:
+        while chunk := f.read(1 << 20):
+            yield chunk
+r = cobertura.parse(chunks(), 'bench.xml')
+elapsed = time.perf_counter() - t
+print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(r.files))
+"""
+
+
+def run(code: str, path: Path) -> list[float]:
+    out = subprocess.run([sys.executable, "-c", code, str(path)], check=True, capture_output=True,
+                         text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return [float(x) for x in out.stdout.split()]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mb", type=int, default=150)
+    ap.add_argument("--keep", action="store_true")
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="covaction-bench-"))
+    path = tmp / "coverage.xml"
+    t = time.perf_counter()
+    files, lines = generate(path, args.mb)
+    size = path.stat().st_size / 1e6
+    print(f"generated {size:.0f} MB, {files} files, {lines:,} lines in {time.perf_counter() - t:.1f}s")
+    bare = run(BARE, path)
+    ours = run(OURS, path)
+    print(f"bare expat pass : {bare[0]:.2f}s, peak RSS {bare[1] / 1024:.0f} MB")
+    print(f"covaction parse : {ours[0]:.2f}s, peak RSS {ours[1] / 1024:.0f} MB, {int(ours[2])} files")
+    print(f"ratio           : {ours[0] / bare[0]:.2f}x bare expat")
+    t = time.perf_counter()
+    helped = subprocess.run([sys.executable, "-m", "covaction.main", "--help"], check=False,
+                            capture_output=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    print(f"covaction --help: {time.perf_counter() - t:.3f}s (process start included)")
+    if not args.keep:
+        path.unlink()
+        tmp.rmdir()
+
+
+if __name__ == "__main__":
+    main()

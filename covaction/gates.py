@@ -1,0 +1,106 @@
+"""Thresholds into a Verdict: pure predicates over exact values, never rounded ones.
+
+"100 means exactly 100" falls out of exact arithmetic: totals are Fractions of integer counts
+and thresholds are Decimals, so 99.999% never passes a 100 gate and display rounding can never
+turn a fail into a pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from covaction.model import display_percent
+
+PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One gate: its status, the actual value and the required one (both unrounded)."""
+
+    name: str  # total | diff | drop | pins
+    title: str
+    status: str
+    actual: Fraction | None
+    required: Decimal | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    checks: tuple[Check, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(c.status != FAILED for c in self.checks)
+
+    @property
+    def failed(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if c.status == FAILED)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.passed else 1
+
+
+def below(actual: Fraction, minimum: Decimal) -> bool:
+    """True when actual < minimum, compared exactly."""
+    return actual < Fraction(minimum)
+
+
+def minimum_check(
+    name: str, title: str, actual: Fraction | None, minimum: Decimal | None, skip_reason: str = ""
+) -> Check | None:
+    if minimum is None:
+        return None
+    if actual is None:
+        return Check(name, title, SKIPPED, None, minimum, skip_reason or "not measured")
+    shown = display_percent(actual)
+    if below(actual, minimum):
+        return Check(
+            name, title, FAILED, actual, minimum, f"{title} {shown}% is below the minimum {minimum}%"
+        )
+    return Check(name, title, PASSED, actual, minimum, f"{title} {shown}% meets the minimum {minimum}%")
+
+
+def drop_check(
+    current: Fraction, base: Fraction | None, maximum_drop: Decimal | None, skip_reason: str
+) -> Check | None:
+    if maximum_drop is None:
+        return None
+    title = "Coverage drop"
+    if base is None:
+        return Check("drop", title, SKIPPED, None, maximum_drop, skip_reason or "no baseline")
+    drop = base - current
+    shown = f"{display_percent(abs(drop))} points"
+    if drop > Fraction(maximum_drop):
+        return Check(
+            "drop",
+            title,
+            FAILED,
+            drop,
+            maximum_drop,
+            f"coverage dropped {shown} (from {display_percent(base)}% to "
+            f"{display_percent(current)}%), more than the {maximum_drop} points allowed",
+        )
+    verb = "rose" if drop < 0 else "dropped"
+    return Check("drop", title, PASSED, drop, maximum_drop, f"coverage {verb} {shown}, within the {maximum_drop} allowed")
+
+
+def pins_check(policy: str, findings: int) -> Check | None:
+    if policy == "off":
+        return None
+    title = "Pinned actions"
+    if findings == 0:
+        return Check("pins", title, PASSED, None, None, "every action is pinned to a full commit SHA")
+    noun = "reference is" if findings == 1 else "references are"
+    message = f"{findings} action {noun} not pinned to a full commit SHA"
+    if policy == "fail":
+        return Check("pins", title, FAILED, None, None, message)
+    return Check("pins", title, PASSED, None, None, message + " (pin-policy: warn)")
+
+
+def evaluate(*checks: Check | None) -> Verdict:
+    return Verdict(tuple(c for c in checks if c is not None))

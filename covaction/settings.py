@@ -1,0 +1,285 @@
+"""Inputs (INPUT_* variables or command-line flags) into one frozen, validated Settings.
+
+One converter per input; every error names the input and the accepted form. The runner passes
+inputs as `INPUT_<NAME upper-cased, hyphens kept>`; an empty value means the default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import PurePosixPath
+from typing import Any
+
+from covaction import __version__
+from covaction.errors import InputError
+
+_THRESHOLD = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,6})?", re.ASCII)
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", re.ASCII)
+_TOKEN = re.compile(r"[A-Za-z0-9_.\-]{8,512}", re.ASCII)
+_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/@{}~^-]{0,254}", re.ASCII)
+
+
+def _threshold(name: str, value: str) -> Decimal | None:
+    if not value:
+        return None
+    if not _THRESHOLD.fullmatch(value) or not (0 <= Decimal(value) <= 100):
+        raise InputError(
+            f"input {name}: {value[:40]!r} is not a percentage; use a plain number from 0 to 100 "
+            "with an optional decimal point, e.g. 80 or 79.95 (no % sign)"
+        )
+    return Decimal(value)
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[str, str], str]:
+    def convert(name: str, value: str) -> str:
+        if value not in options:
+            raise InputError(f"input {name}: {value[:40]!r} is not one of {', '.join(options)}")
+        return value
+
+    return convert
+
+
+def _boolean(name: str, value: str) -> bool:
+    # Exactly the toolkit's getBooleanInput forms; anything else is an error, not "false".
+    if value in ("true", "True", "TRUE"):
+        return True
+    if value in ("false", "False", "FALSE"):
+        return False
+    raise InputError(f"input {name}: {value[:40]!r} is not a boolean; use true or false")
+
+
+def _name(name: str, value: str) -> str:
+    if not _NAME.fullmatch(value):
+        raise InputError(
+            f"input {name}: {value[:40]!r} is not a valid name; use 1-64 letters, digits, "
+            "'.', '_' or '-', starting with a letter or digit"
+        )
+    return value
+
+
+def _workspace_path(name: str, value: str) -> str:
+    """A path that must stay inside the workspace: relative, no `..`, no NUL."""
+    if not value:
+        return value
+    if "\x00" in value or "\n" in value:
+        raise InputError(f"input {name}: the path contains a NUL or newline character")
+    pure = PurePosixPath(value.replace("\\", "/"))
+    if pure.is_absolute() or ".." in pure.parts:
+        raise InputError(
+            f"input {name}: {value[:80]!r} leaves the workspace; give a path relative to the "
+            "repository root without '..'"
+        )
+    return value
+
+
+def _patterns(name: str, value: str) -> tuple[str, ...]:
+    items = [p.strip() for p in re.split(r"[\n,]", value) if p.strip()]
+    for item in items:
+        _workspace_path(name, item)
+    return tuple(items)
+
+
+def _ref(name: str, value: str) -> str:
+    if value and (not _REF.fullmatch(value) or ".." in value.replace("...", "")):
+        raise InputError(
+            f"input {name}: {value[:40]!r} is not a git ref; use a branch, tag or commit such as "
+            "origin/main"
+        )
+    return value
+
+
+def _token(name: str, value: str) -> str:
+    if value and not _TOKEN.fullmatch(value):
+        # Never echo the value: it is a secret even when malformed.
+        raise InputError(
+            f"input {name}: the token has an unexpected form (8-512 letters, digits, '_', '-', "
+            "'.'); pass ${{ github.token }} or a personal access token"
+        )
+    return value
+
+
+def _format_choice(name: str, value: str) -> str:
+    from covaction.formats import FORMATS
+
+    return _choice(FORMATS)(name, value)
+
+
+@dataclass(frozen=True, slots=True)
+class InputSpec:
+    name: str
+    default: str
+    help: str
+    convert: Callable[[str, str], Any]
+    secret: bool = False
+
+
+INPUTS: tuple[InputSpec, ...] = (
+    InputSpec(
+        "coverage-files",
+        "",
+        "Newline- or comma-separated report paths or globs, relative to the workspace. "
+        "Default: coverage.xml, .coverage, coverage.json at the root.",
+        _patterns,
+    ),
+    InputSpec(
+        "format",
+        "auto",
+        "Report format: auto, or one of the formats listed in the README.",
+        _format_choice,
+    ),
+    InputSpec(
+        "github-token",
+        "",
+        "Token for the GitHub API (default in the action: ${{ github.token }}). Never printed.",
+        _token,
+        secret=True,
+    ),
+    InputSpec("minimum-coverage", "", "Fail below this total percentage (0-100).", _threshold),
+    InputSpec(
+        "minimum-diff-coverage",
+        "",
+        "Fail when coverage of the lines the change adds or modifies is below this (0-100).",
+        _threshold,
+    ),
+    InputSpec(
+        "maximum-coverage-drop",
+        "",
+        "Fail when total coverage drops more than this many points below the baseline.",
+        _threshold,
+    ),
+    InputSpec(
+        "baseline-artifact",
+        "covaction-baseline",
+        "Artifact name of the base branch's coverage.",
+        _name,
+    ),
+    InputSpec(
+        "baseline-file", "", "A local baseline JSON file instead of the artifact.", _workspace_path
+    ),
+    InputSpec("report-name", "coverage", "Names one report: its own comment and baseline.", _name),
+    InputSpec(
+        "comment",
+        "update",
+        "update one comment in place, new each run, or off.",
+        _choice(("update", "new", "off")),
+    ),
+    InputSpec(
+        "pin-policy",
+        "warn",
+        "fail, warn or off for actions not pinned to a full SHA.",
+        _choice(("fail", "warn", "off")),
+    ),
+    InputSpec(
+        "pin-allowlist",
+        "",
+        "Patterns of actions exempt from the pin check, e.g. my-org/*.",
+        lambda n, v: v,
+    ),
+    InputSpec(
+        "annotations", "true", "Annotate uncovered changed lines and unpinned references.", _boolean
+    ),
+    InputSpec(
+        "diff-base", "", "Changed lines from git against this ref (git diff REF...HEAD).", _ref
+    ),
+    InputSpec("diff-file", "", "Changed lines from this unified diff file.", _workspace_path),
+    InputSpec(
+        "report-json", "", "Write the whole result as versioned JSON to this path.", _workspace_path
+    ),
+    InputSpec(
+        "mode",
+        "auto",
+        "auto (from the event) or publish (workflow_run, fork results).",
+        _choice(("auto", "publish")),
+    ),
+)
+
+SPECS = {spec.name: spec for spec in INPUTS}
+
+
+def env_name(name: str) -> str:
+    """The variable the runner sets for an input: spaces become '_', hyphens are kept."""
+    return "INPUT_" + name.replace(" ", "_").upper()
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    coverage_files: tuple[str, ...]
+    format: str
+    token: str
+    minimum_coverage: Decimal | None
+    minimum_diff_coverage: Decimal | None
+    maximum_coverage_drop: Decimal | None
+    baseline_artifact: str
+    baseline_file: str
+    report_name: str
+    comment: str
+    pin_policy: str
+    pin_allowlist: str
+    annotations: bool
+    diff_base: str
+    diff_file: str
+    report_json: str
+    mode: str
+
+    def __repr__(self) -> str:  # never show the token
+        return f"Settings(report_name={self.report_name!r}, format={self.format!r}, ...)"
+
+
+def from_values(raw: Mapping[str, str]) -> Settings:
+    """Convert raw strings (missing or empty = default); the first bad value raises InputError."""
+    values: dict[str, Any] = {}
+    for spec in INPUTS:
+        text = raw.get(spec.name, "")
+        text = text.strip() if isinstance(text, str) else ""
+        if not text:
+            text = spec.default
+        values[spec.name.replace("-", "_")] = spec.convert(spec.name, text)
+    values["token"] = values.pop("github_token")
+    return Settings(**values)
+
+
+def from_environ(environ: Mapping[str, str]) -> Settings:
+    raw = {spec.name: environ.get(env_name(spec.name), "") for spec in INPUTS}
+    if not raw["github-token"].strip():
+        raw["github-token"] = environ.get("GITHUB_TOKEN", "")
+    return from_values(raw)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="covaction",
+        description=(
+            "Coverage gate for pull requests. Reads coverage reports, compares with a baseline, "
+            "enforces thresholds, checks that workflow actions are pinned, and prints the comment "
+            "and job summary it would post. Every option is also the action input of the same "
+            "name (INPUT_<NAME> in GitHub Actions)."
+        ),
+        epilog="Exit codes: 0 all gates passed, 1 a gate failed, 2 the run could not be done as asked.",
+    )
+    parser.add_argument("--version", action="version", version=f"covaction {__version__}")
+    for spec in INPUTS:
+        default = f" (default: {spec.default})" if spec.default else ""
+        parser.add_argument(
+            f"--{spec.name}",
+            dest=spec.name,
+            default=None,
+            metavar="VALUE",
+            help=spec.help + default,
+        )
+    return parser
+
+
+def from_argv(argv: Sequence[str], environ: Mapping[str, str]) -> Settings:
+    """Flags win over INPUT_* variables; both fall back to the defaults."""
+    args = vars(build_parser().parse_args(list(argv)))
+    raw = {spec.name: environ.get(env_name(spec.name), "") for spec in INPUTS}
+    if not raw["github-token"].strip():
+        raw["github-token"] = environ.get("GITHUB_TOKEN", "")
+    for name, value in args.items():
+        if value is not None:
+            raw[name] = value
+    return from_values(raw)
