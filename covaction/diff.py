@@ -342,8 +342,11 @@ def _hunk_header(line: str, lineno: int) -> tuple[int, int, int]:
     if m is None:
         raise DiffError(f"diff line {lineno}: malformed hunk header {_shown(line)}")
     old_count = 1 if m.group(2) is None else int(m.group(2))
+    new_start = int(m.group(3))
     new_count = 1 if m.group(4) is None else int(m.group(4))
-    return old_count, int(m.group(3)), new_count
+    if (old_count and not int(m.group(1))) or (new_count and not new_start):
+        raise DiffError(f"diff line {lineno}: hunk header {_shown(line)} starts at line 0")
+    return old_count, new_start, new_count
 
 
 class _Hunks:
@@ -524,12 +527,13 @@ def parse_patch(path: str, patch: str) -> frozenset[int]:
         if raw is None:
             break
         if raw.startswith("@@"):
-            reader.body(raw, added)
-        elif raw in ("", "\r") or raw.startswith("\\"):
-            continue
-        else:
+            try:
+                reader.body(raw, added)
+            except DiffError as exc:
+                raise DiffError(f"patch of {path!r}: {exc}") from None
+        elif raw not in ("", "\r") and not raw.startswith("\\"):
             raise DiffError(
-                f"patch of {path!r}, line {reader.lineno}: {_shown(raw)} is outside any hunk"
+                f"patch of {path!r}: diff line {reader.lineno}: {_shown(raw)} is outside any hunk"
             )
     return frozenset(added)
 
