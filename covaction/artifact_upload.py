@@ -18,6 +18,7 @@ import hashlib
 import http
 import io
 import json
+import logging
 import random
 import re
 import time
@@ -53,6 +54,9 @@ BLOCK_SIZE: Final = 8 * 1024 * 1024
 
 _JWT_CHARACTERS = re.compile(r"[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]*)+=*")
 _B64URL = re.compile(r"[A-Za-z0-9_\-]*")
+# A JWT's header is base64url of '{"…', which always starts with "eyJ".
+_JWT_LIKE = re.compile(r"eyJ[A-Za-z0-9_\-.]{8,}")
+_SIGNATURE_PARAM = re.compile(r"(?i)\bsig=[^&\s\"']*")
 _NETWORK_HINT = (
     "self-hosted runners need egress to results-receiver.actions.githubusercontent.com "
     "and *.blob.core.windows.net"
@@ -273,6 +277,7 @@ def upload_artifact(
             digest=digest,
         )
 
+    _guard_transport_log()
     own_session = session is None
     http_session = requests.Session() if session is None else session
     uploader = _Uploader(target, http_session, timing or Timing(), name)
@@ -311,6 +316,26 @@ def _artifact_url(environ: Mapping[str, str], artifact_id: int | None) -> str | 
     if artifact_id is None or not repository or not run_id.isdigit():
         return None
     return f"{server}/{repository}/actions/runs/{run_id}/artifacts/{artifact_id}"
+
+
+class _RedactSignatures(logging.Filter):
+    """urllib3 logs every request line at DEBUG, and the blob URL's ``sig`` is a secret."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = _SIGNATURE_PARAM.sub("[sig redacted]", record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _SIGNATURE_PARAM.sub("[sig redacted]", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        return True
+
+
+def _guard_transport_log() -> None:
+    logger = logging.getLogger("urllib3.connectionpool")
+    if not any(isinstance(f, _RedactSignatures) for f in logger.filters):
+        logger.addFilter(_RedactSignatures())
 
 
 class _Failure(Exception):
@@ -372,10 +397,11 @@ class _Uploader:
         }
 
     def redact(self, text: str) -> str:
+        """``text`` without the token, the signed URL or its signature, nor anything JWT-like."""
         for secret in self._secrets:
             if secret:
                 text = text.replace(secret, "***")
-        return text
+        return _JWT_LIKE.sub("***", text)
 
     # -- the sequence ---------------------------------------------------------------------
 
@@ -564,8 +590,9 @@ class _Uploader:
                 continue
             if 200 <= status < 300:
                 return reply
-            code = _one_line(reply.get("code"), 40)
-            msg = _one_line(reply.get("msg"), 300)
+            # Redact before shortening: a cut-off token would slip past the exact match.
+            code = _one_line(self.redact(str(reply.get("code") or "")), 40)
+            msg = _one_line(self.redact(str(reply.get("msg") or "")), 300)
             if "insufficient usage" in msg:
                 raise _Failure(f"the artifact storage quota is used up ({method}: {msg})")
             if status in TWIRP_RETRY_STATUSES:

@@ -267,7 +267,7 @@ class FakeResults:
     def _listen(self, handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
         server = _Server(("127.0.0.1", 0), handler)
         server.fake = self
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
         thread.start()
         self._servers.append(server)
         return server
