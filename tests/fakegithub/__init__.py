@@ -41,7 +41,9 @@ from tests.fakegithub.server import (
 
 
 @pytest.fixture
-def fake_github(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
+def fake_github(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[FakeGitHub]:
     """A running FakeGitHub for one test (indirect parameter: constructor kwargs)."""
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")

@@ -296,9 +296,7 @@ class ApiApp:
                     raise not_found()
                 self._check_access(route, state, token)
             body = self._parse_body(req) if route.has_body else None
-            ctx = Ctx(
-                req, route, found.params, req.query, state, found.rest, token, version, body
-            )
+            ctx = Ctx(req, route, found.params, req.query, state, found.rest, token, version, body)
             handler: Handler = getattr(type(self), route.name)
             return handler(self, ctx)
 
@@ -353,7 +351,9 @@ class ApiApp:
         ]
 
     @staticmethod
-    def _merge(base: list[tuple[str, str]], extra: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    def _merge(
+        base: list[tuple[str, str]], extra: Sequence[tuple[str, str]]
+    ) -> list[tuple[str, str]]:
         names = {k.lower() for k, _ in extra}
         return [(k, v) for k, v in base if k.lower() not in names] + list(extra)
 
@@ -491,7 +491,9 @@ class ApiApp:
         pulls.sort(key=lambda p: p.number, reverse=q.get("direction", "desc") == "desc")
         page = paginate(pulls, c.query, self._link_base(c))
         lookup = self.fake._lookup
-        items = [render.pull_request(self.base, c.st.repo, p, lookup, c.api_version) for p in page.items]
+        items = [
+            render.pull_request(self.base, c.st.repo, p, lookup, c.api_version) for p in page.items
+        ]
         return Reply(json=items, link=page.link)
 
     def get_pull(self, c: Ctx) -> Reply:
@@ -530,7 +532,8 @@ class ApiApp:
             if f.patch:
                 parts.append(f.patch + "\n")
         return Reply(
-            raw="".join(parts).encode(), content_type=f"application/vnd.github.{kind}; charset=utf-8"
+            raw="".join(parts).encode(),
+            content_type=f"application/vnd.github.{kind}; charset=utf-8",
         )
 
     def list_pr_files(self, c: Ctx) -> Reply:
@@ -844,7 +847,7 @@ class ApiApp:
         assert c.body is not None
         missing = [k for k in ("name", "head_sha") if not c.body.get(k)]
         if missing:
-            raise ApiError(422, f"Invalid request.\n\n\"{missing[0]}\" wasn't supplied.")
+            raise ApiError(422, f'Invalid request.\n\n"{missing[0]}" wasn\'t supplied.')
         run = CheckRun(
             id=self.fake._next_id("check_run"),
             repo=c.st.repo.key,
@@ -928,4 +931,3 @@ def _created_matches(expr: str, moment: datetime) -> bool:
         return _bound(expr, upper=False) <= moment <= _bound(expr, upper=True)
     except ValueError:
         raise ApiError(422, f"Invalid value for 'created': {expr}") from None
-

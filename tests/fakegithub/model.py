@@ -148,9 +148,9 @@ class FileChange:
     """
 
     filename: str
-    status: Literal[
-        "added", "removed", "modified", "renamed", "copied", "changed", "unchanged"
-    ] = "modified"
+    status: Literal["added", "removed", "modified", "renamed", "copied", "changed", "unchanged"] = (
+        "modified"
+    )
     patch: str | None = None
     additions: int | None = None
     deletions: int | None = None

@@ -251,7 +251,9 @@ class FakeGitHub:
                 raise ValueError(f"repository {full_name} already exists")
             rid = self._claim("repo", id)
             oid = owner_id if owner_id is not None else self._owner_id(owner)
-            repo = Repository(rid, User(owner, oid, owner_type), name, private, fork, default_branch)
+            repo = Repository(
+                rid, User(owner, oid, owner_type), name, private, fork, default_branch
+            )
             self._repos[repo.key] = RepoState(repo)
             self._repo_ids[rid] = repo.key
             return copy.deepcopy(repo)
@@ -331,7 +333,9 @@ class FakeGitHub:
         with self._lock:
             return copy.deepcopy(self._pull(repo, number))
 
-    def add_issue(self, repo: str, number: int, *, title: str = "An issue", user: str = "mona") -> None:
+    def add_issue(
+        self, repo: str, number: int, *, title: str = "An issue", user: str = "mona"
+    ) -> None:
         """Register a plain issue: comments work on it, `GET pulls/{number}` answers 404."""
         with self._lock:
             st = self._require(repo)
@@ -460,7 +464,9 @@ class FakeGitHub:
         with self._lock:
             st = self._require(repo)
             sha = (sha or fake_sha("tag", repo, tag, object_sha)).lower()
-            st.tags[sha] = GitTag(sha, tag, object_sha.lower(), object_type, message, self.clock.now())
+            st.tags[sha] = GitTag(
+                sha, tag, object_sha.lower(), object_type, message, self.clock.now()
+            )
             return sha
 
     def set_ref(self, repo: str, ref: str, sha: str) -> None:
@@ -834,9 +840,7 @@ class FakeGitHub:
                 return st.artifacts[artifact_id]
         raise KeyError(f"unknown artifact {artifact_id}")
 
-    def _head_repo(
-        self, st: RepoState, name: str | None, rid: int | None
-    ) -> tuple[str, int]:
+    def _head_repo(self, st: RepoState, name: str | None, rid: int | None) -> tuple[str, int]:
         if name is None and rid is None:
             return st.repo.full_name, st.repo.id
         if name is not None:
