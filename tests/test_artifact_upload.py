@@ -9,6 +9,7 @@ import hashlib
 import io
 import json
 import logging
+import random
 import zipfile
 from typing import Any
 
@@ -170,6 +171,20 @@ def test_camel_case_replies_and_omitted_defaults_are_read(
     fake_results.emit_defaults = emit_defaults
     result = upload(fake_results, clock)
     assert result.uploaded and result.artifact_id == fake_results.finalized()[0].id
+
+
+def test_a_zip_over_8_mib_goes_in_equal_length_blocks(
+    fake_results: FakeResults, clock: Clock
+) -> None:
+    data = random.Random(7).randbytes(9_000_000)  # incompressible: the zip stays > 8 MiB
+    result = upload_artifact(
+        NAME, FILENAME, data, environ=runtime_environ(fake_results), timing=clock.timing()
+    )
+    assert result.uploaded, result.reason
+    blocks = [r for r in fake_results.requests if r.route == "blob:block"]
+    assert [len(r.body) for r in blocks] == [8 * 1024 * 1024, result.size - 8 * 1024 * 1024]
+    assert fake_results.requests[-2].body.count(b"<Latest>") == 2
+    assert fake_results.blob_data(fake_results.finalized()[0]) == b"".join(r.body for r in blocks)
 
 
 def test_act_style_integer_backend_ids(fake_results: FakeResults, clock: Clock) -> None:
