@@ -1,0 +1,169 @@
+"""The run's GitHub context from GITHUB_* variables and the event payload (contract B.6).
+
+Pure: takes the environment mapping and the payload bytes. Malformed values degrade to "not a
+pull request" with a reason rather than failing; only what the run cannot do without is an
+error, and the caller decides that.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+_SHA = re.compile(r"[0-9a-f]{40}")
+_REPO = re.compile(r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}")
+_URL = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]+(/[A-Za-z0-9._~/%-]*)?")
+MAX_EVENT_BYTES = 25 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class PullRequest:
+    number: int
+    base_ref: str
+    base_sha: str
+    head_sha: str
+    head_ref: str
+    head_repo: str  # "" when the head repository was deleted
+    is_fork: bool
+    changed_files: int
+
+
+@dataclass(frozen=True, slots=True)
+class GitHubContext:
+    actions: bool
+    event_name: str
+    repository: str
+    api_url: str
+    server_url: str
+    run_id: str
+    sha: str
+    default_branch: str
+    push_branch: str  # the branch a push / dispatch / schedule ran on, "" otherwise
+    pull_request: PullRequest | None
+    workflow_run: Mapping[str, Any] | None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def owner_repo(self) -> tuple[str, str]:
+        owner, _, name = self.repository.partition("/")
+        return owner, name
+
+    @property
+    def run_url(self) -> str:
+        if not (self.server_url and self.repository and self.run_id.isdigit()):
+            return ""
+        return f"{self.server_url}/{self.repository}/actions/runs/{self.run_id}"
+
+    @property
+    def on_default_branch(self) -> bool:
+        return bool(self.push_branch) and self.push_branch == self.default_branch
+
+
+def _sha(value: Any) -> str:
+    return value if isinstance(value, str) and _SHA.fullmatch(value) else ""
+
+
+def _str(value: Any, limit: int = 255) -> str:
+    return value if isinstance(value, str) and len(value) <= limit and "\n" not in value else ""
+
+
+def _dig(doc: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(doc, dict):
+            return None
+        doc = doc.get(key)
+    return doc
+
+
+def load_event(data: bytes | None) -> tuple[dict[str, Any], str]:
+    """The payload as a dict, or {} and why it could not be read."""
+    if data is None:
+        return {}, "no event payload (GITHUB_EVENT_PATH is unset or missing)"
+    if len(data) > MAX_EVENT_BYTES:
+        return {}, "the event payload is too large to read"
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return {}, "the event payload is not valid JSON"
+    if not isinstance(doc, dict):
+        return {}, "the event payload is not a JSON object"
+    return doc, ""
+
+
+def from_environ(environ: Mapping[str, str], event_data: bytes | None) -> GitHubContext:
+    notes = []
+    actions = environ.get("GITHUB_ACTIONS") == "true"
+    event, why = load_event(event_data)
+    if why and actions:
+        notes.append(why)
+    name = _str(environ.get("GITHUB_EVENT_NAME", ""), 64)
+    repository = environ.get("GITHUB_REPOSITORY", "")
+    if repository and not _REPO.fullmatch(repository):
+        notes.append("GITHUB_REPOSITORY is malformed; API calls are skipped")
+        repository = ""
+    api_url = environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
+    if not _URL.fullmatch(api_url):
+        notes.append("GITHUB_API_URL is malformed; API calls are skipped")
+        api_url = ""
+    server_url = environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+    if not _URL.fullmatch(server_url):
+        server_url = ""
+    run_id = environ.get("GITHUB_RUN_ID", "")
+    run_id = run_id if run_id.isdigit() and len(run_id) < 24 else ""
+    default_branch = _str(_dig(event, "repository", "default_branch"))
+    pr = None
+    push_branch = ""
+    workflow_run = None
+    if name in ("pull_request", "pull_request_target"):
+        pr = _pull_request(event)
+        if pr is None:
+            notes.append(f"the {name} payload has no usable pull_request")
+    elif name in ("push", "workflow_dispatch", "schedule"):
+        ref = environ.get("GITHUB_REF", "") or _str(event.get("ref"))
+        if ref.startswith("refs/heads/") and not event.get("deleted"):
+            push_branch = ref[len("refs/heads/") :]
+    elif name == "workflow_run":
+        run = event.get("workflow_run")
+        workflow_run = run if isinstance(run, dict) else None
+    sha = _sha(event.get("after")) if name == "push" else ""
+    sha = sha or _sha(environ.get("GITHUB_SHA", ""))
+    return GitHubContext(
+        actions=actions,
+        event_name=name,
+        repository=repository,
+        api_url=api_url,
+        server_url=server_url,
+        run_id=run_id,
+        sha=sha,
+        default_branch=default_branch,
+        push_branch=push_branch,
+        pull_request=pr,
+        workflow_run=workflow_run,
+        notes=tuple(notes),
+    )
+
+
+def _pull_request(event: Mapping[str, Any]) -> PullRequest | None:
+    pr = event.get("pull_request")
+    number = event.get("number", _dig(pr, "number"))
+    if not isinstance(pr, dict) or type(number) is not int or number <= 0:
+        return None
+    base_repo = _str(_dig(pr, "base", "repo", "full_name"))
+    head_repo_obj = _dig(pr, "head", "repo")
+    head_repo = _str(_dig(head_repo_obj, "full_name")) if isinstance(head_repo_obj, dict) else ""
+    # Contract B.2: a deleted head repo, or another full name, is a fork; never head.repo.fork.
+    is_fork = not head_repo or head_repo.lower() != base_repo.lower()
+    changed = pr.get("changed_files")
+    return PullRequest(
+        number=number,
+        base_ref=_str(_dig(pr, "base", "ref")),
+        base_sha=_sha(_dig(pr, "base", "sha")),
+        head_sha=_sha(_dig(pr, "head", "sha")),
+        head_ref=_str(_dig(pr, "head", "ref")),
+        head_repo=head_repo,
+        is_fork=is_fork,
+        changed_files=changed if type(changed) is int and changed >= 0 else 0,
+    )

@@ -1,0 +1,522 @@
+"""The stages of one run, in order: reports, diff, baseline, pins, gates, render, publish."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from covaction import formats, gates, result
+from covaction.errors import CovactionError, DiffError, InputError, ReportError, WorkspaceError
+from covaction.model import CoverageReport, ParsedReport, Unmatched
+from covaction.runner import Annotation
+from covaction.settings import Settings
+from covaction.workspace import Workspace
+
+if TYPE_CHECKING:
+    from covaction.baseline import Baseline
+    from covaction.context import GitHubContext
+    from covaction.diff import ChangedLines
+    from covaction.github_api import GitHubApi
+    from covaction.main import Edges
+    from covaction.pinning import ActionRef
+
+AUTO_FILES = ("coverage.xml", ".coverage", "coverage.json")
+DIFF_CAP = 256 * 1024 * 1024
+WORKFLOW_CAP = 1024 * 1024
+BASELINE_CAP = 64 * 1024 * 1024
+EVENT_CAP = 25 * 1024 * 1024
+
+
+@dataclass
+class Run:
+    """What the stages share; built once per run."""
+
+    settings: Settings
+    edges: Edges
+    workspace: Workspace
+    github: GitHubContext
+    tracked: list[str] | None
+    scratch: Path
+    api: GitHubApi | None = None
+    api_note: str = ""
+
+    @property
+    def runner(self):  # type: ignore[no-untyped-def]
+        return self.edges.runner
+
+
+def run(settings: Settings, edges: Edges) -> int:
+    from covaction import context, gitrepo
+
+    environ = edges.environ
+    runner = edges.runner
+    root = environ.get("GITHUB_WORKSPACE") or os.getcwd()
+    if not os.path.isdir(root):
+        raise InputError(f"GITHUB_WORKSPACE {root[:200]!r} is not a directory")
+    workspace = Workspace(root)
+    github = context.from_environ(environ, _event_bytes(environ))
+    for note in github.notes:
+        runner.warning(note)
+    tracked = gitrepo.tracked_files(str(workspace.root), environ)
+    scratch_root = environ.get("RUNNER_TEMP") or tempfile.gettempdir()
+    with tempfile.TemporaryDirectory(prefix="covaction-", dir=scratch_root if os.path.isdir(scratch_root) else None) as tmp:
+        state = Run(settings, edges, workspace, github, tracked, Path(tmp))
+        return _run(state)
+
+
+def _event_bytes(environ: Any) -> bytes | None:
+    path = environ.get("GITHUB_EVENT_PATH", "")
+    if not path:
+        return None
+    try:
+        p = Path(path)
+        if not p.is_file() or p.stat().st_size > EVENT_CAP:
+            return None
+        return p.read_bytes()
+    except OSError:
+        return None
+
+
+def _run(state: Run) -> int:
+    settings, runner = state.settings, state.runner
+    _connect(state)
+    report_files = find_reports(state)
+    pin_only = not report_files
+    report = None if pin_only else load_reports(state, report_files)
+    changes = None if pin_only else load_changes(state)
+    baseline, baseline_note = (None, "") if pin_only else load_baseline(state)
+    refs = scan_pins(state)
+
+    from covaction import compare, diffcov, pinning, render
+
+    diff = diffcov.diff_coverage(report, changes) if (report is not None and changes is not None) else None
+    comparison = compare.compare(report, baseline, diff, baseline_note) if report is not None else None
+    pin_summary = pinning.PinSummary.of(refs)
+    suggestions, pin_notes = suggest_pins(state, pin_summary.findings)
+    checks: list[gates.Check | None] = []
+    if comparison is not None:
+        checks.append(gates.minimum_check("total", "Total coverage", comparison.counts.percent, settings.minimum_coverage))
+        diff_pct = diff.percent if diff else None
+        no_diff_reason = "no changed lines are known (not a pull request; use diff-base or diff-file)"
+        if diff is not None and diff_pct is None:
+            # A change with no coverable line passes the diff gate, and says so.
+            checks.append(
+                gates.Check("diff", "Diff coverage", gates.PASSED, None, settings.minimum_diff_coverage,
+                            "no coverable line was added or changed")
+                if settings.minimum_diff_coverage is not None else None
+            )
+        else:
+            checks.append(gates.minimum_check("diff", "Diff coverage", diff_pct, settings.minimum_diff_coverage, no_diff_reason))
+        base_pct = comparison.base_counts.percent if comparison.base_counts else None
+        checks.append(gates.drop_check(comparison.counts.percent, base_pct, settings.maximum_coverage_drop, baseline_note))
+    checks.append(gates.pins_check(settings.pin_policy, len(pin_summary.findings)))
+    verdict = gates.evaluate(*checks)
+
+    annotations = build_annotations(state, comparison, pin_summary.findings, suggestions)
+    annotation_notes = tuple(runner.annotate(annotations)) if settings.annotations else ()
+
+    rows = tuple(
+        render.PinRow(r.file, r.line, r.uses, r.verdict, r.reason, suggestions.get(r.uses, ""))
+        for r in pin_summary.findings
+    )
+    notices = list(report.notices if report else ())
+    if report and report.unmatched:
+        runner.warning(
+            f"{len(report.unmatched)} report path(s) match no file in the repository and are not "
+            f"counted, e.g. {report.unmatched[0].path[:200]} ({report.unmatched[0].reason}); "
+            "see the job summary"
+        )
+    for note in notices:
+        runner.notice(note)
+    links = render.Links(
+        server_url=state.github.server_url,
+        repository=state.github.repository,
+        head_sha=(state.github.pull_request.head_sha if state.github.pull_request else state.github.sha),
+        run_url=state.github.run_url,
+    )
+    outputs: dict[str, str] = {}
+    comment_url = ""
+    if comparison is not None:
+        ctx = render.RenderContext(
+            report_name=settings.report_name,
+            comparison=comparison,
+            verdict=verdict,
+            thresholds={
+                "minimum-coverage": settings.minimum_coverage,
+                "minimum-diff-coverage": settings.minimum_diff_coverage,
+                "maximum-coverage-drop": settings.maximum_coverage_drop,
+            },
+            links=links,
+            pins=rows,
+            pin_policy=settings.pin_policy,
+            pin_counts=_pin_counts(pin_summary),
+            pin_notes=tuple(pin_notes),
+            notices=tuple(notices),
+            annotation_notes=annotation_notes,
+        )
+        comment = render.render_comment(ctx)
+        summary = render.render_summary(ctx)
+    else:
+        comment = ""
+        summary = render_pins_only(settings, verdict, rows, pin_summary, pin_notes)
+    if runner.actions:
+        runner.write_summary(summary)
+        comment_url = publish_comment(state, comment) if comment else ""
+    else:
+        runner.info(summary if not comment else comment + "\n\n---\n\n" + summary)
+    baseline_path = ""
+    if report is not None:
+        baseline_path = store_baseline(state, report, baseline)
+
+    doc = result.document(
+        settings=settings,
+        comparison=comparison,
+        verdict=verdict,
+        refs=refs,
+        suggestions=suggestions,
+        github=state.github,
+        comment_url=comment_url,
+    )
+    if settings.report_json:
+        path = write_report_json(state, doc)
+        outputs["report-json"] = path
+    outputs.update(result.outputs(comparison, verdict, pin_summary, comment_url, baseline_path))
+    runner.set_outputs(outputs)
+    for check in verdict.failed:
+        runner.error(check.message)
+    return verdict.exit_code
+
+
+def _pin_counts(summary: Any) -> dict[str, int]:
+    return {
+        "pinned": summary.pinned,
+        "unpinned": summary.unpinned,
+        "local": summary.local,
+        "unverifiable": summary.unverifiable,
+        "parse-error": summary.parse_errors,
+        "allowed": summary.allowed,
+    }
+
+
+# ---------------------------------------------------------------------------- API
+
+
+def _connect(state: Run) -> None:
+    gh = state.github
+    if not state.settings.token:
+        state.api_note = "no token (laptop run, or github-token is empty)"
+        return
+    if not gh.actions or not gh.repository or not gh.api_url:
+        state.api_note = "not running in GitHub Actions"
+        return
+    from covaction.github_api import GitHubApi
+
+    factory = state.edges.github_factory or GitHubApi
+    max_wait = state.edges.environ.get("COVACTION_MAX_RETRY_WAIT", "")
+    kwargs: dict[str, Any] = {}
+    if max_wait.replace(".", "", 1).isdigit():
+        kwargs["max_wait"] = float(max_wait)
+    state.api = factory(state.settings.token, gh.api_url, gh.repository, **kwargs)
+
+
+# ---------------------------------------------------------------------------- reports
+
+
+def find_reports(state: Run) -> list[str]:
+    """Workspace-relative report paths; [] means "pin check alone" (issue: pin-only mode)."""
+    settings, ws = state.settings, state.workspace
+    if settings.coverage_files:
+        found: list[str] = []
+        for pattern in settings.coverage_files:
+            matches = ws.glob(pattern) if any(ch in pattern for ch in "*?[") else [pattern]
+            if not matches:
+                raise ReportError(
+                    f"coverage-files: {pattern!r} matches no file in the workspace; check the path "
+                    "and that the tests wrote their report before this step"
+                )
+            for m in matches:
+                if m not in found:
+                    found.append(m)
+        return found
+    for name in AUTO_FILES:
+        if ws.exists(name):
+            state.runner.info(f"Using {name} (auto-detected; set coverage-files to choose)")
+            return [name]
+    gated = (
+        settings.minimum_coverage is not None
+        or settings.minimum_diff_coverage is not None
+        or settings.maximum_coverage_drop is not None
+    )
+    if gated:
+        raise ReportError(
+            "no coverage report found: looked for coverage.xml, .coverage and coverage.json at the "
+            "workspace root; run the tests with coverage first, or set coverage-files"
+        )
+    state.runner.notice(
+        "No coverage report found and no coverage gate set: running the pin check alone"
+    )
+    return []
+
+
+def load_reports(state: Run, names: list[str]) -> CoverageReport:
+    from covaction import paths
+
+    ws = state.workspace
+    mapper = paths.PathMapper(str(ws.root), state.tracked, exists=ws.exists)
+    parsed: list[ParsedReport] = []
+    extra_unmatched: list[Unmatched] = []
+    for name in names:
+        what = f"coverage report {name}"
+        fmt = state.settings.format
+        if fmt == "auto":
+            fmt = formats.detect(ws.head(name, what), name)
+        if fmt == "coveragepy":
+            from covaction.formats import coveragepy
+
+            path = ws.resolve(name, what)
+            ws.check_regular(path, name, what, 1024 * 1024 * 1024)
+            report, unmatched = coveragepy.parse_data_file(
+                path, name, str(ws.root), lambda p: mapper.map(p), state.scratch
+            )
+            parsed.append(report)
+            extra_unmatched.extend(unmatched)
+        else:
+            parsed.append(formats.parse(fmt, ws.chunks(name, what), name))
+    merged = paths.map_reports(parsed, mapper)
+    if extra_unmatched:
+        from dataclasses import replace
+
+        seen = {u.path for u in merged.unmatched}
+        merged = replace(
+            merged, unmatched=merged.unmatched + tuple(u for u in extra_unmatched if u.path not in seen)
+        )
+    if not merged.files and not merged.unmatched:
+        raise ReportError(
+            f"{', '.join(names)}: the report holds no file; check that the tests ran under coverage"
+        )
+    if not merged.files:
+        raise ReportError(
+            f"{', '.join(names)}: none of the {len(merged.unmatched)} paths in the report matches a "
+            f"file in the repository (e.g. {merged.unmatched[0].path[:200]}); run covaction from "
+            "the repository root, or use relative paths (coverage.py: relative_files = true)"
+        )
+    return merged
+
+
+# ---------------------------------------------------------------------------- diff
+
+
+def load_changes(state: Run) -> ChangedLines | None:
+    from covaction import diff, gitrepo
+
+    settings, ws = state.settings, state.workspace
+    if settings.diff_file:
+        data = ws.read(settings.diff_file, "diff-file", DIFF_CAP)
+        return diff.parse_unified_diff(data)
+    if settings.diff_base:
+        return diff.parse_unified_diff(gitrepo.diff_against(str(ws.root), state.edges.environ, settings.diff_base))
+    pr = state.github.pull_request
+    if pr is None or state.api is None:
+        return None
+    from covaction.github_api import ApiFailure
+
+    try:
+        entries = state.api.pr_files(pr.number)
+    except ApiFailure as failure:
+        state.runner.warning(f"diff coverage skipped: {failure.message}")
+        return None
+    changes = diff.from_github_files(entries)
+    if pr.changed_files and len(entries) < pr.changed_files:
+        state.runner.warning(
+            f"GitHub listed {len(entries)} of the pull request's {pr.changed_files} changed files "
+            "(its API stops at 3,000); diff coverage covers those only"
+        )
+    return changes
+
+
+# ---------------------------------------------------------------------------- baseline
+
+
+def load_baseline(state: Run) -> tuple[Baseline | None, str]:
+    from covaction import baseline as baseline_module
+
+    settings = state.settings
+    if settings.baseline_file:
+        data = state.workspace.read(settings.baseline_file, "baseline-file", BASELINE_CAP)
+        try:
+            return baseline_module.loads_baseline(data, settings.baseline_file), f"from {settings.baseline_file}"
+        except baseline_module.BaselineError as exc:
+            raise InputError(f"baseline-file: {exc}") from None
+    pr = state.github.pull_request
+    if pr is None:
+        return None, "not a pull request"
+    if state.api is None:
+        return None, f"no API access ({state.api_note})"
+    from covaction import artifacts
+
+    return artifacts.find_baseline(state, pr)
+
+
+def store_baseline(state: Run, report: CoverageReport, previous: Baseline | None) -> str:
+    gh = state.github
+    if not gh.on_default_branch:
+        return ""
+    from covaction import artifacts
+
+    return artifacts.store_baseline(state, report)
+
+
+# ---------------------------------------------------------------------------- pins
+
+
+def scan_pins(state: Run) -> tuple[ActionRef, ...]:
+    from covaction import pinning
+
+    settings, ws = state.settings, state.workspace
+    if settings.pin_policy == "off":
+        return ()
+    allowlist = pinning.parse_allowlist(settings.pin_allowlist)
+    if state.tracked is not None:
+        candidates = state.tracked
+    else:
+        candidates = [
+            p
+            for p in ws.glob(".github/workflows/*")
+            + ws.glob("**/action.yml")
+            + ws.glob("**/action.yaml")
+        ]
+    files = []
+    for rel in pinning.workflow_paths(candidates):
+        try:
+            files.append((rel, ws.read(rel, "workflow", WORKFLOW_CAP)))
+        except WorkspaceError as exc:
+            files.append((rel, None, str(exc)))  # type: ignore[arg-type]
+    readable = [(r, d) for r, d, *rest in files if d is not None]
+    refs = list(pinning.scan(readable, allowlist))
+    for r, d, *rest in files:
+        if d is None:
+            refs.append(pinning.ActionRef(file=r, line=1, uses="", verdict="parse-error", reason=rest[0][:200]))
+    return tuple(refs)
+
+
+def suggest_pins(state: Run, findings: tuple[ActionRef, ...]) -> tuple[dict[str, str], list[str]]:
+    """With a token, resolve each unpinned tag or branch to its commit."""
+    from covaction import pinning
+
+    todo = {r.uses: r for r in findings if r.verdict == "unpinned" and r.owner_repo and r.ref}
+    if not todo:
+        return {}, []
+    if state.api is None:
+        return {}, [f"Fix suggestions were skipped: {state.api_note}."]
+    from covaction.github_api import ApiFailure
+
+    out: dict[str, str] = {}
+    notes: list[str] = []
+    for uses, ref in list(todo.items())[:50]:
+        try:
+            sha = state.api.resolve_ref(ref.owner_repo or "", ref.ref or "")
+        except ApiFailure as failure:
+            notes.append(f"Could not resolve some references ({failure.message}).")
+            break
+        if sha:
+            out[uses] = pinning.suggestion(ref, sha)
+    return out, notes
+
+
+# ---------------------------------------------------------------------------- annotations
+
+
+def build_annotations(state: Run, comparison: Any, findings: tuple[ActionRef, ...], suggestions: dict[str, str]) -> list[Annotation]:
+    out: list[Annotation] = []
+    level = "error" if state.settings.pin_policy == "fail" else "warning"
+    for r in findings:
+        fix = suggestions.get(r.uses, "")
+        msg = f"{r.uses} is not pinned to a full commit SHA: {r.reason}" if r.uses else r.reason
+        if fix:
+            msg += f". Pin it: {fix}"
+        out.append(Annotation(level, msg, file=r.file, line=r.line, title="Unpinned action"))
+    if comparison is not None and comparison.diff is not None:
+        ranges = []
+        for row in comparison.changed:
+            for first, last in row.diff.uncovered_ranges:
+                ranges.append((last - first + 1, row.path, first, last))
+        ranges.sort(key=lambda t: (-t[0], t[1], t[2]))
+        for size, path, first, last in ranges:
+            what = f"Line {first}" if first == last else f"Lines {first}-{last}"
+            verb = "is" if first == last else "are"
+            out.append(
+                Annotation("warning", f"{what} {verb} added or changed but not covered by tests", file=path, line=first, end_line=last, title="Uncovered change")
+            )
+    return out
+
+
+# ---------------------------------------------------------------------------- publishing
+
+
+def publish_comment(state: Run, body: str) -> str:
+    settings, gh, runner = state.settings, state.github, state.runner
+    if settings.comment == "off" or gh.pull_request is None:
+        return ""
+    if state.api is None:
+        runner.warning(f"no pull request comment: {state.api_note}")
+        return ""
+    from covaction.github_api import ApiFailure
+
+    try:
+        result_ = state.api.upsert_comment(gh.pull_request.number, _marker(settings.report_name), body, settings.comment)
+    except ApiFailure as failure:
+        if failure.kind == "permission":
+            fork = " (a pull request from a fork gets a read-only token)" if gh.pull_request.is_fork else ""
+            runner.warning(
+                f"could not write the pull request comment{fork}: the token lacks "
+                "pull-requests: write. Grant it in the workflow's permissions, or post the comment "
+                "from a workflow_run workflow (see the README, 'Pull requests from forks'); the job "
+                "summary and outputs are written"
+            )
+        else:
+            runner.warning(f"could not write the pull request comment: {failure.message}")
+        return ""
+    runner.info(f"Coverage comment {result_.action}: {result_.url}")
+    return result_.url
+
+
+def _marker(report_name: str) -> str:
+    from covaction.render import marker
+
+    return marker(report_name)
+
+
+def render_pins_only(settings: Settings, verdict: gates.Verdict, rows: Any, summary: Any, notes: list[str]) -> str:
+    from covaction import escape
+
+    lines = ["## Pin check", ""]
+    lines.append("✅ every action is pinned to a full commit SHA" if not rows else f"{'❌' if not verdict.passed else '⚠️'} {len(rows)} reference(s) not pinned to a full commit SHA")
+    lines.append("")
+    lines.append(f"{summary.pinned} pinned, {summary.unpinned} unpinned, {summary.unverifiable} unverifiable, {summary.local} local, {summary.parse_errors} unreadable, {summary.allowed} allowed by pin-allowlist.")
+    if rows:
+        lines += ["", "| File | Line | Reference | Why | Pin to |", "|---|---:|---|---|---|"]
+        for r in rows[:2000]:
+            lines.append(f"| {escape.code(r.file)} | {r.line} | {escape.code(r.uses)} | {escape.text(r.reason)} | {escape.code(r.suggestion, 200) if r.suggestion else ''} |")
+    for note in notes:
+        lines += ["", f"*{note}*"]
+    return "\n".join(lines) + "\n"
+
+
+def write_report_json(state: Run, doc: dict[str, Any]) -> str:
+    ws = state.workspace
+    rel = state.settings.report_json
+    target = ws.root / rel
+    parent = target.parent.resolve()
+    if parent != ws.root and ws.root not in parent.parents:
+        raise InputError(f"report-json: {rel!r} leaves the workspace")
+    if target.is_symlink() or (target.exists() and not target.is_file()):
+        raise InputError(f"report-json: {rel!r} exists and is not a regular file")
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = parent / f".{target.name}.covaction-tmp"
+    tmp.write_text(json.dumps(doc, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    os.replace(tmp, target)
+    return rel
