@@ -487,8 +487,9 @@ def parse_unified_diff(text: str | bytes) -> ChangedLines:
         # Anything else is commentary between files.
     close(section)
     if not files and saw_text:
+        colored = " with colors (use --no-color)" if "\x1b[" in text else ""
         raise DiffError(
-            "the diff has text but no file header or hunk: is it a unified diff "
+            f"the diff has text but no file header or hunk: is it a unified diff{colored} "
             "(`git diff`, `diff -u`)?"
         )
     return ChangedLines(MappingProxyType(dict(sorted(files.items()))))

@@ -609,7 +609,12 @@ DIFF_TOKENS = [
 )
 def test_fuzz_token_soup(lines: list[str]) -> None:
     """Random arrangements of diff lines: a ChangedLines or one DiffError, nothing else."""
-    check_total("\n".join(lines))
+    text = "\n".join(lines)
+    check_total(text)
+    try:
+        assert all(n > 0 for n in parse_patch("p.py", text))
+    except DiffError:
+        pass
 
 
 SEEDS = [
@@ -729,6 +734,31 @@ def test_diff_coverage_definitions() -> None:
     assert not cov.complete
     assert "r.py" not in cov.files
     assert (cov.coverable, cov.covered, cov.uncovered, cov.partial) == (7, 4, 3, 1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    hits=st.dictionaries(st.integers(1, 40), st.integers(0, 2), max_size=30),
+    branches=st.dictionaries(
+        st.integers(1, 40), st.tuples(st.integers(0, 3), st.integers(1, 3)), max_size=10
+    ),
+    changed=st.frozensets(st.integers(1, 45), max_size=30),
+)
+def test_diff_coverage_invariants(
+    hits: dict[int, int], branches: dict[int, tuple[int, int]], changed: frozenset[int]
+) -> None:
+    """covered + uncovered = coverable = changed ∩ report lines; partial ⊆ covered; sums add."""
+    branches = {n: (min(c, t), t) for n, (c, t) in branches.items() if n in hits}
+    report = CoverageReport({"m.py": fc("m.py", hits, branches)}, has_branches=True)
+    changes = ChangedLines({"m.py": FileChange("m.py", "m.py", "modified", changed)})
+    cov = diff_coverage(report, changes)
+    f = cov.files["m.py"]
+    assert set(f.coverable) == changed & set(hits)
+    assert sorted(f.covered + f.uncovered) == list(f.coverable)
+    assert set(f.partial) <= set(f.covered)
+    assert all(hits[n] == 0 for n in f.uncovered)
+    assert [n for a, b in f.uncovered_ranges for n in range(a, b + 1)] == list(f.uncovered)
+    assert cov.counts == f.counts and cov.coverable == len(f.coverable)
 
 
 def test_diff_coverage_nothing_coverable() -> None:
