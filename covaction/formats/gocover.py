@@ -179,23 +179,35 @@ def _build(files: dict[bytes, _File], origin: str) -> GoProfile:
             if n > 0:
                 spans.append((key >> 96, (key >> 32) & 0xFFFFFFFF, count))
         by_file[entry.path] = Counts(statements=stmts, covered_lines=covered)
-        lines, hits = _sweep(spans, budget, origin)
-        budget -= len(lines)
+        spans.sort()
+        budget -= _union_size(spans)
+        if budget < 0:
+            raise ReportError(
+                f"{origin}: the blocks cover more than {MAX_TOTAL_LINES} distinct lines; "
+                "refused as not a real profile"
+            )
+        lines, hits = _sweep(spans)
         out.append(FileCoverage(entry.path, lines, hits))
     total = sum(by_file.values(), Counts())
     report = ParsedReport(FORMAT, tuple(out), False, (), origin)
     return GoProfile(report, total, by_file)
 
 
-def _sweep(
-    spans: list[tuple[int, int, int]], budget: int, origin: str
-) -> tuple[array[int], array[int]]:
-    """Lines covered by the union of [start, end] spans, each with the highest count over it.
+def _union_size(spans: list[tuple[int, int, int]]) -> int:
+    """Distinct lines in the union of sorted [start, end] spans, without expanding them."""
+    size, reach = 0, 0
+    for start, end, _count in spans:
+        if end > reach:
+            size += end - max(start, reach + 1) + 1
+            reach = end
+    return size
 
-    Costs O((distinct lines + spans) log spans), never the sum of span lengths, and stops with
-    a ReportError once more than `budget` lines would be produced.
+
+def _sweep(spans: list[tuple[int, int, int]]) -> tuple[array[int], array[int]]:
+    """Lines covered by the union of sorted [start, end] spans, each with its highest count.
+
+    Costs O((distinct lines + spans) log spans), never the sum of span lengths.
     """
-    spans.sort()
     lines: array[int] = array("q")
     hits: array[int] = array("q")
     active: list[tuple[int, int]] = []  # (-count, end), the highest count on top
@@ -216,11 +228,6 @@ def _sweep(
             heapq.heappop(active)
         if not active:
             continue
-        if len(lines) >= budget:
-            raise ReportError(
-                f"{origin}: the blocks cover more than {MAX_TOTAL_LINES} distinct lines; "
-                "refused as not a real profile"
-            )
         lines.append(line)
         hits.append(-active[0][0])
         line += 1
