@@ -225,8 +225,17 @@ def _strip_pair(old: str, new: str) -> tuple[str, str]:
 
 
 def _clean(path: str) -> str:
+    """Drop `./`; bytes that are not UTF-8 (surrogate-escaped by a caller) become U+FFFD."""
     while path.startswith("./"):
         path = path[2:]
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            raw = path.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            raw = path.encode("utf-8", "surrogatepass")
+        path = raw.decode("utf-8", "replace")
     return path
 
 
@@ -561,10 +570,11 @@ def from_github_files(entries: Iterable[Mapping[str, object]]) -> ChangedLines:
         filename = entry.get("filename")
         if not isinstance(filename, str) or not filename:
             raise DiffError(f"pull request file entry {number} has no file name")
+        filename = _clean(filename)
         raw_status = entry.get("status")
         status = _GITHUB_STATUS.get(raw_status if isinstance(raw_status, str) else "", "modified")
         previous = entry.get("previous_filename")
-        old_path = previous if isinstance(previous, str) and previous else None
+        old_path = _clean(previous) if isinstance(previous, str) and previous else None
         if old_path is None and status not in ("added", "renamed", "copied"):
             old_path = filename
         if status == "added":

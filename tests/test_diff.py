@@ -399,6 +399,13 @@ def test_diff_bytes_with_invalid_utf8() -> None:
     assert parse_unified_diff(raw).lines("pkg/mod.py") == {2, 3, 23}
 
 
+def test_diff_surrogate_escaped_names_become_text() -> None:
+    """A caller's `surrogateescape` decoding of non-UTF-8 names never leaks lone surrogates."""
+    raw = b"--- a/caf\xe9.py\n+++ b/caf\xe9.py\n@@ -1 +1 @@\n-a\n+b\n"
+    changes = parse_unified_diff(raw.decode("utf-8", "surrogateescape"))
+    assert list(changes.files) == ["caf\ufffd.py"]
+
+
 def test_diff_unquoted_spaces_in_git_header() -> None:
     """`diff --git a/x y b/x y` splits where both sides name the same file, as git does."""
     text = "diff --git a/a b/c b/d b/a b/c b/d\nold mode 100644\nnew mode 100755\n"
