@@ -63,8 +63,9 @@ def diff_against(workspace: str, environ: Mapping[str, str], base: str) -> str:
         raise DiffError(f"diff-base: {base[:40]!r} is not a ref")
     try:
         done = _git(
-            workspace, environ, "diff", "--no-color", "--no-ext-diff", "--no-textconv",
-            "--find-renames", "-U0", f"{base}...HEAD", "--",
+            workspace, environ, "-c", "diff.noprefix=false", "-c", "diff.mnemonicPrefix=false",
+            "diff", "--no-color", "--no-ext-diff", "--no-textconv", "--src-prefix=a/",
+            "--dst-prefix=b/", "--no-relative", "--find-renames", "-U0", f"{base}...HEAD", "--",
         )
     except subprocess.TimeoutExpired:
         raise DiffError(f"git diff {base}...HEAD took over {TIMEOUT}s") from None

@@ -189,12 +189,6 @@ INPUTS: tuple[InputSpec, ...] = (
     InputSpec(
         "report-json", "", "Write the whole result as versioned JSON to this path.", _workspace_path
     ),
-    InputSpec(
-        "mode",
-        "auto",
-        "auto (from the event) or publish (workflow_run, fork results).",
-        _choice(("auto", "publish")),
-    ),
 )
 
 SPECS = {spec.name: spec for spec in INPUTS}
@@ -223,7 +217,6 @@ class Settings:
     diff_base: str
     diff_file: str
     report_json: str
-    mode: str
 
     def __repr__(self) -> str:  # never show the token
         return f"Settings(report_name={self.report_name!r}, format={self.format!r}, ...)"

@@ -182,7 +182,9 @@ def parse_data_file(
             if isinstance(target, Unmatched):
                 unmatched.append(Unmatched(name, target.reason))
                 continue
-            mapped.setdefault(os.path.join(workspace, target), set()).update(data)
+            # With relative_files coverage.py looks data up by relative path, else absolute.
+            key = target if config.relative_files else os.path.join(workspace, target)
+            mapped.setdefault(key, set()).update(data)
         data_path = scratch / "covaction-remapped.coverage"
         json_path = scratch / "covaction-remapped.json"
         for stale in (data_path, json_path):
