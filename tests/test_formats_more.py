@@ -22,6 +22,7 @@ import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from xml.etree.ElementTree import Element
 
 import pytest
 from defusedxml import ElementTree
@@ -138,7 +139,9 @@ GO_CASES = [
 
 
 @pytest.mark.parametrize(("body", "lines", "stmts"), GO_CASES)
-def test_go_block_semantics(body: str, lines: dict[str, dict[int, int]], stmts: tuple[int, int]) -> None:
+def test_go_block_semantics(
+    body: str, lines: dict[str, dict[int, int]], stmts: tuple[int, int]
+) -> None:
     profile = gocover.read_profile([f"mode: count\n{body}".encode()], "p")
     assert {f.path: f.hits_map() for f in profile.report.files} == lines
     assert (profile.statements.covered_lines, profile.statements.statements) == stmts
@@ -214,7 +217,7 @@ def test_module_roots_go_work_limits_to_used_modules() -> None:
         "tools/go.mod": b"module example.com/root/tools // tools\n",
         "testdata/go.mod": b"module example.com/root\n",
     }
-    work = b"go 1.21\n\nuse (\n\t.\n\t\"./tools\" // the tools\n)\n"
+    work = b'go 1.21\n\nuse (\n\t.\n\t"./tools" // the tools\n)\n'
     assert gocover.module_roots(mods, work) == {
         "example.com/root": "",
         "example.com/root/tools": "tools",
@@ -286,7 +289,9 @@ def test_lcov_totals_equal_lcov_summary(name: str) -> None:
 @pytest.mark.parametrize("tool", ["c", "js"])
 def test_lcov_concatenated_records_merge_like_lcov_add(tool: str) -> None:
     """unit + integration concatenated = `lcov -a unit -a integration` then `--summary`."""
-    data = (MORE / tool / "unit.info").read_bytes() + (MORE / tool / "integration.info").read_bytes()
+    data = (MORE / tool / "unit.info").read_bytes() + (
+        MORE / tool / "integration.info"
+    ).read_bytes()
     report = parse(lcov, data, 1000, "both.info")
     assert counts_tuple(totals(report)) == lcov_summary_counts(expected()["lcov"][f"{tool}/merged"])
 
@@ -374,21 +379,22 @@ def test_lcov_crlf_bom_and_huge_hits() -> None:
 def jacoco_counters(path: Path) -> tuple[dict[str, Counts], Counts]:
     """Per-sourcefile and report LINE/BRANCH counters, read with ElementTree (not our parser)."""
 
-    def counts(element: object) -> Counts:
-        found = {c.get("type"): c for c in element.findall("counter")}  # type: ignore[attr-defined]
-        line, branch = found.get("LINE"), found.get("BRANCH")
-        lm, lc = (int(line.get("missed")), int(line.get("covered"))) if line is not None else (0, 0)
-        bm, bc = (
-            (int(branch.get("missed")), int(branch.get("covered"))) if branch is not None else (0, 0)
-        )
+    def counts(element: Element) -> Counts:
+        found = {c.get("type"): c for c in element.findall("counter")}
+        got = {}
+        for kind in ("LINE", "BRANCH"):
+            c = found.get(kind)
+            got[kind] = (0, 0) if c is None else (int(c.get("missed", 0)), int(c.get("covered", 0)))
+        (lm, lc), (bm, bc) = got["LINE"], got["BRANCH"]
         return Counts(lm + lc, lc, bm + bc, bc)
 
     root = ElementTree.parse(path).getroot()
+    assert root is not None
     files = {}
     for package in root.iter("package"):
         for sf in package.findall("sourcefile"):
-            name = package.get("name")
-            files[f"{name}/{sf.get('name')}" if name else sf.get("name")] = counts(sf)
+            pkg, name = package.get("name", ""), sf.get("name", "")
+            files[f"{pkg}/{name}" if pkg else name] = counts(sf)
     return files, counts(root)
 
 
@@ -432,6 +438,17 @@ def test_jacoco_groups_merge_and_dtd_defaults() -> None:
     assert f.branches_map() == {1: (1, 2)}
 
 
+def test_jacoco_attribute_order_does_not_matter() -> None:
+    """JaCoCo's own nr/mi/ci/mb/cb order takes a fast path; any other order means the same."""
+    a = '<line nr="7" mi="1" ci="2" mb="1" cb="3"/><line nr="8" mi="0" ci="0" mb="0" cb="0"/>'
+    b = '<line cb="3" mb="1" ci="2" mi="1" nr="7"/><line ci="0" nr="8" mi="0"/>'
+    doc = (
+        '<report name="r"><package name="p"><sourcefile name="F">{}</sourcefile></package></report>'
+    )
+    fa, fb = (jacoco.parse([doc.format(x).encode()], "j").files[0] for x in (a, b))
+    assert same(fa, fb) and fa.hits_map() == {7: 2} and fa.branches_map() == {7: (3, 4)}
+
+
 JACOCO_ERRORS = [
     (b"", "not well-formed JaCoCo XML"),
     (b"<report><package name='p'><sourcefile name='F'><line nr='1' mi='1'", "not well-formed"),
@@ -439,11 +456,26 @@ JACOCO_ERRORS = [
     (b"<report><sourcefile name='F'/></report>", "outside a <package>"),
     (b"<report><package><sourcefile name='F'/></package></report>", "no name="),
     (b"<report><package name='p'><sourcefile/></package></report>", "no name="),
-    (b"<report><package name='p'><sourcefile name='F'><line mi='1'/></sourcefile></package></report>", "no nr="),
-    (b"<report><package name='p'><sourcefile name='F'><line nr='1' mi='-1'/></sourcefile></package></report>", "expected a whole number"),
-    (b"<report><package name='p'><sourcefile name='F'><line nr='0' mi='1'/></sourcefile></package></report>", "out of range"),
-    (b"<report><package name='p'><sourcefile name='F'><line nr='1' ci='1.5'/></sourcefile></package></report>", "expected a whole number"),
-    (b"<report><package name=''><sourcefile name='c.c'><line nr='4'/></sourcefile></package></report>", "gcovr"),
+    (
+        b"<report><package name='p'><sourcefile name='F'><line mi='1'/></sourcefile></package></report>",
+        "no nr=",
+    ),
+    (
+        b"<report><package name='p'><sourcefile name='F'><line nr='1' mi='-1'/></sourcefile></package></report>",
+        "expected a whole number",
+    ),
+    (
+        b"<report><package name='p'><sourcefile name='F'><line nr='0' mi='1'/></sourcefile></package></report>",
+        "out of range",
+    ),
+    (
+        b"<report><package name='p'><sourcefile name='F'><line nr='1' ci='1.5'/></sourcefile></package></report>",
+        "expected a whole number",
+    ),
+    (
+        b"<report><package name=''><sourcefile name='c.c'><line nr='4'/></sourcefile></package></report>",
+        "gcovr",
+    ),
     (
         b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><report>&b;</report>',
         "declares entities",
@@ -469,20 +501,23 @@ def test_jacoco_hostile_input_is_one_report_error(data: bytes, message: str) -> 
 def clover_metrics(path: Path) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
     """Per-file and project `<metrics>` of the `<project>`, read with ElementTree."""
     root = ElementTree.parse(path).getroot()
+    assert root is not None
     project = root.find("project")
     assert project is not None
     files = {}
     for f in project.iter("file"):
         m = f.find("metrics")
         assert m is not None
-        files[f.get("path") or f.get("name")] = {k: int(v) for k, v in m.attrib.items()}
+        files[f.get("path") or f.get("name") or ""] = {k: int(v) for k, v in m.attrib.items()}
     pm = project.find("metrics")
     assert pm is not None
     return files, {k: int(v) for k, v in pm.attrib.items()}
 
 
 def metric_counts(m: dict[str, int]) -> Counts:
-    return Counts(m["statements"], m["coveredstatements"], m["conditionals"], m["coveredconditionals"])
+    return Counts(
+        m["statements"], m["coveredstatements"], m["conditionals"], m["coveredconditionals"]
+    )
 
 
 @pytest.mark.parametrize("name", ["js/clover.xml", "clover/gcovr.xml"])
@@ -491,7 +526,9 @@ def test_clover_from_real_tools_equals_its_own_metrics(name: str) -> None:
     statements/coveredstatements/conditionals/coveredconditionals exactly."""
     files, project = clover_metrics(MORE / name)
     report = parse(clover, (MORE / name).read_bytes(), 509, name)
-    assert {f.path: f.counts for f in report.files} == {p: metric_counts(m) for p, m in files.items()}
+    assert {f.path: f.counts for f in report.files} == {
+        p: metric_counts(m) for p, m in files.items()
+    }
     assert totals(report) == metric_counts(project)
 
 
@@ -524,10 +561,25 @@ def test_clover_openclover_conditionals_and_lines() -> None:
         assert (c.branches, c.covered_branches) == (m["conditionals"], m["coveredconditionals"])
     cart = got["/home/runner/work/shop/shop/src/main/java/com/example/Cart.java"]
     assert cart.hits_map() == {
-        8: 3, 9: 3, 12: 5, 13: 5, 14: 4, 16: 1, 20: 0, 21: 0, 22: 0, 25: 2, 26: 2,
+        8: 3,
+        9: 3,
+        12: 5,
+        13: 5,
+        14: 4,
+        16: 1,
+        20: 0,
+        21: 0,
+        22: 0,
+        25: 2,
+        26: 2,
     }
     assert cart.branches_map() == {13: (2, 2), 21: (0, 2), 26: (2, 4)}
-    assert counts_tuple(totals(report)) == (12, 15, project["coveredconditionals"], project["conditionals"])
+    assert counts_tuple(totals(report)) == (
+        12,
+        15,
+        project["coveredconditionals"],
+        project["conditionals"],
+    )
 
 
 def test_clover_phpunit_method_lines_are_lines() -> None:
@@ -556,7 +608,9 @@ CLOVER_LINES = [
 
 
 @pytest.mark.parametrize(("lines", "hits", "branches"), CLOVER_LINES)
-def test_clover_line_types(lines: str, hits: dict[int, int], branches: dict[int, tuple[int, int]]) -> None:
+def test_clover_line_types(
+    lines: str, hits: dict[int, int], branches: dict[int, tuple[int, int]]
+) -> None:
     doc = f'<coverage generated="1"><project><file name="a.js">{lines}</file></project></coverage>'
     (f,) = clover.parse([doc.encode()], "c.xml").files
     assert f.hits_map() == hits and f.branches_map() == branches
@@ -566,13 +620,34 @@ CLOVER_ERRORS = [
     (b"", "not well-formed Clover XML"),
     (b"<report/>", "not Clover's <coverage>"),
     (b"<coverage line-rate='1'><sources/></coverage>", "Cobertura"),
-    (b"<coverage><project><file><line num='1' type='stmt' count='1'/></file></project></coverage>", "neither path= nor name="),
-    (b"<coverage><project><file name='a'><line num='1' type='stmt'/></file></project></coverage>", "no count="),
-    (b"<coverage><project><file name='a'><line num='1' type='weird' count='1'/></file></project></coverage>", "expected stmt, cond or method"),
-    (b"<coverage><project><file name='a'><line num='x' type='stmt' count='1'/></file></project></coverage>", "expected a whole number"),
-    (b"<coverage><project><file name='a'><line num='1' type='stmt' count='-1'/></file></project></coverage>", "expected a whole number"),
-    (b"<coverage><project><file name='a'><line num='1' type='cond' truecount='1'/></file></project></coverage>", "no falsecount="),
-    (b"<coverage><project><file name='a'><line num='0' type='stmt' count='1'/></file></project></coverage>", "out of range"),
+    (
+        b"<coverage><project><file><line num='1' type='stmt' count='1'/></file></project></coverage>",
+        "neither path= nor name=",
+    ),
+    (
+        b"<coverage><project><file name='a'><line num='1' type='stmt'/></file></project></coverage>",
+        "no count=",
+    ),
+    (
+        b"<coverage><project><file name='a'><line num='1' type='weird' count='1'/></file></project></coverage>",
+        "expected stmt, cond or method",
+    ),
+    (
+        b"<coverage><project><file name='a'><line num='x' type='stmt' count='1'/></file></project></coverage>",
+        "expected a whole number",
+    ),
+    (
+        b"<coverage><project><file name='a'><line num='1' type='stmt' count='-1'/></file></project></coverage>",
+        "expected a whole number",
+    ),
+    (
+        b"<coverage><project><file name='a'><line num='1' type='cond' truecount='1'/></file></project></coverage>",
+        "no falsecount=",
+    ),
+    (
+        b"<coverage><project><file name='a'><line num='0' type='stmt' count='1'/></file></project></coverage>",
+        "out of range",
+    ),
     (b'<!DOCTYPE c [<!ENTITY a "x">]><coverage>&a;</coverage>', "declares entities"),
 ]
 
@@ -689,7 +764,9 @@ def mutated(draw: st.DrawFn, seeds: list[bytes]) -> bytes:
         elif op == "truncate":
             del data[at:]
         else:
-            data[at:at] = draw(st.sampled_from([b"-1", b"999999999999999999999", b"0", b"1.5", b","]))
+            data[at:at] = draw(
+                st.sampled_from([b"-1", b"999999999999999999999", b"0", b"1.5", b","])
+            )
     return bytes(data)
 
 
@@ -776,9 +853,16 @@ def run_go(work: Path) -> dict[str, str]:
     sh(["go", "test", "-covermode=count", f"-coverprofile={work / 'unit.out'}", *pkgs], ws, env)
     sh(
         [
-            "go", "test", "-tags", "integration", "-run", "Integration|Negative",
-            "-covermode=count", "-coverpkg=example.com/covdemo/...",
-            f"-coverprofile={work / 'integration.out'}", *pkgs,
+            "go",
+            "test",
+            "-tags",
+            "integration",
+            "-run",
+            "Integration|Negative",
+            "-covermode=count",
+            "-coverpkg=example.com/covdemo/...",
+            f"-coverprofile={work / 'integration.out'}",
+            *pkgs,
         ],
         ws,
         env,
@@ -857,7 +941,10 @@ def test_live_go_statements_equal_go_tool_cover(tmp_path: Path) -> None:
     need("go")
     recorded = run_go(tmp_path)
     for name, total in recorded.items():
-        assert go_percent(gocover.read_profile([(tmp_path / name).read_bytes()], name).statements) == total
+        assert (
+            go_percent(gocover.read_profile([(tmp_path / name).read_bytes()], name).statements)
+            == total
+        )
 
 
 @pytest.mark.slow
@@ -896,13 +983,20 @@ def test_live_c8_lcov_and_clover(tmp_path: Path) -> None:
     if not c8:
         pytest.skip("needs c8 on PATH (npm install -g c8) or COVACTION_C8=/path/to/c8")
     summaries = run_js(tmp_path, c8)
-    for name, file in [("js/unit.info", "js-unit.info"), ("js/integration.info", "js-integration.info")]:
+    for name, file in [
+        ("js/unit.info", "js-unit.info"),
+        ("js/integration.info", "js-integration.info"),
+    ]:
         got = totals(parse(lcov, (tmp_path / file).read_bytes()))
         assert counts_tuple(got) == lcov_summary_counts(summaries[name])
-    both = (tmp_path / "js-unit.info").read_bytes() + (tmp_path / "js-integration.info").read_bytes()
+    both = (tmp_path / "js-unit.info").read_bytes() + (
+        tmp_path / "js-integration.info"
+    ).read_bytes()
     assert counts_tuple(totals(parse(lcov, both))) == lcov_summary_counts(summaries["js/merged"])
-    files, project = clover_metrics(tmp_path / "js-clover.xml")
-    assert totals(parse(clover, (tmp_path / "js-clover.xml").read_bytes())) == metric_counts(project)
+    _files, project = clover_metrics(tmp_path / "js-clover.xml")
+    assert totals(parse(clover, (tmp_path / "js-clover.xml").read_bytes())) == metric_counts(
+        project
+    )
 
 
 @pytest.mark.slow
@@ -928,7 +1022,9 @@ def regenerate() -> None:
     gcovr = shutil.which("gcovr") or os.environ.get("COVACTION_GCOVR")
     c8 = shutil.which("c8") or os.environ.get("COVACTION_C8")
     if not gcovr or not c8:
-        raise SystemExit("needs go, gcc, lcov, node, c8 (or COVACTION_C8) and gcovr (or COVACTION_GCOVR)")
+        raise SystemExit(
+            "needs go, gcc, lcov, node, c8 (or COVACTION_C8) and gcovr (or COVACTION_GCOVR)"
+        )
     # A fixed directory keeps the absolute paths the tools write stable between regenerations.
     work = Path(tempfile.gettempdir()) / "covaction-more"
     shutil.rmtree(work, ignore_errors=True)

@@ -49,6 +49,7 @@ _ROOT = re.compile(
 )
 _CHILD = re.compile(rb"<(?:sessioninfo|package|group|counter)[\s/>]")
 _DIGITS = re.compile(r"\d{1,40}\Z")
+_ORDER = ["nr", "mi", "ci", "mb", "cb"]
 
 
 def sniff(head: bytes) -> bool:
@@ -92,6 +93,23 @@ def parse(chunks: Iterable[bytes], origin: str) -> ParsedReport:
             builder = current[0]
             if builder is None:
                 return
+            if flat[::2] == _ORDER:
+                # Fast path: JaCoCo writes exactly nr, mi, ci, mb, cb, all plain numbers.
+                values = flat[1::2]
+                digits = "".join(values)
+                if digits.isascii() and digits.isdigit() and max(map(len, values)) <= 18:
+                    try:
+                        nr, mi, ci, mb, cb = map(int, values)
+                    except ValueError:  # an empty value; the checked path names it
+                        pass
+                    else:
+                        if 1 <= nr <= MAX_LINE_NUMBER:
+                            if mi + ci > 0:
+                                builder.add_line(nr, ci)
+                            if mb + cb > 0:
+                                builder.add_branches(nr, cb, mb + cb)
+                                has_branches[0] = True
+                            return
             attrs = dict(zip(flat[::2], flat[1::2], strict=True))
             nr = number(attrs, "nr", 1)
             if "mi" not in attrs and "ci" not in attrs:

@@ -61,33 +61,31 @@ def text_lines(
     """
     pending = bytearray()
     number = 0
-    first = True
     for chunk in chunks:
-        start = 0
-        while (nl := chunk.find(b"\n", start)) >= 0:
+        # bytes.split runs in C; only a line spanning chunks goes through `pending`.
+        parts = chunk.split(b"\n")
+        tail = parts.pop()
+        if parts:
             if pending:
-                pending += chunk[start:nl]
-                line = bytes(pending)
+                pending += parts[0]
+                parts[0] = bytes(pending)
                 pending.clear()
-            else:
-                line = bytes(chunk[start:nl])
-            start = nl + 1
-            number += 1
-            if len(line) > limit:
-                raise _too_long(origin, fmt, number, limit)
-            if first:
-                line = line.removeprefix(_BOM)
-                first = False
-            yield number, line.removesuffix(b"\r")
-        if start < len(chunk):
-            pending += chunk[start:]
-            if len(pending) > limit:
-                raise _too_long(origin, fmt, number + 1, limit)
+            for line in parts:
+                number += 1
+                if len(line) > limit:
+                    raise _too_long(origin, fmt, number, limit)
+                if number == 1:
+                    line = line.removeprefix(_BOM)
+                yield number, line.removesuffix(b"\r")
+        pending += tail
+        if len(pending) > limit:
+            raise _too_long(origin, fmt, number + 1, limit)
     if pending:
+        number += 1
         line = bytes(pending)
-        if first:
+        if number == 1:
             line = line.removeprefix(_BOM)
-        yield number + 1, line.removesuffix(b"\r")
+        yield number, line.removesuffix(b"\r")
 
 
 def _too_long(origin: str, fmt: str, number: int, limit: int) -> ReportError:
@@ -150,6 +148,15 @@ class _Parser:
 
     def feed(self, number: int, line: bytes) -> None:
         self.number = number
+        if line[:3] == b"DA:" and self.current is not None:
+            # Fast path for the commonest line; anything unusual takes the checked path below.
+            first, _, rest = line[3:].partition(b",")
+            hits = rest.partition(b",")[0]
+            if first.isdigit() and hits.isdigit() and len(first) <= 10 and len(hits) <= 18:
+                nr = int(first)
+                if 1 <= nr <= MAX_LINE_NUMBER:
+                    self.current.builder.add_line(nr, int(hits))
+                    return
         stripped = line.strip()
         if not stripped:
             return
