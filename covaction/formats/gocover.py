@@ -22,8 +22,11 @@ and `map_import_path` turn those into repository paths. There are no branches in
   A line-based figure cannot equal it in general: a block spanning 3 lines may hold 1 statement
   or 5, and the line holding `func f() {` or a lone `}` belongs to a block but has no statement.
   `read_profile(...).statements` reproduces Go's figure exactly (as `Counts` whose
-  `statements`/`covered_lines` are Go statements); `go tool cover -func` alone also leaves out
-  blocks outside function declarations (function literals in package-level variables).
+  `statements`/`covered_lines` are Go statements). `go tool cover -func` counts only blocks
+  inside function declarations, so its total can differ by a little (encoding/json: `go test`
+  92.1%, `-func` 92.0%). On real profiles the line figure stays close to Go's: go1.19's
+  strings 97.80% of lines vs 97.98% of statements, encoding/json 91.67% vs 92.05%, bufio
+  92.22% vs 93.44%, text/template 87.81% vs 87.65%.
 * Repeated `mode:` lines (profiles joined with `cat`) are accepted; blank lines are skipped.
 
 Hostile input ends in one `ReportError`: a missing `mode:` line, a line that is not a block,

@@ -17,7 +17,9 @@ How an LCOV file is counted
 * Several records for one file (one per test name, or concatenated tracefiles) are merged as
   `lcov -a` does: a line is covered if any record covers it (hits: the highest count), and a
   branch is covered if any record took it; branches are matched by (line, block, branch), so two
-  records taking different arms of one `if` give 2 of 2.
+  records taking different arms of one `if` give 2 of 2. gcc/gcov block ids are stable between
+  runs; c8 (V8) numbers its blocks per run, so tracefiles of different c8 runs merge into more
+  branches than either has, exactly as `lcov -a` merges them.
 
 Hostile input ends in one `ReportError`: a line that is not `KEY:value` or `end_of_record`, data
 outside a record, a record left open at the end (a truncated file), negative or non-numeric
