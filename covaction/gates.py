@@ -73,20 +73,23 @@ def drop_check(
     title = "Coverage drop"
     if base is None:
         return Check("drop", title, SKIPPED, None, maximum_drop, skip_reason or "no baseline")
-    drop = base - current
-    shown = f"{display_percent(abs(drop))} points"
+    delta = current - base  # negative when coverage dropped; `actual` keeps this sign
+    drop = -delta
+    shown = f"{display_percent(abs(delta))} points"
     if drop > Fraction(maximum_drop):
         return Check(
             "drop",
             title,
             FAILED,
-            drop,
+            delta,
             maximum_drop,
             f"coverage dropped {shown} (from {display_percent(base)}% to "
             f"{display_percent(current)}%), more than the {maximum_drop} points allowed",
         )
-    verb = "rose" if drop < 0 else "dropped"
-    return Check("drop", title, PASSED, drop, maximum_drop, f"coverage {verb} {shown}, within the {maximum_drop} allowed")
+    verb = "rose" if delta > 0 else "dropped"
+    return Check(
+        "drop", title, PASSED, delta, maximum_drop, f"coverage {verb} {shown}, within the {maximum_drop} allowed"
+    )
 
 
 def pins_check(policy: str, findings: int) -> Check | None:

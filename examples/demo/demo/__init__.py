@@ -1,0 +1,1 @@
+"""A tiny package measured by coverage.py, for covaction's quick start."""
