@@ -90,3 +90,37 @@ def test_container_entrypoint_imports_from_its_own_directory_in_isolated_mode(tm
     assert proc.returncode == 0, proc.stderr
     for spec in settings.INPUTS:
         assert f"--{spec.name}" in proc.stdout
+
+
+def test_readme_workflow_examples_pin_every_action_and_pass_zizmor(tmp_path: Path) -> None:
+    """The workflows we tell users to write follow our own pin policy and zizmor's audits."""
+    import shutil
+
+    from covaction import pinning
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", readme, re.S)
+    workflows = [b for b in blocks if b.lstrip().startswith("name:") or "\non:" in "\n" + b]
+    assert workflows
+    for i, block in enumerate(workflows):
+        text = block.replace("covaction/covaction@<full commit sha>", "covaction/covaction@" + "0" * 40)
+        refs = pinning.scan_file(f"readme-{i}.yml", text.encode())
+        assert refs and all(r.verdict in ("pinned", "local") for r in refs), refs
+        wf = tmp_path / ".github" / "workflows"
+        wf.mkdir(parents=True, exist_ok=True)
+        (wf / f"readme-{i}.yml").write_text(text)
+    zizmor = shutil.which("zizmor") or str(Path(sys.executable).parent / "zizmor")
+    if not Path(zizmor).exists():
+        import pytest
+
+        pytest.skip("zizmor is not installed (CI installs it from requirements-test.txt)")
+    done = subprocess.run([zizmor, "--offline", "--no-progress", str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_project_workflows_pin_every_action() -> None:
+    from covaction import pinning
+
+    for path in sorted((ROOT / ".github" / "workflows").glob("*.y*ml")):
+        for ref in pinning.scan_file(path.name, path.read_bytes()):
+            assert ref.verdict in ("pinned", "local"), ref
