@@ -7,13 +7,14 @@
 #   and column. `uses:` is read only where GitHub reads it: `jobs.<id>.steps[*].uses` and the
 #   job-level reusable-workflow `jobs.<id>.uses` in a workflow, `runs.steps[*].uses` in a
 #   composite `action.yml`. Keys inside `with:`, text in `run:` scripts and comments are data.
-# * Hostile input finishes fast with a `parse-error` finding. Nesting is bounded by a streaming
-#   pass over the parser's events *before* compose (libyaml's C composer recurses once per level
-#   and crashes the interpreter on ~100,000 levels); alias expansion ("billion laughs") and
-#   recursive aliases are measured on the composed graph with memoised sizes, so measuring costs
-#   what the file holds, not what it expands to. The limits are GitHub's own (actions/runner
-#   `ParseOptions`: MaxDepth 50, MaxParseEvents 1,000,000), so a file refused here is one GitHub
-#   refuses too. File size is capped by the caller.
+# * Hostile input finishes fast with a `parse-error` finding. One streaming pass over the
+#   parser's events runs *before* compose (libyaml's C composer recurses once per level and
+#   crashes the interpreter at ~100,000 levels): it stops at the first level beyond MAX_DEPTH,
+#   records each anchor's expanded size and depth when its node closes, and so stops an alias
+#   bomb ("billion laughs") at the alias that crosses MAX_EVENTS, having read only what is
+#   written; an alias to a node still open (a node containing itself) is refused. The limits are
+#   GitHub's own (actions/runner `ParseOptions`: MaxDepth 50, MaxParseEvents 1,000,000), so a
+#   file refused here is one GitHub's parser refuses as well. File size is capped by the caller.
 # * Anchors and aliases: compose shares the anchored node, so an aliased step's `uses` is the
 #   anchor's node. It is reported ONCE, at the line where `uses:` is written under the anchor,
 #   however many times it is aliased: a finding is a place in the source to fix.
@@ -30,12 +31,20 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Final, Literal, Protocol
 
 import yaml
-from yaml.events import CollectionEndEvent, MappingStartEvent, SequenceStartEvent
+from yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from covaction.errors import InputError
@@ -415,118 +424,136 @@ def _position(mark: _Mark | None) -> tuple[int, int]:
     return (mark.line, mark.column) if mark is not None else (0, 0)
 
 
-def _check_nesting(text: str) -> None:
-    """Stream the parser's events and stop at the first level beyond MAX_DEPTH.
+@dataclass(slots=True)
+class _Duplicate:
+    """A key already defined in its mapping; `value` is filled when the value is a scalar."""
 
-    Runs before compose: libyaml's composer recurses per level in C and overflows the stack on
-    very deep input. The event parser itself keeps its own stack and stops here early.
+    line: int
+    column: int
+    key: str
+    first_line: int
+    value: str = ""
+
+
+@dataclass(slots=True)
+class _Open:
+    """One open collection in the event stream, with what the checks need to know of it."""
+
+    keys: dict[str, int] | None  # a mapping's keys so far (folded -> line); None: a sequence
+    level: int  # 1 for a document's top collection
+    deepest: int  # deepest level reached inside, aliases expanded
+    anchor: str | None
+    events_before: int
+    at_key: bool = True
+    pending: _Duplicate | None = None
+
+
+def _preflight(text: str) -> list[_Duplicate]:
+    """One streaming pass over the parser's events; returns the duplicate keys.
+
+    Runs before compose, so hostile input never reaches it: libyaml's composer recurses per
+    level in C and overflows the stack on very deep input, while the event parser keeps its own
+    stack and this pass stops at the first level beyond MAX_DEPTH. Aliases are measured as they
+    come: each anchor's expanded size and depth is recorded when its node closes, so an alias
+    bomb is stopped at the alias that crosses MAX_EVENTS after reading only what is written,
+    and an alias to a node still open (a node containing itself) is refused. Duplicate keys
+    are found once per written mapping; GitHub compares keys ignoring case (TemplateReader's
+    HashSet(OrdinalIgnoreCase)).
     """
-    opening = (MappingStartEvent, SequenceStartEvent)
-    depth = 0
+    duplicates: list[_Duplicate] = []
+    stack: list[_Open] = []
+    anchors: dict[str, tuple[int, int]] = {}  # name -> (expanded events, depth)
+    open_anchors: set[str] = set()
+    total = 0
     loader = _LOADER(text)
     try:
-        while loader.check_event():
-            event = loader.get_event()
-            if isinstance(event, opening):
-                depth += 1
-                if depth > MAX_DEPTH:
+        while (event := loader.get_event()) is not None:
+            if isinstance(event, ScalarEvent | AliasEvent):
+                if isinstance(event, ScalarEvent):
+                    total += 1
+                    if event.anchor is not None:
+                        anchors[event.anchor] = (1, 0)
+                else:
+                    name = str(event.anchor)
+                    if name in open_anchors:
+                        line, column = _position(event.start_mark)
+                        raise _Reject(line, column, "recursive alias: a node contains itself")
+                    size, depth = anchors.get(name, (1, 0))  # undefined: compose reports it
+                    total += size
+                    if total > MAX_EVENTS:
+                        line, column = _position(event.start_mark)
+                        reason = (
+                            f"more than {MAX_EVENTS:,} nodes once aliases are expanded "
+                            "(GitHub's limit; an alias bomb?)"
+                        )
+                        raise _Reject(line, column, reason)
+                    if depth and stack:
+                        top = stack[-1]
+                        top.deepest = max(top.deepest, top.level + depth)
+                        if top.deepest > MAX_DEPTH:
+                            line, column = _position(event.start_mark)
+                            reason = (
+                                f"nested deeper than {MAX_DEPTH} levels once aliases are "
+                                "expanded (GitHub's limit)"
+                            )
+                            raise _Reject(line, column, reason)
+                if not stack or (top := stack[-1]).keys is None:
+                    continue
+                if top.at_key:
+                    top.at_key = False
+                    if isinstance(event, ScalarEvent):
+                        key = str(event.value)
+                        folded = key.lower()
+                        line, column = _position(event.start_mark)
+                        first = top.keys.get(folded)
+                        if first is None:
+                            top.keys[folded] = line
+                        else:
+                            top.pending = _Duplicate(line, column, key, first)
+                            duplicates.append(top.pending)
+                else:
+                    top.at_key = True
+                    if top.pending is not None and isinstance(event, ScalarEvent):
+                        top.pending.value = str(event.value)
+                    top.pending = None
+            elif isinstance(event, MappingStartEvent | SequenceStartEvent):
+                if len(stack) >= MAX_DEPTH:
                     line, column = _position(event.start_mark)
                     reason = f"nested deeper than {MAX_DEPTH} levels (GitHub's limit)"
                     raise _Reject(line, column, reason)
-            elif isinstance(event, CollectionEndEvent):
-                depth -= 1
+                level = len(stack) + 1
+                keys: dict[str, int] | None = {} if isinstance(event, MappingStartEvent) else None
+                if event.anchor is not None:
+                    open_anchors.add(event.anchor)
+                stack.append(_Open(keys, level, level, event.anchor, total))
+                total += 2
+            elif isinstance(event, MappingEndEvent | SequenceEndEvent):
+                done = stack.pop()
+                if done.anchor is not None:
+                    open_anchors.discard(done.anchor)
+                    size = total - done.events_before
+                    anchors[done.anchor] = (size, done.deepest - done.level + 1)
+                if stack:
+                    top = stack[-1]
+                    top.deepest = max(top.deepest, done.deepest)
+                    if top.keys is not None:
+                        top.at_key = not top.at_key
+                        top.pending = None
+            elif isinstance(event, DocumentStartEvent):
+                anchors.clear()  # anchors are per document, as in PyYAML's composer
     finally:
         loader.dispose()
-
-
-def _compose(text: str) -> list[Node]:
-    try:
-        _check_nesting(text)
-        return list(yaml.compose_all(text, Loader=_LOADER))
-    except yaml.YAMLError as exc:
-        raise _yaml_reject(exc, text) from None
-    except RecursionError:  # the pure-Python composer, if the nesting check is ever bypassed
-        raise _Reject(0, 0, "nested too deeply") from None
-
-
-def _children(node: Node) -> Iterator[Node]:
-    if isinstance(node, MappingNode):
-        for key, value in node.value:
-            yield key
-            yield value
-    elif isinstance(node, SequenceNode):
-        yield from node.value
-
-
-@dataclass(frozen=True, slots=True)
-class _Duplicate:
-    key: ScalarNode
-    first: ScalarNode
-    value: Node
-
-
-def _measure(root: Node) -> list[_Duplicate]:
-    """Check the composed graph against GitHub's limits; return its duplicate keys.
-
-    Sizes and depths are memoised per node, so shared (aliased) nodes are measured once and an
-    alias bomb costs its written size. Iterative: alias chains can be deeper than Python's stack.
-    """
-    events: dict[int, int] = {}
-    depths: dict[int, int] = {}
-    entered: set[int] = set()
-    duplicates: list[_Duplicate] = []
-    stack: list[tuple[Node, bool]] = [(root, False)]
-    while stack:
-        node, leaving = stack.pop()
-        nid = id(node)
-        if leaving:
-            kids = list(_children(node))
-            size = 2 + sum(events[id(k)] for k in kids)
-            depth = 1 + max((depths[id(k)] for k in kids), default=0)
-            events[nid], depths[nid] = size, depth
-            if size > MAX_EVENTS:
-                mark = node.start_mark
-                raise _Reject(
-                    mark.line,
-                    mark.column,
-                    f"more than {MAX_EVENTS:,} nodes once aliases are expanded "
-                    "(GitHub's limit; an alias bomb?)",
-                )
-            if depth > MAX_DEPTH:
-                mark = node.start_mark
-                raise _Reject(
-                    mark.line,
-                    mark.column,
-                    f"nested deeper than {MAX_DEPTH} levels once aliases are expanded "
-                    "(GitHub's limit)",
-                )
-            continue
-        if nid in events:
-            continue
-        if nid in entered:
-            mark = node.start_mark
-            raise _Reject(mark.line, mark.column, "recursive alias: a node contains itself")
-        if isinstance(node, ScalarNode):
-            events[nid], depths[nid] = 1, 0
-            continue
-        entered.add(nid)
-        stack.append((node, True))
-        if isinstance(node, MappingNode):
-            duplicates.extend(_duplicate_keys(node))
-        stack.extend((kid, False) for kid in _children(node) if id(kid) not in events)
     return duplicates
 
 
-def _duplicate_keys(mapping: MappingNode) -> Iterator[_Duplicate]:
-    # GitHub compares keys ignoring case (TemplateReader: HashSet(OrdinalIgnoreCase)).
-    first: dict[str, ScalarNode] = {}
-    for key, value in mapping.value:
-        if isinstance(key, ScalarNode) and isinstance(key.value, str):
-            folded = key.value.lower()
-            if folded in first:
-                yield _Duplicate(key, first[folded], value)
-            else:
-                first[folded] = key
+def _compose(text: str) -> tuple[list[_Duplicate], list[Node]]:
+    try:
+        duplicates = _preflight(text)
+        return duplicates, list(yaml.compose_all(text, Loader=_LOADER))
+    except yaml.YAMLError as exc:
+        raise _yaml_reject(exc, text) from None
+    except RecursionError:  # the pure-Python composer, should the preflight ever miss a level
+        raise _Reject(0, 0, "nested too deeply") from None
 
 
 def _get(mapping: Node | None, name: str) -> Node | None:
@@ -663,13 +690,13 @@ class _Walker:
             )
         )
 
-    def error(self, node: Node, reason: str, uses: str = "") -> None:
+    def error(self, node: Node, reason: str) -> None:
         self.found.append(
             ActionRef(
                 file=self.path,
                 line=node.start_mark.line + 1,
                 column=node.start_mark.column + 1,
-                uses=uses,
+                uses="",
                 verdict="parse-error",
                 reason=reason,
             )
@@ -690,18 +717,24 @@ def scan_file(path: str, data: bytes) -> list[ActionRef]:
     as_action = _is_action_path(path) and not _is_workflow_path(path)
     try:
         text = _decode(data)
-        documents = _compose(text)
+        duplicates, documents = _compose(text)
         walker = _Walker(path, text)
-        for root in documents:
-            for dup in _measure(root):
-                value = dup.value
-                shown = str(value.value) if isinstance(value, ScalarNode) else ""
-                reason = (
-                    f"duplicate key {str(dup.key.value)[:80]!r} (first at line "
-                    f"{dup.first.start_mark.line + 1}); GitHub refuses the file"
+        for dup in duplicates:
+            reason = (
+                f"duplicate key {dup.key[:80]!r} (first at line {dup.first_line + 1}); "
+                "GitHub refuses the file"
+            )
+            walker.found.append(
+                ActionRef(
+                    file=path,
+                    line=dup.line + 1,
+                    column=dup.column + 1,
+                    uses=dup.value if dup.key == "uses" else "",
+                    verdict="parse-error",
+                    reason=_one_line(reason),
                 )
-                shown = shown if dup.key.value == "uses" else ""
-                walker.error(dup.key, _one_line(reason), uses=shown)
+            )
+        for root in documents:
             if as_action:
                 walker.action(root)
             else:

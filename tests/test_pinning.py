@@ -551,18 +551,18 @@ def billion_laughs(levels: int = 9) -> bytes:
 
 
 HOSTILE = [
-    ("billion-laughs", billion_laughs(), 7),
+    ("billion-laughs-stops-at-the-alias-crossing-the-limit", billion_laughs(), 7),
     ("billion-laughs-as-steps", billion_laughs(12), 7),
     ("deep-flow-nesting", b"jobs: " + b"[" * 1_000_000, 1),
     ("deep-flow-mapping-nesting", b"{a: " * 200_000, 1),
     ("deep-block-nesting", b"".join(b" " * i + b"k:\n" for i in range(300)), 51),
     ("deep-sequence-nesting", b"- " * 100_000 + b"x\n", 1),
-    ("recursive-alias", b"jobs: &j\n  a: *j\n", 1),
+    ("recursive-alias-at-the-alias-line", b"jobs: &j\n  a: *j\n", 2),
     ("recursive-alias-in-steps", b"jobs:\n  a:\n    steps: &s [*s]\n", 3),
     (
         "alias-chain-deeper-than-the-limit",
         b"".join(f"a{i}: &a{i} [{'*a' + str(i - 1) if i else 'x'}]\n".encode() for i in range(60)),
-        51,  # a50, nested 51 deep once expanded
+        50,  # *a48 inside a49 reaches level 51 counting from the root
     ),
 ]
 
