@@ -615,7 +615,7 @@ def _trailing_comment(lines: list[str], node: ScalarNode) -> str | None:
 
 
 class _Walker:
-    """Collects the ActionRefs of one document from the places GitHub reads `uses`."""
+    """Collects a file's ActionRefs from the places GitHub reads `uses`, each node once."""
 
     def __init__(self, path: str, text: str) -> None:
         self.path = path
