@@ -134,6 +134,9 @@ class ActionRun:
     event: dict[str, Any] = field(default_factory=dict)
     inputs: dict[str, str] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
+    # What `${{ github.token }}` evaluates to in action.yml's default; tests against the fake
+    # set one of its tokens.
+    token: str = "ghs_" + "0" * 36
 
     def __post_init__(self) -> None:
         self.workspace = self.tmp / "workspace"
@@ -191,11 +194,14 @@ class ActionRun:
             "RUNNER_ARCH": "X64",
             "RUNNER_ENVIRONMENT": "github-hosted",
             "NO_PROXY": "127.0.0.1,localhost",
+            # Not a runner variable: bounds API retry waits so tests of failures stay fast.
+            "COVACTION_MAX_RETRY_WAIT": "0",
             **names,
         }
         inputs = action_inputs()
         inputs.update(self.inputs)
         for name, value in inputs.items():
+            value = value.replace("${{ github.token }}", self.token)
             env["INPUT_" + name.replace(" ", "_").upper()] = value
         env.update(self.env)
         return {k: v for k, v in env.items() if v is not None}

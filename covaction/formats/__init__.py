@@ -39,6 +39,12 @@ def available() -> tuple[str, ...]:
 
 def detect(head: bytes, origin: str) -> str:
     """The format of a report from its first bytes (never from its name)."""
+    if b"<!ENTITY" in head:
+        # No coverage format declares entities; refuse before any parser sees them.
+        raise ReportError(
+            f"{origin}: the XML declares entities; coverage reports never need them, so it is "
+            "refused as a possible entity-expansion or external-entity attack"
+        )
     for fmt in available():
         if module(fmt).sniff(head):
             return fmt

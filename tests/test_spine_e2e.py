@@ -1,0 +1,192 @@
+"""The spine through `python entrypoint.py`, as the runner starts the container."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.harness import ENTRYPOINT, ActionRun
+from tests.sample import make_project, total
+
+COBERTURA = """<?xml version="1.0" ?>
+<coverage version="7.6" line-rate="0.5" branch-rate="0" lines-valid="4" lines-covered="2">
+  <sources><source>{root}</source></sources>
+  <packages><package name="pkg">
+    <classes>
+      <class name="a.py" filename="pkg/a.py">
+        <methods/>
+        <lines>
+          <line number="1" hits="1"/>
+          <line number="2" hits="0"/>
+        </lines>
+      </class>
+      <class name="b.py" filename="pkg/b.py">
+        <lines>
+          <line number="1" hits="3"/>
+          <line number="2" hits="0"/>
+        </lines>
+      </class>
+    </classes>
+  </package></packages>
+</coverage>
+"""
+
+
+def _files(ws: Path) -> None:
+    (ws / "pkg").mkdir()
+    (ws / "pkg" / "a.py").write_text("x = 1\ny = 2\n")
+    (ws / "pkg" / "b.py").write_text("x = 1\ny = 2\n")
+
+
+@pytest.fixture
+def simple(action: ActionRun) -> ActionRun:
+    _files(action.workspace)
+    (action.workspace / "coverage.xml").write_text(COBERTURA.format(root=action.workspace))
+    return action
+
+
+def test_push_writes_outputs_summary_and_report_json(simple: ActionRun) -> None:
+    simple.inputs.update({"minimum-coverage": "50", "report-json": "out/result.json", "pin-policy": "off"})
+    r = simple.run()
+    assert r.code == 0, r.stdout + r.stderr
+    assert r.outputs["coverage"] == "50.00"
+    assert r.outputs["passed"] == "true"
+    assert r.outputs["branch-coverage"] == ""
+    assert r.outputs["report-json"] == "out/result.json"
+    assert "50.00%" in r.summary and "2 / 4 lines" in r.summary
+    doc = json.loads((simple.workspace / "out" / "result.json").read_text())
+    assert doc["schema"] == "covaction-result" and doc["version"] == 1
+    assert doc["coverage"]["totals"]["statements"] == 4
+    assert doc["gates"][0] == {"name": "total", "status": "passed", "actual": "50.00", "required": "50", "message": doc["gates"][0]["message"]}
+    assert r.errors == []
+
+
+def test_failed_gate_exits_1_with_one_error_per_failed_gate(simple: ActionRun) -> None:
+    simple.inputs.update({"minimum-coverage": "50.01", "pin-policy": "off"})
+    r = simple.run()
+    assert r.code == 1
+    assert len(r.errors) == 1 and "50.00% is below the minimum 50.01%" in r.errors[0]
+    assert r.outputs["passed"] == "false"
+    assert "❌" in r.summary
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [("minimum-coverage", "80%"), ("minimum-coverage", "abc"), ("minimum-coverage", "150"), ("minimum-coverage", "-5"), ("annotations", "yes"), ("comment", "always"), ("coverage-files", "../x.xml"), ("format", "nope")],
+)
+def test_bad_input_is_one_error_exit_2_before_any_work(simple: ActionRun, name: str, value: str) -> None:
+    simple.inputs[name] = value
+    r = simple.run()
+    assert r.code == 2
+    assert len(r.errors) == 1 and name in r.errors[0]
+    assert r.summary == "" and r.outputs == {}
+
+
+@pytest.mark.parametrize(
+    "content, needle",
+    [
+        (b"<coverage><packages><package", "not well-formed"),
+        (b'<?xml version="1.0"?><!DOCTYPE c [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><coverage>&b;</coverage>', "entities"),
+        (b'<?xml version="1.0"?><!DOCTYPE c [<!ENTITY x SYSTEM "file:///etc/passwd">]><coverage>&x;</coverage>', "entit"),
+        (b'{"meta": {}, "files": {"a.py": {"executed_lines": "all"}}}', "executed_lines"),
+        (b'{"meta": {}, "files": []}', "files"),
+        (b"SQLite format 3\x00" + b"\x00" * 200, "coverage.py data file"),
+        (b"hello world", "not a coverage report"),
+    ],
+)
+def test_bad_report_is_one_clear_line_exit_2(simple: ActionRun, content: bytes, needle: str) -> None:
+    (simple.workspace / "coverage.xml").unlink()
+    (simple.workspace / "report.dat").write_bytes(content)
+    simple.inputs["coverage-files"] = "report.dat"
+    r = simple.run(timeout=60)
+    assert r.code == 2, r.stdout
+    assert len(r.errors) == 1 and needle in r.errors[0], r.errors
+
+
+def test_sqlite_with_another_schema_is_refused(simple: ActionRun) -> None:
+    db = simple.workspace / ".coverage"
+    con = sqlite3.connect(db)
+    con.execute("create table notes (x)")
+    con.commit()
+    con.close()
+    simple.inputs["coverage-files"] = ".coverage"
+    r = simple.run()
+    assert r.code == 2 and len(r.errors) == 1 and "missing tables" in r.errors[0]
+
+
+def test_missing_report_with_a_gate_is_exit_2(action: ActionRun) -> None:
+    action.inputs["minimum-coverage"] = "80"
+    r = action.run()
+    assert r.code == 2 and len(r.errors) == 1 and "no coverage report found" in r.errors[0]
+
+
+def test_explicit_missing_file_is_exit_2(action: ActionRun) -> None:
+    action.inputs["coverage-files"] = "build/coverage.xml"
+    r = action.run()
+    assert r.code == 2 and "build/coverage.xml" in r.errors[0]
+
+
+def test_unmatched_paths_are_counted_and_named(simple: ActionRun) -> None:
+    text = COBERTURA.format(root=simple.workspace).replace("pkg/b.py", "gone/zzz.py")
+    (simple.workspace / "coverage.xml").write_text(text)
+    simple.inputs["pin-policy"] = "off"
+    r = simple.run()
+    assert r.code == 0
+    assert "gone/zzz.py" in r.summary and "match no file" in r.summary
+    assert any("1 report path(s) match no file" in w for w in r.warnings)
+    assert r.outputs["coverage"] == "50.00"  # a.py alone: 1 of 2
+
+
+def test_several_reports_merge_a_line_covered_if_any_covers_it(simple: ActionRun) -> None:
+    other = COBERTURA.format(root=simple.workspace).replace('number="2" hits="0"', 'number="2" hits="1"', 1)
+    (simple.workspace / "integration.xml").write_text(other)
+    simple.inputs.update({"coverage-files": "coverage.xml\nintegration.xml", "pin-policy": "off"})
+    r = simple.run()
+    assert r.outputs["coverage"] == "75.00"
+
+
+def test_glob_patterns(simple: ActionRun) -> None:
+    (simple.workspace / "reports").mkdir()
+    (simple.workspace / "coverage.xml").rename(simple.workspace / "reports" / "unit.xml")
+    simple.inputs.update({"coverage-files": "reports/**/*.xml", "pin-policy": "off"})
+    assert simple.run().outputs["coverage"] == "50.00"
+
+
+@pytest.mark.parametrize("report", ["coverage.xml", "coverage.json", ".coverage"])
+def test_real_coverage_py_project_equals_coverage_report(action: ActionRun, report: str) -> None:
+    make_project(action.workspace, branch=True)
+    action.inputs.update({"coverage-files": report, "pin-policy": "off"})
+    r = action.run()
+    assert r.code == 0, r.stdout + r.stderr
+    assert r.outputs["coverage"] == total(action.workspace)
+    assert r.outputs["branch-coverage"] != ""
+
+
+def test_outside_actions_prints_comment_and_summary(tmp_path: Path) -> None:
+    _files(tmp_path)
+    (tmp_path / "coverage.xml").write_text(COBERTURA.format(root=tmp_path))
+    proc = subprocess.run(
+        [sys.executable, str(ENTRYPOINT), "--minimum-coverage", "40"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "<!-- covaction:report:coverage -->" in proc.stdout
+    assert "## Coverage report" in proc.stdout
+    assert "::" not in proc.stdout
+
+
+def test_help_is_fast_and_lists_options() -> None:
+    proc = subprocess.run([sys.executable, str(ENTRYPOINT), "--help"], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0 and "--minimum-diff-coverage" in proc.stdout
+    assert "github" not in sys.modules or True
+    probe = subprocess.run(
+        [sys.executable, "-c", "import sys; sys.argv=['x','--help']\nfrom covaction import main\ntry:\n main.cli()\nexcept SystemExit: pass\nprint(sorted(m for m in ('github','coverage','jinja2','requests','yaml') if m in sys.modules))"],
+        capture_output=True, text=True, timeout=30, cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert probe.stdout.strip().endswith("[]"), probe.stdout  # heavy modules stay unimported
