@@ -96,7 +96,7 @@ def _run(state: Run) -> int:
     diff = diffcov.diff_coverage(report, changes) if (report is not None and changes is not None) else None
     comparison = compare.compare(report, baseline, diff, baseline_note) if report is not None else None
     pin_summary = pinning.PinSummary.of(refs)
-    suggestions, pin_notes = suggest_pins(state, pin_summary.findings)
+    suggestions, pin_notes = suggest_pins(state, pin_summary.findings, refs)
     checks: list[gates.Check | None] = []
     if comparison is not None:
         checks.append(gates.minimum_check("total", "Total coverage", comparison.counts.percent, settings.minimum_coverage))
@@ -285,7 +285,10 @@ def load_reports(state: Run, names: list[str]) -> CoverageReport:
             parsed.append(report)
             extra_unmatched.extend(unmatched)
         else:
-            parsed.append(formats.parse(fmt, ws.chunks(name, what), name))
+            report = formats.parse(fmt, ws.chunks(name, what), name)
+            if fmt == "go":
+                report = _map_go_modules(state, report)
+            parsed.append(report)
     merged = paths.map_reports(parsed, mapper)
     if extra_unmatched:
         from dataclasses import replace
@@ -305,6 +308,30 @@ def load_reports(state: Run, names: list[str]) -> CoverageReport:
             "the repository root, or use relative paths (coverage.py: relative_files = true)"
         )
     return merged
+
+
+def _map_go_modules(state: Run, report: ParsedReport) -> ParsedReport:
+    """Go profiles name files by import path: map them through the repository's go.mod/go.work."""
+    from dataclasses import replace
+
+    from covaction.formats import gocover
+
+    ws = state.workspace
+    candidates = state.tracked if state.tracked is not None else ws.glob("**/go.mod")
+    mods = {}
+    for rel in candidates:
+        if rel == "go.mod" or rel.endswith("/go.mod"):
+            try:
+                mods[rel] = ws.read(rel, "go.mod", 1024 * 1024)
+            except WorkspaceError:
+                continue
+    work = ws.read("go.work", "go.work", 1024 * 1024) if ws.exists("go.work") else None
+    roots = gocover.module_roots(mods, work)
+    files = []
+    for fc in report.files:
+        target = gocover.map_import_path(fc.path, roots)
+        files.append(fc.with_path(target) if target else fc)
+    return replace(report, files=tuple(files))
 
 
 # ---------------------------------------------------------------------------- diff
@@ -403,27 +430,55 @@ def scan_pins(state: Run) -> tuple[ActionRef, ...]:
     return tuple(refs)
 
 
-def suggest_pins(state: Run, findings: tuple[ActionRef, ...]) -> tuple[dict[str, str], list[str]]:
-    """With a token, resolve each unpinned tag or branch to its commit."""
+def suggest_pins(
+    state: Run, findings: tuple[ActionRef, ...], refs: tuple[ActionRef, ...] = ()
+) -> tuple[dict[str, str], list[str]]:
+    """With a token: resolve each unpinned tag or branch to its commit, and check that a pinned
+    reference's `# vX.Y.Z` comment names the tag that points at its SHA (at most 50 lookups)."""
     from covaction import pinning
 
     todo = {r.uses: r for r in findings if r.verdict == "unpinned" and r.owner_repo and r.ref}
-    if not todo:
+    commented = {
+        r.uses: r
+        for r in refs
+        if r.verdict == "pinned" and r.kind == "action" and r.owner_repo and r.commented_version
+    }
+    if not todo and not commented:
         return {}, []
     if state.api is None:
-        return {}, [f"Fix suggestions were skipped: {state.api_note}."]
+        return {}, [f"Fix suggestions and version-comment checks were skipped: {state.api_note}."]
     from covaction.github_api import ApiFailure
 
     out: dict[str, str] = {}
     notes: list[str] = []
-    for uses, ref in list(todo.items())[:50]:
-        try:
+    budget = 50
+    try:
+        for uses, ref in todo.items():
+            if budget == 0:
+                break
+            budget -= 1
             sha = state.api.resolve_ref(ref.owner_repo or "", ref.ref or "")
-        except ApiFailure as failure:
-            notes.append(f"Could not resolve some references ({failure.message}).")
-            break
-        if sha:
-            out[uses] = pinning.suggestion(ref, sha)
+            if sha:
+                out[uses] = pinning.suggestion(ref, sha)
+        for uses, ref in commented.items():
+            if budget == 0:
+                break
+            budget -= 1
+            tag = ref.commented_version or ""
+            sha = state.api.resolve_ref(ref.owner_repo or "", tag)
+            if sha and pinning.version_comment_mismatch(ref, sha):
+                notes.append(
+                    f"{ref.file}:{ref.line}: {ref.uses} says {tag} in its comment, but {tag} "
+                    f"points at {sha[:12]}; update the SHA or the comment."
+                )
+                state.runner.warning(
+                    f"{ref.uses} is commented {tag}, but {tag} points at another commit "
+                    f"({sha[:12]})"
+                )
+    except ApiFailure as failure:
+        notes.append(f"Could not resolve some references ({failure.message}).")
+    if budget == 0:
+        notes.append("Only the first 50 references were resolved.")
     return out, notes
 
 
