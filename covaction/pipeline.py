@@ -84,6 +84,10 @@ def _event_bytes(environ: Any) -> bytes | None:
 def _run(state: Run) -> int:
     settings, runner = state.settings, state.runner
     _connect(state)
+    if settings.mode == "publish" or state.github.event_name == "workflow_run":
+        from covaction import publish
+
+        return publish.run_publish(state)
     report_files = find_reports(state)
     pin_only = not report_files
     report = None if pin_only else load_reports(state, report_files)
@@ -181,6 +185,13 @@ def _run(state: Run) -> int:
         github=state.github,
         comment_url=comment_url,
     )
+    pr = state.github.pull_request
+    if pr is not None and pr.is_fork and comparison is not None:
+        # The fork's token cannot comment: keep the result as data for a trusted workflow_run
+        # workflow to render and post (mode: publish).
+        from covaction import publish
+
+        publish.store_result(state, doc)
     if settings.report_json:
         path = write_report_json(state, doc)
         outputs["report-json"] = path

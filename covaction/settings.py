@@ -189,6 +189,13 @@ INPUTS: tuple[InputSpec, ...] = (
     InputSpec(
         "report-json", "", "Write the whole result as versioned JSON to this path.", _workspace_path
     ),
+    InputSpec(
+        "mode",
+        "auto",
+        "auto chooses from the event; publish posts, from a trusted workflow_run workflow, the "
+        "result a fork's pull request run stored.",
+        _choice(("auto", "publish")),
+    ),
 )
 
 SPECS = {spec.name: spec for spec in INPUTS}
@@ -217,6 +224,7 @@ class Settings:
     diff_base: str
     diff_file: str
     report_json: str
+    mode: str
 
     def __repr__(self) -> str:  # never show the token
         return f"Settings(report_name={self.report_name!r}, format={self.format!r}, ...)"
