@@ -60,9 +60,16 @@ def minimum_check(
     shown = display_percent(actual)
     if below(actual, minimum):
         return Check(
-            name, title, FAILED, actual, minimum, f"{title} {shown}% is below the minimum {minimum}%"
+            name,
+            title,
+            FAILED,
+            actual,
+            minimum,
+            f"{title} {shown}% is below the minimum {minimum}%",
         )
-    return Check(name, title, PASSED, actual, minimum, f"{title} {shown}% meets the minimum {minimum}%")
+    return Check(
+        name, title, PASSED, actual, minimum, f"{title} {shown}% meets the minimum {minimum}%"
+    )
 
 
 def drop_check(
@@ -88,7 +95,12 @@ def drop_check(
         )
     verb = "rose" if delta > 0 else "dropped"
     return Check(
-        "drop", title, PASSED, delta, maximum_drop, f"coverage {verb} {shown}, within the {maximum_drop} allowed"
+        "drop",
+        title,
+        PASSED,
+        delta,
+        maximum_drop,
+        f"coverage {verb} {shown}, within the {maximum_drop} allowed",
     )
 
 
@@ -97,7 +109,9 @@ def pins_check(policy: str, findings: int) -> Check | None:
         return None
     title = "Pinned actions"
     if findings == 0:
-        return Check("pins", title, PASSED, None, None, "every action is pinned to a full commit SHA")
+        return Check(
+            "pins", title, PASSED, None, None, "every action is pinned to a full commit SHA"
+        )
     noun = "reference is" if findings == 1 else "references are"
     message = f"{findings} action {noun} not pinned to a full commit SHA"
     if policy == "fail":

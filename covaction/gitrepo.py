@@ -29,7 +29,9 @@ def _env(workspace: str, environ: Mapping[str, str]) -> dict[str, str]:
     return keep
 
 
-def _git(workspace: str, environ: Mapping[str, str], *args: str) -> subprocess.CompletedProcess[bytes]:
+def _git(
+    workspace: str, environ: Mapping[str, str], *args: str
+) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
         ["git", "-C", workspace, "-c", "core.quotePath=false", *args],
         capture_output=True,
@@ -46,10 +48,14 @@ def tracked_files(workspace: str, environ: Mapping[str, str]) -> list[str] | Non
         if top.returncode != 0:
             return None
         if os.path.realpath(top.stdout.decode().strip()) != os.path.realpath(workspace):
-            prefix = os.path.relpath(os.path.realpath(workspace), os.path.realpath(top.stdout.decode().strip()))
+            prefix = os.path.relpath(
+                os.path.realpath(workspace), os.path.realpath(top.stdout.decode().strip())
+            )
             if prefix.startswith(".."):
                 return None
-        done = _git(workspace, environ, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+        done = _git(
+            workspace, environ, "ls-files", "-z", "--cached", "--others", "--exclude-standard"
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     if done.returncode != 0:
@@ -63,9 +69,23 @@ def diff_against(workspace: str, environ: Mapping[str, str], base: str) -> str:
         raise DiffError(f"diff-base: {base[:40]!r} is not a ref")
     try:
         done = _git(
-            workspace, environ, "-c", "diff.noprefix=false", "-c", "diff.mnemonicPrefix=false",
-            "diff", "--no-color", "--no-ext-diff", "--no-textconv", "--src-prefix=a/",
-            "--dst-prefix=b/", "--no-relative", "--find-renames", "-U0", f"{base}...HEAD", "--",
+            workspace,
+            environ,
+            "-c",
+            "diff.noprefix=false",
+            "-c",
+            "diff.mnemonicPrefix=false",
+            "diff",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
+            "--no-relative",
+            "--find-renames",
+            "-U0",
+            f"{base}...HEAD",
+            "--",
         )
     except subprocess.TimeoutExpired:
         raise DiffError(f"git diff {base}...HEAD took over {TIMEOUT}s") from None

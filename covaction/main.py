@@ -6,20 +6,16 @@ error the user can cause is one `::error::` line; no traceback reaches the log.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from covaction import __version__
-from covaction.errors import CovactionError, InputError, ReportError
-from covaction.runner import Annotation, Runner
-from covaction.settings import Settings
+from covaction.errors import CovactionError
+from covaction.runner import Runner
 
 AUTO_FILES = ("coverage.xml", ".coverage", "coverage.json")
 REPORT_CAP = 1024 * 1024 * 1024
@@ -66,7 +62,7 @@ def main(argv: Sequence[str], environ: Mapping[str, str], out: TextIO | None = N
     except KeyboardInterrupt:
         runner.error("interrupted")
         return 2
-    except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into a clean line
+    except Exception as exc:
         detail = runner.scrub(str(exc))[:300].replace("\n", " ")
         runner.error(
             f"covaction {__version__} hit an internal error ({type(exc).__name__}: {detail}); "

@@ -216,7 +216,7 @@ class FileBuilder:
     occurrence is covered.
     """
 
-    __slots__ = ("path", "lines", "hits", "blines", "btotal", "bcovered", "_ordered")
+    __slots__ = ("_ordered", "bcovered", "blines", "btotal", "hits", "lines", "path")
 
     def __init__(self, path: str) -> None:
         self.path = path

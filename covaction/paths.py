@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable, Iterable, Mapping
+
 from covaction.model import CoverageReport, FileCoverage, ParsedReport, Unmatched, merge_files
 
 

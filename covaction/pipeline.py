@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from covaction import formats, gates, result
-from covaction.errors import CovactionError, DiffError, InputError, ReportError, WorkspaceError
+from covaction.errors import InputError, ReportError, WorkspaceError
 from covaction.model import CoverageReport, ParsedReport, Unmatched
 from covaction.runner import Annotation
 from covaction.settings import Settings
@@ -63,7 +63,9 @@ def run(settings: Settings, edges: Edges) -> int:
         runner.warning(note)
     tracked = gitrepo.tracked_files(str(workspace.root), environ)
     scratch_root = environ.get("RUNNER_TEMP") or tempfile.gettempdir()
-    with tempfile.TemporaryDirectory(prefix="covaction-", dir=scratch_root if os.path.isdir(scratch_root) else None) as tmp:
+    with tempfile.TemporaryDirectory(
+        prefix="covaction-", dir=scratch_root if os.path.isdir(scratch_root) else None
+    ) as tmp:
         state = Run(settings, edges, workspace, github, tracked, Path(tmp))
         return _run(state)
 
@@ -97,26 +99,57 @@ def _run(state: Run) -> int:
 
     from covaction import compare, diffcov, pinning, render
 
-    diff = diffcov.diff_coverage(report, changes) if (report is not None and changes is not None) else None
-    comparison = compare.compare(report, baseline, diff, baseline_note) if report is not None else None
+    diff = (
+        diffcov.diff_coverage(report, changes)
+        if (report is not None and changes is not None)
+        else None
+    )
+    comparison = (
+        compare.compare(report, baseline, diff, baseline_note) if report is not None else None
+    )
     pin_summary = pinning.PinSummary.of(refs)
     suggestions, pin_notes = suggest_pins(state, pin_summary.findings, refs)
     checks: list[gates.Check | None] = []
     if comparison is not None:
-        checks.append(gates.minimum_check("total", "Total coverage", comparison.counts.percent, settings.minimum_coverage))
+        checks.append(
+            gates.minimum_check(
+                "total", "Total coverage", comparison.counts.percent, settings.minimum_coverage
+            )
+        )
         diff_pct = diff.percent if diff else None
-        no_diff_reason = "no changed lines are known (not a pull request; use diff-base or diff-file)"
+        no_diff_reason = (
+            "no changed lines are known (not a pull request; use diff-base or diff-file)"
+        )
         if diff is not None and diff_pct is None:
             # A change with no coverable line passes the diff gate, and says so.
             checks.append(
-                gates.Check("diff", "Diff coverage", gates.PASSED, None, settings.minimum_diff_coverage,
-                            "no coverable line was added or changed")
-                if settings.minimum_diff_coverage is not None else None
+                gates.Check(
+                    "diff",
+                    "Diff coverage",
+                    gates.PASSED,
+                    None,
+                    settings.minimum_diff_coverage,
+                    "no coverable line was added or changed",
+                )
+                if settings.minimum_diff_coverage is not None
+                else None
             )
         else:
-            checks.append(gates.minimum_check("diff", "Diff coverage", diff_pct, settings.minimum_diff_coverage, no_diff_reason))
+            checks.append(
+                gates.minimum_check(
+                    "diff",
+                    "Diff coverage",
+                    diff_pct,
+                    settings.minimum_diff_coverage,
+                    no_diff_reason,
+                )
+            )
         base_pct = comparison.base_counts.percent if comparison.base_counts else None
-        checks.append(gates.drop_check(comparison.counts.percent, base_pct, settings.maximum_coverage_drop, baseline_note))
+        checks.append(
+            gates.drop_check(
+                comparison.counts.percent, base_pct, settings.maximum_coverage_drop, baseline_note
+            )
+        )
     checks.append(gates.pins_check(settings.pin_policy, len(pin_summary.findings)))
     verdict = gates.evaluate(*checks)
 
@@ -139,7 +172,9 @@ def _run(state: Run) -> int:
     links = render.Links(
         server_url=state.github.server_url,
         repository=state.github.repository,
-        head_sha=(state.github.pull_request.head_sha if state.github.pull_request else state.github.sha),
+        head_sha=(
+            state.github.pull_request.head_sha if state.github.pull_request else state.github.sha
+        ),
         run_url=state.github.run_url,
     )
     outputs: dict[str, str] = {}
@@ -306,7 +341,8 @@ def load_reports(state: Run, names: list[str]) -> CoverageReport:
 
         seen = {u.path for u in merged.unmatched}
         merged = replace(
-            merged, unmatched=merged.unmatched + tuple(u for u in extra_unmatched if u.path not in seen)
+            merged,
+            unmatched=merged.unmatched + tuple(u for u in extra_unmatched if u.path not in seen),
         )
     if not merged.files and not merged.unmatched:
         raise ReportError(
@@ -314,9 +350,10 @@ def load_reports(state: Run, names: list[str]) -> CoverageReport:
         )
     if not merged.files:
         raise ReportError(
-            f"{', '.join(names)}: none of the {len(merged.unmatched)} paths in the report matches a "
-            f"file in the repository (e.g. {merged.unmatched[0].path[:200]}); run covaction from "
-            "the repository root, or use relative paths (coverage.py: relative_files = true)"
+            f"{', '.join(names)}: none of the {len(merged.unmatched)} paths in the report "
+            f"matches a file in the repository (e.g. {merged.unmatched[0].path[:200]}); run "
+            "covaction from the repository root, or use relative paths (coverage.py: "
+            "relative_files = true)"
         )
     return merged
 
@@ -356,7 +393,9 @@ def load_changes(state: Run) -> ChangedLines | None:
         data = ws.read(settings.diff_file, "diff-file", DIFF_CAP)
         return diff.parse_unified_diff(data)
     if settings.diff_base:
-        return diff.parse_unified_diff(gitrepo.diff_against(str(ws.root), state.edges.environ, settings.diff_base))
+        return diff.parse_unified_diff(
+            gitrepo.diff_against(str(ws.root), state.edges.environ, settings.diff_base)
+        )
     pr = state.github.pull_request
     if pr is None or state.api is None:
         return None
@@ -386,7 +425,9 @@ def load_baseline(state: Run) -> tuple[Baseline | None, str]:
     if settings.baseline_file:
         data = state.workspace.read(settings.baseline_file, "baseline-file", BASELINE_CAP)
         try:
-            return baseline_module.loads_baseline(data, settings.baseline_file), f"from {settings.baseline_file}"
+            return baseline_module.loads_baseline(
+                data, settings.baseline_file
+            ), f"from {settings.baseline_file}"
         except baseline_module.BaselineError as exc:
             raise InputError(f"baseline-file: {exc}") from None
     pr = state.github.pull_request
@@ -427,17 +468,19 @@ def scan_pins(state: Run) -> tuple[ActionRef, ...]:
             + ws.glob("**/action.yml")
             + ws.glob("**/action.yaml")
         ]
-    files = []
+    readable: list[tuple[str, bytes]] = []
+    unreadable: list[ActionRef] = []
     for rel in pinning.workflow_paths(candidates):
         try:
-            files.append((rel, ws.read(rel, "workflow", WORKFLOW_CAP)))
+            readable.append((rel, ws.read(rel, "workflow", WORKFLOW_CAP)))
         except WorkspaceError as exc:
-            files.append((rel, None, str(exc)))  # type: ignore[arg-type]
-    readable = [(r, d) for r, d, *rest in files if d is not None]
-    refs = list(pinning.scan(readable, allowlist))
-    for r, d, *rest in files:
-        if d is None:
-            refs.append(pinning.ActionRef(file=r, line=1, uses="", verdict="parse-error", reason=rest[0][:200]))
+            # A workflow we cannot read (a link out of the workspace, over 1 MiB) is a finding.
+            unreadable.append(
+                pinning.ActionRef(
+                    file=rel, line=1, uses="", verdict="parse-error", reason=str(exc)[:200]
+                )
+            )
+    refs = [*pinning.scan(readable, allowlist), *unreadable]
     return tuple(refs)
 
 
@@ -471,7 +514,7 @@ def suggest_pins(
             sha = state.api.resolve_ref(ref.owner_repo or "", ref.ref or "")
             if sha:
                 out[uses] = pinning.suggestion(ref, sha)
-        for uses, ref in commented.items():
+        for ref in commented.values():
             if budget == 0:
                 break
             budget -= 1
@@ -496,7 +539,9 @@ def suggest_pins(
 # ---------------------------------------------------------------------------- annotations
 
 
-def build_annotations(state: Run, comparison: Any, findings: tuple[ActionRef, ...], suggestions: dict[str, str]) -> list[Annotation]:
+def build_annotations(
+    state: Run, comparison: Any, findings: tuple[ActionRef, ...], suggestions: dict[str, str]
+) -> list[Annotation]:
     out: list[Annotation] = []
     level = "error" if state.settings.pin_policy == "fail" else "warning"
     for r in findings:
@@ -511,11 +556,18 @@ def build_annotations(state: Run, comparison: Any, findings: tuple[ActionRef, ..
             for first, last in row.diff.uncovered_ranges:
                 ranges.append((last - first + 1, row.path, first, last))
         ranges.sort(key=lambda t: (-t[0], t[1], t[2]))
-        for size, path, first, last in ranges:
+        for _size, path, first, last in ranges:
             what = f"Line {first}" if first == last else f"Lines {first}-{last}"
             verb = "is" if first == last else "are"
             out.append(
-                Annotation("warning", f"{what} {verb} added or changed but not covered by tests", file=path, line=first, end_line=last, title="Uncovered change")
+                Annotation(
+                    "warning",
+                    f"{what} {verb} added or changed but not covered by tests",
+                    file=path,
+                    line=first,
+                    end_line=last,
+                    title="Uncovered change",
+                )
             )
     return out
 
@@ -533,15 +585,21 @@ def publish_comment(state: Run, body: str) -> str:
     from covaction.github_api import ApiFailure
 
     try:
-        result_ = state.api.upsert_comment(gh.pull_request.number, _marker(settings.report_name), body, settings.comment)
+        result_ = state.api.upsert_comment(
+            gh.pull_request.number, _marker(settings.report_name), body, settings.comment
+        )
     except ApiFailure as failure:
         if failure.kind == "permission":
-            fork = " (a pull request from a fork gets a read-only token)" if gh.pull_request.is_fork else ""
+            fork = (
+                " (a pull request from a fork gets a read-only token)"
+                if gh.pull_request.is_fork
+                else ""
+            )
             runner.warning(
                 f"could not write the pull request comment{fork}: the token lacks "
-                "pull-requests: write. Grant it in the workflow's permissions, or post the comment "
-                "from a workflow_run workflow (see the README, 'Pull requests from forks'); the job "
-                "summary and outputs are written"
+                "pull-requests: write. Grant it in the workflow's permissions, or post the "
+                "comment from a workflow_run workflow (see the README, 'Pull requests from "
+                "forks'); the job summary and outputs are written"
             )
         else:
             runner.warning(f"could not write the pull request comment: {failure.message}")
@@ -556,19 +614,33 @@ def _marker(report_name: str) -> str:
     return marker(report_name)
 
 
-def render_pins_only(settings: Settings, verdict: gates.Verdict, rows: Any, summary: Any, notes: list[str]) -> str:
+def render_pins_only(
+    settings: Settings, verdict: gates.Verdict, rows: Any, summary: Any, notes: list[str]
+) -> str:
     from covaction import escape
 
-    lines = ["## Pin check", ""]
-    lines.append("✅ every action is pinned to a full commit SHA" if not rows else f"{'❌' if not verdict.passed else '⚠️'} {len(rows)} reference(s) not pinned to a full commit SHA")
-    lines.append("")
-    lines.append(f"{summary.pinned} pinned, {summary.unpinned} unpinned, {summary.unverifiable} unverifiable, {summary.local} local, {summary.parse_errors} unreadable, {summary.allowed} allowed by pin-allowlist.")
+    mark = "❌" if not verdict.passed else "⚠️"
+    lines = [
+        "## Pin check",
+        "",
+        "✅ every action is pinned to a full commit SHA"
+        if not rows
+        else f"{mark} {len(rows)} reference(s) not pinned to a full commit SHA",
+        "",
+        f"{summary.pinned} pinned, {summary.unpinned} unpinned, {summary.unverifiable} "
+        f"unverifiable, {summary.local} local, {summary.parse_errors} unreadable, "
+        f"{summary.allowed} allowed by pin-allowlist.",
+    ]
     if rows:
         lines += ["", "| File | Line | Reference | Why | Pin to |", "|---|---:|---|---|---|"]
         for r in rows[:2000]:
-            lines.append(f"| {escape.code(r.file)} | {r.line} | {escape.code(r.uses)} | {escape.text(r.reason)} | {escape.code(r.suggestion, 200) if r.suggestion else ''} |")
+            fix = escape.code(r.suggestion, 200) if r.suggestion else ""
+            lines.append(
+                f"| {escape.code(r.file)} | {r.line} | {escape.code(r.uses)} | "
+                f"{escape.text(r.reason)} | {fix} |"
+            )
     for note in notes:
-        lines += ["", f"*{note}*"]
+        lines += ["", f"*{escape.text(note, 500)}*"]
     return "\n".join(lines) + "\n"
 
 

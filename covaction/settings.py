@@ -259,7 +259,10 @@ def build_parser() -> argparse.ArgumentParser:
             "and job summary it would post. Every option is also the action input of the same "
             "name (INPUT_<NAME> in GitHub Actions)."
         ),
-        epilog="Exit codes: 0 all gates passed, 1 a gate failed, 2 the run could not be done as asked.",
+        epilog=(
+            "Exit codes: 0 all gates passed, 1 a gate failed, 2 the run could not be done as "
+            "asked."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"covaction {__version__}")
     for spec in INPUTS:
