@@ -1,22 +1,39 @@
 """Baselines as artifacts: finding the base branch's on a PR, storing this run's on a push.
 
-Finding follows contract E.3: only artifacts of this repository's own push runs on the PR's
-base branch (never a fork's run, whatever its branch is called), unexpired; the artifact of the
-PR's exact base commit wins, else the newest. Downloading follows E.4: the API's 302 is read
-without following it, and the storage URL is fetched by requests without `Authorization`.
-Unpacking never extracts to disk: one expected member is read through a capped stream; links,
-absolute or `..` names, duplicates, encrypted or unknown-method members are refused.
+Finding follows contract E.3. There is no workflow-file input, so the runs listing (E.3 step 1)
+would return every push workflow's runs and cost one artifacts call per run; the name-filtered
+artifacts listing (step 2) finds the candidates in one call, and one run lookup confirms each
+before it is downloaded. A candidate must be unexpired, on the base branch, from this
+repository's own run (never a fork's, whatever its branch is called), and that run must be a
+successful `push`; the artifact of the PR's exact base commit wins, else the newest. A typical
+hit costs three API calls: the listing, the run, the download's 302.
+
+Downloading follows E.4: the API's 302 is read without following it, the storage URL is fetched
+by requests without `Authorization` (once more through a fresh 302 if the URL has expired), and
+the digest is checked. Unpacking never extracts to disk: one expected member is read through a
+capped stream; links, absolute or `..` names, duplicates, encrypted or unknown-method members,
+and members that decompress suspiciously well are refused.
+
+Storing follows artifact-upload.md I.5/I.6: the file is written under the workspace first (its
+workspace-relative path is the `baseline-path` output, usable by a later upload step on the
+host), then uploaded to the Results service where the runner allows it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import os
 import stat
+import struct
 import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
 
 from covaction import baseline as baseline_module
+from covaction import escape
 from covaction.model import CoverageReport
 
 if TYPE_CHECKING:
@@ -24,33 +41,73 @@ if TYPE_CHECKING:
     from covaction.context import PullRequest
     from covaction.pipeline import Run
 
-MAX_DOWNLOAD = 64 * 1024 * 1024
-MAX_MEMBER = 64 * 1024 * 1024
+MiB = 1024 * 1024
+MAX_DOWNLOAD = 64 * MiB
+MAX_MEMBER = 64 * MiB
 MAX_ENTRIES = 16
-MAX_RATIO = 200
-PAGES = 3
+MAX_RATIO = 100  # deflate reaches ~1000:1 on zeros; baseline JSON stays far below 100:1
+RATIO_FLOOR = MiB  # small members are capped by size alone
+PAGES = 3  # listing pages read while no candidate turns up
+RUN_CHECKS = 6  # run lookups per search
+DOWNLOADS = 3  # downloads per search
+ZIP_TYPES = frozenset(
+    {"application/zip", "application/x-zip-compressed", "application/zip-compressed"}
+)
+MAX_ARTIFACT_NAME = 100
+BASELINE_FILE = "baseline.json"
+LOCAL_DIR = ".covaction"
 
 
 class UnpackError(Exception):
     """An artifact that is not safe or not usable; the message is one line."""
 
 
-def baseline_filename(report_name: str) -> str:
-    return f"covaction-baseline-{report_name}.json"
-
-
 def artifact_name(base: str, report_name: str) -> str:
-    return base if report_name == "coverage" else f"{base}-{report_name}"
+    """The artifact of one report: `base` for the default report, `base-report` otherwise.
+
+    Both parts may be 64 characters, the service takes 100: a longer name keeps its start and a
+    hash of the whole, so that it stays unique and the finder computes the same one.
+    """
+    name = base if report_name == "coverage" else f"{base}-{report_name}"
+    if len(name) <= MAX_ARTIFACT_NAME:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+    return f"{name[: MAX_ARTIFACT_NAME - 13]}-{digest}"
+
+
+def member_names(report_name: str) -> tuple[str, ...]:
+    """Names the baseline may have inside the zip, most expected first."""
+    return (
+        BASELINE_FILE,  # this action's own upload, or upload-artifact of baseline-path
+        f"{report_name}/{BASELINE_FILE}",  # upload-artifact of the whole .covaction folder
+        f"covaction-baseline-{report_name}.json",  # earlier development builds
+    )
 
 
 # ------------------------------------------------------------------------------- finding
 
 
-def _candidates(state: Run, name: str, branch: str) -> list[dict[str, Any]]:
-    """Artifacts of that name, newest first, that pass the E.3 fallback filters (all pages)."""
+@dataclass
+class Search:
+    """What one search found, and why each candidate it looked at was passed over."""
+
+    baseline: Baseline | None = None
+    artifact: dict[str, Any] | None = None
+    exact: bool = False
+    rejected: list[str] = field(default_factory=list)  # hostile or broken artifacts
+    passed_over: int = 0  # candidates whose run is not a successful push (silently skipped)
+    candidates: int = 0
+
+
+def _listing(state: Run, name: str, branch: str) -> list[dict[str, Any]]:
+    """Unexpired artifacts called `name` from this repository's runs on `branch`, newest first.
+
+    Stops at the first page that holds a candidate: the base commit's artifact, when it is not
+    among the newest 100, is old enough that the newest one serves as well.
+    """
     api = state.api
     assert api is not None
-    repo_id = None
+    repo_id = _repository_id(state)
     found: list[dict[str, Any]] = []
     for page in range(1, PAGES + 1):
         data = api.get_json(
@@ -58,167 +115,368 @@ def _candidates(state: Run, name: str, branch: str) -> list[dict[str, Any]]:
             f"/repos/{state.github.repository}/actions/artifacts",
             {"name": name, "per_page": 100, "page": page},
         )
-        items = data.get("artifacts", []) if isinstance(data, dict) else []
+        items = data.get("artifacts") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            break
         for item in items:
-            if not isinstance(item, dict) or item.get("name") != name or item.get("expired") is not False:
+            if (
+                not isinstance(item, dict)
+                or item.get("name") != name
+                or item.get("expired") is not False
+            ):
                 continue
-            run = item.get("workflow_run") or {}
-            if not isinstance(run, dict) or run.get("head_branch") != branch:
+            if type(item.get("id")) is not int:
                 continue
-            if run.get("head_repository_id") is None or run.get("head_repository_id") != run.get("repository_id"):
+            run = item.get("workflow_run")
+            if (
+                not isinstance(run, dict)
+                or run.get("head_branch") != branch
+                or type(run.get("id")) is not int
+            ):
                 continue
-            if repo_id is not None and run.get("repository_id") != repo_id:
+            own = run.get("repository_id")
+            # A fork's run on a branch named like ours: head_repository_id is the fork's.
+            if type(own) is not int or run.get("head_repository_id") != own:
+                continue
+            if repo_id is not None and own != repo_id:
                 continue
             found.append(item)
-        if len(items) < 100:
+        if found or len(items) < 100:
             break
     return found
 
 
-def _run_is_push(state: Run, run_id: Any) -> bool:
+def _repository_id(state: Run) -> int | None:
+    value = state.edges.environ.get("GITHUB_REPOSITORY_ID", "")
+    return int(value) if value.isdigit() and len(value) < 20 else None
+
+
+def _run_problem(
+    state: Run, item: dict[str, Any], branch: str, cache: dict[int, Any]
+) -> str | None:
+    """Why the artifact's run cannot supply a baseline (not a successful push of ours), or None."""
     api = state.api
     assert api is not None
-    if not isinstance(run_id, int):
-        return False
-    run = api.get_json("reading the baseline's workflow run", f"/repos/{state.github.repository}/actions/runs/{run_id}")
+    listed = item["workflow_run"]
+    run_id = listed["id"]
+    if run_id not in cache:
+        cache[run_id] = api.get_json(
+            "reading the baseline's workflow run",
+            f"/repos/{state.github.repository}/actions/runs/{run_id}",
+        )
+    run = cache[run_id]
     if not isinstance(run, dict):
-        return False
-    head_repo = (run.get("head_repository") or {}).get("id")
-    repo = (run.get("repository") or {}).get("id")
-    return run.get("event") in ("push", "workflow_dispatch", "schedule") and head_repo is not None and head_repo == repo
+        return "its run cannot be read"
+    head_repo = (
+        (run.get("head_repository") or {}).get("id")
+        if isinstance(run.get("head_repository"), dict)
+        else None
+    )
+    repo = (
+        (run.get("repository") or {}).get("id") if isinstance(run.get("repository"), dict) else None
+    )
+    if run.get("event") != "push":
+        return f"its run was triggered by {str(run.get('event'))[:40]}, not push"
+    if head_repo is None or head_repo != repo or repo != listed.get("repository_id"):
+        return "its run belongs to another repository"
+    if run.get("head_branch") != branch or run.get("head_sha") != listed.get("head_sha"):
+        return "its run is for another branch or commit"
+    if run.get("status") != "completed" or run.get("conclusion") != "success":
+        return f"its run has not succeeded ({str(run.get('conclusion') or run.get('status'))[:40]})"
+    return None
+
+
+def search(state: Run, name: str, branch: str, prefer_sha: str) -> Search:
+    """The newest usable baseline of `branch` (the one of `prefer_sha` first). Raises ApiFailure
+    only when the listing itself fails; a failure on one candidate passes over to the next."""
+    from covaction.github_api import ApiFailure
+
+    out = Search()
+    listed = _listing(state, name, branch)
+    out.candidates = len(listed)
+    exact = [a for a in listed if prefer_sha and a["workflow_run"].get("head_sha") == prefer_sha]
+    ordered = exact + [a for a in listed if a not in exact]
+    runs: dict[int, Any] = {}
+    downloads = 0
+    for item in ordered:
+        if len(runs) >= RUN_CHECKS or downloads >= DOWNLOADS:
+            break
+        label = f"artifact {item['id']}"
+        try:
+            problem = _run_problem(state, item, branch, runs)
+            if problem:
+                state.runner.info(f"Baseline {label} passed over: {problem}")
+                out.passed_over += 1
+                continue
+            downloads += 1
+            fetched = download(state, item)
+            member = unpack(fetched, member_names(state.settings.report_name))
+            loaded = baseline_module.loads_baseline(member, label)
+        except ApiFailure as failure:
+            if failure.kind == "gone":
+                out.rejected.append(f"{label} has expired")
+            else:
+                out.rejected.append(f"{label}: {failure.message}")
+            continue
+        except (UnpackError, baseline_module.BaselineError) as exc:
+            out.rejected.append(f"{label} was rejected: {exc}")
+            continue
+        out.baseline, out.artifact, out.exact = loaded, item, item in exact
+        return out
+    return out
 
 
 def find_baseline(state: Run, pr: PullRequest) -> tuple[Baseline | None, str]:
+    """The PR's baseline and a note for the comment (which commit, how old; or why none).
+
+    Emits at most one `::notice`: why there is no baseline, or which artifacts were rejected
+    before one was found. The note is Markdown-safe (the templates print it as it is).
+    """
     from covaction.github_api import ApiFailure
 
     name = artifact_name(state.settings.baseline_artifact, state.settings.report_name)
     branch = pr.base_ref
+    shown = f"{escape.code(name)} artifact from a push to {escape.code(branch)}"
+    if not branch:
+        note = "the pull request's base branch is unknown"
+        state.runner.notice(f"No baseline: {note}")
+        return None, note
     try:
-        candidates = _candidates(state, name, branch)
+        found = search(state, name, branch, pr.base_sha)
     except ApiFailure as failure:
         if failure.kind in ("permission", "not-found"):
-            return None, "the token cannot read artifacts (add `actions: read` to the workflow's permissions)"
-        return None, f"the artifacts could not be listed ({failure.message})"
-    if not candidates:
-        return None, f"no unexpired `{name}` artifact from a push to `{branch}` (first run, or expired)"
-    exact = [a for a in candidates if (a.get("workflow_run") or {}).get("head_sha") == pr.base_sha]
-    ordered = exact + [a for a in candidates if a not in exact]
-    notes = []
-    for item in ordered[:5]:
-        run_id = (item.get("workflow_run") or {}).get("id")
-        try:
-            if not _run_is_push(state, run_id):
-                continue
-            data = download(state, item)
-            member = unpack(data, baseline_filename(state.settings.report_name))
-            loaded = baseline_module.loads_baseline(member, f"artifact {name} #{item.get('id')}")
-        except (ApiFailure, UnpackError, baseline_module.BaselineError) as exc:
-            message = getattr(exc, "message", None) or str(exc)
-            state.runner.notice(f"baseline artifact {item.get('id')} skipped: {message}")
-            notes.append(message)
-            continue
-        which = "the pull request's base commit" if item in exact else "the newest baseline; the base commit has none"
-        age = loaded.age(state.edges.now())
-        return loaded, f"{which}, {age}"
-    why = notes[0] if notes else "no usable artifact"
-    return None, f"no usable baseline ({why})"
+            note = (
+                "the token cannot read artifacts; add `actions: read` to the workflow's "
+                "`permissions`"
+            )
+        else:
+            note = f"the artifacts could not be listed ({escape.text(failure.message)})"
+        state.runner.notice(f"No baseline: {note}")
+        return None, note
+    rejected = "; ".join(escape.text(r, 300) for r in found.rejected[:3])
+    if found.baseline is None:
+        if found.rejected:
+            note = f"no usable {shown} ({rejected})"
+        elif found.candidates:
+            note = f"no {shown} of a successful push run"
+        else:
+            note = f"no unexpired {shown} (first run on this branch, or the artifact has expired)"
+        state.runner.notice(f"No baseline: {note}")
+        return None, note
+    if found.rejected:
+        state.runner.notice(f"Skipped baseline artifacts: {rejected}")
+    loaded = found.baseline
+    age = loaded.age(state.edges.now())
+    if found.exact:
+        which = "the pull request's base commit"
+    elif pr.base_sha:
+        which = (
+            f"the newest on {escape.code(branch)}; the base commit {pr.base_sha[:7]} has none"
+        )
+    else:
+        which = f"the newest on {escape.code(branch)}"
+    artifact_id = found.artifact["id"] if found.artifact else "?"
+    state.runner.info(f"Baseline: artifact {artifact_id} of commit {loaded.commit[:12]}, {age}")
+    return loaded, f"{which}, {age}"
 
 
-def download(state: Run, item: dict[str, Any]) -> bytes:
-    """302 from the API, then the storage URL without Authorization; digest checked."""
+# ------------------------------------------------------------------------------- downloading
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    data: bytes
+    is_zip: bool
+    filename: str = ""  # the file's name for an un-archived artifact
+
+
+def download(state: Run, item: dict[str, Any]) -> Download:
+    """302 from the API, then the storage URL without Authorization; digest checked (E.4)."""
     import requests
 
     api = state.api
     assert api is not None
-    artifact_id = item.get("id")
-    location = api.redirect_location(
-        "downloading the baseline artifact",
-        f"/repos/{state.github.repository}/actions/artifacts/{artifact_id}/zip",
-    )
+    path = f"/repos/{state.github.repository}/actions/artifacts/{item['id']}/zip"
     session = requests.Session()
-    session.trust_env = False  # no proxy credentials, no ~/.netrc: the URL carries its own signature
+    session.trust_env = (
+        False  # no proxy credentials, no ~/.netrc: the URL carries its own signature
+    )
+    try:
+        for attempt in range(2):
+            location = api.redirect_location("downloading the baseline artifact", path)
+            if urlsplit(location).scheme not in ("http", "https"):
+                raise UnpackError("the API redirected to a URL that is not http(s)")
+            got = _fetch(session, location)
+            if got is not None:
+                break
+            if attempt == 1:
+                raise UnpackError("the storage host refused the signed URL twice (403)")
+    finally:
+        session.close()
+    data, content_type, disposition = got
+    expected = item.get("digest")
+    if isinstance(expected, str) and expected.lower().startswith("sha256:"):
+        if expected[7:].lower() != hashlib.sha256(data).hexdigest():
+            raise UnpackError("its SHA-256 does not match the digest GitHub lists")
+    # E.2: zip by Content-Type or a .zip URL path, as @actions/artifact decides; else the file.
+    mime = content_type.split(";")[0].strip().lower()
+    if mime in ZIP_TYPES or urlsplit(location).path.lower().endswith(".zip"):
+        return Download(data, True)
+    return Download(data, False, _disposition_filename(disposition))
+
+
+def _fetch(session: Any, location: str) -> tuple[bytes, str, str] | None:
+    """The body, Content-Type and Content-Disposition; None when the signed URL has expired."""
+    import requests
+    import urllib3
+
     try:
         with session.get(location, stream=True, allow_redirects=False, timeout=(10, 60)) as reply:
+            if reply.status_code == 403:
+                return None
             if reply.status_code != 200:
                 raise UnpackError(f"the storage host answered {reply.status_code}")
-            digest = hashlib.sha256()
+            declared = reply.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > MAX_DOWNLOAD:
+                raise UnpackError(f"it is over {MAX_DOWNLOAD // MiB} MiB")
             chunks = []
             size = 0
-            for chunk in reply.iter_content(1 << 16):
+            for chunk in reply.raw.stream(1 << 16, decode_content=False):
                 size += len(chunk)
                 if size > MAX_DOWNLOAD:
-                    raise UnpackError(f"the artifact is over {MAX_DOWNLOAD // (1024 * 1024)} MiB")
-                digest.update(chunk)
+                    raise UnpackError(f"it is over {MAX_DOWNLOAD // MiB} MiB")
                 chunks.append(chunk)
-            content_type = reply.headers.get("Content-Type", "")
-    except requests.RequestException as exc:
-        raise UnpackError(f"the artifact could not be downloaded ({type(exc).__name__})") from None
-    expected = item.get("digest")
-    if isinstance(expected, str) and expected.startswith("sha256:") and expected[7:] != digest.hexdigest():
-        raise UnpackError("the artifact's SHA-256 does not match its digest")
-    data = b"".join(chunks)
-    if "zip" not in content_type and not data.startswith(b"PK"):
-        return b"RAW" + data  # an un-archived single file (upload-artifact archive: false)
-    return data
+            return (
+                b"".join(chunks),
+                reply.headers.get("Content-Type", ""),
+                reply.headers.get("Content-Disposition", ""),
+            )
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+        raise UnpackError(f"it could not be downloaded ({type(exc).__name__})") from None
 
 
-def unpack(data: bytes, member: str) -> bytes:
-    """The expected member of a zip (or the raw file), through a capped stream."""
-    if data.startswith(b"RAW"):
-        raw = data[3:]
-        if len(raw) > MAX_MEMBER:
+def _disposition_filename(value: str) -> str:
+    """`filename*` (RFC 5987) preferred over `filename`, as @actions/artifact reads it."""
+    plain = ""
+    for part in value.split(";"):
+        key, _, raw = part.strip().partition("=")
+        key = key.strip().lower()
+        raw = raw.strip()
+        if key == "filename*" and "''" in raw:
+            return unquote(raw.split("''", 1)[1])[:255]
+        if key == "filename":
+            plain = raw.strip('"')[:255]
+    return plain
+
+
+# ------------------------------------------------------------------------------- unpacking
+
+
+def unpack(fetched: Download | bytes, members: tuple[str, ...]) -> bytes:
+    """The baseline document from a zip (one expected member) or an un-archived file."""
+    if isinstance(fetched, bytes):
+        fetched = Download(fetched, True)
+    if not fetched.is_zip:
+        if len(fetched.data) > MAX_MEMBER:
             raise UnpackError("the baseline file is too large")
-        return raw
+        return fetched.data
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise UnpackError("the artifact is not a valid zip") from None
-    infos = archive.infolist()
+        archive = zipfile.ZipFile(io.BytesIO(fetched.data))
+        infos = archive.infolist()
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        ValueError,
+        EOFError,
+        OSError,
+        struct.error,
+        NotImplementedError,
+        OverflowError,
+        UnicodeDecodeError,
+    ):
+        raise UnpackError("it is not a valid zip") from None
     if len(infos) > MAX_ENTRIES:
-        raise UnpackError(f"the artifact holds {len(infos)} entries; a baseline holds one")
-    names = [i.filename for i in infos]
+        raise UnpackError(f"it holds {len(infos)} entries; a baseline artifact holds one")
+    names = [PurePosixPath(i.filename.replace("\\", "/")).as_posix() for i in infos]
     if len(set(names)) != len(names):
-        raise UnpackError("the artifact holds duplicate names")
+        raise UnpackError("it holds two entries with the same name")
     for info in infos:
-        name = info.filename
-        if name.startswith(("/", "\\")) or ".." in name.replace("\\", "/").split("/") or ":" in name:
-            raise UnpackError(f"the artifact holds an unsafe path {name[:100]!r}")
-        mode = info.external_attr >> 16
-        if stat.S_ISLNK(mode):
-            raise UnpackError(f"the artifact holds a link {name[:100]!r}")
-        if info.flag_bits & 0x1:
-            raise UnpackError("the artifact holds an encrypted member")
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise UnpackError("the artifact uses an unknown compression method")
-    candidates = [i for i in infos if i.filename == member] or [
-        i for i in infos if not i.is_dir() and i.filename.endswith(".json")
-    ]
-    if len(candidates) != 1:
-        raise UnpackError(f"the artifact does not hold exactly one {member}")
-    info = candidates[0]
-    if info.file_size > MAX_MEMBER or (info.compress_size and info.file_size / max(info.compress_size, 1) > MAX_RATIO):
-        raise UnpackError("the artifact's member is too large or compresses suspiciously well (zip bomb)")
+        _check_member(info)
+    chosen = None
+    for wanted in members:
+        chosen = next((i for i in infos if i.filename == wanted), None)
+        if chosen is not None:
+            break
+    if chosen is None:
+        files = [i for i in infos if not i.is_dir() and i.filename.endswith(".json")]
+        if len(files) != 1:
+            raise UnpackError(f"it does not hold one {members[0]}")
+        chosen = files[0]
+    if chosen.file_size > MAX_MEMBER:
+        raise UnpackError(
+            f"its {chosen.filename[:60]} declares {chosen.file_size:,} bytes (zip bomb?)"
+        )
+    if chosen.file_size > RATIO_FLOOR and chosen.file_size > MAX_RATIO * max(
+        chosen.compress_size, 1
+    ):
+        raise UnpackError("its member compresses suspiciously well (zip bomb?)")
     out = bytearray()
     try:
-        with archive.open(info) as stream:
+        with archive.open(chosen) as stream:
             while chunk := stream.read(1 << 16):
                 out += chunk
-                if len(out) > MAX_MEMBER or len(out) > info.file_size:
-                    raise UnpackError("the artifact's member is larger than it declares (zip bomb)")
-    except (zipfile.BadZipFile, RuntimeError, OSError, EOFError, ValueError) as exc:
-        raise UnpackError(f"the artifact's member cannot be read ({type(exc).__name__})") from None
+                if len(out) > min(MAX_MEMBER, chosen.file_size):
+                    raise UnpackError("its member is larger than it declares (zip bomb?)")
+    except UnpackError:
+        raise
+    except (
+        zipfile.BadZipFile,
+        RuntimeError,
+        OSError,
+        EOFError,
+        ValueError,
+        struct.error,
+        NotImplementedError,
+        OverflowError,
+    ):
+        raise UnpackError("its member cannot be read (corrupt zip)") from None
     return bytes(out)
+
+
+def _check_member(info: zipfile.ZipInfo) -> None:
+    name = info.filename
+    shown = escape.code(name, 80)
+    parts = name.replace("\\", "/").split("/")
+    if name.startswith(("/", "\\")) or ".." in parts or ":" in name or "\0" in name:
+        raise UnpackError(f"it holds an unsafe path {shown}")
+    mode = info.external_attr >> 16
+    if stat.S_ISLNK(mode):
+        raise UnpackError(f"it holds a symbolic link {shown}")
+    if stat.S_IFMT(mode) not in (0, stat.S_IFREG, stat.S_IFDIR):  # 0: no type recorded
+        raise UnpackError(f"it holds a special file {shown}")
+    if info.flag_bits & 0x1:
+        raise UnpackError(f"it holds an encrypted member {shown}")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise UnpackError(f"its member {shown} uses an unsupported compression method")
 
 
 # ------------------------------------------------------------------------------- storing
 
 
 def store_baseline(state: Run, report: CoverageReport) -> str:
-    """Write this run's baseline, upload it as an artifact, and return the file's path."""
+    """Write this push's baseline, upload it as an artifact of the run; returns baseline-path.
+
+    Only a `push` stores one: the finder trusts push runs alone (E.3), so a baseline from a
+    schedule or a manual dispatch would never be used.
+    """
     from covaction import artifact_upload
 
     settings, gh, runner = state.settings, state.github, state.runner
-    previous = _previous_for_trend(state)
+    if gh.event_name != "push":
+        runner.info(f"No baseline stored: baselines come from push runs, this is {gh.event_name}")
+        return ""
+    name = artifact_name(settings.baseline_artifact, settings.report_name)
+    previous = _previous_for_trend(state, name)
     new = baseline_module.build(
         report,
         commit=gh.sha,
@@ -229,40 +487,102 @@ def store_baseline(state: Run, report: CoverageReport) -> str:
         run_id=gh.run_id,
     )
     data = baseline_module.dumps(new)
-    filename = baseline_filename(settings.report_name)
-    out_dir = state.edges.environ.get("RUNNER_TEMP") or str(state.scratch)
-    from pathlib import Path
-
-    target = Path(out_dir) / filename
-    try:
-        target.write_bytes(data)
-    except OSError:
-        target = state.scratch / filename
-        target.write_bytes(data)
-    name = artifact_name(settings.baseline_artifact, settings.report_name)
-    result = artifact_upload.upload_artifact(name, filename, data, environ=state.edges.environ)
+    shown_path = _write_local(state, data)
+    result = artifact_upload.upload_artifact(name, BASELINE_FILE, data, environ=state.edges.environ)
+    for warning in result.warnings:
+        runner.warning(warning)
     if result.uploaded:
-        runner.info(f"Baseline stored as artifact {name} ({result.size} bytes)")
-    else:
-        runner.notice(
-            f"The baseline was not stored as an artifact: {result.reason}. It is at {target} "
-            f"(output baseline-path); add an actions/upload-artifact step with name: {name} "
-            "and path: ${{ steps.<id>.outputs.baseline-path }} to keep it"
+        where = f" {result.artifact_url}" if result.artifact_url else ""
+        runner.info(
+            f"Baseline stored as artifact {name}: id {result.artifact_id}, {result.size} bytes, "
+            f"{result.digest}, {len(new.trend)} trend point(s){where}"
         )
+        return shown_path
+    runner.warning(
+        f"The baseline was not stored as artifact {name}: {result.reason}, with name: {name} "
+        f"and path: {shown_path} (the output baseline-path); the job summary shows the step"
+    )
+    major = "v3" if "@v3" in artifact_upload.fallback_hint(state.edges.environ) else "v4"
+    runner.write_summary(
+        "\n#### Baseline not stored\n\n"
+        f"The step could not upload the baseline ({escape.text(result.reason)}). Store it with a "
+        "step after this one (give this step an `id`, and pin the action to a full commit SHA):\n\n"
+        "```yaml\n"
+        f"- uses: actions/upload-artifact@{major}\n"
+        "  with:\n"
+        f"    name: {name}\n"
+        "    path: ${{ steps.<id>.outputs.baseline-path }}\n"
+        "```\n"
+    )
+    return shown_path
+
+
+def _write_local(state: Run, data: bytes) -> str:
+    """The baseline under the workspace (`.covaction/<report>/baseline.json`); its relative path.
+
+    The container's paths mean nothing to a later step on the host, the workspace-relative path
+    does (I.5). No link is followed: a checked-in `.covaction` link cannot redirect the write.
+    Where the workspace cannot take it, RUNNER_TEMP's absolute path is the fallback.
+    """
+    root = state.workspace.root
+    rel = f"{LOCAL_DIR}/{state.settings.report_name}/{BASELINE_FILE}"
+    try:
+        folder = root
+        for part in (LOCAL_DIR, state.settings.report_name):
+            folder = folder / part
+            try:
+                os.mkdir(folder, 0o755)
+            except FileExistsError:
+                pass
+            if not stat.S_ISDIR(os.lstat(folder).st_mode):
+                raise OSError(f"{folder} is not a folder")
+        _write_atomic(folder / BASELINE_FILE, data)
+        return rel
+    except OSError as exc:
+        state.runner.warning(
+            f"could not write {rel} in the workspace ({type(exc).__name__}); writing the "
+            "baseline under RUNNER_TEMP instead"
+        )
+    temp = Path(state.edges.environ.get("RUNNER_TEMP") or state.scratch)
+    target = temp / f"covaction-{state.settings.report_name}-{BASELINE_FILE}"
+    try:
+        _write_atomic(target, data)
+    except OSError:
+        target = state.scratch / BASELINE_FILE
+        _write_atomic(target, data)
     return str(target)
 
 
-def _previous_for_trend(state: Run) -> Baseline | None:
+def _write_atomic(target: Path, data: bytes) -> None:
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)  # replaces a link itself, never writes through it
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _previous_for_trend(state: Run, name: str) -> Baseline | None:
     """The branch's previous baseline, to carry the trend forward (best effort)."""
     if state.api is None:
+        state.runner.info(f"The trend starts anew: no API access ({state.api_note})")
         return None
     from covaction.github_api import ApiFailure
 
-    from covaction.context import PullRequest
-
-    pseudo = PullRequest(0, state.github.push_branch, "", "", "", "", False, 0)
     try:
-        found, _ = find_baseline(state, pseudo)
-    except ApiFailure:
+        found = search(state, name, state.github.push_branch, "")
+    except ApiFailure as failure:
+        state.runner.notice(f"The coverage trend starts anew: {failure.message}")
         return None
-    return found
+    if found.rejected:
+        state.runner.notice(
+            "The previous baseline could not be read, the coverage trend starts anew: "
+            + "; ".join(found.rejected[:3])
+        )
+    return found.baseline

@@ -1,22 +1,26 @@
 """CoverageReport <-> the versioned baseline JSON that a push to the default branch stores.
 
 Version 1 keeps what a later comparison needs: per-file counts, the totals, where and when it
-was measured, and a trend of the branch's last runs. Reading is strict (a baseline may come from
-an artifact): wrong shapes, negative or inconsistent counts and oversized documents are refused
-with one line; a newer version than this covaction knows is reported, not guessed at.
+was measured, and a trend of the branch's last runs (at most 50, oldest first). Reading is
+strict, since a baseline may come from an artifact: a wrong schema, duplicate keys, wrong
+shapes, negative or inconsistent counts, malformed commits or times, and oversized documents are
+refused with one line. Keys this version does not know are ignored, so a later writer may add
+some without a new version; a newer version than this covaction reads is reported, not guessed
+at. Each version has its own reader in `_READERS`, so an old baseline keeps loading after the
+format moves on.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from covaction import __version__
 from covaction.errors import CovactionError
-from covaction.formats.coverage_json import loads
 from covaction.model import Counts, CoverageReport, display_percent
 
 SCHEMA = "covaction-baseline"
@@ -24,7 +28,13 @@ VERSION = 1
 TREND_POINTS = 50
 MAX_BYTES = 64 * 1024 * 1024
 MAX_FILES = 200_000
+MAX_PATH = 4096
 MAX_COUNT = 10**9
+
+_COMMIT = re.compile(r"(?:[0-9a-f]{40}|[0-9a-f]{64})?")
+_RUN_ID = re.compile(r"[0-9]{0,20}")
+_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class BaselineError(CovactionError):
@@ -59,9 +69,9 @@ class Baseline:
         return sum(self.files.values(), Counts())
 
     def age(self, now: datetime) -> str:
-        try:
-            then = datetime.fromisoformat(self.created_at.replace("Z", "+00:00"))
-        except ValueError:
+        """`3 hours old`, `just made`; the largest whole unit, for the comment."""
+        then = _parse_time(self.created_at)
+        if then is None:
             return "of unknown age"
         seconds = max(0, int((now - then).total_seconds()))
         for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
@@ -69,6 +79,16 @@ class Baseline:
                 n = seconds // size
                 return f"{n} {unit}{'s' if n != 1 else ''} old"
         return "just made"
+
+
+def _parse_time(text: str) -> datetime | None:
+    if not _TIME.fullmatch(text):
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def _counts_list(c: Counts) -> list[int]:
@@ -85,11 +105,15 @@ def build(
     previous: Baseline | None,
     run_id: str = "",
 ) -> Baseline:
-    """A new baseline of this run, carrying the previous baseline's trend forward."""
+    """A new baseline of this run, carrying the previous baseline's trend forward.
+
+    The trend ends with this run; a point of the same commit (a re-run) is replaced, and only
+    the last `TREND_POINTS` are kept.
+    """
     created = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     files = {path: fc.counts for path, fc in report.files.items()}
     point = TrendPoint(commit, created, sum(files.values(), Counts()))
-    history = [p for p in (previous.trend if previous else ()) if p.commit != commit]
+    history = [p for p in (previous.trend if previous else ()) if not commit or p.commit != commit]
     trend = tuple([*history, point][-TREND_POINTS:])
     return Baseline(
         commit=commit,
@@ -125,7 +149,40 @@ def dumps(baseline: Baseline) -> bytes:
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=True).encode()
 
 
-def _counts(value: Any, where: str) -> Counts:
+# ---------------------------------------------------------------------------- reading
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    doc = dict(pairs)
+    if len(doc) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"duplicate key {key[:60]!r}")
+            seen.add(key)
+    return doc
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a baseline may hold")
+
+
+def _parse(data: bytes, origin: str) -> Any:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BaselineError(f"{origin}: the baseline is not UTF-8 text") from None
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+    except RecursionError:
+        raise BaselineError(f"{origin}: the baseline nests too deeply") from None
+    except ValueError as exc:
+        raise BaselineError(
+            f"{origin}: the baseline is not valid JSON ({str(exc)[:120]})"
+        ) from None
+
+
+def _counts(value: Any, origin: str, where: str) -> Counts:
     if (
         not isinstance(value, list)
         or len(value) != 4
@@ -133,64 +190,112 @@ def _counts(value: Any, where: str) -> Counts:
         or value[1] > value[0]
         or value[3] > value[2]
     ):
-        raise BaselineError(f"baseline: {where} must be four counts [statements, covered, branches, covered branches]")
+        raise BaselineError(
+            f"{origin}: {where} must be four counts [statements, covered lines, branches, "
+            "covered branches], each covered count at most its total"
+        )
     return Counts(*value)
 
 
-def _string(doc: Mapping[str, Any], key: str, limit: int = 200) -> str:
-    value = doc.get(key, "")
-    if not isinstance(value, str) or len(value) > limit:
-        raise BaselineError(f"baseline: {key} must be a string of at most {limit} characters")
+def _string(
+    doc: Mapping[str, Any], key: str, origin: str, limit: int, *, required: bool = False
+) -> str:
+    if key not in doc:
+        if required:
+            raise BaselineError(f"{origin}: the baseline has no {key}")
+        return ""
+    value = doc[key]
+    if not isinstance(value, str) or len(value) > limit or _CONTROL.search(value):
+        raise BaselineError(
+            f"{origin}: {key} must be a one-line string of at most {limit} characters"
+        )
     return value
 
 
-def loads_baseline(data: bytes, origin: str) -> Baseline:
-    """Parse and validate a baseline document; BaselineError says why it cannot be used."""
-    if len(data) > MAX_BYTES:
-        raise BaselineError(f"{origin}: the baseline is over {MAX_BYTES // (1024 * 1024)} MiB")
-    try:
-        doc = loads(data, origin)
-    except CovactionError as exc:
-        raise BaselineError(str(exc)) from None
-    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
-        raise BaselineError(f"{origin}: not a covaction baseline (no \"schema\": \"{SCHEMA}\")")
-    version = doc.get("version")
-    if type(version) is not int or version < 1:
-        raise BaselineError(f"{origin}: the baseline has no valid version")
-    if version > VERSION:
-        raise BaselineError(
-            f"{origin}: baseline format version {version} is newer than this covaction "
-            f"{__version__} reads (version {VERSION}); update covaction"
-        )
+def _commit(value: str, origin: str, where: str) -> str:
+    if not _COMMIT.fullmatch(value):
+        raise BaselineError(f"{origin}: {where} must be a full lowercase commit SHA")
+    return value
+
+
+def _time(value: str, origin: str, where: str) -> str:
+    if _parse_time(value) is None:
+        raise BaselineError(f"{origin}: {where} must be an ISO 8601 time with a zone")
+    return value
+
+
+def _read_v1(doc: Mapping[str, Any], origin: str) -> Baseline:
     files_doc = doc.get("files")
     if not isinstance(files_doc, dict) or len(files_doc) > MAX_FILES:
-        raise BaselineError(f"{origin}: files must be an object of at most {MAX_FILES} entries")
+        raise BaselineError(f"{origin}: files must be an object of at most {MAX_FILES:,} entries")
     files = {}
     for path, value in files_doc.items():
-        if not isinstance(path, str) or not path or len(path) > 4096:
-            raise BaselineError(f"{origin}: a file path is empty or too long")
-        files[path] = _counts(value, f"files[{path[:100]!r}]")
+        if not path or len(path) > MAX_PATH or "\0" in path:
+            raise BaselineError(f"{origin}: a file path is empty, too long or holds NUL")
+        files[path] = _counts(value, origin, f"files[{path[:100]!r}]")
+    total = sum(files.values(), Counts())
+    if "totals" in doc and _counts(doc["totals"], origin, "totals") != total:
+        raise BaselineError(
+            f"{origin}: totals do not add up to the files' counts (corrupt baseline)"
+        )
     trend_doc = doc.get("trend", [])
-    if not isinstance(trend_doc, list):
-        raise BaselineError(f"{origin}: trend must be a list")
+    if not isinstance(trend_doc, list) or len(trend_doc) > 10 * TREND_POINTS:
+        raise BaselineError(f"{origin}: trend must be a list of at most {TREND_POINTS} points")
     trend = []
     for item in trend_doc[-TREND_POINTS:]:
         if not isinstance(item, dict):
             raise BaselineError(f"{origin}: a trend point must be an object")
         trend.append(
             TrendPoint(
-                _string(item, "commit", 64), _string(item, "time", 40), _counts(item.get("counts"), "trend counts")
+                _commit(_string(item, "commit", origin, 64), origin, "a trend point's commit"),
+                _time(
+                    _string(item, "time", origin, 40, required=True), origin, "a trend point's time"
+                ),
+                _counts(item.get("counts"), origin, "a trend point's counts"),
             )
         )
     has_branches = doc.get("has_branches", False)
+    if type(has_branches) is not bool:
+        raise BaselineError(f"{origin}: has_branches must be true or false")
+    run_id = doc.get("run_id", "")
+    if type(run_id) is int and run_id >= 0:
+        run_id = str(run_id)
+    if not isinstance(run_id, str) or not _RUN_ID.fullmatch(run_id):
+        raise BaselineError(f"{origin}: run_id must be a run's number")
     return Baseline(
-        commit=_string(doc, "commit", 64),
-        branch=_string(doc, "branch", 255),
-        created_at=_string(doc, "created_at", 40),
-        report_name=_string(doc, "report_name", 64),
-        covaction_version=_string(doc, "covaction", 40),
-        has_branches=has_branches is True,
+        commit=_commit(_string(doc, "commit", origin, 64), origin, "commit"),
+        branch=_string(doc, "branch", origin, 255),
+        created_at=_time(
+            _string(doc, "created_at", origin, 40, required=True), origin, "created_at"
+        ),
+        report_name=_string(doc, "report_name", origin, 64),
+        covaction_version=_string(doc, "covaction", origin, 40),
+        has_branches=has_branches,
         files=files,
         trend=tuple(trend),
-        run_id=str(doc.get("run_id", ""))[:32],
+        run_id=run_id,
     )
+
+
+_READERS: Mapping[int, Callable[[Mapping[str, Any], str], Baseline]] = {1: _read_v1}
+
+
+def loads_baseline(data: bytes, origin: str) -> Baseline:
+    """Parse and validate a baseline document; BaselineError says why it cannot be used."""
+    if len(data) > MAX_BYTES:
+        raise BaselineError(f"{origin}: the baseline is over {MAX_BYTES // (1024 * 1024)} MiB")
+    doc = _parse(data, origin)
+    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
+        raise BaselineError(f'{origin}: not a covaction baseline (no "schema": "{SCHEMA}")')
+    version = doc.get("version")
+    if type(version) is not int or version < 1:
+        raise BaselineError(f"{origin}: the baseline has no valid version")
+    if version > VERSION:
+        raise BaselineError(
+            f"{origin}: baseline format version {version} is newer than covaction "
+            f"{__version__} reads (up to version {VERSION}); update covaction"
+        )
+    reader = _READERS.get(version)
+    if reader is None:  # pragma: no cover - every version up to VERSION has a reader
+        raise BaselineError(f"{origin}: baseline format version {version} is not supported")
+    return reader(doc, origin)

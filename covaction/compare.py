@@ -1,9 +1,13 @@
-"""(current report, baseline, diff coverage) -> Comparison: totals, deltas, per file and directory."""
+"""(report, baseline, diff coverage) -> Comparison: totals, deltas, per file and per folder.
+
+Deltas compare like with like: a baseline measured with branches, compared with a run measured
+without them, is read on lines alone (and the note says so).
+"""
 
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from covaction.baseline import Baseline
@@ -40,7 +44,10 @@ class DirRow:
 
     @property
     def delta(self) -> Fraction | None:
-        return None if self.base is None else self.counts.percent - self.base.percent
+        """None for a folder new since the baseline, or one whose files were all deleted."""
+        if self.base is None or self.files == 0:
+            return None
+        return self.counts.percent - self.base.percent
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +82,11 @@ def compare(
     diff: DiffCoverage | None,
     baseline_note: str = "",
 ) -> Comparison:
+    if baseline is not None and baseline.has_branches and not report.has_branches:
+        baseline = lines_only(baseline)
+        baseline_note = _join(baseline_note, "compared on lines: this run measured no branches")
+    elif baseline is not None and report.has_branches and not baseline.has_branches:
+        baseline_note = _join(baseline_note, "the baseline measured no branches, this run does")
     base_files = baseline.files if baseline else {}
     rows = []
     for path, fc in report.files.items():
@@ -96,18 +108,18 @@ def compare(
         for path, counts in sorted(base_files.items())
         if path not in report.files
     )
+    # A folder's baseline is what the baseline measured in it (deleted files included); a
+    # folder with no file in the baseline has none, rather than an empty 100% one.
     dirs: dict[str, tuple[Counts, Counts | None, int]] = {}
-    for row in rows:
+    for row in [*rows, *deleted]:
         key = posixpath.dirname(row.path) or "."
         counts, base, n = dirs.get(key, (Counts(), None, 0))
-        if baseline is not None:
-            base = (base or Counts()) + (row.base or Counts())
-        dirs[key] = (counts + row.counts, base, n + 1)
-    if baseline is not None:
-        for row in deleted:
-            key = posixpath.dirname(row.path) or "."
-            counts, base, n = dirs.get(key, (Counts(), Counts(), 0))
-            dirs[key] = (counts, (base or Counts()) + (row.base or Counts()), n)
+        if row.base is not None:
+            base = (base or Counts()) + row.base
+        if row.status == "deleted":
+            dirs[key] = (counts, base, n)
+        else:
+            dirs[key] = (counts + row.counts, base, n + 1)
     directories = tuple(DirRow(k, c, b, n) for k, (c, b, n) in sorted(dirs.items()))
     changed = tuple(sorted((r for r in rows if r.diff is not None), key=lambda r: r.path))
     return Comparison(
@@ -121,3 +133,13 @@ def compare(
         changed=changed,
         diff=diff,
     )
+
+
+def lines_only(baseline: Baseline) -> Baseline:
+    """The baseline with its branch counts dropped, for a run that measured no branches."""
+    files = {path: Counts(c.statements, c.covered_lines) for path, c in baseline.files.items()}
+    return replace(baseline, files=files, has_branches=False)
+
+
+def _join(note: str, extra: str) -> str:
+    return f"{note}; {extra}" if note else extra
