@@ -297,22 +297,22 @@ def download(state: Run, item: dict[str, Any]) -> Download:
     api = state.api
     assert api is not None
     path = f"/repos/{state.github.repository}/actions/artifacts/{item['id']}/zip"
+    # No proxy credentials and no ~/.netrc: the URL carries its own signature.
     session = requests.Session()
-    session.trust_env = (
-        False  # no proxy credentials, no ~/.netrc: the URL carries its own signature
-    )
+    session.trust_env = False
+    got = None
     try:
-        for attempt in range(2):
+        for _ in range(2):  # a 403 means the signed URL expired: one fresh 302 (E.4 step 2)
             location = api.redirect_location("downloading the baseline artifact", path)
             if urlsplit(location).scheme not in ("http", "https"):
                 raise UnpackError("the API redirected to a URL that is not http(s)")
             got = _fetch(session, location)
             if got is not None:
                 break
-            if attempt == 1:
-                raise UnpackError("the storage host refused the signed URL twice (403)")
     finally:
         session.close()
+    if got is None:
+        raise UnpackError("the storage host refused the signed URL twice (403)")
     data, content_type, disposition = got
     expected = item.get("digest")
     if isinstance(expected, str) and expected.lower().startswith("sha256:"):

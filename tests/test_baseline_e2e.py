@@ -87,19 +87,19 @@ def _workspace(action: ActionRun, project: Path) -> None:
 
 def push(
     action: ActionRun, github: FakeGitHub, project: Path, run: Run | None, results: FakeResults | None,
-    **inputs: str,
+    branch: str = "main", **inputs: str,
 ) -> Result:
-    """A push to main; with `run`, the step gets that Results run's runtime environment."""
+    """A push to `branch`; with `run`, the step gets that Results run's runtime environment."""
     _workspace(action, project)
     sha = run.head_sha if run else NEWER_SHA
     action.api_url = github.base_url
     action.event_name = "push"
     action.event = {
-        "ref": "refs/heads/main", "before": BASE_SHA, "after": sha, "deleted": False,
+        "ref": f"refs/heads/{branch}", "before": BASE_SHA, "after": sha, "deleted": False,
         "repository": {"id": REPO_ID, "full_name": REPO, "default_branch": "main"},
     }  # fmt: skip
     action.inputs = {"github-token": WRITE_TOKEN, **inputs}
-    action.env = {"GITHUB_SHA": sha, "GITHUB_REPOSITORY_ID": str(REPO_ID)}
+    action.env = {"GITHUB_SHA": sha, "GITHUB_REF": f"refs/heads/{branch}", "GITHUB_REPOSITORY_ID": str(REPO_ID)}
     if run is not None and results is not None:
         runtime = runtime_environ(results, run=run)
         action.env.update({k: v for k, v in runtime.items() if k.startswith("ACTIONS_")})
@@ -272,15 +272,11 @@ def test_without_the_results_service_the_file_is_left_for_upload_artifact(
 def test_a_push_to_another_branch_stores_nothing(
     action: ActionRun, github: FakeGitHub, results: FakeResults, project: Path
 ) -> None:
-    run = results.add_run(head_sha=NEWER_SHA, run_id=9_400_000_001)
-    action.env = {}
-    _workspace(action, project)
-    result = push(action, github, project, run, results)
-    action.event["ref"] = "refs/heads/feature"
-    action.env["GITHUB_REF"] = "refs/heads/feature"
-    result = action.run()
+    run = results.add_run(head_sha=NEWER_SHA, head_branch="feature", run_id=9_400_000_001)
+    result = push(action, github, project, run, results, branch="feature")
     assert result.code == 0 and result.outputs["baseline-path"] == ""
-    assert len(github.artifacts(REPO)) == 1  # only the first run's
+    assert github.artifacts(REPO) == [] and results.finalized() == []
+    assert not (action.workspace / ".covaction").exists()
 
 
 # ----------------------------------------------------------------------------- PR compares
@@ -357,7 +353,8 @@ def test_without_the_base_commit_the_newest_is_used_and_the_comment_says_so(
     assert "c1c1c1c" in body
     assert "on `main` (the newest on `main`; the base commit a0a0a0a has none, 3 hours old)." in body
     # The listing, one run, one download: three API calls find a baseline.
-    api = [r.route for r in github.requests_for(host="api") if r.route and "artifact" in r.route or r.route == "get_run"]
+    actions = {"list_artifacts", "list_runs", "list_run_artifacts", "get_run", "get_artifact", "download_artifact"}
+    api = [r.route for r in github.requests_for(host="api") if r.route in actions]
     assert api == ["list_artifacts", "get_run", "download_artifact"]
 
 
