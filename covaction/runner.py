@@ -48,12 +48,14 @@ class Runner:
 
     # -- secrets -------------------------------------------------------------------------
     def mask(self, secret: str) -> None:
-        """Register a secret: ::add-mask:: for the runner, and scrubbed from what we print."""
-        if not secret:
-            return
-        self._secrets.append(secret)
-        if self.actions:
-            self._print(f"::add-mask::{escape_data(secret)}")
+        """Register a secret: scrubbed from everything we print or write.
+
+        No `::add-mask::` line: tokens reach us as `${{ github.token }}` or `${{ secrets.X }}`,
+        which the runner masks already, and echoing one to stdout to mask it would put it in the
+        log stream.
+        """
+        if secret:
+            self._secrets.append(secret)
 
     def scrub(self, text: str) -> str:
         for secret in self._secrets:
