@@ -113,9 +113,12 @@ def pull_request(
 ) -> Result:
     """PR #42 from a same-repository branch into main, base commit `base_sha`."""
     _workspace(action, project)
-    github.add_pull(REPO, 42, head_sha=HEAD_SHA, base_sha=base_sha, files=[
-        FileChange("sample/calc.py", patch="@@ -24,2 +24,4 @@\n def untested(x):\n+    while x > 10:\n+        x -= 3\n     return x"),
-    ])  # fmt: skip
+    try:
+        github.pull(REPO, 42)
+    except KeyError:
+        github.add_pull(REPO, 42, head_sha=HEAD_SHA, base_sha=base_sha, files=[
+            FileChange("sample/calc.py", patch="@@ -24,2 +24,4 @@\n def untested(x):\n+    while x > 10:\n+        x -= 3\n     return x"),
+        ])  # fmt: skip
     action.api_url = github.base_url
     action.event_name = "pull_request"
     repo = {"id": REPO_ID, "full_name": REPO, "default_branch": "main"}
@@ -205,6 +208,7 @@ def test_push_to_main_stores_the_baseline_as_an_artifact_of_its_run(
             assert "authorization" not in req.headers
     runtime_token = run.job.token
     assert runtime_token not in result.everything()
+    assert all(runtime_token not in str(r.headers) + r.path for r in github.requests)
     assert WRITE_TOKEN not in result.everything().replace(f"::add-mask::{WRITE_TOKEN}", "")
 
 
@@ -232,8 +236,10 @@ def test_push_after_push_carries_the_trend_forward_and_the_pr_shows_it(
         last = baseline_module.loads_baseline(z.read("baseline.json"), "last")
     assert [p.commit for p in last.trend] == shas  # each push added its point
 
-    result = pull_request(step(tmp_path, "pr"), github, project, base_sha=shas[-1])
+    result = pull_request(step(tmp_path, "pr"), github, project, base_sha=shas[-1], **{"maximum-coverage-drop": "0"})
     assert result.code == 0, result.stdout
+    assert (result.outputs["base-coverage"], result.outputs["coverage-delta"]) == ("78.26", "0.00")
+    assert "(the pull request's base commit, just made)" in comment(github)
     assert "```mermaid\nxychart-beta" in result.summary
     assert "78.26, 78.26, 78.26" in result.summary
     body = comment(github)
@@ -535,3 +541,29 @@ def test_an_expired_storage_url_is_fetched_again_through_a_fresh_redirect(
     result = pull_request(action, github, project)
     assert result.outputs["base-coverage"] == "90.00", result.stdout
     assert len(github.requests_for("download_artifact")) == 2
+
+
+def test_each_report_name_finds_only_its_own_baseline(
+    tmp_path: Path, github: FakeGitHub, results: FakeResults, project: Path
+) -> None:
+    run = results.add_run(head_sha=BASE_SHA, run_id=9_600_000_001)
+    assert push(step(tmp_path, "push"), github, project, run, results, **{"report-name": "api"}).code == 0
+    result = pull_request(step(tmp_path, "api"), github, project, **{"report-name": "api"})
+    assert result.outputs["base-coverage"] == "78.26"
+    other = pull_request(step(tmp_path, "web"), github, project, **{"report-name": "web"})
+    assert other.outputs["base-coverage"] == ""
+    assert "no unexpired `covaction-baseline-web` artifact" in notices(other)[0]
+
+
+def test_an_artifact_that_expires_between_listing_and_download_is_skipped(
+    action: ActionRun, github: FakeGitHub, project: Path
+) -> None:
+    from tests.fakegithub import Fault
+
+    older = store(github, document({"sample/calc.py": Counts(10, 9)}, commit=OLD_SHA), sha=OLD_SHA)
+    newest = store(github, document({"sample/calc.py": Counts(10, 1)}))
+    github.inject("download_artifact", Fault(status=410, message="Artifact has expired"))
+    result = pull_request(action, github, project)
+    assert result.outputs["base-coverage"] == "90.00"
+    [notice] = notices(result)
+    assert f"artifact {newest} has expired" in notice and str(older) not in notice
