@@ -34,6 +34,7 @@ from urllib.parse import unquote, urlsplit
 
 from covaction import baseline as baseline_module
 from covaction import escape
+from covaction.baseline import quoted
 from covaction.model import CoverageReport
 
 if TYPE_CHECKING:
@@ -216,7 +217,7 @@ def search(state: Run, name: str, branch: str, prefer_sha: str) -> Search:
             if failure.kind == "gone":
                 out.rejected.append(f"{label} has expired")
             else:
-                out.rejected.append(f"{label}: {failure.message}")
+                out.rejected.append(f"{label}: {quoted(failure.message, 200)}")
             continue
         except (UnpackError, baseline_module.BaselineError) as exc:
             out.rejected.append(f"{label} was rejected: {exc}")
@@ -230,13 +231,14 @@ def find_baseline(state: Run, pr: PullRequest) -> tuple[Baseline | None, str]:
     """The PR's baseline and a note for the comment (which commit, how old; or why none).
 
     Emits at most one `::notice`: why there is no baseline, or which artifacts were rejected
-    before one was found. The note is Markdown-safe (the templates print it as it is).
+    before one was found. The note is our sentence with every outside value between single
+    backticks (`baseline.quoted`), as the templates' `note` filter expects.
     """
     from covaction.github_api import ApiFailure
 
     name = artifact_name(state.settings.baseline_artifact, state.settings.report_name)
     branch = pr.base_ref
-    shown = f"{escape.code(name)} artifact from a push to {escape.code(branch)}"
+    shown = f"{quoted(name)} artifact from a push to {quoted(branch)}"
     if not branch:
         note = "the pull request's base branch is unknown"
         state.runner.notice(f"No baseline: {note}")
@@ -250,10 +252,10 @@ def find_baseline(state: Run, pr: PullRequest) -> tuple[Baseline | None, str]:
                 "`permissions`"
             )
         else:
-            note = f"the artifacts could not be listed ({escape.text(failure.message)})"
+            note = f"the artifacts could not be listed ({quoted(failure.message, 200)})"
         state.runner.notice(f"No baseline: {note}")
         return None, note
-    rejected = "; ".join(escape.text(r, 300) for r in found.rejected[:3])
+    rejected = "; ".join(found.rejected[:3])
     if found.baseline is None:
         if found.rejected:
             note = f"no usable {shown} ({rejected})"
@@ -271,10 +273,10 @@ def find_baseline(state: Run, pr: PullRequest) -> tuple[Baseline | None, str]:
         which = "the pull request's base commit"
     elif pr.base_sha:
         which = (
-            f"the newest on {escape.code(branch)}; the base commit {pr.base_sha[:7]} has none"
+            f"the newest on {quoted(branch)}; the base commit {pr.base_sha[:7]} has none"
         )
     else:
-        which = f"the newest on {escape.code(branch)}"
+        which = f"the newest on {quoted(branch)}"
     artifact_id = found.artifact["id"] if found.artifact else "?"
     state.runner.info(f"Baseline: artifact {artifact_id} of commit {loaded.commit[:12]}, {age}")
     return loaded, f"{which}, {age}"
@@ -445,7 +447,7 @@ def unpack(fetched: Download | bytes, members: tuple[str, ...]) -> bytes:
 
 def _check_member(info: zipfile.ZipInfo) -> None:
     name = info.filename
-    shown = escape.code(name, 80)
+    shown = quoted(name)
     parts = name.replace("\\", "/").split("/")
     if name.startswith(("/", "\\")) or ".." in parts or ":" in name or "\0" in name:
         raise UnpackError(f"it holds an unsafe path {shown}")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from covaction import __version__
+from covaction import __version__, escape
 from covaction.errors import CovactionError
 from covaction.model import Counts, CoverageReport, display_percent
 
@@ -39,6 +39,16 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 class BaselineError(CovactionError):
     """A baseline that cannot be used; the run goes on without one."""
+
+
+def quoted(value: str, limit: int = 80) -> str:
+    """An outside value inside one of our sentences: between single backticks, made inert.
+
+    The comment prints such sentences with outside values as code spans; a value that held a
+    backtick could end its span early, so backticks become quotes, and control characters are
+    shown as escapes so that a message stays one line.
+    """
+    return "`" + escape.shorten(escape.visible(value), limit).replace("`", "'") + "`"
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +168,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         seen: set[str] = set()
         for key, _ in pairs:
             if key in seen:
-                raise ValueError(f"duplicate key {key[:60]!r}")
+                raise ValueError(f"duplicate key {quoted(key, 60)}")
             seen.add(key)
     return doc
 
@@ -232,7 +242,7 @@ def _read_v1(doc: Mapping[str, Any], origin: str) -> Baseline:
     for path, value in files_doc.items():
         if not path or len(path) > MAX_PATH or "\0" in path:
             raise BaselineError(f"{origin}: a file path is empty, too long or holds NUL")
-        files[path] = _counts(value, origin, f"files[{path[:100]!r}]")
+        files[path] = _counts(value, origin, f"the counts of {quoted(path)}")
     total = sum(files.values(), Counts())
     if "totals" in doc and _counts(doc["totals"], origin, "totals") != total:
         raise BaselineError(

@@ -478,7 +478,8 @@ def _oversized_document() -> bytes:
 
 
 HOSTILE: dict[str, tuple[Any, dict[str, Any], str]] = {
-    "traversal": (lambda: _zip(("../baseline.json", document())), {}, "unsafe path"),
+    "traversal": (lambda: _zip(("../baseline.json", document())), {}, "unsafe path `../baseline.json`"),
+    "traversal-with-markup": (lambda: _zip(("../@mona <img src=x> `x.json", document())), {}, "unsafe path `../@mona <img src=x> 'x.json`"),
     "absolute": (lambda: _zip(("/tmp/baseline.json", document())), {}, "unsafe path"),
     "symlink": (_symlink, {}, "symbolic link"),
     "bomb": (lambda: _zip(("baseline.json", b" " * (80 * 1024 * 1024))), {}, "zip bomb"),
@@ -514,7 +515,9 @@ def test_a_hostile_or_broken_artifact_is_refused_with_one_notice(
     [notice] = notices(result)
     assert notice.startswith("No baseline: no usable `covaction-baseline` artifact"), notice
     assert reason in notice, notice
-    assert "No baseline: no usable" in comment(github)
+    body = comment(github)
+    assert "No baseline: no usable" in body
+    assert "<img" not in body.replace("`../@mona <img src=x> 'x.json`", "")  # only inside a code span
     assert "Coverage drop skipped: no usable" in comment(github)
     assert not (action.workspace.parent / "baseline.json").exists()
     assert not github.storage_violations
