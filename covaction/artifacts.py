@@ -219,8 +219,11 @@ def search(state: Run, name: str, branch: str, prefer_sha: str) -> Search:
             else:
                 out.rejected.append(f"{label}: {quoted(failure.message, 200)}")
             continue
-        except (UnpackError, baseline_module.BaselineError) as exc:
+        except UnpackError as exc:
             out.rejected.append(f"{label} was rejected: {exc}")
+            continue
+        except baseline_module.BaselineError as exc:
+            out.rejected.append(f"{label} was rejected: {str(exc).removeprefix(label + ': ')}")
             continue
         out.baseline, out.artifact, out.exact = loaded, item, item in exact
         return out

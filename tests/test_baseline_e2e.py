@@ -275,6 +275,20 @@ def test_without_the_results_service_the_file_is_left_for_upload_artifact(
     assert "path: ${{ steps.<id>.outputs.baseline-path }}" in result.summary
 
 
+def test_a_results_service_that_is_not_there_leaves_the_file_and_the_exit_code_alone(
+    action: ActionRun, github: FakeGitHub, results: FakeResults, project: Path
+) -> None:
+    results.absent_mode = "bad_route"
+    run = results.add_run(head_sha=NEWER_SHA, run_id=9_700_000_001)
+    result = push(action, github, project, run, results, **{"minimum-coverage": "50"})
+    assert result.code == 0 and result.errors == []
+    assert github.artifacts(REPO) == []
+    assert result.outputs["baseline-path"] == ".covaction/coverage/baseline.json"
+    [warning] = result.warnings
+    assert "was not stored as artifact covaction-baseline" in warning
+    assert run.job.token not in result.everything()
+
+
 def test_a_push_to_another_branch_stores_nothing(
     action: ActionRun, github: FakeGitHub, results: FakeResults, project: Path
 ) -> None:
