@@ -1,30 +1,47 @@
 """One render context -> the PR comment and the job summary (Jinja2 templates in the package).
 
+The comment answers a reviewer in seconds, top to bottom: the verdict, the totals with their
+counts against the baseline, diff coverage, the changed files, the trend, the pin check, and
+everything else collapsed in `<details>`. The summary holds the full detail.
+
 Both always fit their budgets: the comment 65,536 characters (GitHub's limit; we aim at 65,000),
 the summary 1 MiB (we aim at 1,000,000 bytes). Sections shrink in a fixed order (the full file
 table, then directories, then changed files, then the pin table) and say where the rest is.
-Every string from a report, path or workflow goes through `escape.code`/`escape.text`.
+Every string from a report, path, workflow or server goes through the `escape` filters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 from functools import cache
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from covaction import __version__, escape
-from covaction.compare import Comparison
-from covaction.gates import Verdict
+from covaction.compare import Comparison, FileRow
+from covaction.gates import FAILED, PASSED, SKIPPED, Check, Verdict
 from covaction.model import Counts, display_percent
+
+if TYPE_CHECKING:
+    import jinja2
 
 COMMENT_LIMIT = 65_536
 COMMENT_BUDGET = 65_000
+SUMMARY_LIMIT = 1024 * 1024
 SUMMARY_BUDGET = 1_000_000
 
 SPARKS = "▁▂▃▄▅▆▇█"
+MINUS = "\u2212"  # a real minus sign: it lines up with "+" and cannot start a Markdown list
+_BLANK_RUNS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+_TRAILING_SPACE = re.compile(r"[ \t]+\n")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_HEX = re.compile(r"[0-9a-f]{7,64}")
+COMMENT_NOTE = "\n\n*(Truncated to fit GitHub's comment limit; the job summary has everything.)*\n"
+SUMMARY_NOTE = "\n\n*(Truncated to fit GitHub's 1 MiB job summary limit.)*\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +99,12 @@ class Links:
             f"{quote(path, safe='/')}{anchor}"
         )
 
+    def commit(self, sha: str) -> str:
+        """A link to a commit of the repository, "" unless `sha` is a full hex SHA."""
+        if not (self.server_url and self.repository and _HEX.fullmatch(sha) and len(sha) >= 40):
+            return ""
+        return f"{self.server_url}/{quote(self.repository)}/commit/{sha}"
+
 
 @dataclass(frozen=True, slots=True)
 class RenderContext:
@@ -105,6 +128,25 @@ class RenderContext:
     def marker(self) -> str:
         return marker(self.report_name)
 
+    @property
+    def pins_checked(self) -> int:
+        """How many `uses:` references the pin check judged (0: no workflow to check).
+
+        Local actions (`./x`) are not references to pin and do not count.
+        """
+        if not self.pin_counts:
+            return len(self.pins)
+        return sum(n for kind, n in self.pin_counts.items() if kind != "local")
+
+    @property
+    def gates(self) -> tuple[Check, ...]:
+        """The checks worth showing: a pin gate over no reference at all says nothing."""
+        return tuple(
+            c
+            for c in self.verdict.checks
+            if not (c.name == "pins" and c.status == PASSED and not self.pins_checked)
+        )
+
 
 def marker(report_name: str) -> str:
     """The hidden marker that finds our comment for this report again."""
@@ -119,14 +161,15 @@ def pct(value: Fraction | None) -> str:
 
 
 def delta(value: Fraction | None) -> str:
+    """A signed difference in points, `—` when there is nothing to compare with."""
     if value is None:
-        return ""
+        return "—"
     shown = display_percent(abs(value))
     if value == 0:
         return "±0.00"
     if float(shown) == 0:
-        return "+0.00" if value > 0 else "−0.00"
-    return ("+" if value > 0 else "−") + shown
+        return "+0.00" if value > 0 else MINUS + "0.00"
+    return ("+" if value > 0 else MINUS) + shown
 
 
 def num(value: int) -> str:
@@ -145,13 +188,15 @@ def sparkline(values: Sequence[float]) -> str:
         return ""
     lo, hi = min(values), max(values)
     span = hi - lo
+    top = len(SPARKS) - 1
     return "".join(
-        SPARKS[0 if span == 0 else min(len(SPARKS) - 1, int((v - lo) / span * (len(SPARKS) - 1) + 0.5))]
-        for v in values
+        SPARKS[0 if span == 0 else min(top, int((v - lo) / span * top + 0.5))] for v in values
     )
 
 
-def range_links(ctx: RenderContext, path: str, ranges: Sequence[tuple[int, int]], limit: int = 12) -> str:
+def range_links(
+    ctx: RenderContext, path: str, ranges: Sequence[tuple[int, int]], limit: int = 12
+) -> str:
     parts = []
     for first, last in ranges[:limit]:
         label = str(first) if first == last else f"{first}-{last}"
@@ -163,69 +208,176 @@ def range_links(ctx: RenderContext, path: str, ranges: Sequence[tuple[int, int]]
 
 
 def short_sha(sha: str) -> str:
-    return sha[:7] if all(c in "0123456789abcdef" for c in sha) else escape.code(sha[:12])
+    return sha[:7] if _HEX.fullmatch(sha) else escape.inline(sha[:12])
+
+
+def commit_link(ctx: RenderContext, sha: str) -> str:
+    """`abc1234` linked to the commit when it is a full SHA, else shown inert."""
+    url = ctx.links.commit(sha)
+    return f"[`{sha[:7]}`]({url})" if url else short_sha(sha)
+
+
+def changed_rows(c: Comparison) -> list[FileRow]:
+    """Changed files, those with the most uncovered changed lines first, then by path."""
+    return sorted(
+        c.changed,
+        key=lambda r: (-(len(r.diff.uncovered) if r.diff else 0), r.path),
+    )
+
+
+def gate_item(ctx: RenderContext, check: Check) -> str:
+    """One gate in a few words for the comment's gate line."""
+    mark = {PASSED: "✅", FAILED: "❌", SKIPPED: "⏭️"}.get(check.status, "")
+    if check.name == "pins":
+        unpinned = len(ctx.pins)
+        if not unpinned:
+            n = ctx.pin_counts.get("pinned", 0)
+            return f"{mark} {'the' if n == 1 else 'all'} {n:,} action{'' if n == 1 else 's'} pinned"
+        noun = "action" if unpinned == 1 else "actions"
+        if check.status == FAILED:
+            return f"❌ {unpinned:,} {noun} not pinned"
+        return f"⚠️ {unpinned:,} {noun} not pinned (warn)"
+    name = {"total": "total", "diff": "diff", "drop": "drop"}.get(check.name, check.title.lower())
+    if check.status == SKIPPED or check.actual is None:
+        return f"{mark} {name} skipped"
+    if check.name == "drop":
+        return f"{mark} change {delta(-check.actual)} (allowed drop {check.required})"
+    op = "<" if check.status == FAILED else "≥"
+    return f"{mark} {name} {pct(check.actual)} {op} {check.required}%"
+
+
+def verdict_line(ctx: RenderContext) -> str:
+    """The first line a reviewer reads: the totals, then passed, or which gates failed."""
+    c = ctx.comparison
+    head = f"Coverage {pct(c.counts.percent)}"
+    if c.delta is not None:
+        head += f" ({delta(c.delta)})"
+    if c.diff is not None and c.diff.percent is not None:
+        head += f" · diff {pct(c.diff.percent)}"
+    if not ctx.verdict.passed:
+        failed = "; ".join(escape.note(check.message) for check in ctx.verdict.failed)
+        return f"❌ {head} — failed: {failed}"
+    coverage_gates = [g for g in ctx.verdict.checks if g.name != "pins"]
+    checked = [g for g in coverage_gates if g.status == PASSED]
+    skipped = len(coverage_gates) - len(checked)
+    if checked:
+        words = "all gates passed" + (f" ({skipped} skipped)" if skipped else "")
+    elif skipped:
+        words = "passed; no gate could be checked"
+    else:
+        words = "passed (no coverage threshold set)"
+    if ctx.pins:
+        n = len(ctx.pins)
+        words += f" · ⚠️ {n:,} action{'' if n == 1 else 's'} not pinned"
+    return f"✅ {head} — {words}"
+
+
+def _filters() -> dict[str, object]:
+    return {
+        "code": escape.code,
+        "inline": escape.inline,
+        "text": escape.text,
+        "note": escape.note,
+        "pct": pct,
+        "delta": delta,
+        "num": num,
+        "short_sha": short_sha,
+    }
 
 
 @cache
-def _environment():  # type: ignore[no-untyped-def]
+def _environment() -> jinja2.Environment:
     import jinja2
 
+    # Markdown, not HTML: HTML escaping would garble it; the filters make outside strings inert.
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("covaction", "templates"),
-        autoescape=False,  # Markdown, not HTML: every outside string is escaped by a filter
+        autoescape=False,  # noqa: S701
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(
-        code=escape.code,
-        text=escape.text,
-        pct=pct,
-        delta=delta,
-        num=num,
-        short_sha=short_sha,
-    )
+    env.filters.update(_filters())
     env.globals.update(
         counts_text=counts_text,
         range_links=range_links,
         sparkline=sparkline,
         display_percent=display_percent,
+        commit_link=commit_link,
+        changed_rows=changed_rows,
+        gate_item=gate_item,
+        verdict_line=verdict_line,
         version=__version__,
     )
     return env
 
 
+def tidy(text: str) -> str:
+    """No trailing blanks, no run of blank lines, one final newline; never a lone surrogate."""
+    text = _TRAILING_SPACE.sub("\n", text)
+    text = _BLANK_RUNS.sub("\n\n", text)
+    text = _SURROGATE.sub("\ufffd", text)
+    return text.strip("\n") + "\n"
+
+
 def _render(template: str, ctx: RenderContext) -> str:
     text: str = _environment().get_template(template).render(ctx=ctx, c=ctx.comparison)
-    return text
+    return tidy(text)
 
 
 def render_comment(ctx: RenderContext) -> str:
     """The PR comment, within 65,536 characters whatever the report holds."""
+    body = ""
     for limits in COMMENT_LEVELS:
         body = _render("comment.md.j2", replace(ctx, limits=limits))
         if len(body) <= COMMENT_BUDGET:
             return body
-    return _truncate(body, COMMENT_BUDGET, ctx.marker)
+    return truncate(body, COMMENT_BUDGET, ctx.marker, len, COMMENT_NOTE)
 
 
 def render_summary(ctx: RenderContext) -> str:
     """The job summary, within 1,000,000 UTF-8 bytes whatever the report holds."""
+    body = ""
     for limits in SUMMARY_LEVELS:
         body = _render("summary.md.j2", replace(ctx, limits=limits))
-        if len(body.encode("utf-8")) <= SUMMARY_BUDGET:
+        if _utf8_len(body) <= SUMMARY_BUDGET:
             return body
-    data = body.encode("utf-8")[: SUMMARY_BUDGET - 200].decode("utf-8", "ignore")
-    return data + "\n\n*(truncated to fit GitHub's 1 MiB summary limit)*\n"
+    return truncate(body, SUMMARY_BUDGET, "", _utf8_len, SUMMARY_NOTE)
 
 
-def _truncate(body: str, budget: int, keep_first: str) -> str:
-    note = "\n\n*(truncated to fit GitHub's comment limit; the job summary has everything)*\n"
-    cut = body[: budget - len(note)]
-    # Never leave half a surrogate pair or an open code fence behind.
-    if cut.count("```") % 2:
-        cut = cut[: cut.rfind("```")]
-    if not cut.startswith(keep_first):
-        cut = keep_first + "\n" + cut
-    return cut + note
+def _utf8_len(text: str) -> int:
+    return len(text.encode("utf-8", "replace"))
+
+
+def truncate(
+    body: str,
+    budget: int,
+    keep_first: str = "",
+    measure: Callable[[str], int] = len,
+    note: str = "",
+) -> str:
+    """Cut at a line boundary to fit `budget`, closing what the cut left open.
+
+    A half table row, an open code fence or `<details>` would garble everything after them;
+    the marker, when given, stays the first line so the comment is found again.
+    """
+    note = note or COMMENT_NOTE
+    reserve = measure(note) + measure(keep_first) + 64
+    lines = body.split("\n")
+    kept: list[str] = []
+    used = 0
+    for line in lines:
+        cost = measure(line) + 1
+        if used + cost > budget - reserve:
+            break
+        kept.append(line)
+        used += cost
+    text = "\n".join(kept)
+    if text.count("```") % 2:
+        text = text[: text.rfind("```")]
+    open_details = text.count("<details>") - text.count("</details>")
+    text = text.rstrip("\n") + "\n\n</details>" * max(0, open_details)
+    if keep_first and not text.startswith(keep_first):
+        text = keep_first + "\n" + text
+    return tidy(text + note)
