@@ -1,0 +1,425 @@
+"""Fork pull requests: the result kept as an artifact, and posted from a trusted `workflow_run`.
+
+A fork's pull-request run has a read-only token (contract D.2). It still computes everything;
+`store_result` keeps the result as data (the `result` document, numbers and findings, never
+Markdown) in the artifact `covaction-result-<report-name>` of its run.
+
+A second workflow on `workflow_run` (contract D.3) runs the action with `mode: publish`:
+`run_publish` acts only on a completed pull-request run of this repository, reads the artifact
+of exactly that run (`workflow_run.id`), validates it strictly (`result.loads`), and renders
+the comment anew through the same templates. The pull request's number comes from GitHub:
+the event's `workflow_run.pull_requests` (same-repository pull requests), else the open pull
+requests whose head is the run's head repository and commit (forks). The artifact only says
+which of those it is for, and must name one of them. Nothing of the fork is checked out or run.
+
+A document that fails any check changes nothing but one `::notice`; what the maintainer must
+fix (a token that cannot comment or read artifacts) is an error, exit 2. Publishing exits 0
+otherwise: the gates already decided the pull request's own run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from covaction import result
+from covaction.errors import GitHubError, InputError
+
+if TYPE_CHECKING:
+    from covaction.github_api import GitHubApi
+    from covaction.pipeline import Run
+    from covaction.render import RenderContext
+
+ARTIFACT_PREFIX = "covaction-result-"
+RESULT_FILE = "result.json"
+LOCAL_DIR = ".covaction"
+PR_EVENTS = ("pull_request", "pull_request_target")
+LIST_PAGES = 3  # pages of 100 open pull requests searched for a fork's head
+_SHA = re.compile(r"[0-9a-f]{40}")
+_REPO = re.compile(r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}")
+_BRANCH = re.compile(r"[^\x00-\x20~^:?*\[\\\x7f]{1,255}")
+
+
+def artifact_name(report_name: str) -> str:
+    """The artifact that holds one report's result (report names are at most 64 characters)."""
+    return ARTIFACT_PREFIX + report_name
+
+
+# ---------------------------------------------------------------------------- storing
+
+
+def store_result(state: Run, doc: Mapping[str, Any]) -> str:
+    """Keep this run's result for a `workflow_run` workflow; returns the file's path.
+
+    The file is written under the workspace (`.covaction/<report>/result.json`, usable by an
+    upload step on the host) and uploaded as an artifact of the run where the runner allows it.
+    """
+    from covaction import artifact_upload
+
+    runner = state.runner
+    name = artifact_name(state.settings.report_name)
+    data = result.dumps(doc)
+    path = _write_local(state, data)
+    uploaded = artifact_upload.upload_artifact(name, RESULT_FILE, data, environ=state.edges.environ)
+    for warning in uploaded.warnings:
+        runner.warning(warning)
+    if uploaded.uploaded:
+        runner.info(
+            f"Result stored as artifact {name} ({uploaded.size} bytes) for a workflow_run "
+            "workflow with mode: publish to post the comment"
+        )
+        return path
+    runner.warning(
+        f"The result was not stored as artifact {name}: {uploaded.reason}, with name: {name} "
+        f"and path: {path}; a workflow_run workflow with mode: publish posts the comment from it"
+    )
+    return path
+
+
+def _write_local(state: Run, data: bytes) -> str:
+    """`.covaction/<report>/result.json` under the workspace without following links; else
+    RUNNER_TEMP. Returns the workspace-relative path, or the absolute one outside it."""
+    root = state.workspace.root
+    rel = f"{LOCAL_DIR}/{state.settings.report_name}/{RESULT_FILE}"
+    try:
+        folder = root
+        for part in (LOCAL_DIR, state.settings.report_name):
+            folder = folder / part
+            try:
+                os.mkdir(folder, 0o755)
+            except FileExistsError:
+                pass
+            if not stat.S_ISDIR(os.lstat(folder).st_mode):
+                raise OSError(f"{part} is not a folder")
+        _write_atomic(folder / RESULT_FILE, data)
+        return rel
+    except OSError as exc:
+        state.runner.info(f"Could not write {rel} ({type(exc).__name__}); using RUNNER_TEMP")
+    target = Path(state.edges.environ.get("RUNNER_TEMP") or state.scratch)
+    target = target / f"covaction-{state.settings.report_name}-{RESULT_FILE}"
+    try:
+        _write_atomic(target, data)
+    except OSError:
+        target = state.scratch / RESULT_FILE
+        _write_atomic(target, data)
+    return str(target)
+
+
+def _write_atomic(target: Path, data: bytes) -> None:
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(tmp, flags, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)  # replaces a link itself, never writes through it
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+# ---------------------------------------------------------------------------- publishing
+
+
+class Refused(Exception):
+    """Nothing to publish, and why (one line for a `::notice`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """The completed run that triggered this workflow, from the event (trusted: GitHub's)."""
+
+    run_id: int
+    head_sha: str
+    head_repository: str  # owner/name, "" when the head repository was deleted
+    event: str
+    conclusion: str
+    pull_requests: tuple[int, ...]  # same-repository pull requests GitHub lists for the run
+
+
+def run_publish(state: Run) -> int:
+    """Post the comment for the pull-request run that triggered this `workflow_run` run."""
+    settings, runner = state.settings, state.runner
+    if state.github.event_name != "workflow_run":
+        raise InputError(
+            "input mode: publish posts the result of another run and works only in a workflow "
+            f"triggered by workflow_run, not {state.github.event_name or 'this event'}; use mode: "
+            "auto here"
+        )
+    try:
+        trigger = read_trigger(state)
+        if settings.comment == "off":
+            raise Refused("comment is off")
+        api = _api(state)
+        candidates = pull_request_numbers(state, api, trigger)
+        data, artifact_id = fetch_result(state, trigger)
+        stored = _validate(state, trigger, data, artifact_id, candidates)
+    except Refused as why:
+        runner.notice(f"No coverage comment posted: {why}")
+        return 0
+    assert stored.pull_request is not None
+    ctx = render_context(state, stored, trigger)
+    from covaction import render
+    from covaction.github_api import ApiFailure
+
+    body = render.render_comment(ctx)
+    runner.write_summary(render.render_summary(ctx))
+    try:
+        posted = api.upsert_comment(
+            stored.pull_request, render.marker(settings.report_name), body, settings.comment
+        )
+    except ApiFailure as failure:
+        hint = (
+            "; grant the workflow_run workflow pull-requests: write"
+            if failure.kind == "permission"
+            else ""
+        )
+        raise GitHubError(
+            f"could not post the coverage comment on #{stored.pull_request}: "
+            f"{failure.message}{hint}"
+        ) from None
+    runner.info(
+        f"Coverage comment {posted.action} on #{stored.pull_request} from run {trigger.run_id}: "
+        f"{posted.url}"
+    )
+    outputs = result.outputs(stored.comparison, stored.verdict, stored.pin_summary, posted.url, "")
+    runner.set_outputs(outputs)
+    return 0
+
+
+def _api(state: Run) -> GitHubApi:
+    if state.api is None:
+        raise GitHubError(
+            f"mode: publish needs the GitHub API, and there is none: {state.api_note}"
+        )
+    return state.api
+
+
+def read_trigger(state: Run) -> Trigger:
+    """The triggering run from the event; Refused unless it is a completed pull-request run
+    of this repository (contract B.5/B.6)."""
+    run = state.github.workflow_run
+    if not isinstance(run, Mapping):
+        raise Refused("the workflow_run event has no usable workflow_run object")
+    run_id = run.get("id")
+    if type(run_id) is not int or not 0 < run_id < 10**15:
+        raise Refused("the workflow_run event has no run id")
+    conclusion = run.get("conclusion")
+    if run.get("status") != "completed" or not isinstance(conclusion, str) or not conclusion:
+        raise Refused(f"run {run_id} has not completed (activity requested or in_progress)")
+    event = run.get("event")
+    if event not in PR_EVENTS:
+        raise Refused(f"run {run_id} was triggered by {str(event)[:40]}, not a pull request")
+    repository = run.get("repository")
+    own = state.github.repository
+    full_name = repository.get("full_name") if isinstance(repository, Mapping) else None
+    if not own or not isinstance(full_name, str) or full_name.lower() != own.lower():
+        raise Refused(f"run {run_id} belongs to another repository")
+    repo_id = repository.get("id") if isinstance(repository, Mapping) else None
+    expected_id = state.edges.environ.get("GITHUB_REPOSITORY_ID", "")
+    if expected_id.isdigit() and repo_id != int(expected_id):
+        raise Refused(f"run {run_id} belongs to another repository (id)")
+    head_sha = run.get("head_sha")
+    if not isinstance(head_sha, str) or not _SHA.fullmatch(head_sha):
+        raise Refused(f"run {run_id} has no head commit")
+    head = run.get("head_repository")
+    head_name = head.get("full_name") if isinstance(head, Mapping) else None
+    head_name = head_name if isinstance(head_name, str) and _REPO.fullmatch(head_name) else ""
+    numbers = []
+    for pr in run.get("pull_requests") or ():
+        # Contract B.6: a listed pull request counts only when its base is this repository.
+        base = pr.get("base") if isinstance(pr, Mapping) else None
+        base_repo = base.get("repo") if isinstance(base, Mapping) else None
+        number = pr.get("number") if isinstance(pr, Mapping) else None
+        if (
+            isinstance(base_repo, Mapping)
+            and base_repo.get("id") == repo_id
+            and type(number) is int
+            and number > 0
+        ):
+            numbers.append(number)
+    return Trigger(run_id, head_sha, head_name, str(event), conclusion, tuple(numbers))
+
+
+def pull_request_numbers(state: Run, api: GitHubApi, trigger: Trigger) -> tuple[int, ...]:
+    """The pull requests the run is for, as GitHub knows them (never from the artifact).
+
+    Same-repository runs list theirs in the event; for a fork's run the list is empty, and the
+    open pull requests of this repository are searched for the run's head repository and
+    head commit (contract B.5).
+    """
+    if trigger.pull_requests:
+        return trigger.pull_requests
+    if not trigger.head_repository:
+        raise Refused(
+            f"run {trigger.run_id} lists no pull request and its head repository is unknown "
+            "(deleted fork?)"
+        )
+    from covaction.github_api import ApiFailure
+
+    owner = trigger.head_repository.split("/")[0]
+    branch = state.github.workflow_run.get("head_branch") if state.github.workflow_run else None
+    # `head=owner:branch` narrows the search; the match below decides, so a misleading branch
+    # name (a fork's branch may be called anything) can only find nothing.
+    params: dict[str, Any] = {"state": "open", "per_page": 100}
+    if isinstance(branch, str) and _BRANCH.fullmatch(branch):
+        params["head"] = f"{owner}:{branch}"
+    found: list[int] = []
+    try:
+        for page in range(1, LIST_PAGES + 1):
+            items = api.get_json(
+                "looking up the pull request of the run",
+                f"/repos/{state.github.repository}/pulls",
+                {**params, "page": page},
+            )
+            if not isinstance(items, list):
+                break
+            found.extend(n for n in map(_matching_number(trigger), items) if n)
+            if len(items) < 100:
+                break
+    except ApiFailure as failure:
+        raise GitHubError(
+            f"could not look up the pull request of run {trigger.run_id}: {failure.message}"
+        ) from None
+    if not found:
+        raise Refused(
+            f"no open pull request has head {trigger.head_repository}@{trigger.head_sha[:12]} "
+            "(closed, or pushed again since)"
+        )
+    return tuple(found)
+
+
+def _matching_number(trigger: Trigger) -> Any:
+    def number(item: Any) -> int:
+        if not isinstance(item, Mapping):
+            return 0
+        head = item.get("head")
+        repo = head.get("repo") if isinstance(head, Mapping) else None
+        name = repo.get("full_name") if isinstance(repo, Mapping) else None
+        n = item.get("number")
+        if (
+            isinstance(head, Mapping)
+            and head.get("sha") == trigger.head_sha
+            and isinstance(name, str)
+            and name.lower() == trigger.head_repository.lower()
+            and item.get("state", "open") == "open"
+            and type(n) is int
+            and n > 0
+        ):
+            return n
+        return 0
+
+    return number
+
+
+def fetch_result(state: Run, trigger: Trigger) -> tuple[bytes, int]:
+    """The result document of exactly the triggering run (newest upload of the name wins)."""
+    from covaction import artifacts
+    from covaction.github_api import ApiFailure
+
+    api = _api(state)
+    name = artifact_name(state.settings.report_name)
+    try:
+        listing = api.get_json(
+            "listing the run's artifacts",
+            f"/repos/{state.github.repository}/actions/runs/{trigger.run_id}/artifacts",
+            {"name": name, "per_page": 100},
+        )
+    except ApiFailure as failure:
+        hint = "; grant the workflow actions: read" if failure.kind == "permission" else ""
+        raise GitHubError(
+            f"could not list the artifacts of run {trigger.run_id}: {failure.message}{hint}"
+        ) from None
+    items = listing.get("artifacts") if isinstance(listing, Mapping) else None
+    usable = [
+        item
+        for item in (items if isinstance(items, list) else [])
+        if isinstance(item, dict)
+        and item.get("name") == name
+        and item.get("expired") is False
+        and type(item.get("id")) is int
+    ]
+    if not usable:
+        raise Refused(
+            f"run {trigger.run_id} ({trigger.conclusion}) stored no unexpired artifact {name} "
+            "(only a fork's pull-request run stores one, after measuring coverage)"
+        )
+    item = max(usable, key=lambda a: a["id"])
+    try:
+        fetched = artifacts.download(state, item)
+        data = artifacts.unpack(fetched, (RESULT_FILE,))
+    except artifacts.UnpackError as exc:
+        raise Refused(f"artifact {item['id']} of run {trigger.run_id} was refused: {exc}") from None
+    except ApiFailure as failure:
+        if failure.kind == "gone":
+            raise Refused(f"artifact {item['id']} of run {trigger.run_id} has expired") from None
+        raise GitHubError(f"could not download artifact {item['id']}: {failure.message}") from None
+    return data, item["id"]
+
+
+def _validate(
+    state: Run, trigger: Trigger, data: bytes, artifact_id: int, candidates: tuple[int, ...]
+) -> result.Stored:
+    """The stored result, checked against what GitHub says about the run."""
+    label = f"artifact {artifact_id} of run {trigger.run_id} was refused"
+    try:
+        stored = result.loads(data)
+    except result.ResultError as exc:
+        raise Refused(f"{label}: {exc}") from None
+    if stored.report_name != state.settings.report_name:
+        raise Refused(f"{label}: it holds another report-name than {state.settings.report_name}")
+    if stored.repository.lower() != state.github.repository.lower():
+        raise Refused(f"{label}: it was made for another repository")
+    if stored.head_sha != trigger.head_sha:
+        raise Refused(f"{label}: it was made for another commit than the run's head")
+    if stored.pull_request not in candidates:
+        shown = ", ".join(f"#{n}" for n in candidates)
+        raise Refused(f"{label}: it names another pull request than the run's ({shown})")
+    return stored
+
+
+def render_context(state: Run, stored: result.Stored, trigger: Trigger) -> RenderContext:
+    """The render context of the stored result; links point at the pull request's head commit
+    and at the triggering run, where the job summary holds everything."""
+    from covaction import render
+
+    gh = state.github
+    run_url = (
+        f"{gh.server_url}/{gh.repository}/actions/runs/{trigger.run_id}" if gh.server_url else ""
+    )
+    return render.RenderContext(
+        report_name=state.settings.report_name,
+        comparison=stored.comparison,
+        verdict=stored.verdict,
+        thresholds=dict(stored.thresholds),
+        links=render.Links(
+            server_url=gh.server_url,
+            repository=gh.repository,
+            head_sha=trigger.head_sha,
+            run_url=run_url,
+        ),
+        pins=pin_rows(stored),
+        pin_policy=stored.pin_policy,
+        pin_counts=stored.pin_counts,
+        pin_notes=stored.pin_notes,
+        notices=stored.notices,
+    )
+
+
+def pin_rows(stored: result.Stored) -> tuple[Any, ...]:
+    from covaction import render
+
+    return tuple(
+        render.PinRow(
+            r.file, r.line, r.uses, r.verdict, r.reason, stored.suggestions.get(r.uses, "")
+        )
+        for r in stored.pin_summary.findings
+    )
