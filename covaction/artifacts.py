@@ -262,8 +262,11 @@ def find_baseline(state: Run, pr: PullRequest) -> tuple[Baseline | None, str]:
     if found.baseline is None:
         if found.rejected:
             note = f"no usable {shown} ({rejected})"
-        elif found.candidates:
-            note = f"no {shown} of a successful push run"
+        elif found.passed_over:
+            note = (
+                f"no {shown} whose run succeeded ({found.passed_over} from other runs, e.g. pull "
+                "requests or failed pushes, were passed over)"
+            )
         else:
             note = f"no unexpired {shown} (first run on this branch, or the artifact has expired)"
         state.runner.notice(f"No baseline: {note}")
@@ -275,9 +278,7 @@ def find_baseline(state: Run, pr: PullRequest) -> tuple[Baseline | None, str]:
     if found.exact:
         which = "the pull request's base commit"
     elif pr.base_sha:
-        which = (
-            f"the newest on {quoted(branch)}; the base commit {pr.base_sha[:7]} has none"
-        )
+        which = f"the newest on {quoted(branch)}; the base commit {pr.base_sha[:7]} has none"
     else:
         which = f"the newest on {quoted(branch)}"
     artifact_id = found.artifact["id"] if found.artifact else "?"

@@ -404,26 +404,29 @@ def test_artifacts_that_are_not_a_base_branch_push_are_ignored(
     assert result.code == 1  # 90 -> 78.26 fails the gate: the good baseline was used
 
 
-@pytest.mark.parametrize("kind", ["fork-only", "expired-only"])
+@pytest.mark.parametrize("kind", ["fork-only", "expired-only", "pr-run-only"])
 def test_no_usable_artifact_means_no_baseline_and_the_drop_gate_is_skipped(
     action: ActionRun, github: FakeGitHub, project: Path, kind: str
 ) -> None:
     bad = document({"sample/calc.py": Counts(10, 10)})
     if kind == "fork-only":
         store(github, bad, head_repository_id=FORK_ID, event="pull_request")
-    else:
+    elif kind == "expired-only":
         store(github, bad, expired=True)
+    else:
+        store(github, bad, event="pull_request")
     result = pull_request(action, github, project, **{"maximum-coverage-drop": "0"})
     assert result.code == 0 and result.errors == []
     assert result.outputs["base-coverage"] == "" and result.outputs["coverage-delta"] == ""
     body = comment(github)
-    assert (
-        "No baseline: no unexpired `covaction-baseline` artifact from a push to `main` (first run "
-        "on this branch, or the artifact has expired)." in body
-    )
-    assert "Coverage drop skipped: no unexpired" in body
+    if kind == "pr-run-only":
+        why = "no `covaction-baseline` artifact from a push to `main` whose run succeeded (1 from other runs"
+    else:
+        why = "no unexpired `covaction-baseline` artifact from a push to `main` (first run on this branch, or the artifact has expired)"
+    assert f"No baseline: {why}" in body
+    assert "Coverage drop skipped: no " in body
     [notice] = notices(result)
-    assert notice.startswith("No baseline: no unexpired")
+    assert notice.startswith(f"No baseline: {why}")
 
 
 def test_first_run_says_why_there_is_no_baseline(
