@@ -15,8 +15,13 @@ from typing import Any
 
 _SHA = re.compile(r"[0-9a-f]{40}")
 _REPO = re.compile(r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}")
-_URL = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]+(/[A-Za-z0-9._~/%-]*)?")
+_URL = re.compile(r"(https?)://([A-Za-z0-9.\-\[\]:]+)(/[A-Za-z0-9._~/%-]*)?", re.ASCII)
+_LOOPBACK = re.compile(r"(?:localhost|127(?:\.[0-9]{1,3}){3}|\[::1\])(?::[0-9]{1,5})?", re.ASCII)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 MAX_EVENT_BYTES = 25 * 1024 * 1024
+KNOWN_EVENTS = frozenset(
+    {"pull_request", "pull_request_target", "push", "workflow_dispatch", "schedule", "workflow_run"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +72,30 @@ def _sha(value: Any) -> str:
 
 
 def _str(value: Any, limit: int = 255) -> str:
-    return value if isinstance(value, str) and len(value) <= limit and "\n" not in value else ""
+    """A short single-line string, else "": refs and names never hold control characters."""
+    if not isinstance(value, str) or len(value) > limit or _CONTROL.search(value):
+        return ""
+    return value
+
+
+def _digits(value: str, limit: int = 24) -> str:
+    return value if value.isascii() and value.isdigit() and len(value) < limit else ""
+
+
+def _api_url(value: str, notes: list[str]) -> str:
+    """GITHUB_API_URL if it is a plain https URL (http only on loopback, for tests), else ""."""
+    url = value.rstrip("/")
+    m = _URL.fullmatch(url)
+    if m is None:
+        notes.append("GITHUB_API_URL is malformed; API calls are skipped")
+        return ""
+    if m.group(1) == "http" and not _LOOPBACK.fullmatch(m.group(2)):
+        notes.append(
+            "GITHUB_API_URL is not https; API calls are skipped so the token is never sent "
+            "unencrypted"
+        )
+        return ""
+    return url
 
 
 def _dig(doc: Any, *keys: str) -> Any:
@@ -100,19 +128,27 @@ def from_environ(environ: Mapping[str, str], event_data: bytes | None) -> GitHub
     if why and actions:
         notes.append(why)
     name = _str(environ.get("GITHUB_EVENT_NAME", ""), 64)
+    if actions and name == "pull_request_target":
+        notes.append(
+            "pull_request_target runs with a write token and the repository's secrets: covaction "
+            "reads the workspace as data only, but a workflow that checks out the pull "
+            "request's code here runs it with those secrets; use pull_request, and a "
+            "workflow_run workflow for the comment (see SECURITY.md)"
+        )
+    elif actions and name and name not in KNOWN_EVENTS:
+        notes.append(
+            f"event {name!r} is neither a pull request nor a push: coverage is reported in the "
+            "job summary, with no comment and no baseline"
+        )
     repository = environ.get("GITHUB_REPOSITORY", "")
-    if repository and not _REPO.fullmatch(repository):
+    if repository and (not _REPO.fullmatch(repository) or {".", ".."} & set(repository.split("/"))):
         notes.append("GITHUB_REPOSITORY is malformed; API calls are skipped")
         repository = ""
-    api_url = environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
-    if not _URL.fullmatch(api_url):
-        notes.append("GITHUB_API_URL is malformed; API calls are skipped")
-        api_url = ""
+    api_url = _api_url(environ.get("GITHUB_API_URL", "https://api.github.com"), notes)
     server_url = environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
     if not _URL.fullmatch(server_url):
         server_url = ""
-    run_id = environ.get("GITHUB_RUN_ID", "")
-    run_id = run_id if run_id.isdigit() and len(run_id) < 24 else ""
+    run_id = _digits(environ.get("GITHUB_RUN_ID", ""))
     default_branch = _str(_dig(event, "repository", "default_branch"))
     pr = None
     push_branch = ""
@@ -122,7 +158,7 @@ def from_environ(environ: Mapping[str, str], event_data: bytes | None) -> GitHub
         if pr is None:
             notes.append(f"the {name} payload has no usable pull_request")
     elif name in ("push", "workflow_dispatch", "schedule"):
-        ref = environ.get("GITHUB_REF", "") or _str(event.get("ref"))
+        ref = _str(environ.get("GITHUB_REF", "")) or _str(event.get("ref"))
         if ref.startswith("refs/heads/") and not event.get("deleted"):
             push_branch = ref[len("refs/heads/") :]
     elif name == "workflow_run":

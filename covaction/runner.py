@@ -8,15 +8,29 @@ Outside GitHub Actions the same calls print plain lines for a person at a termin
 
 from __future__ import annotations
 
+import io
 import os
+import re
+import stat
 import sys
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TextIO
 
+from covaction.errors import CovactionError
+
 SUMMARY_BUDGET = 1_000_000  # bytes; the runner drops a summary over 1 MiB entirely
 ANNOTATIONS_PER_LEVEL = 10  # the runner attaches at most 10 of each level per step
+# Secrets the runner hands a container step besides the token input; scrubbed from all we write.
+SECRET_VARIABLES = (
+    "INPUT_GITHUB-TOKEN",
+    "GITHUB_TOKEN",
+    "ACTIONS_RUNTIME_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+)
+# The runner reads its output with .NET ReadLine, which ends a line at CR, LF or CRLF.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def escape_data(text: str) -> str:
@@ -25,6 +39,81 @@ def escape_data(text: str) -> str:
 
 def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def defang(line: str) -> str:
+    """One log line that the runner cannot read as a workflow command.
+
+    The runner strips leading whitespace and looks for `::`; a plain line that would start so
+    gets its first colon escaped (`%3A`), which the runner prints as is.
+    """
+    stripped = line.lstrip()
+    if stripped.startswith("::"):
+        return line[: len(line) - len(stripped)] + "%3A" + stripped[1:]
+    return line
+
+
+def defang_text(text: str) -> str:
+    """Every line of `text` defanged, line breaks normalised to LF."""
+    return "\n".join(defang(line) for line in _LINE_BREAK.split(text))
+
+
+class CommandGuard(io.TextIOBase):
+    """A text stream for stdout/stderr in which nothing but the Runner can write a command.
+
+    Libraries print warnings (coverage.py names files from the report in them) and Python
+    prints tracebacks; each line written here is defanged. Partial lines are held until they
+    can no longer turn into `::` at their start. The Runner writes its commands through
+    `write_command`, which bypasses the guard.
+    """
+
+    def __init__(self, inner: TextIO) -> None:
+        super().__init__()
+        self.inner = inner
+        self._pending = ""  # the start of the current line, while it might still become `::`
+        self._mid_line = False  # the current line's start is already out (and was vetted)
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return str(getattr(self.inner, "encoding", "utf-8"))
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self.inner.fileno()
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text: str) -> int:
+        *lines, tail = _LINE_BREAK.split(self._pending + text)
+        self._pending = ""
+        out = []
+        for line in lines:
+            out.append((line if self._mid_line else defang(line)) + "\n")
+            self._mid_line = False
+        if self._mid_line:
+            out.append(tail)
+        elif tail.lstrip() in ("", ":"):
+            self._pending = tail
+        else:
+            out.append(defang(tail))
+            self._mid_line = True
+        if out:
+            self.inner.write("".join(out))
+        return len(text)
+
+    def flush(self) -> None:
+        self.inner.flush()
+
+    def write_command(self, line: str) -> None:
+        """A line the Runner vouches for (already escaped), always on a line of its own."""
+        if self._pending or self._mid_line:
+            self.inner.write(defang(self._pending) + "\n")
+            self._pending, self._mid_line = "", False
+        self.inner.write(line + "\n")
+        self.inner.flush()
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +134,10 @@ class Runner:
         self.actions = environ.get("GITHUB_ACTIONS") == "true"
         self.out = out or sys.stdout
         self._secrets: list[str] = []
+        for name in SECRET_VARIABLES:
+            # Scrubbed, not echoed: the runner masks its own tokens in the log, but not in what
+            # we write to the summary, outputs, files or the pull request comment.
+            self.mask(environ.get(name, "").strip())
 
     # -- secrets -------------------------------------------------------------------------
     def mask(self, secret: str) -> None:
@@ -54,8 +147,10 @@ class Runner:
         which the runner masks already, and echoing one to stdout to mask it would put it in the
         log stream.
         """
-        if secret:
+        # Shorter values are not tokens (settings refuses them) and would scrub ordinary words.
+        if len(secret) >= 8 and secret not in self._secrets:
             self._secrets.append(secret)
+            self._secrets.sort(key=len, reverse=True)
 
     def scrub(self, text: str) -> str:
         for secret in self._secrets:
@@ -63,6 +158,9 @@ class Runner:
         return text
 
     def _print(self, line: str) -> None:
+        if isinstance(self.out, CommandGuard):
+            self.out.write_command(line)
+            return
         self.out.write(line + "\n")
         self.out.flush()
 
@@ -70,7 +168,9 @@ class Runner:
     def command(self, level: str, message: str, **props: str | int) -> None:
         message = self.scrub(message)
         if not self.actions:
-            where = f"{props['file']}:{props['line']}: " if props.get("file") and props.get("line") else ""
+            where = ""
+            if props.get("file") and props.get("line"):
+                where = f"{props['file']}:{props['line']}: "
             stream = sys.stderr if level in ("error", "warning") else self.out
             stream.write(f"{level}: {where}{message}\n")
             stream.flush()
@@ -95,9 +195,7 @@ class Runner:
         """A plain log line; escaped so it can never be read as a workflow command."""
         text = self.scrub(message)
         if self.actions:
-            text = escape_data(text)
-            if text.lstrip().startswith("::"):
-                text = " " + text
+            text = defang_text(text)
         self._print(text)
 
     def annotate(self, annotations: list[Annotation]) -> list[str]:
@@ -139,12 +237,18 @@ class Runner:
             return
         parts = []
         for name, value in outputs.items():
+            value = self.scrub(value)
             delimiter = f"ghadelimiter_{uuid.uuid4()}"
             if delimiter in value or delimiter in name:
-                raise ValueError("output delimiter collision")
-            parts.append(f"{name}<<{delimiter}\n{self.scrub(value)}\n{delimiter}\n")
-        with open(path, "a", encoding="utf-8", newline="\n") as fh:
-            fh.write("".join(parts))
+                raise CovactionError("output delimiter collision; run the step again")
+            parts.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+        try:
+            _append(path, "".join(parts))
+        except OSError as exc:
+            raise CovactionError(
+                f"GITHUB_OUTPUT ({path[:200]}) cannot be written ({exc.strerror or exc}); the "
+                "step's outputs are lost"
+            ) from None
 
     def write_summary(self, markdown: str) -> bool:
         """Append the job summary (within the 1 MiB budget); on a laptop, print it."""
@@ -152,10 +256,38 @@ class Runner:
         path = self.environ.get("GITHUB_STEP_SUMMARY", "")
         if not self.actions or not path:
             return False
-        existing = os.path.getsize(path) if os.path.exists(path) else 0
+        try:
+            st = os.stat(path)
+            existing = st.st_size if stat.S_ISREG(st.st_mode) else 0
+        except OSError:
+            existing = 0
         if existing + len(text.encode("utf-8")) > SUMMARY_BUDGET + (1024 * 1024 - SUMMARY_BUDGET):
             self.warning("the job summary would exceed GitHub's 1 MiB limit; it was not written")
             return False
-        with open(path, "a", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        try:
+            _append(path, text)
+        except OSError as exc:
+            self.warning(
+                f"the job summary could not be written to GITHUB_STEP_SUMMARY ({path[:200]}: "
+                f"{exc.strerror or exc}); the comment and outputs carry the result"
+            )
+            return False
         return True
+
+
+def _append(path: str, text: str) -> None:
+    """Append to a runner file command file, which must be a regular file.
+
+    Opened non-blocking, so a FIFO without a reader fails at once instead of hanging the step.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(0, "not a regular file")
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fd = -1
+            fh.write(text)
+    finally:
+        if fd >= 0:
+            os.close(fd)

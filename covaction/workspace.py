@@ -8,8 +8,9 @@ checked before reading and enforced while reading.
 
 from __future__ import annotations
 
-import glob
+import fnmatch
 import os
+import re
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from covaction.errors import WorkspaceError
 MiB = 1024 * 1024
 REPORT_CAP = 1024 * MiB
 CHUNK = 1 << 20
+MAX_WALK = 1_000_000  # entries a glob may visit
 
 
 class Workspace:
@@ -90,20 +92,134 @@ class Workspace:
         return b""
 
     def glob(self, pattern: str) -> list[str]:
-        """Workspace-relative matches of a glob (`**` allowed), files only, sorted."""
+        """Workspace-relative matches of a glob (`**` allowed, dotfiles included), sorted.
+
+        Every entry that is not a directory is a match, links and FIFOs included, so that the
+        reader names what it refuses instead of skipping it silently. Linked directories are
+        followed only inside the workspace and each real directory is walked once: links that
+        point at their own parents (`a -> .`) cannot make the walk loop or explode.
+        """
         if os.path.isabs(pattern) or ".." in Path(pattern).parts:
             return []
+        regex = _glob_regex(pattern)
         found = []
-        for match in glob.glob(pattern, root_dir=self.root, recursive=True, include_hidden=True):
-            full = self.root / match
-            if full.is_file():
-                found.append(Path(match).as_posix())
+        for rel in self._walk(_fixed_prefix(pattern)):
+            if regex.fullmatch(rel):
+                found.append(rel)
         return sorted(found)
+
+    def _walk(self, start: str) -> Iterator[str]:
+        """Relative paths of the non-directory entries under `start`, each real dir once."""
+        top = self.root / start if start else self.root
+        try:
+            real_top = top.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return
+        if not real_top.is_dir() or (real_top != self.root and self.root not in real_top.parents):
+            return
+        seen = {real_top}
+        pending = [(top, start)]
+        entries = 0
+        while pending:
+            directory, rel_dir = pending.pop()
+            try:
+                with os.scandir(directory) as listing:
+                    items = list(listing)
+            except OSError:
+                continue
+            for entry in items:
+                entries += 1
+                if entries > MAX_WALK:
+                    raise WorkspaceError(
+                        f"the workspace holds over {MAX_WALK:,} entries; give coverage-files "
+                        "without wildcards, or run in a git checkout"
+                    )
+                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                try:
+                    is_dir = entry.is_dir()  # follows links
+                except OSError:
+                    is_dir = False
+                if not is_dir:
+                    yield rel
+                    continue
+                try:
+                    real = Path(entry.path).resolve(strict=True)
+                except (OSError, RuntimeError):
+                    continue
+                if real in seen or (real != self.root and self.root not in real.parents):
+                    continue
+                seen.add(real)
+                pending.append((Path(entry.path), rel))
+
+    def regular(self, rel: str, cap: int) -> Path | None:
+        """The real path of `rel` when it is a regular file inside the workspace within `cap`."""
+        try:
+            real = (self.root / rel).resolve(strict=True)
+            st = real.stat()
+        except (OSError, RuntimeError, ValueError):
+            return None
+        if self.root not in real.parents or not stat.S_ISREG(st.st_mode) or st.st_size > cap:
+            return None
+        return real
 
     def exists(self, rel: str) -> bool:
         """A regular file inside the workspace (links resolved and kept inside)."""
         try:
             real = (self.root / rel).resolve(strict=True)
-        except (OSError, RuntimeError):
+        except (OSError, RuntimeError, ValueError):
             return False
         return (self.root in real.parents) and real.is_file()
+
+
+def _fixed_prefix(pattern: str) -> str:
+    """The leading directories of a glob that hold no wildcard: where the walk can start."""
+    parts = [p for p in pattern.replace("\\", "/").split("/") if p not in ("", ".")]
+    fixed = []
+    for part in parts[:-1]:
+        if any(ch in part for ch in "*?["):
+            break
+        fixed.append(part)
+    return "/".join(fixed)
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """glob.glob's matching (recursive, hidden files included) as one regex over `a/b/c`."""
+    parts = [p for p in pattern.replace("\\", "/").split("/") if p not in ("", ".")]
+    out = []
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if part == "**":
+            out.append(".*" if last else "(?:[^/]*/)*")
+            continue
+        out.append(_segment(part) + ("" if last else "/"))
+    return re.compile("".join(out), re.S)
+
+
+def _segment(part: str) -> str:
+    """One path segment of a glob: `*`, `?` and `[...]` never match a slash."""
+    out = []
+    i, n = 0, len(part)
+    while i < n:
+        ch = part[i]
+        i += 1
+        if ch == "*":
+            out.append("[^/]*")
+        elif ch == "?":
+            out.append("[^/]")
+        elif ch == "[":
+            j = i
+            if j < n and part[j] in "!":
+                j += 1
+            if j < n and part[j] == "]":
+                j += 1
+            while j < n and part[j] != "]":
+                j += 1
+            if j >= n:
+                out.append("\\[")
+                continue
+            # fnmatch's own translation of the bracket expression, kept from matching "/".
+            out.append("(?!/)" + fnmatch.translate(part[i - 1 : j + 1])[4:-3])
+            i = j + 1
+        else:
+            out.append(re.escape(ch))
+    return "".join(out)

@@ -7,26 +7,56 @@ the usual path mapping), written to a fresh data file in scratch space, and cove
 produces the numbers with the repository's configuration (`.coveragerc`, `setup.cfg`,
 `tox.ini`, `pyproject.toml`: exclusions, `[report] omit/include`) from the workspace's sources,
 with no plugin loaded. Totals are therefore the ones `coverage report` prints.
+
+What the workspace may hold is hostile, so coverage.py gets only data from it:
+
+* its configuration files are copied out through the workspace's safe reader (regular files
+  inside the workspace, size-capped) and read from that copy, so a `.coveragerc` linking to
+  `/proc/self/environ` or a FIFO is refused, never parsed into an error message;
+* while coverage.py runs, the process environment holds only harmless variables: its config
+  expands `$VARS`, and `[paths] source = $ACTIONS_RUNTIME_TOKEN` would otherwise turn a secret
+  into a file name; plugins, debug output and debug files are switched off;
+* the sources it reads must be regular files inside the workspace under a size cap, and the
+  whole reporting is bounded in time (a `[report] exclude_lines` regex can backtrack forever);
+* its warnings (which quote file names from the data) become notices, never raw stderr lines.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import signal
 import sqlite3
+import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
 from typing import Any
 from urllib.parse import quote
 
 from covaction.errors import ReportError
 from covaction.formats import coverage_json
 from covaction.model import ParsedReport, Unmatched
+from covaction.workspace import MiB, Workspace
 
 FORMAT = "coveragepy"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 QUERY_SECONDS = 10.0
+REPORT_SECONDS = 300.0
+MAX_LINE = 10_000_000
+MAX_NUMBITS = MAX_LINE // 8 + 1  # a numbits blob for line numbers up to MAX_LINE
+MAX_MEASURED = 20_000_000  # lines or arcs over all files
+MAX_PATH = 4096
+CONFIG_FILES = (".coveragerc", ".coveragerc.toml", "setup.cfg", "tox.ini", "pyproject.toml")
+CONFIG_CAP = 4 * MiB
+SOURCE_CAP = 64 * MiB
+# The variables coverage.py may see while it reads the repository's configuration and sources.
+SAFE_VARIABLES = frozenset(
+    {"PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "GITHUB_WORKSPACE", "RUNNER_TEMP"}
+)
 
 _TABLES = {
     "coverage_schema": {"version"},
@@ -86,7 +116,7 @@ def _check_schema(conn: sqlite3.Connection, origin: str) -> None:
             "produce it with `coverage run` (coverage.py 5 or later)"
         )
     for table, columns in _TABLES.items():
-        have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}  # noqa: S608
+        have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
         if not columns <= have:
             raise ReportError(f"{origin}: table {table} lacks columns {sorted(columns - have)}")
     row = conn.execute("SELECT version FROM coverage_schema").fetchone()
@@ -104,28 +134,59 @@ def read_measured(
     """(has_arcs, {measured path: lines or arcs}, paths measured by a plugin's file tracer)."""
     from coverage.numbits import numbits_to_nums
 
+    def malformed(table: str) -> ReportError:
+        return ReportError(
+            f"{origin}: the data file's {table} table holds a malformed row; regenerate it with "
+            "`coverage run`"
+        )
+
+    budget = MAX_MEASURED
     with _readonly(path, origin) as conn:
         _check_schema(conn, origin)
-        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
-        has_arcs = str(meta.get("has_arcs", "")).lower() in ("1", "true")
-        files = dict(conn.execute("SELECT id, path FROM file").fetchall())
-        traced = {
-            files[fid]
-            for fid, tracer in conn.execute("SELECT file_id, tracer FROM tracer")
-            if tracer and fid in files
-        }
+        meta = dict(conn.execute("SELECT key, value FROM meta LIMIT 1000").fetchall())
+        has_arcs = str(meta.get("has_arcs", ""))[:10].lower() in ("1", "true")
+        files: dict[int, str] = {}
+        for fid, name in conn.execute("SELECT id, path FROM file"):
+            if type(fid) is not int or not isinstance(name, str):
+                raise malformed("file")
+            if not 0 < len(name) <= MAX_PATH or "\x00" in name:
+                raise malformed("file")
+            files[fid] = name
+        traced = set()
+        for fid, tracer in conn.execute("SELECT file_id, tracer FROM tracer"):
+            if tracer is not None and not isinstance(tracer, str):
+                raise malformed("tracer")
+            if tracer and fid in files:
+                traced.add(files[fid])
         measured: dict[str, Any] = {}
         if has_arcs:
             for fid, a, b in conn.execute("SELECT file_id, fromno, tono FROM arc"):
+                if type(a) is not int or type(b) is not int or max(abs(a), abs(b)) > MAX_LINE:
+                    raise malformed("arc")
                 if fid in files:
-                    measured.setdefault(files[fid], set()).add((int(a), int(b)))
+                    budget -= 1
+                    measured.setdefault(files[fid], set()).add((a, b))
+                if budget < 0:
+                    raise _too_much(origin)
         else:
             for fid, bits in conn.execute("SELECT file_id, numbits FROM line_bits"):
-                if fid in files and isinstance(bits, bytes):
-                    measured.setdefault(files[fid], set()).update(numbits_to_nums(bits))
+                if not isinstance(bits, bytes) or len(bits) > MAX_NUMBITS:
+                    raise malformed("line_bits")
+                if fid in files:
+                    nums = numbits_to_nums(bits)
+                    budget -= len(nums)
+                    if budget < 0:
+                        raise _too_much(origin)
+                    measured.setdefault(files[fid], set()).update(nums)
         for fid in files:
             measured.setdefault(files[fid], set())
     return has_arcs, measured, sorted(traced)
+
+
+def _too_much(origin: str) -> ReportError:
+    return ReportError(
+        f"{origin}: the data file measures over {MAX_MEASURED:,} lines or arcs; refused"
+    )
 
 
 @contextlib.contextmanager
@@ -138,6 +199,59 @@ def _cwd(path: str) -> Iterator[None]:
         os.chdir(old)
 
 
+class _OverTime(BaseException):
+    """Raised by the reporting timer; a BaseException so no `except Exception` swallows it."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the block after `seconds` (main thread only; elsewhere it is not bounded)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "setitimer"
+    ):
+        yield
+        return
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        raise _OverTime
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def _harmless_environ() -> Iterator[None]:
+    """Only SAFE_VARIABLES (and LC_*) in os.environ for the block; restored afterwards."""
+    saved = dict(os.environ)
+    try:
+        for name in list(os.environ):
+            if name not in SAFE_VARIABLES and not name.startswith("LC_"):
+                del os.environ[name]
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _copy_config(ws: Workspace, dest: Path) -> None:
+    """The repository's coverage.py configuration files, copied through the safe reader."""
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(parents=True)
+    for name in CONFIG_FILES:
+        if os.path.lexists(ws.root / name):
+            data = ws.read(name, "coverage.py configuration", CONFIG_CAP)
+            (dest / name).write_bytes(data)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300]
+
+
 def parse_data_file(
     path: Path,
     origin: str,
@@ -146,74 +260,136 @@ def parse_data_file(
     scratch: Path,
 ) -> tuple[ParsedReport, list[Unmatched]]:
     """Report a `.coverage` file with coverage.py; returns the report and unmatched paths."""
+    has_arcs, measured, traced = read_measured(path, origin)
+    ws = Workspace(workspace)
+    config_dir = scratch / "covaction-coverage-config"
+    _copy_config(ws, config_dir)
+    notices: list[str] = []
+    try:
+        with (
+            _harmless_environ(),
+            _time_limit(REPORT_SECONDS),
+            warnings.catch_warnings(record=True) as caught,
+        ):
+            warnings.simplefilter("always")
+            try:
+                result = _report(
+                    ws, config_dir, has_arcs, measured, traced, origin, map_path, scratch, notices
+                )
+            finally:
+                shown = list(dict.fromkeys(_one_line(w.message) for w in caught))  # type: ignore[arg-type]
+                notices.extend(f"coverage.py: {text}" for text in shown[:5])
+    except _OverTime:
+        raise ReportError(
+            f"{origin}: coverage.py took over {REPORT_SECONDS:.0f}s to report this data (a "
+            "slow `exclude_lines` pattern, or very large sources); refused"
+        ) from None
+    except RecursionError:
+        raise ReportError(
+            "coverage.py configuration in the workspace nests too deeply to be read"
+        ) from None
+    finally:
+        shutil.rmtree(config_dir, ignore_errors=True)
+    files, unmatched = result
+    return (
+        ParsedReport(FORMAT, files, has_arcs, origin=origin, notices=tuple(notices)),
+        unmatched,
+    )
+
+
+def _report(
+    ws: Workspace,
+    config_dir: Path,
+    has_arcs: bool,
+    measured: dict[str, Any],
+    traced: list[str],
+    origin: str,
+    map_path: Callable[[str], str | Unmatched],
+    scratch: Path,
+    notices: list[str],
+) -> tuple[tuple[Any, ...], list[Unmatched]]:
     import coverage
     from coverage.exceptions import CoverageException
     from coverage.files import PathAliases
 
-    has_arcs, measured, traced = read_measured(path, origin)
-    notices: list[str] = []
+    workspace = str(ws.root)
     unmatched: list[Unmatched] = []
-    with _cwd(workspace):
-        try:
-            cov = coverage.Coverage(data_file=None, config_file=True)
-            config = cov.config
-        except CoverageException as exc:
-            raise ReportError(f"coverage.py configuration in the workspace: {exc}") from None
-        if config.plugins:
-            notices.append(
-                "coverage.py plugins named in the repository's configuration "
-                f"({', '.join(config.plugins)[:200]}) were not loaded: covaction runs no code "
-                "from the workspace; files measured by a plugin are listed as unmatched"
+    try:
+        with _cwd(str(config_dir)):
+            config = coverage.Coverage(data_file=None, config_file=True).config
+    except (CoverageException, ValueError, UnicodeError) as exc:
+        raise ReportError(f"coverage.py configuration in the workspace: {_one_line(exc)}") from None
+    if config.plugins:
+        notices.append(
+            "coverage.py plugins named in the repository's configuration "
+            f"({', '.join(map(str, config.plugins))[:200]}) were not loaded: covaction runs no "
+            "code from the workspace; files measured by a plugin are listed as unmatched"
+        )
+    aliases = PathAliases(relative=config.relative_files)
+    for _canonical, patterns in config.paths.items():
+        values = list(patterns) if isinstance(patterns, list) else []
+        if not values:
+            continue
+        for pattern in values[1:]:
+            with contextlib.suppress(CoverageException):
+                aliases.add(pattern, values[0])
+    mapped: dict[str, Any] = {}
+    for name, data in measured.items():
+        if name in traced:
+            unmatched.append(Unmatched(name, "measured by a coverage.py plugin, not loaded"))
+            continue
+        target = map_path(aliases.map(name, exists=lambda _p: True))
+        if isinstance(target, Unmatched):
+            unmatched.append(Unmatched(name, target.reason))
+            continue
+        if ws.regular(target, SOURCE_CAP) is None:
+            # coverage.py reads the source: never a link out, a FIFO, a device or a giant.
+            unmatched.append(
+                Unmatched(
+                    name,
+                    f"{target} is not a regular file inside the workspace of at most "
+                    f"{SOURCE_CAP // MiB} MiB",
+                )
             )
-        aliases = PathAliases(relative=config.relative_files)
-        for canonical, patterns in config.paths.items():
-            values = list(patterns) if isinstance(patterns, list) else []
-            if not values:
-                continue
-            for pattern in values[1:]:
-                with contextlib.suppress(CoverageException):
-                    aliases.add(pattern, values[0])
-        mapped: dict[str, Any] = {}
-        for name, data in measured.items():
-            if name in traced:
-                unmatched.append(Unmatched(name, "measured by a coverage.py plugin, not loaded"))
-                continue
-            target = map_path(aliases.map(name, exists=lambda _p: True))
-            if isinstance(target, Unmatched):
-                unmatched.append(Unmatched(name, target.reason))
-                continue
-            # With relative_files coverage.py looks data up by relative path, else absolute.
-            key = target if config.relative_files else os.path.join(workspace, target)
-            mapped.setdefault(key, set()).update(data)
-        data_path = scratch / "covaction-remapped.coverage"
-        json_path = scratch / "covaction-remapped.json"
-        for stale in (data_path, json_path):
-            stale.unlink(missing_ok=True)
-        try:
-            fresh = coverage.CoverageData(basename=str(data_path))
-            if has_arcs:
-                fresh.add_arcs(mapped)
-            else:
-                fresh.add_lines(mapped)
-            fresh.write()
+            continue
+        # With relative_files coverage.py looks data up by relative path, else absolute.
+        key = target if config.relative_files else os.path.join(workspace, target)
+        mapped.setdefault(key, set()).update(data)
+    data_path = scratch / "covaction-remapped.coverage"
+    json_path = scratch / "covaction-remapped.json"
+    for stale in (data_path, json_path):
+        stale.unlink(missing_ok=True)
+    try:
+        fresh = coverage.CoverageData(basename=str(data_path))
+        if has_arcs:
+            fresh.add_arcs(mapped)
+        else:
+            fresh.add_lines(mapped)
+        fresh.write()
+        with _cwd(str(config_dir)):
             cov = coverage.Coverage(data_file=str(data_path), config_file=True)
-            cov.set_option("run:plugins", [])
+        for option, value in (
+            ("run:plugins", []),
+            ("run:debug", []),
+            ("run:debug_file", None),
+            ("run:data_file", str(data_path)),
+        ):
+            cov.set_option(option, value)
+        with _cwd(workspace):
             cov.load()
             if mapped:
                 cov.json_report(outfile=str(json_path), ignore_errors=True)
-        except CoverageException as exc:
-            raise ReportError(f"{origin}: coverage.py could not report this data ({exc})") from None
-        finally:
-            data_path.unlink(missing_ok=True)
+    except (CoverageException, ValueError, UnicodeError, OSError) as exc:
+        raise ReportError(
+            f"{origin}: coverage.py could not report this data ({_one_line(exc)})"
+        ) from None
+    finally:
+        data_path.unlink(missing_ok=True)
     if not json_path.exists():
-        return ParsedReport(FORMAT, (), has_arcs, origin=origin, notices=tuple(notices)), unmatched
+        return (), unmatched
     try:
         doc = coverage_json.loads(json_path.read_bytes(), origin)
     finally:
         json_path.unlink(missing_ok=True)
     # Files the configuration omits (`[report] omit`) are left out, as `coverage report` does.
-    report = coverage_json.from_document(doc, origin)
-    return (
-        ParsedReport(FORMAT, report.files, has_arcs, origin=origin, notices=tuple(notices)),
-        unmatched,
-    )
+    return coverage_json.from_document(doc, origin).files, unmatched
