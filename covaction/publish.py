@@ -154,10 +154,11 @@ def run_publish(state: Run) -> int:
             f"triggered by workflow_run, not {state.github.event_name or 'this event'}; use mode: "
             "auto here"
         )
+    if settings.comment == "off":
+        runner.info("comment: off, so there is nothing to publish")
+        return 0
     try:
         trigger = read_trigger(state)
-        if settings.comment == "off":
-            raise Refused("comment is off")
         api = _api(state)
         candidates = pull_request_numbers(state, api, trigger)
         data, artifact_id = fetch_result(state, trigger)
