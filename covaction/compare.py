@@ -67,9 +67,17 @@ class Comparison:
         return self.baseline.counts if self.baseline else None
 
     @property
+    def compared_counts(self) -> Counts:
+        """This run's totals as the baseline measured them: without branches if it had none."""
+        if self.baseline is not None and not self.baseline.has_branches:
+            return Counts(self.counts.statements, self.counts.covered_lines)
+        return self.counts
+
+    @property
     def delta(self) -> Fraction | None:
+        """Exact change against the baseline, like with like (see `compared_counts`)."""
         base = self.base_counts
-        return None if base is None else self.counts.percent - base.percent
+        return None if base is None else self.compared_counts.percent - base.percent
 
     @property
     def zero_files(self) -> tuple[FileRow, ...]:
@@ -86,7 +94,7 @@ def compare(
         baseline = lines_only(baseline)
         baseline_note = _join(baseline_note, "compared on lines: this run measured no branches")
     elif baseline is not None and report.has_branches and not baseline.has_branches:
-        baseline_note = _join(baseline_note, "the baseline measured no branches, this run does")
+        baseline_note = _join(baseline_note, "compared on lines: the baseline measured no branches")
     base_files = baseline.files if baseline else {}
     rows = []
     for path, fc in report.files.items():

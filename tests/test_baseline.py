@@ -276,3 +276,12 @@ def test_unsupported_compression_is_refused() -> None:
         z.writestr("baseline.json", b"{}")
     with pytest.raises(UnpackError, match="unsupported compression"):
         unpack(Download(buffer.getvalue(), True), member_names("coverage"))
+
+
+def test_a_run_with_branches_is_read_on_lines_against_a_baseline_without_them() -> None:
+    base = made({"a.py": (10, 8)})
+    now = report({"a.py": (10, 8)}, branches={"a.py": (10, 0)})  # 8/20 = 40% with branches
+    c = compare(now, base, None, "")
+    assert c.counts == Counts(10, 8, 10, 0)  # the total gate still sees everything
+    assert c.compared_counts == Counts(10, 8) and c.delta == 0
+    assert c.baseline_note == "compared on lines: the baseline measured no branches"
