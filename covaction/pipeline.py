@@ -147,7 +147,11 @@ def _run(state: Run) -> int:
         base_pct = comparison.base_counts.percent if comparison.base_counts else None
         checks.append(
             gates.drop_check(
-                comparison.counts.percent, base_pct, settings.maximum_coverage_drop, baseline_note
+                # like with like: without branches when the baseline measured none
+                comparison.compared_counts.percent,
+                base_pct,
+                settings.maximum_coverage_drop,
+                baseline_note,
             )
         )
     checks.append(gates.pins_check(settings.pin_policy, len(pin_summary.findings)))
@@ -209,7 +213,7 @@ def _run(state: Run) -> int:
         runner.info(summary if not comment else comment + "\n\n---\n\n" + summary)
     baseline_path = ""
     if report is not None:
-        baseline_path = store_baseline(state, report, baseline)
+        baseline_path = store_baseline(state, report)
 
     doc = result.document(
         settings=settings,
@@ -440,7 +444,7 @@ def load_baseline(state: Run) -> tuple[Baseline | None, str]:
     return artifacts.find_baseline(state, pr)
 
 
-def store_baseline(state: Run, report: CoverageReport, previous: Baseline | None) -> str:
+def store_baseline(state: Run, report: CoverageReport) -> str:
     gh = state.github
     if not gh.on_default_branch:
         return ""
