@@ -68,8 +68,13 @@ def code(text: str, limit: int = 120, table: bool = True) -> str:
         body = body.replace("|", "\\|")
     longest = max((len(run) for run in _BACKTICKS.findall(body)), default=0)
     fence = "`" * (longest + 1)
-    if body.startswith("`") or body.endswith("`") or not body.strip(" "):
-        # CommonMark strips one space at each end when both are present: pad so it strips ours.
+    if not body:
+        body = " "
+    elif body.startswith("`") or body.endswith("`") or (
+        body.startswith(" ") and body.endswith(" ") and body.strip(" ")
+    ):
+        # CommonMark strips one space at each end when both are present (and the span is not
+        # all spaces): pad so that it strips ours and shows the string as it is.
         body = f" {body} "
     return f"{fence}{body}{fence}"
 

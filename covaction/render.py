@@ -35,6 +35,7 @@ SUMMARY_LIMIT = 1024 * 1024
 SUMMARY_BUDGET = 1_000_000
 
 SPARKS = "▁▂▃▄▅▆▇█"
+MAX_LINKED_PATH = 500
 MINUS = "\u2212"  # a real minus sign: it lines up with "+" and cannot start a Markdown list
 _BLANK_RUNS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
@@ -65,8 +66,11 @@ COMMENT_LEVELS = (
 )
 SUMMARY_LEVELS = (
     Limits(changed=3000, directories=5000, files=20000, pins=2000, unmatched=1000),
-    Limits(changed=1000, directories=1000, files=3000, pins=500, unmatched=200),
-    Limits(changed=300, directories=300, files=500, pins=200, unmatched=50),
+    Limits(changed=1000, directories=1000, files=5000, pins=500, unmatched=200),
+    Limits(changed=1000, directories=500, files=3000, pins=500, unmatched=200),
+    Limits(changed=500, directories=300, files=2000, pins=300, unmatched=100),
+    Limits(changed=300, directories=200, files=1000, pins=200, unmatched=50),
+    Limits(changed=300, directories=100, files=500, pins=200, unmatched=50),
     Limits(changed=50, directories=50, files=50, pins=50, unmatched=10),
     Limits(changed=0, directories=0, files=0, pins=0, unmatched=0),
 )
@@ -90,8 +94,14 @@ class Links:
     run_url: str = ""
 
     def lines(self, path: str, first: int, last: int) -> str:
-        """A link to lines of the head commit, or "" when there is no commit to link to."""
+        """A link to lines of the head commit, or "" when there is no commit to link to.
+
+        A path too long for a sensible URL gets no link: a dozen copies of it would eat the
+        comment's budget for nothing.
+        """
         if not (self.server_url and self.repository and self.head_sha):
+            return ""
+        if len(path) > MAX_LINKED_PATH:
             return ""
         anchor = f"#L{first}" if first == last else f"#L{first}-L{last}"
         return (
@@ -233,17 +243,33 @@ def gate_item(ctx: RenderContext, check: Check) -> str:
         if not unpinned:
             n = ctx.pin_counts.get("pinned", 0)
             return f"{mark} {'the' if n == 1 else 'all'} {n:,} action{'' if n == 1 else 's'} pinned"
-        noun = "action" if unpinned == 1 else "actions"
         if check.status == FAILED:
-            return f"❌ {unpinned:,} {noun} not pinned"
-        return f"⚠️ {unpinned:,} {noun} not pinned (warn)"
+            return f"❌ {plural(unpinned, 'action')} not pinned"
+        return f"⚠️ {plural(unpinned, 'action')} not pinned (warn)"
     name = {"total": "total", "diff": "diff", "drop": "drop"}.get(check.name, check.title.lower())
     if check.status == SKIPPED or check.actual is None:
         return f"{mark} {name} skipped"
     if check.name == "drop":
-        return f"{mark} change {delta(-check.actual)} (allowed drop {check.required})"
+        # `actual` is current minus base: negative when coverage dropped.
+        return f"{mark} change {delta(check.actual)} (allowed drop {check.required})"
     op = "<" if check.status == FAILED else "≥"
     return f"{mark} {name} {pct(check.actual)} {op} {check.required}%"
+
+
+def failed_item(ctx: RenderContext, check: Check) -> str:
+    """A failed gate in a few words for the verdict line (the log has the full sentence)."""
+    if check.name == "pins":
+        return f"{plural(len(ctx.pins), 'action')} not pinned"
+    if check.name == "drop" and check.actual is not None:
+        return f"dropped {display_percent(abs(check.actual))} points (allowed {check.required})"
+    if check.name in ("total", "diff") and check.actual is not None:
+        return f"{check.name} {pct(check.actual)} < {check.required}%"
+    return escape.note(check.message)
+
+
+def plural(n: int, noun: str, nouns: str = "") -> str:
+    """`1 file`, `3 files`, `2 directories` (pass the plural when it is not noun + s)."""
+    return f"{n:,} {noun if n == 1 else nouns or noun + 's'}"
 
 
 def verdict_line(ctx: RenderContext) -> str:
@@ -255,7 +281,7 @@ def verdict_line(ctx: RenderContext) -> str:
     if c.diff is not None and c.diff.percent is not None:
         head += f" · diff {pct(c.diff.percent)}"
     if not ctx.verdict.passed:
-        failed = "; ".join(escape.note(check.message) for check in ctx.verdict.failed)
+        failed = ", ".join(failed_item(ctx, check) for check in ctx.verdict.failed)
         return f"❌ {head} — failed: {failed}"
     coverage_gates = [g for g in ctx.verdict.checks if g.name != "pins"]
     checked = [g for g in coverage_gates if g.status == PASSED]
@@ -267,8 +293,7 @@ def verdict_line(ctx: RenderContext) -> str:
     else:
         words = "passed (no coverage threshold set)"
     if ctx.pins:
-        n = len(ctx.pins)
-        words += f" · ⚠️ {n:,} action{'' if n == 1 else 's'} not pinned"
+        words += f" · ⚠️ {plural(len(ctx.pins), 'action')} not pinned"
     return f"✅ {head} — {words}"
 
 
@@ -307,6 +332,7 @@ def _environment() -> jinja2.Environment:
         commit_link=commit_link,
         changed_rows=changed_rows,
         gate_item=gate_item,
+        plural=plural,
         verdict_line=verdict_line,
         version=__version__,
     )
