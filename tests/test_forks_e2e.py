@@ -214,7 +214,7 @@ def test_fork_run_stores_the_result_and_publish_posts_then_updates_the_comment(
     assert second.code == 0, second.stdout
     [updated] = github.comments(REPO, 42)
     assert updated.id == comment.id and updated.body != comment.body
-    assert "❌" in updated.body and "below the minimum 90%" in updated.body
+    assert updated.body.startswith(MARKER + "\n### ❌") and "90" in updated.body
     assert f"/actions/runs/{run2}" in updated.body
     assert second.outputs["passed"] == "false"
 
