@@ -147,6 +147,11 @@ def _listing(state: Run, name: str, branch: str) -> list[dict[str, Any]]:
     return found
 
 
+# Events that run the branch's own code with the branch's workflows: a baseline may come from
+# these only (a pull_request run, even from the same repository, never supplies one).
+TRUSTED_EVENTS = ("push", "workflow_dispatch", "schedule")
+
+
 def _repository_id(state: Run) -> int | None:
     value = state.edges.environ.get("GITHUB_REPOSITORY_ID", "")
     return int(value) if value.isdigit() and len(value) < 20 else None
@@ -176,8 +181,8 @@ def _run_problem(
     repo = (
         (run.get("repository") or {}).get("id") if isinstance(run.get("repository"), dict) else None
     )
-    if run.get("event") != "push":
-        return f"its run was triggered by {str(run.get('event'))[:40]}, not push"
+    if run.get("event") not in TRUSTED_EVENTS:
+        return f"its run was triggered by {str(run.get('event'))[:40]}, not a push to the branch"
     if head_repo is None or head_repo != repo or repo != listed.get("repository_id"):
         return "its run belongs to another repository"
     if run.get("head_branch") != branch or run.get("head_sha") != listed.get("head_sha"):
@@ -469,20 +474,29 @@ def _check_member(info: zipfile.ZipInfo) -> None:
 # ------------------------------------------------------------------------------- storing
 
 
-def store_baseline(state: Run, report: CoverageReport) -> str:
-    """Write this push's baseline, upload it as an artifact of the run; returns baseline-path.
+_SEARCH = object()
 
-    Only a `push` stores one: the finder trusts push runs alone (E.3), so a baseline from a
-    schedule or a manual dispatch would never be used.
+
+def store_baseline(
+    state: Run, report: CoverageReport, previous: Baseline | object | None = _SEARCH
+) -> str:
+    """Write this run's baseline, upload it as an artifact of the run; returns baseline-path.
+
+    Runs of the default branch (push, workflow_dispatch, schedule) store one; `previous` is the
+    branch's last baseline when the caller already looked it up (its trend is carried forward).
     """
     from covaction import artifact_upload
 
     settings, gh, runner = state.settings, state.github, state.runner
-    if gh.event_name != "push":
-        runner.info(f"No baseline stored: baselines come from push runs, this is {gh.event_name}")
+    if gh.event_name not in TRUSTED_EVENTS:
+        runner.info(
+            f"No baseline stored: baselines come from runs of the branch, not {gh.event_name}"
+        )
         return ""
     name = artifact_name(settings.baseline_artifact, settings.report_name)
-    previous = _previous_for_trend(state, name)
+    if previous is _SEARCH:
+        previous = _previous_for_trend(state, name)
+    assert previous is None or isinstance(previous, baseline_module.Baseline)
     new = baseline_module.build(
         report,
         commit=gh.sha,
@@ -572,6 +586,15 @@ def _write_atomic(target: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def previous_on_branch(state: Run) -> tuple[Baseline | None, str]:
+    """The default branch's last baseline, for a run of that branch to compare with."""
+    name = artifact_name(state.settings.baseline_artifact, state.settings.report_name)
+    found = _previous_for_trend(state, name)
+    if found is None:
+        return None, "no earlier baseline of this branch"
+    return found, f"the previous run on this branch, {found.age(state.edges.now())}"
 
 
 def _previous_for_trend(state: Run, name: str) -> Baseline | None:

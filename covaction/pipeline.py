@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from covaction.pinning import ActionRef
 
 AUTO_FILES = ("coverage.xml", ".coverage", "coverage.json")
+_UNSET = object()
 DIFF_CAP = 256 * 1024 * 1024
 WORKFLOW_CAP = 1024 * 1024
 BASELINE_CAP = 64 * 1024 * 1024
@@ -43,6 +44,7 @@ class Run:
     scratch: Path
     api: GitHubApi | None = None
     api_note: str = ""
+    previous_baseline: Any = _UNSET  # the branch's last baseline, once looked up on a push
 
     @property
     def runner(self):  # type: ignore[no-untyped-def]
@@ -436,6 +438,11 @@ def load_baseline(state: Run) -> tuple[Baseline | None, str]:
             raise InputError(f"baseline-file: {exc}") from None
     pr = state.github.pull_request
     if pr is None:
+        if state.github.on_default_branch and state.api is not None:
+            from covaction import artifacts
+
+            state.previous_baseline, note = artifacts.previous_on_branch(state)
+            return state.previous_baseline, note
         return None, "not a pull request"
     if state.api is None:
         return None, f"no API access ({state.api_note})"
@@ -450,6 +457,8 @@ def store_baseline(state: Run, report: CoverageReport) -> str:
         return ""
     from covaction import artifacts
 
+    if state.previous_baseline is not _UNSET:
+        return artifacts.store_baseline(state, report, state.previous_baseline)
     return artifacts.store_baseline(state, report)
 
 

@@ -587,3 +587,38 @@ def test_an_artifact_that_expires_between_listing_and_download_is_skipped(
     assert result.outputs["base-coverage"] == "90.00"
     [notice] = notices(result)
     assert f"artifact {newest} has expired" in notice and str(older) not in notice
+
+
+def test_a_manual_dispatch_on_main_stores_a_baseline_that_a_pr_uses(
+    tmp_path: Path, github: FakeGitHub, results: FakeResults, project: Path
+) -> None:
+    """workflow_dispatch (and schedule) runs of the default branch count like pushes."""
+    run = results.add_run(head_sha=NEWER_SHA, run_id=9_800_000_001, event="workflow_dispatch")
+    dispatch = step(tmp_path, "dispatch")
+    _workspace(dispatch, project)
+    dispatch.api_url = github.base_url
+    dispatch.event_name = "workflow_dispatch"
+    dispatch.event = {"ref": "refs/heads/main", "repository": {"id": REPO_ID, "full_name": REPO, "default_branch": "main"}}
+    dispatch.inputs = {"github-token": WRITE_TOKEN}
+    dispatch.env = {"GITHUB_SHA": NEWER_SHA, "GITHUB_REF": "refs/heads/main", "GITHUB_REPOSITORY_ID": str(REPO_ID), "GITHUB_RUN_ID": str(run.run_id)}
+    dispatch.env.update({k: v for k, v in runtime_environ(results, run=run).items() if k.startswith("ACTIONS_")})
+    stored = dispatch.run()
+    assert stored.code == 0, stored.stdout
+    assert [a.name for a in github.artifacts(REPO)] == [NAME]
+    result = pull_request(step(tmp_path, "pr"), github, project, base_sha=NEWER_SHA)
+    assert result.outputs["base-coverage"] == "78.26", result.stdout
+
+
+def test_a_push_compares_with_the_previous_run_of_its_branch(
+    action: ActionRun, github: FakeGitHub, results: FakeResults, project: Path
+) -> None:
+    store(github, document({"sample/calc.py": Counts(17, 17)}, commit=OLD_SHA), sha=OLD_SHA)
+    run = results.add_run(head_sha=NEWER_SHA, run_id=9_800_000_002)
+    result = push(action, github, project, run, results, **{"maximum-coverage-drop": "50"})
+    assert result.code == 0, result.stdout
+    assert result.outputs["base-coverage"] == "100.00"
+    assert "previous run on this branch" in result.summary
+    newest = max(github.artifacts(REPO), key=lambda a: a.id)
+    with zipfile.ZipFile(io.BytesIO(newest.data)) as z:
+        trend = baseline_module.loads_baseline(z.read("baseline.json"), "t").trend
+    assert [p.commit for p in trend] == [NEWER_SHA]  # the stored document had no trend points
