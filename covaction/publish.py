@@ -235,14 +235,20 @@ def read_trigger(state: Run) -> Trigger:
     head_name = head.get("full_name") if isinstance(head, Mapping) else None
     head_name = head_name if isinstance(head_name, str) and _REPO.fullmatch(head_name) else ""
     numbers = []
-    for pr in run.get("pull_requests") or ():
-        # Contract B.6: a listed pull request counts only when its base is this repository.
-        base = pr.get("base") if isinstance(pr, Mapping) else None
+    listed = run.get("pull_requests")
+    for pr in listed if isinstance(listed, list) else ():
+        # Contract B.6: a listed pull request counts only when its base is this repository;
+        # and only for this very commit (GitHub may list a same-named branch's pull request).
+        if not isinstance(pr, Mapping):
+            continue
+        base, pr_head = pr.get("base"), pr.get("head")
         base_repo = base.get("repo") if isinstance(base, Mapping) else None
-        number = pr.get("number") if isinstance(pr, Mapping) else None
+        number = pr.get("number")
         if (
             isinstance(base_repo, Mapping)
             and base_repo.get("id") == repo_id
+            and isinstance(pr_head, Mapping)
+            and pr_head.get("sha") == head_sha
             and type(number) is int
             and number > 0
         ):

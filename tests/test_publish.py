@@ -448,8 +448,9 @@ def test_the_trigger_is_read_from_the_event() -> None:
     trigger = publish.read_trigger(_state(_run()))
     assert trigger == publish.Trigger(RUN_ID, HEAD, "contrib/widget", "pull_request", "failure", ())
     same = _run(pull_requests=[
-        {"number": 7, "base": {"repo": {"id": 999}}},  # a pull request into another repository
-        {"number": 8, "base": {"repo": {"id": 111}}},
+        {"number": 7, "head": {"sha": HEAD}, "base": {"repo": {"id": 999}}},  # into another repository
+        {"number": 8, "head": {"sha": HEAD}, "base": {"repo": {"id": 111}}},
+        {"number": 9, "head": {"sha": "c1" * 20}, "base": {"repo": {"id": 111}}},  # another commit
     ])  # fmt: skip
     assert publish.read_trigger(_state(same)).pull_requests == (8,)
 
