@@ -14,6 +14,14 @@ from fractions import Fraction
 from covaction.model import display_percent
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
+TITLES = {
+    "total": "Total coverage",
+    "diff": "Diff coverage",
+    "drop": "Coverage drop",
+    "pins": "Pinned actions",
+}
+NO_DIFF_REASON = "no changed lines are known (not a pull request; use diff-base or diff-file)"
+NO_COVERABLE_CHANGE = "no coverable line was added or changed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +110,44 @@ def drop_check(
         maximum_drop,
         f"coverage {verb} {shown}, within the {maximum_drop} allowed",
     )
+
+
+def diff_check(
+    known: bool,
+    actual: Fraction | None,
+    minimum: Decimal | None,
+    skip_reason: str = NO_DIFF_REASON,
+) -> Check | None:
+    """The diff gate: skipped without changed lines; passed when none of them is coverable."""
+    if minimum is None:
+        return None
+    if known and actual is None:
+        return Check("diff", TITLES["diff"], PASSED, None, minimum, NO_COVERABLE_CHANGE)
+    return minimum_check("diff", TITLES["diff"], actual, minimum, skip_reason)
+
+
+def coverage_checks(
+    *,
+    total: Fraction,
+    diff_known: bool,
+    diff_percent: Fraction | None,
+    compared_total: Fraction,
+    base_total: Fraction | None,
+    minimum: Decimal | None,
+    minimum_diff: Decimal | None,
+    maximum_drop: Decimal | None,
+    baseline_note: str,
+) -> list[Check | None]:
+    """The three coverage gates, built the same way wherever a verdict is made or re-checked.
+
+    `compared_total` is this run's total measured like the baseline (lines only when the
+    baseline had no branches), so the drop gate compares like with like.
+    """
+    return [
+        minimum_check("total", TITLES["total"], total, minimum),
+        diff_check(diff_known, diff_percent, minimum_diff),
+        drop_check(compared_total, base_total, maximum_drop, baseline_note),
+    ]
 
 
 def pins_check(policy: str, findings: int) -> Check | None:

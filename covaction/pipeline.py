@@ -113,48 +113,16 @@ def _run(state: Run) -> int:
     suggestions, pin_notes = suggest_pins(state, pin_summary.findings, refs)
     checks: list[gates.Check | None] = []
     if comparison is not None:
-        checks.append(
-            gates.minimum_check(
-                "total", "Total coverage", comparison.counts.percent, settings.minimum_coverage
-            )
-        )
-        diff_pct = diff.percent if diff else None
-        no_diff_reason = (
-            "no changed lines are known (not a pull request; use diff-base or diff-file)"
-        )
-        if diff is not None and diff_pct is None:
-            # A change with no coverable line passes the diff gate, and says so.
-            checks.append(
-                gates.Check(
-                    "diff",
-                    "Diff coverage",
-                    gates.PASSED,
-                    None,
-                    settings.minimum_diff_coverage,
-                    "no coverable line was added or changed",
-                )
-                if settings.minimum_diff_coverage is not None
-                else None
-            )
-        else:
-            checks.append(
-                gates.minimum_check(
-                    "diff",
-                    "Diff coverage",
-                    diff_pct,
-                    settings.minimum_diff_coverage,
-                    no_diff_reason,
-                )
-            )
-        base_pct = comparison.base_counts.percent if comparison.base_counts else None
-        checks.append(
-            gates.drop_check(
-                # like with like: without branches when the baseline measured none
-                comparison.compared_counts.percent,
-                base_pct,
-                settings.maximum_coverage_drop,
-                baseline_note,
-            )
+        checks += gates.coverage_checks(
+            total=comparison.counts.percent,
+            diff_known=diff is not None,
+            diff_percent=diff.percent if diff else None,
+            compared_total=comparison.compared_counts.percent,
+            base_total=comparison.base_counts.percent if comparison.base_counts else None,
+            minimum=settings.minimum_coverage,
+            minimum_diff=settings.minimum_diff_coverage,
+            maximum_drop=settings.maximum_coverage_drop,
+            baseline_note=baseline_note,
         )
     checks.append(gates.pins_check(settings.pin_policy, len(pin_summary.findings)))
     verdict = gates.evaluate(*checks)
@@ -225,6 +193,7 @@ def _run(state: Run) -> int:
         suggestions=suggestions,
         github=state.github,
         comment_url=comment_url,
+        pin_notes=tuple(pin_notes),
     )
     pr = state.github.pull_request
     if pr is not None and pr.is_fork and comparison is not None:

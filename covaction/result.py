@@ -88,12 +88,7 @@ MAX_MISSING = 8_000_000  # characters of one file's missing ranges
 
 THRESHOLDS = ("minimum-coverage", "minimum-diff-coverage", "maximum-coverage-drop")
 GATE_ORDER = ("total", "diff", "drop", "pins")
-GATE_TITLES = {
-    "total": "Total coverage",
-    "diff": "Diff coverage",
-    "drop": "Coverage drop",
-    "pins": "Pinned actions",
-}
+GATE_TITLES = gates.TITLES
 GATE_THRESHOLD = {
     "total": "minimum-coverage",
     "diff": "minimum-diff-coverage",
@@ -935,15 +930,14 @@ class _Reader:
     ) -> Check | None:
         """The gate as the pipeline builds it; `message` is used only where nothing was measured."""
         if name == "total":
-            return gates.minimum_check("total", GATE_TITLES["total"], c.counts.percent, required)
+            return gates.minimum_check("total", gates.TITLES["total"], c.counts.percent, required)
         if name == "diff":
-            if c.diff is not None and c.diff.percent is None:
-                return Check("diff", GATE_TITLES["diff"], gates.PASSED, None, required, message)
-            actual = c.diff.percent if c.diff else None
-            return gates.minimum_check("diff", GATE_TITLES["diff"], actual, required, message)
+            return gates.diff_check(
+                c.diff is not None, c.diff.percent if c.diff else None, required, message
+            )
         if name == "drop":
             base = c.base_counts.percent if c.base_counts else None
-            return gates.drop_check(c.counts.percent, base, required, message)
+            return gates.drop_check(c.compared_counts.percent, base, required, message)
         return gates.pins_check(policy, len(summary.findings))
 
 

@@ -121,20 +121,17 @@ def github() -> GitHubContext:
 def verdict_of(s: SimpleNamespace, c: Comparison, findings: int, baseline_note: str) -> gates.Verdict:
     """The gates exactly as pipeline._run builds them."""
     diff = c.diff
-    checks: list[gates.Check | None] = [
-        gates.minimum_check("total", "Total coverage", c.counts.percent, s.minimum_coverage)
-    ]
-    if diff is not None and diff.percent is None:
-        checks.append(
-            gates.Check("diff", "Diff coverage", gates.PASSED, None, s.minimum_diff_coverage,
-                        "no coverable line was added or changed")
-            if s.minimum_diff_coverage is not None else None
-        )  # fmt: skip
-    else:
-        actual = diff.percent if diff else None
-        checks.append(gates.minimum_check("diff", "Diff coverage", actual, s.minimum_diff_coverage, NO_DIFF))
-    base = c.base_counts.percent if c.base_counts else None
-    checks.append(gates.drop_check(c.counts.percent, base, s.maximum_coverage_drop, baseline_note))
+    checks = gates.coverage_checks(
+        total=c.counts.percent,
+        diff_known=diff is not None,
+        diff_percent=diff.percent if diff else None,
+        compared_total=c.compared_counts.percent,
+        base_total=c.base_counts.percent if c.base_counts else None,
+        minimum=s.minimum_coverage,
+        minimum_diff=s.minimum_diff_coverage,
+        maximum_drop=s.maximum_coverage_drop,
+        baseline_note=baseline_note,
+    )
     checks.append(gates.pins_check(s.pin_policy, findings))
     return gates.evaluate(*checks)
 
