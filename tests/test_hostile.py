@@ -10,9 +10,11 @@ workflow command.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -20,7 +22,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import COMMAND, ENTRYPOINT, ActionRun, Result, parse_commands
+from tests.harness import (
+    COMMAND,
+    ENTRYPOINT,
+    ActionRun,
+    Result,
+    parse_commands,
+    parse_file_command,
+)
 
 LINES = """<?xml version="1.0" ?>
 <coverage version="7.6" line-rate="0.5">
@@ -64,8 +73,9 @@ def no_forged_commands(text: str) -> None:
         m = COMMAND.match(line.lstrip())
         if m:
             assert m.group(1).lower() in COMMANDS_WE_WRITE, line
-            assert "pwned" not in m.group(1) + (m.group(2) or ""), line
             assert not m.group(3).startswith("pwned"), line
+            for pair in (m.group(2) or "").split(","):  # properties: known keys, values escaped
+                assert pair.partition("=")[0] in ("", "file", "line", "endLine", "title", "col"), line
 
 
 @dataclass
@@ -377,4 +387,511 @@ def test_source_file_linked_out_of_the_workspace_is_not_read_by_coverage(action:
     action.inputs["coverage-files"] = ".coverage"
     r = action.run(timeout=BOUNDED)
     assert r.code == 0, r.stdout
+    assert r.outputs["coverage"] == "50.00"
+
+
+# =============================================================================================
+# 3. Every parser survives its worst input: bounded time and memory, one clear line
+# =============================================================================================
+
+DEEP = 100_000
+BILLION_LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE coverage [<!ENTITY a "aaaaaaaaaa">'
+    + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(9))
+    + ']><coverage line-rate="1"><sources><source>&j;</source></sources></coverage>'
+)
+QUADRATIC = (
+    '<?xml version="1.0"?><!DOCTYPE coverage [<!ENTITY a "' + "x" * 100_000 + '">]>'
+    '<coverage line-rate="1"><sources><source>' + "&a;" * 10_000 + "</source></sources></coverage>"
+)
+
+HOSTILE_REPORTS: dict[str, tuple[str, bytes, str]] = {
+    # id: (format input, content, what the one error line says)
+    "xml-billion-laughs": ("auto", BILLION_LAUGHS.encode(), "entit"),
+    "xml-quadratic-blowup": ("cobertura", QUADRATIC.encode(), "entit"),
+    "xml-xxe-local-file": ("cobertura", b'<?xml version="1.0"?><!DOCTYPE coverage [<!ENTITY x SYSTEM "file:///etc/passwd">]><coverage><sources><source>&x;</source></sources></coverage>', "entit"),
+    "xml-parameter-entity": ("cobertura", b'<?xml version="1.0"?><!DOCTYPE coverage [<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;]><coverage><packages/></coverage>', ""),
+    "xml-deep-cobertura": ("cobertura", b"<coverage><packages>" + b"<x>" * DEEP + b"</x>" * DEEP + b"</packages></coverage>", ""),
+    "xml-deep-unclosed": ("cobertura", b"<coverage>" + b"<packages>" * DEEP, "not well-formed"),
+    "xml-deep-jacoco": ("jacoco", b'<report name="r">' + b"<group name='g'>" * DEEP + b"</group>" * DEEP + b"</report>", ""),
+    "xml-deep-clover": ("clover", b'<coverage clover="4"><project>' + b"<package name='p'>" * DEEP + b"</package>" * DEEP + b"</project></coverage>", ""),
+    "xml-utf7-encoding": ("cobertura", b'<?xml version="1.0" encoding="UTF-7"?><coverage/>', ""),
+    "xml-binary": ("cobertura", bytes(range(256)) * 100, "not well-formed"),
+    "json-deep-array": ("coverage-json", b"[" * DEEP + b"]" * DEEP, "nests too deeply"),
+    "json-deep-object": ("coverage-json", b'{"meta":{},"files":' + b'{"a":' * DEEP + b"1" + b"}" * DEEP + b"}", ""),
+    "json-nan": ("coverage-json", b'{"meta": {}, "files": {"a.py": {"executed_lines": [NaN]}}}', "NaN"),
+    "json-infinity": ("coverage-json", b'{"meta": {}, "files": {"a.py": {"executed_lines": [-Infinity]}}}', "Infinity"),
+    "json-1e999": ("coverage-json", b'{"meta": {}, "files": {"a.py": {"executed_lines": [1e999]}}}', "executed_lines"),
+    "json-float-lines": ("coverage-json", b'{"meta": {}, "files": {"a.py": {"executed_lines": [1.0, true]}}}', "executed_lines"),
+    "json-huge-integer": ("coverage-json", b'{"meta": {}, "files": {"a.py": {"executed_lines": [' + b"9" * 100_000 + b"]}}}", "JSON"),
+    "json-not-utf8": ("coverage-json", b'{"meta": {}, "files": {"\xff\xfe": {}}}', "UTF-8"),
+    "json-huge-line-number": ("coverage-json", b'{"meta": {}, "files": {"a.py": {"executed_lines": [4294967296]}}}', "executed_lines"),
+    "json-arc-bomb": ("coverage-json", b'{"meta": {}, "files": {"a.py": {"executed_branches": [[1, 2, 3]]}}}', "arcs"),
+    "lcov-endless-line": ("lcov", b"SF:" + b"a" * (4 * 1024 * 1024), "longer than"),
+    "lcov-huge-line-number": ("lcov", b"SF:a.py\nDA:99999999999999999999999,1\nend_of_record\n", "DA"),
+    "go-garbage": ("go", b"mode: set\n" + b"\x00\xff" * 1000, ""),
+    "go-absurd-block": ("go", b"mode: set\na.go:1.1,4294967296.1 1 1\n", ""),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_REPORTS))
+def test_hostile_report_is_one_clear_line(action: ActionRun, case: str) -> None:
+    fmt, content, needle = HOSTILE_REPORTS[case]
+    project(action)
+    (action.workspace / "evil.report").write_bytes(content)
+    action.inputs.update({"coverage-files": "evil.report", "format": fmt})
+    r = action.run(timeout=BOUNDED)
+    if r.code == 0:  # harmless shapes a parser may accept (deep unknown elements): nothing counted
+        assert r.outputs["coverage"] in ("", "100.00", "0.00", "50.00"), r.outputs
+        return
+    message = one_error(r, "evil.report", needle)
+    assert "root:" not in r.everything() and len(message) < 600
+
+
+def _db(path: Path, *statements: str, params: tuple[object, ...] = ()) -> None:
+    """A .coverage file with coverage.py's schema (7) plus `statements`."""
+    coverage_data(path, {"pkg/a.py": [1]})
+    con = sqlite3.connect(path)
+    for statement in statements:
+        con.execute(statement, params if "?" in statement else ())
+    con.commit()
+    con.close()
+
+
+DATA_FILES: dict[str, tuple[tuple[str, ...], tuple[object, ...], str]] = {
+    "view": (("create view sneaky as select * from file",), (), "view sneaky"),
+    "trigger": (("create trigger t after insert on file begin delete from file; end",), (), "trigger t"),
+    "text-in-arcs": (("update meta set value='1' where key='has_arcs'", "insert into arc values (1, 1, 'x', 'y')"), (), "malformed"),
+    "blob-path": (("update file set path=x'00ff00'",), (), "malformed"),
+    "giant-numbits": (("update line_bits set numbits=?",), (b"\xff" * (3 * 1024 * 1024),), "malformed"),
+    "giant-meta": (("insert into meta values ('junk', ?)",), (b"\x00" * (32 * 1024 * 1024),), ""),
+    "old-schema": (("update coverage_schema set version=3",), (), "schema version"),
+    "no-such-file-id": (("insert into line_bits values (999, 0, x'ff')",), (), ""),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DATA_FILES))
+def test_hostile_coverage_data_file_is_one_clear_line(action: ActionRun, case: str) -> None:
+    statements, params, needle = DATA_FILES[case]
+    project(action)
+    (action.workspace / ".coveragerc").write_text("[run]\nrelative_files = true\n")
+    _db(action.workspace / ".coverage", *statements, params=params)
+    action.inputs["coverage-files"] = ".coverage"
+    r = action.run(timeout=BOUNDED)
+    if not needle:
+        assert r.code == 0, r.stdout
+        return
+    one_error(r, ".coverage", needle)
+
+
+def test_data_file_that_is_not_sqlite_is_one_clear_line(action: ActionRun) -> None:
+    project(action)
+    (action.workspace / ".coverage").write_text("!coverage.py: This is a private format, don't read it directly!{}")
+    action.inputs.update({"coverage-files": ".coverage", "format": "coveragepy"})
+    one_error(action.run(timeout=BOUNDED), ".coverage")
+
+
+def test_data_file_whose_queries_would_run_long_is_cut_off(action: ActionRun, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The progress handler bounds every query; with a tiny budget a big table is refused."""
+    from covaction.formats import coveragepy
+
+    path = action.tmp / "big.coverage"
+    coverage_data(path, {f"pkg/m{i}.py": list(range(1, 200)) for i in range(3000)})
+    monkeypatch.setattr(coveragepy, "QUERY_SECONDS", 0.0)
+    from covaction.errors import ReportError
+
+    with pytest.raises(ReportError, match="took over"):
+        coveragepy.read_measured(path, "big.coverage")
+
+
+def test_coverage_reporting_is_bounded_in_time(action: ActionRun, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A catastrophic `exclude_lines` regex (backtracking forever) ends in one ReportError."""
+    from covaction import paths
+    from covaction.errors import ReportError
+    from covaction.formats import coveragepy
+    from covaction.workspace import Workspace
+
+    ws = action.workspace
+    (ws / "a.py").write_text("x = '" + "a" * 40 + "!'\n")
+    (ws / ".coveragerc").write_text("[run]\nrelative_files = true\n[report]\nexclude_lines =\n    (a+)+$\n")
+    coverage_data(ws / ".coverage", {"a.py": [1]})
+    monkeypatch.setattr(coveragepy, "REPORT_SECONDS", 1.0)
+    w = Workspace(ws)
+    mapper = paths.PathMapper(str(w.root), None, exists=w.exists)
+    with pytest.raises(ReportError, match="took over"):
+        coveragepy.parse_data_file(ws / ".coverage", ".coverage", str(w.root), mapper.map, action.tmp)
+
+
+@pytest.mark.parametrize("config", [
+    ("pyproject.toml", "[tool.coverage.run]\nx = " + "[" * DEEP + "]" * DEEP + "\n"),
+    ("setup.cfg", "[coverage:run]\nbranch = maybe\n"),
+    (".coveragerc", "[run\nbroken"),
+    (".coveragerc", "[report]\nexclude_lines = (unclosed\n"),
+    (".coveragerc.toml", "[run]\nplugins = 'x\n"),
+    ("tox.ini", "\xff\xfe\x00garbage"),
+])
+def test_hostile_coverage_config_is_one_clear_line(action: ActionRun, config: tuple[str, str]) -> None:
+    name, text = config
+    project(action)
+    (action.workspace / "coverage.xml").unlink()
+    (action.workspace / name).write_bytes(text.encode("utf-8", "surrogateescape") if isinstance(text, str) else text)
+    coverage_data(action.workspace / ".coverage", {os.path.join(str(action.workspace), "pkg/a.py"): [1]})
+    action.inputs["coverage-files"] = ".coverage"
+    r = action.run(timeout=BOUNDED)
+    assert r.code in (0, 2), r.stdout
+    if r.code == 2:
+        one_error(r)
+
+
+DIFFS = {
+    "absurd-hunk-count": "--- a/pkg/a.py\n+++ b/pkg/a.py\n@@ -1 +1,2000000000 @@\n+x\n",
+    "absurd-hunk-start": "--- a/pkg/a.py\n+++ b/pkg/a.py\n@@ -1 +99999999999999999999999,1 @@\n+x\n",
+    "many-hunks": "--- a/pkg/a.py\n+++ b/pkg/a.py\n" + "@@ -1 +1 @@\n-x\n+y\n" * 200_000,
+    "endless-header": "--- a/" + "x" * 5_000_000 + "\n",
+    "nul-name": "--- a/pkg/a.py\n+++ b/pkg/\x00a.py\n@@ -1 +1 @@\n+x\n",
+    "binary": "\x00\xff" * 10_000,
+    "quoted-newline": '--- "a/x\\n::error::pwned"\n+++ "b/x\\n::error::pwned"\n@@ -0,0 +1 @@\n+x\n',
+}
+
+
+@pytest.mark.parametrize("case", sorted(DIFFS))
+def test_hostile_diff_file(action: ActionRun, case: str) -> None:
+    project(action)
+    (action.workspace / "change.diff").write_bytes(DIFFS[case].encode("utf-8", "surrogateescape"))
+    action.inputs.update({"diff-file": "change.diff", "minimum-diff-coverage": "0"})
+    r = action.run(timeout=BOUNDED)
+    assert r.code in (0, 2), r.stdout
+    if r.code == 2:
+        one_error(r, "diff")
+    no_forged_commands(r.stdout + r.stderr)
+
+
+ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(9)
+) + "jobs:\n  t:\n    runs-on: x\n    steps: *j\n"
+WORKFLOWS = {
+    "alias-bomb": ALIAS_BOMB,
+    "deep-flow": "jobs: " + "[" * DEEP + "]" * DEEP + "\n",
+    "deep-block": "".join("  " * i + f"k{i}:\n" for i in range(2000)),
+    "recursive-merge": "a: &a\n  <<: *a\n",
+    "binary": "\x00\xff\xfe" * 1000,
+    "tabs-and-garbage": "jobs:\n\tt: [\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(WORKFLOWS))
+def test_hostile_workflow_is_a_finding_not_a_crash(action: ActionRun, case: str) -> None:
+    project(action)
+    wf = action.workspace / ".github" / "workflows"
+    wf.mkdir(parents=True)
+    (wf / "evil.yml").write_bytes(WORKFLOWS[case].encode("utf-8", "surrogateescape"))
+    action.inputs["pin-policy"] = "warn"
+    r = action.run(timeout=BOUNDED)
+    assert r.code == 0, r.stdout
+    assert "evil.yml" in r.summary
+
+
+# =============================================================================================
+# 4. Numbers: plain decimals in range only; a line reported twice counts once
+# =============================================================================================
+
+
+@pytest.mark.parametrize("value", [
+    "NaN", "nan", "inf", "Infinity", "-inf", "-1", "-0", "101", "100.0000001", "1e2", "1E1", "0x50",
+    "\uff11\uff12", "\u0668\u0660", "8_0", "+80", "80.", ".5", "80%", "8 0", "80,5", "0b1", "1" * 5000,
+    "eighty", "True", "[80]", "80\n90",
+])
+@pytest.mark.parametrize("name", ["minimum-coverage", "minimum-diff-coverage", "maximum-coverage-drop"])
+def test_threshold_that_is_not_a_plain_decimal_is_refused(action: ActionRun, name: str, value: str) -> None:
+    project(action)
+    action.inputs[name] = value
+    message = one_error(action.run(timeout=BOUNDED), name)
+    assert len(message) < 400
+
+
+@pytest.mark.parametrize("value", ["0", "80", "79.95", "100", "100.0", " 80 ", "000"])
+def test_threshold_plain_decimals_are_accepted(action: ActionRun, value: str) -> None:
+    project(action)
+    action.inputs["minimum-coverage"] = value
+    r = action.run(timeout=BOUNDED)
+    assert r.code in (0, 1) and r.outputs["coverage"] == "50.00", r.stdout
+
+
+@pytest.mark.parametrize("hits", [("0", "1"), ("1", "1"), ("0", "0"), ("3", "0")])
+def test_a_line_reported_twice_counts_once(action: ActionRun, hits: tuple[str, str]) -> None:
+    """Cobertura with one file split over two <class> elements naming line 1 in both."""
+    project(action)
+    (action.workspace / "coverage.xml").write_text(f"""<?xml version="1.0" ?>
+<coverage><sources><source>.</source></sources><packages><package name="p"><classes>
+  <class name="A" filename="pkg/a.py"><lines><line number="1" hits="{hits[0]}"/><line number="2" hits="0"/></lines></class>
+  <class name="B" filename="pkg/a.py"><lines><line number="1" hits="{hits[1]}"/></lines></class>
+  <class name="C" filename="./pkg//a.py"><lines><line number="2" hits="0"/><line number="1" hits="0"/></lines></class>
+</classes></package></packages></coverage>""")
+    r = action.run(timeout=BOUNDED)
+    covered = any(h != "0" for h in hits)
+    assert r.outputs["coverage"] == ("50.00" if covered else "0.00"), r.outputs
+
+
+# =============================================================================================
+# 5. Logs: nothing from outside can start a workflow command or spoof an annotation
+# =============================================================================================
+
+INJECTIONS = [
+    "x\n::error::pwned",
+    "x\r::error::pwned",
+    "x\r\n::warning file=a.py,line=1::pwned",
+    "%0A::warning::pwned",
+    "::error::pwned",
+    "  ::notice::pwned",
+    "x\u2028::error::pwned",
+]
+
+
+@pytest.mark.parametrize("name", INJECTIONS)
+def test_file_names_in_a_report_cannot_forge_commands(action: ActionRun, name: str) -> None:
+    project(action)
+    (action.workspace / "coverage.xml").write_text(cobertura("pkg/a.py").replace("</classes>", f"""
+      <class name="evil" filename="{cobertura(name).split('filename="')[1].split('"')[0]}">
+        <lines><line number="1" hits="0"/></lines></class></classes>"""))
+    r = action.run(timeout=BOUNDED)
+    assert r.code == 0, r.stdout
+    no_forged_commands(r.stdout)
+    no_forged_commands(r.stderr)
+    assert not [c for c in r.commands if c.data.startswith("pwned") or "pwned" in c.props.get("file", "")[:1]]
+
+
+@pytest.mark.parametrize("name", ["a\n::error::pwned.py", "b\r::warning::pwned.py", "%0A::error::pwned.py"])
+def test_matched_file_names_and_diff_paths_cannot_forge_commands(action: ActionRun, name: str) -> None:
+    """A real file with a newline in its name, changed by the diff and uncovered: its
+    annotation carries the name escaped as a property."""
+    project(action)
+    (action.workspace / name).write_text("x = 1\n")
+    (action.workspace / "coverage.xml").write_text(cobertura(name))
+    quoted = json.dumps("b/" + name)
+    (action.workspace / "change.diff").write_text(f'--- /dev/null\n+++ {quoted}\n@@ -0,0 +1,2 @@\n+x = 1\n+y = 2\n')
+    action.inputs.update({"diff-file": "change.diff", "annotations": "true"})
+    r = action.run(timeout=BOUNDED)
+    assert r.code == 0, r.stdout
+    no_forged_commands(r.stdout)
+    files = [c.props.get("file") for c in r.of("warning") if "file" in c.props]
+    assert name in files, r.stdout
+
+
+def test_workflow_file_names_and_contents_cannot_forge_commands(action: ActionRun) -> None:
+    project(action)
+    wf = action.workspace / ".github" / "workflows"
+    wf.mkdir(parents=True)
+    (wf / "a\n::error::pwned.yml").write_text("on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - uses: evil/x@main\n")
+    (wf / "b.yml").write_text("on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - uses: \"evil/y@v1\\n::error::pwned\"\n      - uses: \"evil/z@%0A::error::pwned\"\n")
+    action.inputs["pin-policy"] = "warn"
+    r = action.run(timeout=BOUNDED)
+    assert r.code == 0, r.stdout
+    no_forged_commands(r.stdout)
+    assert any(c.props.get("file") == ".github/workflows/a\n::error::pwned.yml" for c in r.of("warning")), r.stdout
+
+
+def test_outputs_use_random_delimiters_the_runner_parses(action: ActionRun) -> None:
+    """report-json paths and every other output parse back exactly with the runner's grammar."""
+    project(action)
+    action.inputs["report-json"] = "out/ghadelimiter_x<<EOF=.json"
+    r = action.run(timeout=BOUNDED)
+    assert r.code == 0, r.stdout
+    assert r.outputs["report-json"] == "out/ghadelimiter_x<<EOF=.json"
+    assert r.outputs["coverage"] == "50.00"
+    raw = (action.files / "set_output_0001").read_text()
+    assert parse_file_command(raw) == r.outputs
+    heads = [line for line in raw.split("\n") if "<<ghadelimiter_" in line]
+    assert len(heads) == len(r.outputs)
+    delimiters = [h.split("<<", 1)[1] for h in heads]
+    assert len(set(delimiters)) == len(delimiters)
+    assert all(re.fullmatch(r"ghadelimiter_[0-9a-f-]{36}", d) for d in delimiters)
+
+
+# =============================================================================================
+# 6. Tokens: a sane form, sent to the API host only, never written anywhere
+# =============================================================================================
+
+REPO = "octo-org/widget"
+BASE_SHA = "a0" * 20
+HEAD_SHA = "b0" * 20
+
+
+def _written(action: ActionRun, r: Result) -> str:
+    """Everything the step wrote: streams, summary, outputs, and every file it left behind."""
+    parts = [r.everything()]
+    for path in action.tmp.rglob("*"):
+        if path.is_file() and path.name != "event.json":
+            parts.append(path.read_bytes().decode("utf-8", "replace"))
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("event", ["pull_request", "push"])
+def test_tokens_never_leave_the_api(action: ActionRun, fake_github, event: str) -> None:
+    from tests.fakegithub import FileChange
+    from tests.fakeresults import FakeResults, runtime_environ
+
+    token = "ghs_" + secrets.token_urlsafe(27).replace("-", "x")
+    fake_github.add_repo(REPO, id=111)
+    fake_github.add_token(token)
+    fake_github.add_pull(REPO, 42, head_sha=HEAD_SHA, base_sha=BASE_SHA, files=[
+        FileChange("pkg/a.py", patch="@@ -0,0 +1,2 @@\n+x = 1\n+y = 2"),
+    ])
+    project(action)
+    (action.workspace / "coverage.xml").write_text(cobertura("pkg/a.py"))
+    repo = {"id": 111, "full_name": REPO, "default_branch": "main"}
+    action.api_url = fake_github.base_url
+    action.event_name = event
+    if event == "pull_request":
+        action.event = {"action": "synchronize", "number": 42, "repository": repo, "pull_request": {
+            "number": 42, "changed_files": 1,
+            "base": {"ref": "main", "sha": BASE_SHA, "repo": repo},
+            "head": {"ref": "feature", "sha": HEAD_SHA, "repo": repo}}}
+    else:
+        action.event = {"ref": "refs/heads/main", "after": HEAD_SHA, "repository": repo}
+    action.inputs.update({"github-token": token, "report-json": "result.json", "pin-policy": "warn"})
+    wf = action.workspace / ".github" / "workflows"
+    wf.mkdir(parents=True)
+    (wf / "ci.yml").write_text("on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@v4\n")
+    with FakeResults() as results:
+        runtime = runtime_environ(results)
+        action.env.update({k: v for k, v in runtime.items() if k.startswith("ACTIONS_")})
+        action.env.update({"GITHUB_TOKEN": token, "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "oidc_" + secrets.token_hex(20)})
+        r = action.run(timeout=BOUNDED)
+        results_requests = list(results.requests)
+    assert r.code == 0, r.stdout + r.stderr
+    written = _written(action, r)
+    for name in ("ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"):
+        assert action.env[name] not in written, name
+    assert token not in written
+    for comment in fake_github.comments(REPO, 42):
+        assert token not in comment.body and action.env["ACTIONS_RUNTIME_TOKEN"] not in comment.body
+    seen = fake_github.requests
+    assert seen, "the run made no API request"
+    for request in seen:
+        if request.host != "api":
+            assert request.header("Authorization") is None, request
+            assert token not in request.path + str(request.query)
+    for request in results_requests:
+        assert token not in str(request), request
+    if event == "pull_request":
+        assert fake_github.comments(REPO, 42), r.stdout
+
+
+@pytest.mark.parametrize("token", [
+    "short", "ghs_ with space 0123456789", "ghs_0123456789\nabcdef", "ghs_" + "x" * 600,
+    "ghs_\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9", "Bearer ghs_0123456789abcdef", "ghs_0123456789abcdef%0A::error::x",
+])
+def test_token_of_an_odd_form_is_refused_without_echoing_it(action: ActionRun, token: str) -> None:
+    project(action)
+    action.inputs["github-token"] = token
+    r = action.run(timeout=BOUNDED)
+    one_error(r, "github-token")
+    assert token.strip() not in r.everything()
+
+
+def test_api_url_without_tls_is_never_sent_the_token(action: ActionRun) -> None:
+    project(action)
+    action.api_url = "http://api.example.invalid"
+    action.event_name = "pull_request"
+    action.event = {"number": 1, "pull_request": {"number": 1, "base": {"ref": "main"}, "head": {}}}
+    r = action.run(timeout=BOUNDED)
+    assert r.code == 0, r.stdout
+    assert any("GITHUB_API_URL is not https" in w for w in r.warnings), r.warnings
+
+
+# =============================================================================================
+# 7. Odd runner environments: one clear line, or graceful degradation
+# =============================================================================================
+
+
+def _fifo(action: ActionRun, name: str) -> str:
+    path = action.tmp / name
+    os.mkfifo(path)
+    return str(path)
+
+
+def _dir(action: ActionRun, name: str) -> str:
+    path = action.tmp / name
+    path.mkdir()
+    return str(path)
+
+
+def _file(action: ActionRun, name: str, data: bytes) -> str:
+    path = action.tmp / name
+    path.write_bytes(data)
+    return str(path)
+
+
+ENVIRONMENTS = {
+    "no-workspace": lambda a: {"GITHUB_WORKSPACE": None},
+    "workspace-missing": lambda a: {"GITHUB_WORKSPACE": str(a.tmp / "nowhere")},
+    "workspace-is-a-file": lambda a: {"GITHUB_WORKSPACE": _file(a, "ws-file", b"")},
+    "event-path-missing": lambda a: {"GITHUB_EVENT_PATH": str(a.tmp / "no-event.json")},
+    "event-path-unset": lambda a: {"GITHUB_EVENT_PATH": None},
+    "event-garbage": lambda a: {"GITHUB_EVENT_PATH": _file(a, "garbage.json", b"\x00\xff{not json")},
+    "event-deep": lambda a: {"GITHUB_EVENT_PATH": _file(a, "deep.json", b"[" * DEEP + b"]" * DEEP)},
+    "event-a-list": lambda a: {"GITHUB_EVENT_PATH": _file(a, "list.json", b"[1, 2]")},
+    "event-fifo": lambda a: {"GITHUB_EVENT_PATH": _fifo(a, "event.fifo")},
+    "event-dir": lambda a: {"GITHUB_EVENT_PATH": _dir(a, "event.dir")},
+    "event-dev-zero": lambda a: {"GITHUB_EVENT_PATH": "/dev/zero"},
+    "output-dir": lambda a: {"GITHUB_OUTPUT": _dir(a, "out.dir")},
+    "output-fifo": lambda a: {"GITHUB_OUTPUT": _fifo(a, "out.fifo")},
+    "output-missing-dir": lambda a: {"GITHUB_OUTPUT": str(a.tmp / "nowhere" / "out")},
+    "summary-dir": lambda a: {"GITHUB_STEP_SUMMARY": _dir(a, "summary.dir")},
+    "summary-fifo": lambda a: {"GITHUB_STEP_SUMMARY": _fifo(a, "summary.fifo")},
+    "summary-dev-full": lambda a: {"GITHUB_STEP_SUMMARY": "/dev/full"},
+    "event-name-unknown": lambda a: {"GITHUB_EVENT_NAME": "issue_comment"},
+    "event-name-odd": lambda a: {"GITHUB_EVENT_NAME": "pull_request\n::error::pwned"},
+    "event-name-target": lambda a: {"GITHUB_EVENT_NAME": "pull_request_target"},
+    "api-url-malformed": lambda a: {"GITHUB_API_URL": "not a url"},
+    "api-url-userinfo": lambda a: {"GITHUB_API_URL": "https://user:pass@api.github.com"},
+    "api-url-file": lambda a: {"GITHUB_API_URL": "file:///etc/passwd"},
+    "repository-no-slash": lambda a: {"GITHUB_REPOSITORY": "widget"},
+    "repository-dots": lambda a: {"GITHUB_REPOSITORY": "../.."},
+    "repository-newline": lambda a: {"GITHUB_REPOSITORY": "a/b\n::error::pwned"},
+    "run-id-unicode-digits": lambda a: {"GITHUB_RUN_ID": "\u0661\u0662\u0663"},
+    "ref-odd": lambda a: {"GITHUB_REF": "refs/heads/\n::error::pwned"},
+    "sha-odd": lambda a: {"GITHUB_SHA": "zz" * 20},
+    "runner-temp-missing": lambda a: {"RUNNER_TEMP": str(a.tmp / "nowhere")},
+    "runner-temp-a-file": lambda a: {"RUNNER_TEMP": _file(a, "rt-file", b"")},
+    "home-missing": lambda a: {"HOME": None},
+    "no-actions": lambda a: {"GITHUB_ACTIONS": None},
+    "actions-true-nothing-else": lambda a: {k: None for k in (
+        "GITHUB_EVENT_PATH", "GITHUB_EVENT_NAME", "GITHUB_REPOSITORY", "GITHUB_API_URL", "GITHUB_OUTPUT",
+        "GITHUB_STEP_SUMMARY", "GITHUB_RUN_ID", "GITHUB_SHA", "GITHUB_REF", "RUNNER_TEMP")},
+}
+
+
+@pytest.mark.parametrize("case", sorted(ENVIRONMENTS))
+@pytest.mark.parametrize("event_name", ["push", "pull_request"])
+def test_odd_runner_environment_degrades_or_is_one_clear_line(action: ActionRun, case: str, event_name: str) -> None:
+    project(action)
+    action.event_name = event_name
+    if event_name == "pull_request":
+        action.event = {"number": 7, "pull_request": {"number": 7, "base": {"ref": "main", "sha": BASE_SHA},
+                                                      "head": {"ref": "x", "sha": HEAD_SHA}}}
+    r = run_raw(action, env=ENVIRONMENTS[case](action))
+    assert r.code in (0, 2), r.stdout + r.stderr
+    if r.code == 2:
+        assert len(r.errors) == 1, r.stdout
+    else:
+        assert r.errors == [], r.stdout
+
+
+@pytest.mark.parametrize("event", [
+    {"number": "7", "pull_request": {"number": "7"}},
+    {"number": -1, "pull_request": {}},
+    {"number": 10**30, "pull_request": {"number": 10**30}},
+    {"number": 7, "pull_request": None},
+    {"number": 7, "pull_request": {"base": "main", "head": [1, 2]}},
+    {"number": 7, "pull_request": {"base": {"ref": "m\u0000ain", "sha": "A0" * 20}, "head": {"repo": "x"}}},
+    {"number": True, "pull_request": {"number": True}},
+    {"number": 7.5, "pull_request": {"number": 7.5}},
+])
+def test_malformed_pull_request_payload_degrades(action: ActionRun, event: dict[str, object]) -> None:
+    project(action)
+    action.event_name = "pull_request"
+    action.event = event
+    r = action.run(timeout=BOUNDED)
+    assert r.code == 0 and r.errors == [], r.stdout
     assert r.outputs["coverage"] == "50.00"

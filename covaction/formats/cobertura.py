@@ -184,7 +184,7 @@ def _flushing(
 
 
 def _bulk_branches(builder: FileBuilder, batch: list[list[str]], state: _State) -> None:
-    """coverage.py's shape (`number hits branch condition-coverage ...`) in bulk, else one by one."""
+    """coverage.py's shape (`number hits branch condition-coverage ...`) in bulk, else singly."""
     try:
         if set(map(_KEY2, batch)) == {"branch"} and set(map(_KEY3, batch)) == {
             "condition-coverage"

@@ -17,6 +17,10 @@ from covaction.model import FileCoverage, ParsedReport
 
 FORMAT = "coverage-json"
 _MAX_LINE = 10_000_000
+# json.loads holds the whole document as Python objects, several times its size: a cap keeps
+# a hostile file from exhausting the runner's memory (real reports of big monorepos stay far
+# below it).
+MAX_BYTES = 256 * 1024 * 1024
 
 
 def sniff(head: bytes) -> bool:
@@ -39,11 +43,25 @@ def loads(data: bytes, origin: str) -> Any:
     except RecursionError:
         raise ReportError(f"{origin}: the JSON nests too deeply to be a coverage report") from None
     except ValueError as exc:
+        if "integer string conversion" in str(exc):
+            raise ReportError(
+                f"{origin}: the JSON holds a number with thousands of digits"
+            ) from None
         raise ReportError(f"{origin}: not valid JSON ({str(exc)[:200]})") from None
 
 
 def parse(chunks: Iterable[bytes], origin: str) -> ParsedReport:
-    return from_document(loads(b"".join(chunks), origin), origin)
+    parts = []
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > MAX_BYTES:
+            raise ReportError(
+                f"{origin}: the JSON report is over {MAX_BYTES // (1024 * 1024)} MiB; use the "
+                "Cobertura XML or the .coverage data file for a project this large"
+            )
+        parts.append(chunk)
+    return from_document(loads(b"".join(parts), origin), origin)
 
 
 def _lines(value: Any, origin: str, path: str, key: str) -> list[int]:

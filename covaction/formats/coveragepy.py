@@ -143,17 +143,28 @@ def read_measured(
     budget = MAX_MEASURED
     with _readonly(path, origin) as conn:
         _check_schema(conn, origin)
-        meta = dict(conn.execute("SELECT key, value FROM meta LIMIT 1000").fetchall())
+        # Sizes are checked in SQL, so a giant value is never copied into Python.
+        meta = dict(
+            conn.execute(
+                "SELECT key, CASE WHEN length(value) <= 64 THEN value END FROM meta "
+                "WHERE key = 'has_arcs' LIMIT 1"
+            ).fetchall()
+        )
         has_arcs = str(meta.get("has_arcs", ""))[:10].lower() in ("1", "true")
         files: dict[int, str] = {}
-        for fid, name in conn.execute("SELECT id, path FROM file"):
+        for fid, name in conn.execute(
+            f"SELECT id, CASE WHEN length(path) <= {MAX_PATH} THEN path END FROM file"  # noqa: S608
+        ):
             if type(fid) is not int or not isinstance(name, str):
                 raise malformed("file")
             if not 0 < len(name) <= MAX_PATH or "\x00" in name:
                 raise malformed("file")
             files[fid] = name
         traced = set()
-        for fid, tracer in conn.execute("SELECT file_id, tracer FROM tracer"):
+        for fid, tracer in conn.execute(
+            "SELECT file_id, CASE WHEN tracer IS NULL OR length(tracer) <= 256 THEN tracer "
+            "ELSE x'' END FROM tracer"
+        ):
             if tracer is not None and not isinstance(tracer, str):
                 raise malformed("tracer")
             if tracer and fid in files:
@@ -169,7 +180,10 @@ def read_measured(
                 if budget < 0:
                     raise _too_much(origin)
         else:
-            for fid, bits in conn.execute("SELECT file_id, numbits FROM line_bits"):
+            for fid, bits in conn.execute(
+                "SELECT file_id, CASE WHEN length(numbits) <= ? THEN numbits END FROM line_bits",
+                (MAX_NUMBITS,),
+            ):
                 if not isinstance(bits, bytes) or len(bits) > MAX_NUMBITS:
                     raise malformed("line_bits")
                 if fid in files:

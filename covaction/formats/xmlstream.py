@@ -70,3 +70,10 @@ def feed(
         ) from None
     except RecursionError:
         raise ReportError(f"{origin}: the XML nests too deeply to be a coverage report") from None
+    except (LookupError, ValueError) as exc:
+        # expat hands encodings it does not know (UTF-7, UTF-32, EBCDIC...) to Python's codecs,
+        # which raise these; a report's data never reaches here as ValueError.
+        raise ReportError(
+            f"{origin}: the XML declares an encoding that cannot be read ({str(exc)[:80]}); "
+            "write the report as UTF-8"
+        ) from None
