@@ -104,7 +104,7 @@ class GitHubApi:
             seconds_between_writes=0,
             user_agent=f"covaction/{__version__}",
         )
-        self.repo = self.gh.get_repo(repository, lazy=True)
+        self.repo = self.gh.get_repo(repository)  # lazy, as the Github object is
 
     # ------------------------------------------------------------------ call wrapper
     def _scrub(self, text: str) -> str:

@@ -26,6 +26,7 @@ from xml.sax.saxutils import quoteattr
 
 import pytest
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 
 from covaction import __version__, diff, diffcov, formats, gates, paths, render
 from covaction.baseline import Baseline, TrendPoint
@@ -103,7 +104,7 @@ def patch_adding(lines: Sequence[int]) -> str:
 
 def long_path(i: int, length: int = 180) -> str:
     """A deep, long, unique repository path (the budget tests want wide tables)."""
-    stem = f"services/team-{i % 37:02d}/component-{i % 211:03d}/src/main/python/package_{i}"
+    stem = f"services/team-{i % 37:02d}/component-{i % 23:03d}/src/main/python/package"
     padding = "x" * max(0, length - len(stem) - 20)
     return f"{stem}/{padding}/module_{i:05d}.py"
 
@@ -267,7 +268,8 @@ def gfm() -> MarkdownIt:
     """GitHub-flavoured rendering: tables, strikethrough, raw HTML passed, URL autolinks.
 
     Fuzzy links (bare `example.com`) are off: GitHub does not link those, it links `www.` and
-    schemes only, which `check_markdown` checks on the source instead.
+    schemes only, which `check_markdown` checks on the source instead. `text_join` is off so
+    that backslash escapes stay tokens of their own (the HTML is the same).
     """
     try:
         import linkify_it  # noqa: F401
@@ -276,7 +278,13 @@ def gfm() -> MarkdownIt:
         md.linkify.set({"fuzzy_link": False})
     except ImportError:  # pragma: no cover - linkify-it-py not installed
         md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    md.disable("text_join")
+    md.add_render_rule("text_special", _render_text_special)
     return md
+
+
+def _render_text_special(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+    return escapeHtml(tokens[idx].content)
 
 
 ALLOWED_TAGS = {
@@ -343,8 +351,9 @@ def check_markdown(markdown: str, *, details: int | None = None) -> Rendered:
     - outside code spans no live @mention, #123 or GH-123 reference, and no `www.` autolink.
     """
     md = gfm()
-    tokens = md.parse(markdown)
-    rendered = md.render(markdown)
+    env: dict[str, Any] = {}
+    tokens = md.parse(markdown, env)
+    rendered = md.renderer.render(tokens, md.options, env)
     lines = markdown.split("\n")
     tables: list[Table] = []
     for i, tok in enumerate(tokens):
@@ -386,11 +395,9 @@ def check_markdown(markdown: str, *, details: int | None = None) -> Rendered:
     assert not re.search(r"(?<![\w&])#\d", outside), "live #reference"
     assert not re.search(r"(?i)\bgh-\d", outside), "live GH- reference"
 
-    # GitHub links `www.x` and `scheme:` without brackets; markdown-it resolves escapes, so
-    # look at the unescaped text pieces of the source (escapes stay separate tokens).
-    raw_md = gfm()
-    raw_md.disable("text_join")
-    for tok in raw_md.parse(markdown):
+    # GitHub links `www.x` without a scheme; escapes stay tokens of their own (no text_join),
+    # so a text token holding `www.` is one GitHub would link.
+    for tok in tokens:
         for child in tok.children or ():
             if child.type == "text":
                 assert not re.search(r"(?i)\bwww\.", child.content), child.content[:200]
