@@ -72,6 +72,7 @@ class CommandGuard(io.TextIOBase):
         self.inner = inner
         self._pending = ""  # the start of the current line, while it might still become `::`
         self._mid_line = False  # the current line's start is already out (and was vetted)
+        self._after_cr = False  # the last write ended in CR: an LF next completes that CRLF
 
     @property
     def encoding(self) -> str:  # type: ignore[override]
@@ -87,6 +88,11 @@ class CommandGuard(io.TextIOBase):
         return False
 
     def write(self, text: str) -> int:
+        size = len(text)
+        if self._after_cr and text.startswith("\n"):
+            text = text[1:]
+        if text:
+            self._after_cr = text.endswith("\r")
         *lines, tail = _LINE_BREAK.split(self._pending + text)
         self._pending = ""
         out = []
@@ -102,7 +108,7 @@ class CommandGuard(io.TextIOBase):
             self._mid_line = True
         if out:
             self.inner.write("".join(out))
-        return len(text)
+        return size
 
     def flush(self) -> None:
         self.inner.flush()
@@ -112,6 +118,7 @@ class CommandGuard(io.TextIOBase):
         if self._pending or self._mid_line:
             self.inner.write(defang(self._pending) + "\n")
             self._pending, self._mid_line = "", False
+        self._after_cr = False
         self.inner.write(line + "\n")
         self.inner.flush()
 
