@@ -28,6 +28,11 @@ class Workspace:
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root).resolve()
+        if self.root == Path(self.root.anchor):
+            # Every path is "inside" the filesystem root: /etc/passwd would be a workspace file.
+            raise WorkspaceError(
+                "the workspace is the filesystem root; run covaction in the repository's folder"
+            )
 
     def relative(self, path: str | os.PathLike[str]) -> str:
         return Path(path).resolve().relative_to(self.root).as_posix()
