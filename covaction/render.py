@@ -41,6 +41,7 @@ _BLANK_RUNS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _HEX = re.compile(r"[0-9a-f]{7,64}")
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]|-(?=-)")
 COMMENT_NOTE = "\n\n*(Truncated to fit GitHub's comment limit; the job summary has everything.)*\n"
 SUMMARY_NOTE = "\n\n*(Truncated to fit GitHub's 1 MiB job summary limit.)*\n"
 
@@ -159,8 +160,12 @@ class RenderContext:
 
 
 def marker(report_name: str) -> str:
-    """The hidden marker that finds our comment for this report again."""
-    return f"<!-- covaction:report:{report_name} -->"
+    """The hidden marker that finds our comment for this report again.
+
+    Settings allow only letters, digits, `.`, `_`, `-` in a name; anything else is replaced
+    here too, so that no name could ever close the HTML comment early.
+    """
+    return f"<!-- covaction:report:{_UNSAFE_NAME.sub('_', report_name)} -->"
 
 
 # ---------------------------------------------------------------- filters used by templates

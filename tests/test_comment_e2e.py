@@ -331,7 +331,9 @@ def test_faults_never_make_two_comments(
 ) -> None:
     if existing:
         _existing(gh)
-    step.env["COVACTION_MAX_RETRY_WAIT"] = "2"
+    # Small but above every Retry-After of the table (1 s); a primary reset needs ~2 s.
+    primary = faults[0].reset_in is not None
+    step.env["COVACTION_MAX_RETRY_WAIT"] = "3" if primary else "1.2"
     gh.inject(route, *faults, persistent=persistent)
     started = time.monotonic()
     result = step.run()

@@ -735,3 +735,12 @@ def test_commit_links_only_full_shas() -> None:
     assert links.commit("abc") == "" and links.commit("z" * 40) == ""
     assert render.short_sha("a0a0a0a0a0a0") == "a0a0a0a"
     assert render.short_sha("<b>x</b>").startswith("`")
+
+
+@pytest.mark.parametrize("name", ["coverage", "unit-tests", "py3.12_linux", "a--b", "x-->y", "é"])
+def test_the_marker_is_one_closed_html_comment(name: str) -> None:
+    mark = render.marker(name)
+    assert mark.startswith("<!-- covaction:report:") and mark.endswith(" -->")
+    assert "--" not in mark[4:-3] and ">" not in mark[4:-3]
+    if name in ("coverage", "unit-tests", "py3.12_linux"):
+        assert mark == f"<!-- covaction:report:{name} -->"
