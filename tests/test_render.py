@@ -744,3 +744,18 @@ def test_the_marker_is_one_closed_html_comment(name: str) -> None:
     assert "--" not in mark[4:-3] and ">" not in mark[4:-3]
     if name in ("coverage", "unit-tests", "py3.12_linux"):
         assert mark == f"<!-- covaction:report:{name} -->"
+
+
+def test_a_baseline_without_branches_is_compared_like_with_like() -> None:
+    """The Δ of a branch-measured run against a lines-only baseline says what it compares."""
+    ctx = golden_context()
+    base = ctx.comparison.baseline
+    assert base is not None
+    ctx = make_context(
+        ctx.comparison.report, baseline=replace(base, has_branches=False), baseline_note="x"
+    )
+    body = render.render_comment(ctx)
+    lines_now = render.pct(ctx.comparison.compared_counts.percent)
+    assert f"Δ compares line coverage ({lines_now} now)" in body
+    total = check_markdown(body).table("", "Coverage").rows[0]
+    assert total[4].strip() == render.delta(ctx.comparison.delta)
