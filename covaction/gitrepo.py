@@ -24,6 +24,9 @@ def _env(workspace: str, environ: Mapping[str, str]) -> dict[str, str]:
         GIT_CONFIG_VALUE_0=workspace,
         GIT_TERMINAL_PROMPT="0",
         GIT_OPTIONAL_LOCKS="0",
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_PAGER="cat",
+        GIT_EXTERNAL_DIFF="",
     )
     keep.setdefault("PATH", os.defpath)
     return keep
@@ -33,7 +36,22 @@ def _git(
     workspace: str, environ: Mapping[str, str], *args: str
 ) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
-        ["git", "-C", workspace, "-c", "core.quotePath=false", *args],
+        [
+            "git",
+            "-C",
+            workspace,
+            # The repository's own config comes from the pull request: never let it run a
+            # program (fsmonitor hooks run on ls-files/diff), a pager or an external diff.
+            "-c",
+            "core.fsmonitor=false",
+            "-c",
+            "core.pager=cat",
+            "-c",
+            "core.untrackedCache=false",
+            "-c",
+            "core.quotePath=false",
+            *args,
+        ],
         capture_output=True,
         env=_env(workspace, environ),
         timeout=TIMEOUT,

@@ -637,6 +637,16 @@ def write_report_json(state: Run, doc: dict[str, Any]) -> str:
         raise InputError(f"report-json: {rel!r} exists and is not a regular file")
     parent.mkdir(parents=True, exist_ok=True)
     tmp = parent / f".{target.name}.covaction-tmp"
-    tmp.write_text(json.dumps(doc, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    # Whatever sits at the temporary name (a planted link) is removed, not followed; O_EXCL and
+    # O_NOFOLLOW then refuse anything that appears there instead of writing through it.
+    if tmp.is_symlink() or tmp.is_file():
+        tmp.unlink()
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(tmp, flags, 0o644)
+    except OSError as exc:
+        raise InputError(f"report-json: cannot write next to {rel!r} ({exc.strerror})") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(doc, indent=2, sort_keys=False) + "\n")
     os.replace(tmp, target)
     return rel

@@ -242,11 +242,6 @@ def test_coverage_config_that_is_a_link_out_of_the_workspace_is_not_read(action:
     assert "secret_value_outside" not in r.everything()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gitrepo._git does not pass -c core.fsmonitor=false: `git ls-files` runs the "
-    "repository's core.fsmonitor program (reported, gitrepo.py is not ours)",
-)
 def test_git_config_in_the_workspace_runs_no_command(action: ActionRun) -> None:
     """A checkout's .git/config (writable by earlier steps) cannot make git run a program."""
     ws = project(action).workspace
@@ -377,11 +372,6 @@ def test_coveragerc_plugins_are_named_and_not_loaded(action: ActionRun) -> None:
     assert any("evil_plugin" in c.data and "were not loaded" in c.data for c in r.of("notice")), r.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline.write_report_json writes its temporary file with Path.write_text, which "
-    "follows a link planted at out/.result.json.covaction-tmp (reported, pipeline.py is not ours)",
-)
 def test_files_covaction_writes_never_follow_a_planted_link(action: ActionRun) -> None:
     ws = project(action).workspace
     outside = action.tmp / "outside.txt"
