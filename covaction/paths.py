@@ -36,7 +36,8 @@ class PathMapper:
         exists: Callable[[str], bool] | None = None,
     ) -> None:
         self.workspace = normalize(workspace).rstrip("/") or "/"
-        self._tracked = frozenset(normalize(p) for p in tracked) if tracked is not None else None
+        # git lists clean POSIX paths; a backslash there is part of a file name.
+        self._tracked = frozenset(tracked) if tracked is not None else None
         self._exists = exists
         self._by_name: dict[str, list[str]] = {}
         if self._tracked is not None:
@@ -63,6 +64,11 @@ class PathMapper:
         return rel
 
     def map(self, path: str, roots: Iterable[str] = ()) -> str | Unmatched:
+        if "\\" in path:
+            # A Linux file may have a backslash in its name: try it as written first.
+            as_written = self._relative(path.strip())
+            if as_written is not None and self._is_file(as_written):
+                return as_written
         raw = normalize(path)
         if not raw:
             return Unmatched(path, "empty path")

@@ -444,12 +444,8 @@ def scan_pins(state: Run) -> tuple[ActionRef, ...]:
     if state.tracked is not None:
         candidates = state.tracked
     else:
-        candidates = [
-            p
-            for p in ws.glob(".github/workflows/*")
-            + ws.glob("**/action.yml")
-            + ws.glob("**/action.yaml")
-        ]
+        # Without git: two walks (workflows, and both action file names in one pattern).
+        candidates = ws.glob(".github/workflows/*") + ws.glob("**/action.y*ml")
     readable: list[tuple[str, bytes]] = []
     unreadable: list[ActionRef] = []
     for rel in pinning.workflow_paths(candidates):

@@ -68,3 +68,8 @@ def test_map_reports_merges_and_keeps_unmatched() -> None:
     assert r.files["src/pkg/a.py"].hits_map() == {1: 1, 2: 4, 3: 0}
     assert [u.path for u in r.unmatched] == ["gone.py"]
     assert r.sources == ("u.xml", "i.xml")
+
+
+def test_a_backslash_in_a_linux_file_name_is_tried_as_written() -> None:
+    assert PathMapper("/w", ["src/a\\b.py", "src/a/b.py"]).map("src/a\\b.py") == "src/a\\b.py"
+    assert PathMapper("/w", ["src/a/b.py"]).map("src\\a\\b.py") == "src/a/b.py"
