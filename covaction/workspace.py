@@ -178,7 +178,7 @@ class Workspace:
 
 def _fixed_prefix(pattern: str) -> str:
     """The leading directories of a glob that hold no wildcard: where the walk can start."""
-    parts = [p for p in pattern.replace("\\", "/").split("/") if p not in ("", ".")]
+    parts = [p for p in pattern.split("/") if p not in ("", ".")]
     fixed = []
     for part in parts[:-1]:
         if any(ch in part for ch in "*?["):
@@ -189,7 +189,7 @@ def _fixed_prefix(pattern: str) -> str:
 
 def _glob_regex(pattern: str) -> re.Pattern[str]:
     """glob.glob's matching (recursive, hidden files included) as one regex over `a/b/c`."""
-    parts = [p for p in pattern.replace("\\", "/").split("/") if p not in ("", ".")]
+    parts = [p for p in pattern.split("/") if p not in ("", ".")]
     out = []
     for i, part in enumerate(parts):
         last = i == len(parts) - 1

@@ -110,14 +110,28 @@ TOKENS = [
 ]
 
 
+NUMBERS = [b"0", b"-1", b"1", b"2147483647", b"2147483648", b"9" * 25, b"1.5", b"1e9", b"-0", b"00", b"", b" 3 "]
+# Edits weighted toward those that keep the document's shape, so parsers get past their syntax
+# checks and meet wrong values in the middle of well-formed structure.
+EDITS = ["number"] * 4 + ["dup"] * 2 + ["token"] * 2 + ["flip", "insert", "delete", "splice", "truncate"]
+
+
 @st.composite
 def mutated(draw: st.DrawFn, seeds: list[bytes]) -> bytes:
     """A seed with a few random edits: the shape is right, something in it is wrong."""
     data = bytearray(draw(st.sampled_from(seeds)))
-    for _ in range(draw(st.integers(1, 6))):
-        kind = draw(st.sampled_from(["flip", "insert", "delete", "token", "splice", "dup", "truncate"]))
+    for _ in range(draw(st.integers(1, 3))):
+        kind = draw(st.sampled_from(EDITS))
         at = draw(st.integers(0, len(data)))
-        if kind == "flip" and data:
+        if kind == "number":
+            digits = [i for i in range(len(data)) if 48 <= data[i] <= 57]
+            if digits:
+                i = digits[draw(st.integers(0, len(digits) - 1))]
+                j = i
+                while j < len(data) and 48 <= data[j] <= 57:
+                    j += 1
+                data[i:j] = draw(st.sampled_from(NUMBERS))
+        elif kind == "flip" and data:
             data[min(at, len(data) - 1)] = draw(st.integers(0, 255))
         elif kind == "insert":
             data[at:at] = draw(st.binary(min_size=1, max_size=8))
@@ -130,8 +144,11 @@ def mutated(draw: st.DrawFn, seeds: list[bytes]) -> bytes:
             start = draw(st.integers(0, len(other)))
             data[at:at] = other[start : start + draw(st.integers(1, 200))]
         elif kind == "dup" and data:
-            end = min(len(data), at + draw(st.integers(1, 300)))
-            data[at:at] = data[at:end] * draw(st.integers(1, 20))
+            # A whole line repeated: the same element or record twice, or many times.
+            start = data.rfind(b"\n", 0, at) + 1
+            end = data.find(b"\n", at)
+            end = len(data) if end < 0 else end + 1
+            data[end:end] = data[start:end] * draw(st.integers(1, 20))
         elif kind == "truncate":
             del data[at:]
     return bytes(data)
