@@ -648,7 +648,13 @@ def hostile_context() -> render.RenderContext:
     ] + [SourceFile("src/zero @team.py", {1: 0, 2: 0})]
     report = parse_report(cobertura_xml(files))
     pr_files = [
-        {"filename": paths.normalize(name), "status": "modified", "patch": patch_adding([1, 2])}
+        # GitHub names files as they are; a backslash is part of a Linux file name (paths.py
+        # maps report paths with one as written).
+        {
+            "filename": name.strip() if "\\" in name else paths.normalize(name),
+            "status": "modified",
+            "patch": patch_adding([1, 2]),
+        }
         for name in HOSTILE_NAMES
     ] + [{"filename": "src/no patch @x #1 <b>.bin", "status": "modified"}]
     baseline = Baseline(
