@@ -91,6 +91,7 @@ class CommandGuard(io.TextIOBase):
         size = len(text)
         if self._after_cr and text.startswith("\n"):
             text = text[1:]
+            self._after_cr = False  # that CRLF is complete; a further LF is a line of its own
         if text:
             self._after_cr = text.endswith("\r")
         *lines, tail = _LINE_BREAK.split(self._pending + text)
