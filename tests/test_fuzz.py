@@ -217,6 +217,23 @@ def test_seeds_parse() -> None:
             assert PARSERS[fmt]([seed], "seed").files, fmt
 
 
+COBERTURA_FOUND = [
+    # Found by this file with 20,000 examples: hits past 64 bits overflowed the line array,
+    # and an attribute *value* "number" was taken for the `number` key.
+    (b'<line number="1" hits=" 9999999999999999999    "/>', [(1, True)], []),
+    (b'<line foo="number" number="5" hits="1" branch="true" condition-coverage="50% (1/2)"/>', [(5, True)], [5]),
+    (b'<line number="5" hits="99999999999999999999999" branch="true" condition-coverage="(1/2)"/>', [(5, True)], [5]),
+]
+
+
+@pytest.mark.parametrize("line, lines, branch_lines", COBERTURA_FOUND)
+def test_cobertura_regressions(line: bytes, lines: list[tuple[int, bool]], branch_lines: list[int]) -> None:
+    doc = b'<coverage><packages><package><classes><class filename="a.py"><lines>' + line + b"</lines></class></classes></package></packages></coverage>"
+    [f] = cobertura.parse([doc], "coverage.xml").files
+    assert [(n, h > 0) for n, h in zip(f.lines, f.hits, strict=True)] == lines
+    assert list(f.branch_lines) == branch_lines
+
+
 JSON_VALUE = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | st.text(max_size=8),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),

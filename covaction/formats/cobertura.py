@@ -25,6 +25,7 @@ FORMAT = "cobertura"
 _CONDITION = re.compile(r"\(\s*(\d+)\s*/\s*(\d+)\s*\)")
 _CONDITION_ALL = re.compile(r"^[^(\n]*\(\s*(\d+)\s*/\s*(\d+)\s*\)[^\n]*$", re.M)
 _MAX_LINE = 10_000_000
+_MAX_HITS = 2**63 - 1
 
 
 def sniff(head: bytes) -> bool:
@@ -210,10 +211,11 @@ def _bulk_branches(builder: FileBuilder, batch: list[list[str]], state: _State) 
     except (ValueError, IndexError, OverflowError):
         pass
     for attrs in batch:
-        _branches(builder, attrs, state)
+        # The bulk path checked the shape: `number` is the first attribute, a valid line.
+        _branches(builder, int(attrs[1]), attrs, state)
 
 
-def _branches(builder: FileBuilder, attrs: list[str], state: _State) -> None:
+def _branches(builder: FileBuilder, number: int, attrs: list[str], state: _State) -> None:
     branch = condition = None
     for i in range(0, len(attrs) - 1, 2):
         key = attrs[i]
@@ -228,7 +230,7 @@ def _branches(builder: FileBuilder, attrs: list[str], state: _State) -> None:
         return
     covered, total = int(m.group(1)), int(m.group(2))
     if 0 < total <= 1_000_000 and 0 <= covered <= total:
-        builder.add_branches(int(attrs[attrs.index("number") + 1]), covered, total)
+        builder.add_branches(number, covered, total)
         state.has_branches = True
 
 
@@ -248,6 +250,7 @@ def _line_slow(builder: FileBuilder, attrs: list[str], state: _State, origin: st
         ) from None
     if n <= 0 or n > _MAX_LINE or h < 0:
         raise ReportError(f"{where}, line number {n} or hits {h} is out of range")
-    builder.add_line(n, h)
+    # Only "covered or not" matters: a count past 64 bits is clamped, not an overflow.
+    builder.add_line(n, min(h, _MAX_HITS))
     if len(attrs) > 4:
-        _branches(builder, attrs, state)
+        _branches(builder, n, attrs, state)
