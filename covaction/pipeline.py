@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -239,7 +240,7 @@ def _connect(state: Run) -> None:
     factory = state.edges.github_factory or GitHubApi
     max_wait = state.edges.environ.get("COVACTION_MAX_RETRY_WAIT", "")
     kwargs: dict[str, Any] = {}
-    if max_wait.replace(".", "", 1).isdigit():
+    if re.fullmatch(r"[0-9]{1,4}(\.[0-9]{1,3})?", max_wait, re.ASCII):
         kwargs["max_wait"] = float(max_wait)
     state.api = factory(state.settings.token, gh.api_url, gh.repository, **kwargs)
 
@@ -440,7 +441,7 @@ def scan_pins(state: Run) -> tuple[ActionRef, ...]:
     settings, ws = state.settings, state.workspace
     if settings.pin_policy == "off":
         return ()
-    allowlist = pinning.parse_allowlist(settings.pin_allowlist)
+    allowlist = settings.pin_allowlist
     if state.tracked is not None:
         candidates = state.tracked
     else:

@@ -102,6 +102,14 @@ def _token(name: str, value: str) -> str:
     return value
 
 
+def _allowlist(name: str, value: str) -> tuple[str, ...]:
+    if not value:
+        return ()
+    from covaction.pinning import parse_allowlist  # imports YAML only when a list is given
+
+    return parse_allowlist(value)
+
+
 def _format_choice(name: str, value: str) -> str:
     from covaction.formats import FORMATS
 
@@ -177,7 +185,7 @@ INPUTS: tuple[InputSpec, ...] = (
         "pin-allowlist",
         "",
         "Patterns of actions exempt from the pin check, e.g. my-org/*.",
-        lambda n, v: v,
+        _allowlist,
     ),
     InputSpec(
         "annotations", "true", "Annotate uncovered changed lines and unpinned references.", _boolean
@@ -219,7 +227,7 @@ class Settings:
     report_name: str
     comment: str
     pin_policy: str
-    pin_allowlist: str
+    pin_allowlist: tuple[str, ...]
     annotations: bool
     diff_base: str
     diff_file: str

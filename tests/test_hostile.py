@@ -925,11 +925,6 @@ def test_malformed_pull_request_payload_degrades(action: ActionRun, event: dict[
     assert r.outputs["coverage"] == "50.00"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline._connect tests COVACTION_MAX_RETRY_WAIT with str.isdigit(), true for '²', "
-    "then float('²') raises ValueError: an internal error (reported, pipeline.py is not ours)",
-)
 def test_retry_wait_variable_with_unicode_digits_is_not_an_internal_error(action: ActionRun) -> None:
     project(action)
     action.inputs["github-token"] = "ghs_0123456789abcdef"
@@ -939,11 +934,6 @@ def test_retry_wait_variable_with_unicode_digits_is_not_an_internal_error(action
     assert not any("internal error" in e for e in r.errors), r.errors
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="settings.py passes pin-allowlist through unchecked (`lambda n, v: v`); it is refused "
-    "only in the pin scan, after reports, diff and API work (reported, settings.py is not ours)",
-)
 def test_bad_pin_allowlist_is_refused_before_any_work(action: ActionRun) -> None:
     project(action)
     action.inputs.update({"pin-allowlist": "a/b/c", "pin-policy": "warn"})
