@@ -77,6 +77,8 @@ def _event_bytes(environ: Any) -> bytes | None:
     path = environ.get("GITHUB_EVENT_PATH", "")
     if not path:
         return None
+    # Only a regular file within the cap (a FIFO would hang); context.py then says the
+    # payload could not be read, and the run degrades to "not a pull request".
     try:
         p = Path(path)
         if not p.is_file() or p.stat().st_size > EVENT_CAP:
@@ -232,8 +234,11 @@ def _connect(state: Run) -> None:
     if not state.settings.token:
         state.api_note = "no token (laptop run, or github-token is empty)"
         return
-    if not gh.actions or not gh.repository or not gh.api_url:
+    if not gh.actions:
         state.api_note = "not running in GitHub Actions"
+        return
+    if not gh.repository or not gh.api_url:
+        state.api_note = "GITHUB_REPOSITORY or GITHUB_API_URL is missing or malformed"
         return
     from covaction.github_api import GitHubApi
 

@@ -217,8 +217,9 @@ class ActionRun:
             timeout=timeout,
             stdin=subprocess.DEVNULL,
         )
-        output_text = Path(env["GITHUB_OUTPUT"]).read_text(encoding="utf-8")
-        summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
+        # Bytes, then decode: the runner keeps a CR as part of a line (no newline translation).
+        output_text = Path(env["GITHUB_OUTPUT"]).read_bytes().decode("utf-8")
+        summary = Path(env["GITHUB_STEP_SUMMARY"]).read_bytes().decode("utf-8")
         assert len(summary.encode("utf-8")) <= SUMMARY_LIMIT, "the runner would drop this summary"
         assert "Traceback" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
         return Result(
