@@ -36,6 +36,7 @@ from covaction import baseline as baseline_module
 from covaction import escape
 from covaction.baseline import quoted
 from covaction.model import CoverageReport
+from covaction.workspace import write_atomic
 
 if TYPE_CHECKING:
     from covaction.baseline import Baseline
@@ -507,7 +508,7 @@ def store_baseline(
         run_id=gh.run_id,
     )
     data = baseline_module.dumps(new)
-    shown_path = _write_local(state, data)
+    shown_path = write_local(state, BASELINE_FILE, data)
     result = artifact_upload.upload_artifact(name, BASELINE_FILE, data, environ=state.edges.environ)
     for warning in result.warnings:
         runner.warning(warning)
@@ -537,15 +538,15 @@ def store_baseline(
     return shown_path
 
 
-def _write_local(state: Run, data: bytes) -> str:
-    """The baseline under the workspace (`.covaction/<report>/baseline.json`); its relative path.
+def write_local(state: Run, filename: str, data: bytes) -> str:
+    """`.covaction/<report>/<filename>` under the workspace; returns its relative path.
 
     The container's paths mean nothing to a later step on the host, the workspace-relative path
     does (I.5). No link is followed: a checked-in `.covaction` link cannot redirect the write.
     Where the workspace cannot take it, RUNNER_TEMP's absolute path is the fallback.
     """
     root = state.workspace.root
-    rel = f"{LOCAL_DIR}/{state.settings.report_name}/{BASELINE_FILE}"
+    rel = f"{LOCAL_DIR}/{state.settings.report_name}/{filename}"
     try:
         folder = root
         for part in (LOCAL_DIR, state.settings.report_name):
@@ -555,37 +556,22 @@ def _write_local(state: Run, data: bytes) -> str:
             except FileExistsError:
                 pass
             if not stat.S_ISDIR(os.lstat(folder).st_mode):
-                raise OSError(f"{folder} is not a folder")
-        _write_atomic(folder / BASELINE_FILE, data)
+                raise OSError(f"{part} is not a folder")
+        write_atomic(folder / filename, data)
         return rel
     except OSError as exc:
         state.runner.warning(
-            f"could not write {rel} in the workspace ({type(exc).__name__}); writing the "
-            "baseline under RUNNER_TEMP instead"
+            f"could not write {rel} in the workspace ({type(exc).__name__}); writing it under "
+            "RUNNER_TEMP instead"
         )
     temp = Path(state.edges.environ.get("RUNNER_TEMP") or state.scratch)
-    target = temp / f"covaction-{state.settings.report_name}-{BASELINE_FILE}"
+    target = temp / f"covaction-{state.settings.report_name}-{filename}"
     try:
-        _write_atomic(target, data)
+        write_atomic(target, data)
     except OSError:
-        target = state.scratch / BASELINE_FILE
-        _write_atomic(target, data)
+        target = state.scratch / filename
+        write_atomic(target, data)
     return str(target)
-
-
-def _write_atomic(target: Path, data: bytes) -> None:
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)  # replaces a link itself, never writes through it
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def previous_on_branch(state: Run) -> tuple[Baseline | None, str]:

@@ -638,17 +638,11 @@ def write_report_json(state: Run, doc: dict[str, Any]) -> str:
     if target.is_symlink() or (target.exists() and not target.is_file()):
         raise InputError(f"report-json: {rel!r} exists and is not a regular file")
     parent.mkdir(parents=True, exist_ok=True)
-    tmp = parent / f".{target.name}.covaction-tmp"
-    # Whatever sits at the temporary name (a planted link) is removed, not followed; O_EXCL and
-    # O_NOFOLLOW then refuse anything that appears there instead of writing through it.
-    if tmp.is_symlink() or tmp.is_file():
-        tmp.unlink()
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    from covaction.workspace import write_atomic
+
+    data = (json.dumps(doc, indent=2, sort_keys=False) + "\n").encode("utf-8")
     try:
-        fd = os.open(tmp, flags, 0o644)
+        write_atomic(target, data)
     except OSError as exc:
-        raise InputError(f"report-json: cannot write next to {rel!r} ({exc.strerror})") from None
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(json.dumps(doc, indent=2, sort_keys=False) + "\n")
-    os.replace(tmp, target)
+        raise InputError(f"report-json: cannot write {rel!r} ({exc.strerror})") from None
     return rel

@@ -19,12 +19,9 @@ otherwise: the gates already decided the pull request's own run.
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from covaction import result
@@ -37,7 +34,6 @@ if TYPE_CHECKING:
 
 ARTIFACT_PREFIX = "covaction-result-"
 RESULT_FILE = "result.json"
-LOCAL_DIR = ".covaction"
 PR_EVENTS = ("pull_request", "pull_request_target")
 LIST_PAGES = 3  # pages of 100 open pull requests searched for a fork's head
 _SHA = re.compile(r"[0-9a-f]{40}")
@@ -59,12 +55,12 @@ def store_result(state: Run, doc: Mapping[str, Any]) -> str:
     The file is written under the workspace (`.covaction/<report>/result.json`, usable by an
     upload step on the host) and uploaded as an artifact of the run where the runner allows it.
     """
-    from covaction import artifact_upload
+    from covaction import artifact_upload, artifacts
 
     runner = state.runner
     name = artifact_name(state.settings.report_name)
     data = result.dumps(doc)
-    path = _write_local(state, data)
+    path = artifacts.write_local(state, RESULT_FILE, data)
     uploaded = artifact_upload.upload_artifact(name, RESULT_FILE, data, environ=state.edges.environ)
     for warning in uploaded.warnings:
         runner.warning(warning)
@@ -79,51 +75,6 @@ def store_result(state: Run, doc: Mapping[str, Any]) -> str:
         f"and path: {path}; a workflow_run workflow with mode: publish posts the comment from it"
     )
     return path
-
-
-def _write_local(state: Run, data: bytes) -> str:
-    """`.covaction/<report>/result.json` under the workspace without following links; else
-    RUNNER_TEMP. Returns the workspace-relative path, or the absolute one outside it."""
-    root = state.workspace.root
-    rel = f"{LOCAL_DIR}/{state.settings.report_name}/{RESULT_FILE}"
-    try:
-        folder = root
-        for part in (LOCAL_DIR, state.settings.report_name):
-            folder = folder / part
-            try:
-                os.mkdir(folder, 0o755)
-            except FileExistsError:
-                pass
-            if not stat.S_ISDIR(os.lstat(folder).st_mode):
-                raise OSError(f"{part} is not a folder")
-        _write_atomic(folder / RESULT_FILE, data)
-        return rel
-    except OSError as exc:
-        state.runner.info(f"Could not write {rel} ({type(exc).__name__}); using RUNNER_TEMP")
-    target = Path(state.edges.environ.get("RUNNER_TEMP") or state.scratch)
-    target = target / f"covaction-{state.settings.report_name}-{RESULT_FILE}"
-    try:
-        _write_atomic(target, data)
-    except OSError:
-        target = state.scratch / RESULT_FILE
-        _write_atomic(target, data)
-    return str(target)
-
-
-def _write_atomic(target: Path, data: bytes) -> None:
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(tmp, flags, 0o644)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)  # replaces a link itself, never writes through it
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 # ---------------------------------------------------------------------------- publishing

@@ -228,3 +228,24 @@ def _segment(part: str) -> str:
         else:
             out.append(re.escape(ch))
     return "".join(out)
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """Write through a fresh temporary file and rename: never through a planted link.
+
+    O_EXCL|O_NOFOLLOW refuse whatever sits at the temporary name; `os.replace` swaps a link at
+    the target itself rather than writing where it points.
+    """
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(tmp, flags, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
