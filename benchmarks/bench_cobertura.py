@@ -26,27 +26,35 @@ def generate(path: Path, target_mb: int) -> tuple[int, int]:
     target = target_mb * 1024 * 1024
     files = lines = 0
     with path.open("w", encoding="utf-8") as out:
-        out.write('<?xml version="1.0" ?>\n<coverage version="7.6" timestamp="1" lines-valid="0" '
-                  'lines-covered="0" line-rate="0.5" branches-valid="0" branches-covered="0" '
-                  'branch-rate="0.5" complexity="0">\n\t<sources>\n\t\t<source>/src</source>\n'
-                  '\t</sources>\n\t<packages>\n')
+        out.write(
+            '<?xml version="1.0" ?>\n<coverage version="7.6" timestamp="1" lines-valid="0" '
+            'lines-covered="0" line-rate="0.5" branches-valid="0" branches-covered="0" '
+            'branch-rate="0.5" complexity="0">\n\t<sources>\n\t\t<source>/src</source>\n'
+            "\t</sources>\n\t<packages>\n"
+        )
         pkg = 0
         while out.tell() < target:
-            out.write(f'\t\t<package name="pkg{pkg}" line-rate="0.5" branch-rate="0.5" complexity="0">\n\t\t\t<classes>\n')
+            out.write(
+                f'\t\t<package name="pkg{pkg}" line-rate="0.5" branch-rate="0.5" complexity="0">\n\t\t\t<classes>\n'
+            )
             for f in range(50):
-                out.write(f'\t\t\t\t<class name="m{f}.py" filename="pkg{pkg}/m{f}.py" complexity="0" line-rate="0.5" branch-rate="0.5">\n'
-                          '\t\t\t\t\t<methods/>\n\t\t\t\t\t<lines>\n')
+                out.write(
+                    f'\t\t\t\t<class name="m{f}.py" filename="pkg{pkg}/m{f}.py" complexity="0" line-rate="0.5" branch-rate="0.5">\n'
+                    "\t\t\t\t\t<methods/>\n\t\t\t\t\t<lines>\n"
+                )
                 for n in range(1, 401):
                     if n % 7 == 0:
-                        out.write(f'\t\t\t\t\t\t<line number="{n}" hits="{n % 3}" branch="true" condition-coverage="50% (1/2)" missing-branches="{n + 2}"/>\n')
+                        out.write(
+                            f'\t\t\t\t\t\t<line number="{n}" hits="{n % 3}" branch="true" condition-coverage="50% (1/2)" missing-branches="{n + 2}"/>\n'
+                        )
                     else:
                         out.write(f'\t\t\t\t\t\t<line number="{n}" hits="{n % 3}"/>\n')
                 lines += 400
                 files += 1
-                out.write('\t\t\t\t\t</lines>\n\t\t\t\t</class>\n')
-            out.write('\t\t\t</classes>\n\t\t</package>\n')
+                out.write("\t\t\t\t\t</lines>\n\t\t\t\t</class>\n")
+            out.write("\t\t\t</classes>\n\t\t</package>\n")
             pkg += 1
-        out.write('\t</packages>\n</coverage>\n')
+        out.write("\t</packages>\n</coverage>\n")
     return files, lines
 
 
@@ -77,8 +85,14 @@ print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(r.files))
 
 
 def run(code: str, path: Path) -> list[float]:
-    out = subprocess.run([sys.executable, "-c", code, str(path)], check=True, capture_output=True,
-                         text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     return [float(x) for x in out.stdout.split()]
 
 
@@ -92,16 +106,26 @@ def main() -> None:
     t = time.perf_counter()
     files, lines = generate(path, args.mb)
     size = path.stat().st_size / 1e6
-    print(f"generated {size:.0f} MB, {files} files, {lines:,} lines in {time.perf_counter() - t:.1f}s")
+    print(
+        f"generated {size:.0f} MB, {files} files, {lines:,} lines in {time.perf_counter() - t:.1f}s"
+    )
     bare = run(BARE, path)
     ours = run(OURS, path)
     print(f"bare expat pass : {bare[0]:.2f}s, peak RSS {bare[1] / 1024:.0f} MB")
-    print(f"covaction parse : {ours[0]:.2f}s, peak RSS {ours[1] / 1024:.0f} MB, {int(ours[2])} files")
+    print(
+        f"covaction parse : {ours[0]:.2f}s, peak RSS {ours[1] / 1024:.0f} MB, {int(ours[2])} files"
+    )
     print(f"ratio           : {ours[0] / bare[0]:.2f}x bare expat")
     t = time.perf_counter()
-    helped = subprocess.run([sys.executable, "-m", "covaction.main", "--help"], check=False,
-                            capture_output=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    print(f"covaction --help: {time.perf_counter() - t:.3f}s (process start included)")
+    helped = subprocess.run(
+        [sys.executable, "-m", "covaction.main", "--help"],
+        check=False,
+        capture_output=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    elapsed = time.perf_counter() - t
+    print(f"covaction --help: {elapsed:.3f}s (process start included, exit {helped.returncode})")
     if not args.keep:
         path.unlink()
         tmp.rmdir()

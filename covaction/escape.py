@@ -70,8 +70,10 @@ def code(text: str, limit: int = 120, table: bool = True) -> str:
     fence = "`" * (longest + 1)
     if not body:
         body = " "
-    elif body.startswith("`") or body.endswith("`") or (
-        body.startswith(" ") and body.endswith(" ") and body.strip(" ")
+    elif (
+        body.startswith("`")
+        or body.endswith("`")
+        or (body.startswith(" ") and body.endswith(" ") and body.strip(" "))
     ):
         # CommonMark strips one space at each end when both are present (and the span is not
         # all spaces): pad so that it strips ours and shows the string as it is.

@@ -299,9 +299,7 @@ class GitHubApi:
         return self.call(f"resolving {owner_repo}@{ref}", fetch)
 
     # ------------------------------------------------------------------ raw JSON for artifacts
-    def get_json(
-        self, what: str, path: str, parameters: Mapping[str, Any] | None = None
-    ) -> Any:
+    def get_json(self, what: str, path: str, parameters: Mapping[str, Any] | None = None) -> Any:
         def fetch() -> Any:
             _, data = self.gh.requester.requestJsonAndCheck(
                 "GET", path, parameters=dict(parameters or {})

@@ -268,8 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
             "name (INPUT_<NAME> in GitHub Actions)."
         ),
         epilog=(
-            "Exit codes: 0 all gates passed, 1 a gate failed, 2 the run could not be done as "
-            "asked."
+            "Exit codes: 0 all gates passed, 1 a gate failed, 2 the run could not be done as asked."
         ),
     )
     parser.add_argument("--version", action="version", version=f"covaction {__version__}")

@@ -8,7 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-CALC = '''\
+CALC = """\
 def add(a, b):
     return a + b
 
@@ -36,9 +36,9 @@ def untested(x):
     while x > 10:
         x -= 3
     return x
-'''
+"""
 
-TEST = '''\
+TEST = """\
 from sample.calc import add, classify, parity
 
 
@@ -47,22 +47,31 @@ def test_it():
     assert classify(5) == "positive"
     assert classify(-1) == "negative"
     assert parity(2) == "even"
-'''
+"""
 
 
 def git(cwd: Path, *args: str) -> str:
     env = {
         **os.environ,
-        "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid",
-        "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.invalid",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
     }
-    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def coverage(cwd: Path, *args: str) -> str:
     return subprocess.run(
-        [sys.executable, "-m", "coverage", *args], cwd=cwd, check=True, capture_output=True, text=True
+        [sys.executable, "-m", "coverage", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
 
 
@@ -73,18 +82,34 @@ def make_project(root: Path, branch: bool, extra_config: str = "") -> Path:
     (root / "sample" / "calc.py").write_text(CALC)
     (root / "tests").mkdir(exist_ok=True)
     (root / "tests" / "test_calc.py").write_text(TEST)
-    (root / ".coveragerc").write_text(textwrap.dedent(f"""\
+    (root / ".coveragerc").write_text(
+        textwrap.dedent(f"""\
         [run]
         branch = {str(branch).lower()}
         relative_files = true
         {extra_config}
-        """))
+        """)
+    )
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "first")
     subprocess.run(
-        [sys.executable, "-m", "coverage", "run", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
-        cwd=root, check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "coverage",
+            "run",
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests",
+        ],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     coverage(root, "xml", "-o", "coverage.xml")
     coverage(root, "json", "-o", "coverage.json")

@@ -20,7 +20,9 @@ NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 SHA = "a0" * 20
 
 
-def report(files: dict[str, tuple[int, int]], branches: dict[str, tuple[int, int]] | None = None) -> CoverageReport:
+def report(
+    files: dict[str, tuple[int, int]], branches: dict[str, tuple[int, int]] | None = None
+) -> CoverageReport:
     """Files as (statements, covered); optional (branches, covered branches) on line 1."""
     out = {}
     for path, (statements, covered) in files.items():
@@ -33,8 +35,22 @@ def report(files: dict[str, tuple[int, int]], branches: dict[str, tuple[int, int
     return CoverageReport(files=out, has_branches=bool(branches))
 
 
-def made(files: dict[str, tuple[int, int]], *, previous: b.Baseline | None = None, commit: str = SHA, **kw: Any) -> b.Baseline:
-    return b.build(report(files, **kw), commit=commit, branch="main", report_name="coverage", now=NOW, previous=previous, run_id="42")
+def made(
+    files: dict[str, tuple[int, int]],
+    *,
+    previous: b.Baseline | None = None,
+    commit: str = SHA,
+    **kw: Any,
+) -> b.Baseline:
+    return b.build(
+        report(files, **kw),
+        commit=commit,
+        branch="main",
+        report_name="coverage",
+        now=NOW,
+        previous=previous,
+        run_id="42",
+    )
 
 
 def doc(**changes: Any) -> bytes:
@@ -81,7 +97,9 @@ def test_keys_a_later_writer_adds_are_ignored() -> None:
 
 
 def test_a_newer_version_is_refused_with_the_way_out() -> None:
-    with pytest.raises(b.BaselineError, match=r"version 2 is newer than covaction .* update covaction"):
+    with pytest.raises(
+        b.BaselineError, match=r"version 2 is newer than covaction .* update covaction"
+    ):
         b.loads_baseline(doc(version=2), "artifact 1")
 
 
@@ -91,7 +109,10 @@ def test_a_newer_version_is_refused_with_the_way_out() -> None:
         (b"\xff\xfe{", "not UTF-8"),
         (b"{not json", "not valid JSON"),
         (b'{"schema": "covaction-baseline", "version": NaN}', "not valid JSON"),
-        (b'{"schema": "covaction-baseline", "schema": "covaction-baseline", "version": 1}', "duplicate key"),
+        (
+            b'{"schema": "covaction-baseline", "schema": "covaction-baseline", "version": 1}',
+            "duplicate key",
+        ),
         (b"[" * 100_000 + b"]" * 100_000, "not a covaction baseline|nests too deeply"),
         (b"[]", "not a covaction baseline"),
         (doc(schema="coverage"), "not a covaction baseline"),
@@ -123,8 +144,14 @@ def test_a_newer_version_is_refused_with_the_way_out() -> None:
         (doc(trend={}), "trend must be a list"),
         (doc(trend=[[1]]), "trend point must be an object"),
         (doc(trend=[{"commit": SHA, "time": "noon", "counts": [1, 1, 0, 0]}]), "ISO 8601"),
-        (doc(trend=[{"commit": "x", "time": "2026-11-21T12:00:00Z", "counts": [1, 1, 0, 0]}]), "commit SHA"),
-        (doc(trend=[{"commit": SHA, "time": "2026-11-21T12:00:00Z", "counts": [1, 2, 0, 0]}]), "four counts"),
+        (
+            doc(trend=[{"commit": "x", "time": "2026-11-21T12:00:00Z", "counts": [1, 1, 0, 0]}]),
+            "commit SHA",
+        ),
+        (
+            doc(trend=[{"commit": SHA, "time": "2026-11-21T12:00:00Z", "counts": [1, 2, 0, 0]}]),
+            "four counts",
+        ),
     ],
 )
 def test_strict_validation_refuses_with_one_line(data: bytes, fragment: str) -> None:
@@ -159,7 +186,9 @@ def test_age_is_the_largest_whole_unit(age: timedelta, text: str) -> None:
 def test_the_trend_is_carried_forward_and_ends_with_this_run() -> None:
     first = made({"a.py": (10, 5)}, commit="01" * 20)
     second = made({"a.py": (10, 6)}, commit="02" * 20, previous=first)
-    third = made({"a.py": (10, 7)}, commit="03" * 20, previous=b.loads_baseline(b.dumps(second), "t"))
+    third = made(
+        {"a.py": (10, 7)}, commit="03" * 20, previous=b.loads_baseline(b.dumps(second), "t")
+    )
     assert [p.commit for p in third.trend] == ["01" * 20, "02" * 20, "03" * 20]
     assert [p.percent for p in third.trend] == ["50.00", "60.00", "70.00"]
 
@@ -179,7 +208,10 @@ def test_a_rerun_of_the_same_commit_replaces_its_point() -> None:
 
 
 def test_a_long_trend_from_elsewhere_is_read_to_its_last_50() -> None:
-    points = [{"commit": f"{i:040x}", "time": "2026-11-21T12:00:00Z", "counts": [10, i % 10, 0, 0]} for i in range(80)]
+    points = [
+        {"commit": f"{i:040x}", "time": "2026-11-21T12:00:00Z", "counts": [10, i % 10, 0, 0]}
+        for i in range(80)
+    ]
     loaded = b.loads_baseline(doc(trend=points), "t")
     assert len(loaded.trend) == 50 and loaded.trend[0].commit == f"{30:040x}"
 
@@ -194,7 +226,10 @@ def test_deltas_per_file_with_new_and_deleted_files() -> None:
     rows = {r.path: r for r in c.files}
     assert rows["pkg/a.py"].status == "" and rows["pkg/a.py"].delta == Fraction(30)
     assert rows["new/b.py"].status == "new" and rows["new/b.py"].delta is None
-    assert [(r.path, r.status, r.delta) for r in c.deleted] == [("old/x.py", "deleted", None), ("pkg/gone.py", "deleted", None)]
+    assert [(r.path, r.status, r.delta) for r in c.deleted] == [
+        ("old/x.py", "deleted", None),
+        ("pkg/gone.py", "deleted", None),
+    ]
     # Totals, exactly: 8/15 now against 10/16 before.
     assert c.delta == Fraction(800, 15) - Fraction(1000, 16)
     assert c.baseline_note == "note"
@@ -246,12 +281,17 @@ def _zip(*entries: tuple[str, bytes]) -> bytes:
     ("entries", "expected"),
     [
         ((("baseline.json", b"1"), ("api/baseline.json", b"2")), b"1"),
-        ((("api/baseline.json", b"2"), ("web/baseline.json", b"3")), b"2"),  # the whole .covaction folder
+        (
+            (("api/baseline.json", b"2"), ("web/baseline.json", b"3")),
+            b"2",
+        ),  # the whole .covaction folder
         ((("covaction-baseline-api.json", b"4"),), b"4"),
         ((("renamed.json", b"5"), ("README.txt", b"")), b"5"),
     ],
 )
-def test_the_expected_member_is_chosen(entries: tuple[tuple[str, bytes], ...], expected: bytes) -> None:
+def test_the_expected_member_is_chosen(
+    entries: tuple[tuple[str, bytes], ...], expected: bytes
+) -> None:
     assert unpack(Download(_zip(*entries), True), member_names("api")) == expected
 
 
@@ -261,7 +301,10 @@ def test_two_candidate_files_and_no_expected_name_are_refused() -> None:
 
 
 def test_an_unarchived_file_is_the_document_itself() -> None:
-    assert unpack(Download(b'{"x": 1}', False, "baseline.json"), member_names("coverage")) == b'{"x": 1}'
+    assert (
+        unpack(Download(b'{"x": 1}', False, "baseline.json"), member_names("coverage"))
+        == b'{"x": 1}'
+    )
 
 
 def test_too_many_entries_are_refused() -> None:

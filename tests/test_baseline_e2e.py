@@ -86,8 +86,13 @@ def _workspace(action: ActionRun, project: Path) -> None:
 
 
 def push(
-    action: ActionRun, github: FakeGitHub, project: Path, run: Run | None, results: FakeResults | None,
-    branch: str = "main", **inputs: str,
+    action: ActionRun,
+    github: FakeGitHub,
+    project: Path,
+    run: Run | None,
+    results: FakeResults | None,
+    branch: str = "main",
+    **inputs: str,
 ) -> Result:
     """A push to `branch`; with `run`, the step gets that Results run's runtime environment."""
     _workspace(action, project)
@@ -99,7 +104,11 @@ def push(
         "repository": {"id": REPO_ID, "full_name": REPO, "default_branch": "main"},
     }  # fmt: skip
     action.inputs = {"github-token": WRITE_TOKEN, **inputs}
-    action.env = {"GITHUB_SHA": sha, "GITHUB_REF": f"refs/heads/{branch}", "GITHUB_REPOSITORY_ID": str(REPO_ID)}
+    action.env = {
+        "GITHUB_SHA": sha,
+        "GITHUB_REF": f"refs/heads/{branch}",
+        "GITHUB_REPOSITORY_ID": str(REPO_ID),
+    }
     if run is not None and results is not None:
         runtime = runtime_environ(results, run=run)
         action.env.update({k: v for k, v in runtime.items() if k.startswith("ACTIONS_")})
@@ -108,8 +117,13 @@ def push(
 
 
 def pull_request(
-    action: ActionRun, github: FakeGitHub, project: Path, *, base_sha: str = BASE_SHA,
-    token: str = WRITE_TOKEN, **inputs: str,
+    action: ActionRun,
+    github: FakeGitHub,
+    project: Path,
+    *,
+    base_sha: str = BASE_SHA,
+    token: str = WRITE_TOKEN,
+    **inputs: str,
 ) -> Result:
     """PR #42 from a same-repository branch into main, base commit `base_sha`."""
     _workspace(action, project)
@@ -137,13 +151,19 @@ def pull_request(
 
 
 def document(
-    files: dict[str, Counts] | None = None, *, commit: str = BASE_SHA, age: timedelta = timedelta(hours=3),
-    trend: int = 0, version: int = 1,
+    files: dict[str, Counts] | None = None,
+    *,
+    commit: str = BASE_SHA,
+    age: timedelta = timedelta(hours=3),
+    trend: int = 0,
+    version: int = 1,
 ) -> bytes:
     """A baseline document as a push run of `commit` stored it `age` ago."""
     made = datetime.now(UTC) - age
     points = tuple(
-        baseline_module.TrendPoint(f"{i:040x}", f"2026-11-{1 + i % 28:02d}T10:00:00Z", Counts(100, 70 + i % 20))
+        baseline_module.TrendPoint(
+            f"{i:040x}", f"2026-11-{1 + i % 28:02d}T10:00:00Z", Counts(100, 70 + i % 20)
+        )
         for i in range(trend)
     )
     b = baseline_module.Baseline(
@@ -159,7 +179,9 @@ def document(
     return data
 
 
-def store(github: FakeGitHub, data: bytes, *, sha: str = BASE_SHA, zipped: bool = True, **kw: Any) -> int:
+def store(
+    github: FakeGitHub, data: bytes, *, sha: str = BASE_SHA, zipped: bool = True, **kw: Any
+) -> int:
     """An artifact of a push run of `sha` on main (kw: run_id, event, head_branch, ...)."""
     payload = zip_single_file("baseline.json", data) if zipped else data
     kw.setdefault("run_id", next(RUN_IDS))
@@ -189,7 +211,11 @@ def test_push_to_main_stores_the_baseline_as_an_artifact_of_its_run(
     assert result.code == 0, result.stdout + result.stderr
     [artifact] = github.artifacts(REPO)
     assert artifact.name == f"{NAME}-api"  # one artifact per report-name
-    assert (artifact.run_id, artifact.head_sha, artifact.head_branch) == (run.run_id, NEWER_SHA, "main")
+    assert (artifact.run_id, artifact.head_sha, artifact.head_branch) == (
+        run.run_id,
+        NEWER_SHA,
+        "main",
+    )
     path = result.outputs["baseline-path"]
     assert path == ".covaction/api/baseline.json"  # workspace-relative: usable on the host
     stored = (action.workspace / path).read_bytes()
@@ -236,7 +262,9 @@ def test_push_after_push_carries_the_trend_forward_and_the_pr_shows_it(
         last = baseline_module.loads_baseline(z.read("baseline.json"), "last")
     assert [p.commit for p in last.trend] == shas  # each push added its point
 
-    result = pull_request(step(tmp_path, "pr"), github, project, base_sha=shas[-1], **{"maximum-coverage-drop": "0"})
+    result = pull_request(
+        step(tmp_path, "pr"), github, project, base_sha=shas[-1], **{"maximum-coverage-drop": "0"}
+    )
     assert result.code == 0, result.stdout
     assert (result.outputs["base-coverage"], result.outputs["coverage-delta"]) == ("78.26", "0.00")
     assert "(the pull request's base commit, just made)" in comment(github)
@@ -267,7 +295,10 @@ def test_without_the_results_service_the_file_is_left_for_upload_artifact(
     assert github.artifacts(REPO) == []
     path = result.outputs["baseline-path"]
     assert path == ".covaction/coverage/baseline.json"
-    assert baseline_module.loads_baseline((action.workspace / path).read_bytes(), "f").counts == CURRENT
+    assert (
+        baseline_module.loads_baseline((action.workspace / path).read_bytes(), "f").counts
+        == CURRENT
+    )
     [warning] = result.warnings
     assert "ACTIONS_RUNTIME_TOKEN is not set" in warning and "actions/upload-artifact@v4" in warning
     assert f"name: {NAME}" in warning and path in warning
@@ -371,16 +402,31 @@ def test_without_the_base_commit_the_newest_is_used_and_the_comment_says_so(
     assert result.outputs["base-coverage"] == "90.00"
     body = comment(github)
     assert "c1c1c1c" in body
-    assert "on `main` (the newest on `main`; the base commit a0a0a0a has none, 3 hours old)." in body
+    assert (
+        "on `main` (the newest on `main`; the base commit a0a0a0a has none, 3 hours old)." in body
+    )
     # The listing, one run, one download: three API calls find a baseline.
-    actions = {"list_artifacts", "list_runs", "list_run_artifacts", "get_run", "get_artifact", "download_artifact"}
+    actions = {
+        "list_artifacts",
+        "list_runs",
+        "list_run_artifacts",
+        "get_run",
+        "get_artifact",
+        "download_artifact",
+    }
     api = [r.route for r in github.requests_for(host="api") if r.route in actions]
     assert api == ["list_artifacts", "get_run", "download_artifact"]
 
 
 @pytest.mark.parametrize(
     "kind",
-    ["fork-run-on-a-branch-named-main", "same-repo-pr-run-from-main", "expired", "failed-run", "other-branch"],
+    [
+        "fork-run-on-a-branch-named-main",
+        "same-repo-pr-run-from-main",
+        "expired",
+        "failed-run",
+        "other-branch",
+    ],
 )
 def test_artifacts_that_are_not_a_base_branch_push_are_ignored(
     action: ActionRun, github: FakeGitHub, project: Path, kind: str
@@ -445,7 +491,9 @@ def test_without_actions_read_the_comment_says_so(
     github.add_token("no-actions-token", permissions={
         "pull_requests": "write", "issues": "write", "contents": "read", "metadata": "read", "actions": "none",
     })  # fmt: skip
-    result = pull_request(action, github, project, token="no-actions-token", **{"maximum-coverage-drop": "1"})
+    result = pull_request(
+        action, github, project, token="no-actions-token", **{"maximum-coverage-drop": "1"}
+    )
     assert result.code == 0
     assert github.requests_for("list_artifacts")[0].status == 403
     body = comment(github)
@@ -495,21 +543,55 @@ def _oversized_document() -> bytes:
 
 
 HOSTILE: dict[str, tuple[Any, dict[str, Any], str]] = {
-    "traversal": (lambda: _zip(("../baseline.json", document())), {}, "unsafe path `../baseline.json`"),
-    "traversal-with-markup": (lambda: _zip(("../@mona <img src=x> `x.json", document())), {}, "unsafe path `../@mona <img src=x> 'x.json`"),
+    "traversal": (
+        lambda: _zip(("../baseline.json", document())),
+        {},
+        "unsafe path `../baseline.json`",
+    ),
+    "traversal-with-markup": (
+        lambda: _zip(("../@mona <img src=x> `x.json", document())),
+        {},
+        "unsafe path `../@mona <img src=x> 'x.json`",
+    ),
     "absolute": (lambda: _zip(("/tmp/baseline.json", document())), {}, "unsafe path"),
     "symlink": (_symlink, {}, "symbolic link"),
     "bomb": (lambda: _zip(("baseline.json", b" " * (80 * 1024 * 1024))), {}, "zip bomb"),
-    "bomb-under-the-cap": (lambda: _zip(("baseline.json", b"{" + b" " * (40 * 1024 * 1024) + b"}")), {}, "compresses suspiciously well"),
+    "bomb-under-the-cap": (
+        lambda: _zip(("baseline.json", b"{" + b" " * (40 * 1024 * 1024) + b"}")),
+        {},
+        "compresses suspiciously well",
+    ),
     "duplicates": (_duplicates, {}, "two entries with the same name"),
     "encrypted": (_encrypted, {}, "encrypted member"),
     "garbage": (lambda: b"PK\x03\x04 this is not a zip at all", {}, "not a valid zip"),
-    "corrupt-json": (lambda: zip_single_file("baseline.json", b'{"schema": "covaction-baseline", '), {}, "not valid JSON"),
+    "corrupt-json": (
+        lambda: zip_single_file("baseline.json", b'{"schema": "covaction-baseline", '),
+        {},
+        "not valid JSON",
+    ),
     "oversized-json": (_oversized_document, {"zipped": False}, "over 64 MiB"),
-    "wrong-schema": (lambda: zip_single_file("baseline.json", b'{"schema": "other", "version": 1}'), {}, "not a covaction baseline"),
-    "negative-counts": (lambda: zip_single_file("baseline.json", document().replace(b"[17,17,0,0]", b"[17,-1,0,0]")), {}, "four counts"),
-    "digest-mismatch": (lambda: zip_single_file("baseline.json", document()), {"digest": "sha256:" + "0" * 64}, "does not match the digest"),
-    "newer-version": (lambda: zip_single_file("baseline.json", document(version=2)), {}, "version 2 is newer"),
+    "wrong-schema": (
+        lambda: zip_single_file("baseline.json", b'{"schema": "other", "version": 1}'),
+        {},
+        "not a covaction baseline",
+    ),
+    "negative-counts": (
+        lambda: zip_single_file(
+            "baseline.json", document().replace(b"[17,17,0,0]", b"[17,-1,0,0]")
+        ),
+        {},
+        "four counts",
+    ),
+    "digest-mismatch": (
+        lambda: zip_single_file("baseline.json", document()),
+        {"digest": "sha256:" + "0" * 64},
+        "does not match the digest",
+    ),
+    "newer-version": (
+        lambda: zip_single_file("baseline.json", document(version=2)),
+        {},
+        "version 2 is newer",
+    ),
 }
 
 
@@ -534,7 +616,9 @@ def test_a_hostile_or_broken_artifact_is_refused_with_one_notice(
     assert reason in notice, notice
     body = comment(github)
     assert "No baseline: no usable" in body
-    assert "<img" not in body.replace("`../@mona <img src=x> 'x.json`", "")  # only inside a code span
+    assert "<img" not in body.replace(
+        "`../@mona <img src=x> 'x.json`", ""
+    )  # only inside a code span
     assert "Coverage drop skipped: no usable" in comment(github)
     assert not (action.workspace.parent / "baseline.json").exists()
     assert not github.storage_violations
@@ -544,7 +628,9 @@ def test_a_rejected_artifact_falls_back_to_an_older_good_one(
     action: ActionRun, github: FakeGitHub, project: Path
 ) -> None:
     store(github, document({"sample/calc.py": Counts(10, 9)}, commit=OLD_SHA), sha=OLD_SHA)
-    github.add_artifact(REPO, NAME, _zip(("../x.json", document())), head_sha=BASE_SHA, run_id=next(RUN_IDS))
+    github.add_artifact(
+        REPO, NAME, _zip(("../x.json", document())), head_sha=BASE_SHA, run_id=next(RUN_IDS)
+    )
     result = pull_request(action, github, project)
     assert result.outputs["base-coverage"] == "90.00"
     [notice] = notices(result)
@@ -567,7 +653,10 @@ def test_each_report_name_finds_only_its_own_baseline(
     tmp_path: Path, github: FakeGitHub, results: FakeResults, project: Path
 ) -> None:
     run = results.add_run(head_sha=BASE_SHA, run_id=9_600_000_001)
-    assert push(step(tmp_path, "push"), github, project, run, results, **{"report-name": "api"}).code == 0
+    assert (
+        push(step(tmp_path, "push"), github, project, run, results, **{"report-name": "api"}).code
+        == 0
+    )
     result = pull_request(step(tmp_path, "api"), github, project, **{"report-name": "api"})
     assert result.outputs["base-coverage"] == "78.26"
     other = pull_request(step(tmp_path, "web"), github, project, **{"report-name": "web"})
@@ -598,10 +687,20 @@ def test_a_manual_dispatch_on_main_stores_a_baseline_that_a_pr_uses(
     _workspace(dispatch, project)
     dispatch.api_url = github.base_url
     dispatch.event_name = "workflow_dispatch"
-    dispatch.event = {"ref": "refs/heads/main", "repository": {"id": REPO_ID, "full_name": REPO, "default_branch": "main"}}
+    dispatch.event = {
+        "ref": "refs/heads/main",
+        "repository": {"id": REPO_ID, "full_name": REPO, "default_branch": "main"},
+    }
     dispatch.inputs = {"github-token": WRITE_TOKEN}
-    dispatch.env = {"GITHUB_SHA": NEWER_SHA, "GITHUB_REF": "refs/heads/main", "GITHUB_REPOSITORY_ID": str(REPO_ID), "GITHUB_RUN_ID": str(run.run_id)}
-    dispatch.env.update({k: v for k, v in runtime_environ(results, run=run).items() if k.startswith("ACTIONS_")})
+    dispatch.env = {
+        "GITHUB_SHA": NEWER_SHA,
+        "GITHUB_REF": "refs/heads/main",
+        "GITHUB_REPOSITORY_ID": str(REPO_ID),
+        "GITHUB_RUN_ID": str(run.run_id),
+    }
+    dispatch.env.update(
+        {k: v for k, v in runtime_environ(results, run=run).items() if k.startswith("ACTIONS_")}
+    )
     stored = dispatch.run()
     assert stored.code == 0, stored.stdout
     assert [a.name for a in github.artifacts(REPO)] == [NAME]

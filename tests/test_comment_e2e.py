@@ -152,7 +152,9 @@ def assert_sound(result: Result, gh: FakeGitHub, code: int = 0, token: str = TOK
 # ---------------------------------------------------------------------------- the happy paths
 
 
-def test_first_run_creates_one_comment_with_the_verdict_first(step: ActionRun, gh: FakeGitHub) -> None:
+def test_first_run_creates_one_comment_with_the_verdict_first(
+    step: ActionRun, gh: FakeGitHub
+) -> None:
     result = step.run()
     assert_sound(result, gh)
     [comment] = gh.comments(REPO, NUMBER)
@@ -191,7 +193,9 @@ def test_updates_its_comment_in_place_on_page_two(step: ActionRun, gh: FakeGitHu
     assert {"1", "2"} <= pages
 
 
-def test_a_persons_comment_with_our_marker_is_never_adopted(step: ActionRun, gh: FakeGitHub) -> None:
+def test_a_persons_comment_with_our_marker_is_never_adopted(
+    step: ActionRun, gh: FakeGitHub
+) -> None:
     gh.add_comment(REPO, NUMBER, MARKER + "\nI pasted your marker", login="mallory")
     result = step.run()
     assert_sound(result, gh)
@@ -263,6 +267,7 @@ def test_fork_with_a_read_only_token(
 
 
 # ---------------------------------------------------------------------------- faults
+
 
 def _existing(gh: FakeGitHub) -> None:
     gh.add_comment(REPO, NUMBER, MARKER + "\nold", login="github-actions[bot]", user_type="Bot")
@@ -472,7 +477,9 @@ def test_a_post_that_times_out_is_adopted_when_it_lands(api: GitHubApi, gh: Fake
     assert len(gh.comments(REPO, NUMBER)) == 1
 
 
-def test_a_post_that_times_out_and_never_lands_is_not_repeated(api: GitHubApi, gh: FakeGitHub) -> None:
+def test_a_post_that_times_out_and_never_lands_is_not_repeated(
+    api: GitHubApi, gh: FakeGitHub
+) -> None:
     gh.inject("create_comment", Fault(kind="reset", delay=1.5))
     with pytest.raises(ApiFailure) as failure:
         api.upsert_comment(NUMBER, MARKER, MARKER + "\nbody", "update")

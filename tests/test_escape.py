@@ -121,9 +121,10 @@ def test_text_is_inert_and_reads_the_same(value: str) -> None:
     shown = escape.text(value)
     doc = check_markdown(f"Why: {shown}\n")
     assert re.fullmatch(r"<p>Why: [^<]*</p>\n", doc.html), doc.html
-    assert html.unescape(doc.html)[len("<p>Why: ") : -len("</p>\n")].replace(
-        escape.WORD_JOINER, ""
-    ) == value
+    assert (
+        html.unescape(doc.html)[len("<p>Why: ") : -len("</p>\n")].replace(escape.WORD_JOINER, "")
+        == value
+    )
 
 
 def test_text_at_the_start_of_a_line_starts_no_block() -> None:

@@ -61,7 +61,15 @@ def arrange(fake: FakeGitHub) -> FakeGitHub:
     fake.add_repo(REPO, id=REPO_ID)
     fake.add_repo(FORK, id=FORK_ID, fork=True)
     files = [FileChange("sample/calc.py", patch=PATCH)]
-    fake.add_pull(REPO, 42, head_sha=HEAD_SHA, base_sha=BASE_SHA, head_ref="fix-parser", head_repo=FORK, files=files)
+    fake.add_pull(
+        REPO,
+        42,
+        head_sha=HEAD_SHA,
+        base_sha=BASE_SHA,
+        head_ref="fix-parser",
+        head_repo=FORK,
+        files=files,
+    )
     fake.add_pull(REPO, 41, head_sha="c1" * 20, base_sha=BASE_SHA, head_ref="other", head_repo=FORK)
     fake.add_pull(REPO, 43, head_sha=SAME_HEAD, base_sha=BASE_SHA, head_ref="feature", files=files)
     return fake
@@ -95,7 +103,9 @@ def step(tmp_path: Path, name: str) -> ActionRun:
     return ActionRun(tmp_path / name)
 
 
-def fork_pr(action: ActionRun, github: FakeGitHub, results: FakeResults, project: Path, **inputs: str) -> tuple[Result, int]:
+def fork_pr(
+    action: ActionRun, github: FakeGitHub, results: FakeResults, project: Path, **inputs: str
+) -> tuple[Result, int]:
     """PR #42 from contrib/widget: read-only token, the runner's artifact service; (result, run id)."""
     for name in ("sample", "tests"):
         shutil.copytree(project / name, action.workspace / name, dirs_exist_ok=True)
@@ -204,13 +214,19 @@ def test_fork_run_stores_the_result_and_publish_posts_then_updates_the_comment(
     # The fork was found by head repository and commit; its artifact came from its own run.
     lookups = github.requests_for("list_pulls")
     assert lookups and all(dict(r.query).get("state") == "open" for r in lookups)
-    assert [r.path.rsplit("/", 2)[-2] for r in github.requests_for("list_run_artifacts")] == [str(run_id)]
+    assert [r.path.rsplit("/", 2)[-2] for r in github.requests_for("list_run_artifacts")] == [
+        str(run_id)
+    ]
     assert not github.storage_violations
 
     # The fork pushes a change that fails the gate; its run stores a new result, publish updates.
-    fork2, run2 = fork_pr(step(tmp_path, "fork2"), github, results, project, **{"minimum-coverage": "90"})
+    fork2, run2 = fork_pr(
+        step(tmp_path, "fork2"), github, results, project, **{"minimum-coverage": "90"}
+    )
     assert fork2.code == 1 and len(log_warnings(fork2)) == 1
-    second = publish(step(tmp_path, "publish2"), github, workflow_run_event(run2, conclusion="failure"))
+    second = publish(
+        step(tmp_path, "publish2"), github, workflow_run_event(run2, conclusion="failure")
+    )
     assert second.code == 0, second.stdout
     [updated] = github.comments(REPO, 42)
     assert updated.id == comment.id and updated.body != comment.body
@@ -233,7 +249,9 @@ def test_same_repository_run_takes_the_number_from_the_event(
                "head": {"ref": "feature", "sha": SAME_HEAD, "repo": {"id": REPO_ID}},
                "base": {"ref": "main", "sha": BASE_SHA, "repo": {"id": REPO_ID}}}]  # fmt: skip
     github.clear_requests()
-    event = workflow_run_event(same_run, head_sha=SAME_HEAD, pull_requests=listed, head=(REPO_ID, REPO))
+    event = workflow_run_event(
+        same_run, head_sha=SAME_HEAD, pull_requests=listed, head=(REPO_ID, REPO)
+    )
     result = publish(step(tmp_path, "publish"), github, event)
     assert result.code == 0, result.stdout
     [comment] = github.comments(REPO, 43)
@@ -310,7 +328,9 @@ def test_a_tampered_artifact_changes_nothing_but_a_notice(
     run_id = next(RUN_IDS)
     github.add_artifact(REPO, NAME, payload, run_id=run_id, head_sha=HEAD_SHA, head_branch="fix-parser",
                         event="pull_request", head_repository_id=FORK_ID)  # fmt: skip
-    existing = github.add_comment(REPO, 42, MARKER + "\nearlier comment", login=BOT_LOGIN, user_type="Bot")
+    existing = github.add_comment(
+        REPO, 42, MARKER + "\nearlier comment", login=BOT_LOGIN, user_type="Bot"
+    )
     result = publish(step(tmp_path, "publish"), github, workflow_run_event(run_id))
     assert result.code == 0, result.stdout
     [notice] = notices(result)
@@ -318,14 +338,18 @@ def test_a_tampered_artifact_changes_nothing_but_a_notice(
     assert result.warnings == [] and result.errors == []
     [comment] = github.comments(REPO, 42)
     assert comment.id == existing and comment.body == MARKER + "\nearlier comment"
-    assert github.requests_for("create_comment") == [] and github.requests_for("update_comment") == []
+    assert (
+        github.requests_for("create_comment") == [] and github.requests_for("update_comment") == []
+    )
     assert "<img" not in result.everything()
 
 
 # ----------------------------------------------------------------------------- what it refuses
 
 
-def test_a_run_that_has_not_completed_or_is_not_ours_is_left_alone(tmp_path: Path, github: FakeGitHub) -> None:
+def test_a_run_that_has_not_completed_or_is_not_ours_is_left_alone(
+    tmp_path: Path, github: FakeGitHub
+) -> None:
     for i, event in enumerate([
         workflow_run_event(next(RUN_IDS), conclusion=None),
         workflow_run_event(next(RUN_IDS), repository=(333, "someone/widget")),
@@ -351,7 +375,11 @@ def test_publish_outside_workflow_run_is_an_input_error(tmp_path: Path, github: 
     action = step(tmp_path, "p")
     action.api_url = github.base_url
     action.event_name = "push"
-    action.event = {"ref": "refs/heads/main", "after": "c0" * 20, "repository": {"default_branch": "main"}}
+    action.event = {
+        "ref": "refs/heads/main",
+        "after": "c0" * 20,
+        "repository": {"default_branch": "main"},
+    }
     action.inputs = {"github-token": WRITE_TOKEN, "mode": "publish"}
     result = action.run()
     assert result.code == 2

@@ -36,7 +36,11 @@ fuzz = settings(
     max_examples=EXAMPLES,
     deadline=None,
     database=None,  # no .hypothesis directory in the tree
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
 )
 
 
@@ -63,17 +67,22 @@ COBERTURA_SEED = b"""<?xml version="1.0" ?>
   </package></packages>
 </coverage>
 """
-JSON_SEED = json.dumps({
-    "meta": {"version": "7.6.1", "branch_coverage": True, "show_contexts": False},
-    "files": {
-        "pkg/a.py": {
-            "executed_lines": [1, 2, 4], "missing_lines": [3], "excluded_lines": [],
-            "executed_branches": [[2, 3], [4, -1]], "missing_branches": [[2, 4]],
-            "summary": {"covered_lines": 3, "num_statements": 4},
+JSON_SEED = json.dumps(
+    {
+        "meta": {"version": "7.6.1", "branch_coverage": True, "show_contexts": False},
+        "files": {
+            "pkg/a.py": {
+                "executed_lines": [1, 2, 4],
+                "missing_lines": [3],
+                "excluded_lines": [],
+                "executed_branches": [[2, 3], [4, -1]],
+                "missing_branches": [[2, 4]],
+                "summary": {"covered_lines": 3, "num_statements": 4},
+            },
         },
-    },
-    "totals": {"covered_lines": 3, "num_statements": 4, "percent_covered": 75.0},
-}).encode()
+        "totals": {"covered_lines": 3, "num_statements": 4, "percent_covered": 75.0},
+    }
+).encode()
 LCOV_SEED = b"TN:unit\nSF:/src/a.c\nFN:1,main\nFNDA:1,main\nDA:1,1\nDA:2,0,abcd\nBRDA:2,0,0,1\nBRDA:2,0,1,-\nLF:2\nLH:1\nend_of_record\nSF:b.c\nDA:3,5\nend_of_record\n"
 GO_SEED = b"mode: atomic\nexample.com/m/a.go:3.14,5.2 2 1\nexample.com/m/a.go:5.2,7.3 1 0\nexample.com/m/b/b.go:1.1,1.30 1 3\n"
 SEEDS: dict[str, list[bytes]] = {
@@ -82,7 +91,11 @@ SEEDS: dict[str, list[bytes]] = {
     "lcov": [LCOV_SEED, _read("c/unit.info"), _read("js/unit.info")],
     "go": [GO_SEED, _read("go/unit.out")],
     "jacoco": [_read("jacoco/report.xml")[:20_000]],
-    "clover": [_read("clover/openclover.xml")[:20_000], _read("clover/phpunit.xml")[:20_000], _read("js/clover.xml")[:20_000]],
+    "clover": [
+        _read("clover/openclover.xml")[:20_000],
+        _read("clover/phpunit.xml")[:20_000],
+        _read("js/clover.xml")[:20_000],
+    ],
 }
 PARSERS: dict[str, Callable[[Iterable[bytes], str], Any]] = {
     "cobertura": cobertura.parse,
@@ -96,24 +109,118 @@ STREAMING = ("cobertura", "lcov", "go", "jacoco", "clover")
 
 # Bytes that make parsers trip: delimiters, XML/JSON syntax, numbers at their limits, odd text.
 TOKENS = [
-    b"<", b">", b"/>", b"</", b'"', b"'", b"&", b"&amp;", b"&#0;", b"&#x110000;", b"<!DOCTYPE x [<!ENTITY a 'b'>]>",
-    b"<![CDATA[", b"]]>", b"<?xml version='1.0' encoding='latin-1'?>", b"<?pi?>", b"<!--", b"-->",
-    b"{", b"}", b"[", b"]", b",", b":", b"null", b"true", b"NaN", b"-Infinity", b"1e999", b"-0", b"0.5",
-    b"9" * 30, b"-1", b"0", b"2147483648", b"4294967296", b"18446744073709551616", b"\n", b"\r", b"\r\n",
-    b"\x00", b"\xff", b"\xef\xbb\xbf", b"\xc3\x28", b"\xed\xa0\x80", b"\xf0\x9f\x92\xa9", b"\t", b" ",
-    b"SF:", b"DA:", b"BRDA:", b"end_of_record", b"mode: set", b"mode: count", b".go:", b"1.1,2.2 1 1",
-    b'number="', b'hits="', b'filename="', b'condition-coverage="50% (1/2)"', b'branch="true"',
-    b'nr="', b'mi="', b'ci="', b'mb="', b'cb="', b'num="', b'count="', b'type="stmt"', b'type="cond"',
-    b'truecount="', b'falsecount="', b"<line", b"<class", b"<sourcefile", b"<file", b"<package",
-    b'"executed_lines"', b'"missing_lines"', b'"executed_branches"', b'"files"', b'"meta"',
-    b"\\u0000", b"\\ud800", b"\\", b"%", b"%0A", b"::error::x",
+    b"<",
+    b">",
+    b"/>",
+    b"</",
+    b'"',
+    b"'",
+    b"&",
+    b"&amp;",
+    b"&#0;",
+    b"&#x110000;",
+    b"<!DOCTYPE x [<!ENTITY a 'b'>]>",
+    b"<![CDATA[",
+    b"]]>",
+    b"<?xml version='1.0' encoding='latin-1'?>",
+    b"<?pi?>",
+    b"<!--",
+    b"-->",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b",",
+    b":",
+    b"null",
+    b"true",
+    b"NaN",
+    b"-Infinity",
+    b"1e999",
+    b"-0",
+    b"0.5",
+    b"9" * 30,
+    b"-1",
+    b"0",
+    b"2147483648",
+    b"4294967296",
+    b"18446744073709551616",
+    b"\n",
+    b"\r",
+    b"\r\n",
+    b"\x00",
+    b"\xff",
+    b"\xef\xbb\xbf",
+    b"\xc3\x28",
+    b"\xed\xa0\x80",
+    b"\xf0\x9f\x92\xa9",
+    b"\t",
+    b" ",
+    b"SF:",
+    b"DA:",
+    b"BRDA:",
+    b"end_of_record",
+    b"mode: set",
+    b"mode: count",
+    b".go:",
+    b"1.1,2.2 1 1",
+    b'number="',
+    b'hits="',
+    b'filename="',
+    b'condition-coverage="50% (1/2)"',
+    b'branch="true"',
+    b'nr="',
+    b'mi="',
+    b'ci="',
+    b'mb="',
+    b'cb="',
+    b'num="',
+    b'count="',
+    b'type="stmt"',
+    b'type="cond"',
+    b'truecount="',
+    b'falsecount="',
+    b"<line",
+    b"<class",
+    b"<sourcefile",
+    b"<file",
+    b"<package",
+    b'"executed_lines"',
+    b'"missing_lines"',
+    b'"executed_branches"',
+    b'"files"',
+    b'"meta"',
+    b"\\u0000",
+    b"\\ud800",
+    b"\\",
+    b"%",
+    b"%0A",
+    b"::error::x",
 ]
 
 
-NUMBERS = [b"0", b"-1", b"1", b"2147483647", b"2147483648", b"9" * 25, b"1.5", b"1e9", b"-0", b"00", b"", b" 3 "]
+NUMBERS = [
+    b"0",
+    b"-1",
+    b"1",
+    b"2147483647",
+    b"2147483648",
+    b"9" * 25,
+    b"1.5",
+    b"1e9",
+    b"-0",
+    b"00",
+    b"",
+    b" 3 ",
+]
 # Edits weighted toward those that keep the document's shape, so parsers get past their syntax
 # checks and meet wrong values in the middle of well-formed structure.
-EDITS = ["number"] * 4 + ["dup"] * 2 + ["token"] * 2 + ["flip", "insert", "delete", "splice", "truncate"]
+EDITS = (
+    ["number"] * 4
+    + ["dup"] * 2
+    + ["token"] * 2
+    + ["flip", "insert", "delete", "splice", "truncate"]
+)
 
 
 @st.composite
@@ -176,7 +283,14 @@ def outcome(fn: Callable[[], Any]) -> Any:
 def _shape(report: Any) -> list[tuple[Any, ...]]:
     """A parsed report's files as plain values (FileCoverage compares by identity)."""
     return [
-        (f.path, list(f.lines), list(f.hits), list(f.branch_lines), list(f.branch_total), list(f.branch_covered))
+        (
+            f.path,
+            list(f.lines),
+            list(f.hits),
+            list(f.branch_lines),
+            list(f.branch_total),
+            list(f.branch_covered),
+        )
         for f in report.files
     ]
 
@@ -195,7 +309,9 @@ def report_inputs(fmt: str) -> st.SearchStrategy[bytes]:
 @pytest.mark.parametrize("fmt", sorted(PARSERS))
 @fuzz
 @given(draw=st.data(), cuts=st.lists(st.integers(0, 10**6), max_size=6))
-def test_report_parsers_raise_only_their_own_errors(fmt: str, draw: st.DataObject, cuts: list[int]) -> None:
+def test_report_parsers_raise_only_their_own_errors(
+    fmt: str, draw: st.DataObject, cuts: list[int]
+) -> None:
     parse = PARSERS[fmt]
     data = draw.draw(report_inputs(fmt), label="data")
     whole = outcome(lambda: parse([data], "fuzz.report"))
@@ -221,14 +337,28 @@ COBERTURA_FOUND = [
     # Found by this file with 20,000 examples: hits past 64 bits overflowed the line array,
     # and an attribute *value* "number" was taken for the `number` key.
     (b'<line number="1" hits=" 9999999999999999999    "/>', [(1, True)], []),
-    (b'<line foo="number" number="5" hits="1" branch="true" condition-coverage="50% (1/2)"/>', [(5, True)], [5]),
-    (b'<line number="5" hits="99999999999999999999999" branch="true" condition-coverage="(1/2)"/>', [(5, True)], [5]),
+    (
+        b'<line foo="number" number="5" hits="1" branch="true" condition-coverage="50% (1/2)"/>',
+        [(5, True)],
+        [5],
+    ),
+    (
+        b'<line number="5" hits="99999999999999999999999" branch="true" condition-coverage="(1/2)"/>',
+        [(5, True)],
+        [5],
+    ),
 ]
 
 
 @pytest.mark.parametrize("line, lines, branch_lines", COBERTURA_FOUND)
-def test_cobertura_regressions(line: bytes, lines: list[tuple[int, bool]], branch_lines: list[int]) -> None:
-    doc = b'<coverage><packages><package><classes><class filename="a.py"><lines>' + line + b"</lines></class></classes></package></packages></coverage>"
+def test_cobertura_regressions(
+    line: bytes, lines: list[tuple[int, bool]], branch_lines: list[int]
+) -> None:
+    doc = (
+        b'<coverage><packages><package><classes><class filename="a.py"><lines>'
+        + line
+        + b"</lines></class></classes></package></packages></coverage>"
+    )
     [f] = cobertura.parse([doc], "coverage.xml").files
     assert [(n, h > 0) for n, h in zip(f.lines, f.hits, strict=True)] == lines
     assert list(f.branch_lines) == branch_lines
@@ -236,30 +366,44 @@ def test_cobertura_regressions(line: bytes, lines: list[tuple[int, bool]], branc
 
 JSON_VALUE = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=20,
 )
-LINE_LIST = st.lists(st.one_of(st.integers(-5, 2**40), st.floats(), st.text(max_size=2), st.none()), max_size=6)
-ARC_LIST = st.lists(st.lists(st.one_of(st.integers(-2**40, 2**40), st.none()), max_size=3), max_size=6)
+LINE_LIST = st.lists(
+    st.one_of(st.integers(-5, 2**40), st.floats(), st.text(max_size=2), st.none()), max_size=6
+)
+ARC_LIST = st.lists(
+    st.lists(st.one_of(st.integers(-(2**40), 2**40), st.none()), max_size=3), max_size=6
+)
 
 
 @st.composite
 def coverage_json_document(draw: st.DrawFn) -> bytes:
     """The right keys with hostile values (types, ranges, NaN, huge numbers)."""
-    files = draw(st.dictionaries(
-        st.text(max_size=10),
-        st.one_of(
-            JSON_VALUE,
-            st.fixed_dictionaries({}, optional={
-                "executed_lines": st.one_of(LINE_LIST, JSON_VALUE),
-                "missing_lines": LINE_LIST,
-                "executed_branches": st.one_of(ARC_LIST, JSON_VALUE),
-                "missing_branches": ARC_LIST,
-            }),
-        ),
-        max_size=4,
-    ))
-    doc: dict[str, Any] = {"meta": draw(st.one_of(JSON_VALUE, st.just({"branch_coverage": True}))), "files": files}
+    files = draw(
+        st.dictionaries(
+            st.text(max_size=10),
+            st.one_of(
+                JSON_VALUE,
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "executed_lines": st.one_of(LINE_LIST, JSON_VALUE),
+                        "missing_lines": LINE_LIST,
+                        "executed_branches": st.one_of(ARC_LIST, JSON_VALUE),
+                        "missing_branches": ARC_LIST,
+                    },
+                ),
+            ),
+            max_size=4,
+        )
+    )
+    doc: dict[str, Any] = {
+        "meta": draw(st.one_of(JSON_VALUE, st.just({"branch_coverage": True}))),
+        "files": files,
+    }
     return json.dumps(doc, allow_nan=True).encode()
 
 
@@ -273,10 +417,29 @@ def test_coverage_json_structured(data: bytes) -> None:
 def cobertura_document(draw: st.DrawFn) -> bytes:
     """Cobertura's elements with hostile attribute values."""
     value = st.one_of(
-        st.sampled_from(["0", "1", "-1", "1.5", "1e3", "nan", "inf", "", " 7 ", "2147483648", "9" * 40, "50% (1/2)", "(3/0)", "x"]),
+        st.sampled_from(
+            [
+                "0",
+                "1",
+                "-1",
+                "1.5",
+                "1e3",
+                "nan",
+                "inf",
+                "",
+                " 7 ",
+                "2147483648",
+                "9" * 40,
+                "50% (1/2)",
+                "(3/0)",
+                "x",
+            ]
+        ),
         st.text(max_size=6),
     )
-    attr_name = st.sampled_from(["number", "hits", "branch", "condition-coverage", "filename", "name", "x"])
+    attr_name = st.sampled_from(
+        ["number", "hits", "branch", "condition-coverage", "filename", "name", "x"]
+    )
     lines = []
     for _ in range(draw(st.integers(0, 8))):
         attrs = draw(st.dictionaries(attr_name, value, max_size=5))
@@ -286,7 +449,11 @@ def cobertura_document(draw: st.DrawFn) -> bytes:
     for _ in range(draw(st.integers(0, 3))):
         name = draw(st.one_of(st.none(), st.text(max_size=8)))
         fn = "" if name is None else f' filename="{_xml_attr(name)}"'
-        methods = "<methods><method><lines><line number='1' hits='1'/></lines></method></methods>" if draw(st.booleans()) else ""
+        methods = (
+            "<methods><method><lines><line number='1' hits='1'/></lines></method></methods>"
+            if draw(st.booleans())
+            else ""
+        )
         classes.append(f"<class{fn}>{methods}<lines>{''.join(lines)}</lines></class>")
     root = draw(st.sampled_from(["coverage", "coverage", "report", "x"]))
     text = f"<{root}><sources><source>{_xml_attr(draw(st.text(max_size=8)))}</source></sources><packages><package><classes>{''.join(classes)}</classes></package></packages></{root}>"
@@ -324,10 +491,18 @@ def test_unified_diff_raises_only_diff_errors(data: bytes | str) -> None:
 @fuzz
 @given(
     hunks=st.lists(
-        st.tuples(st.integers(0, 2**64), st.integers(0, 2**64), st.integers(0, 2**64), st.integers(0, 2**64)),
+        st.tuples(
+            st.integers(0, 2**64),
+            st.integers(0, 2**64),
+            st.integers(0, 2**64),
+            st.integers(0, 2**64),
+        ),
         max_size=4,
     ),
-    body=st.lists(st.sampled_from([" x", "+y", "-z", "\\ No newline at end of file", "", "@@", "+", "diff"]), max_size=20),
+    body=st.lists(
+        st.sampled_from([" x", "+y", "-z", "\\ No newline at end of file", "", "@@", "+", "diff"]),
+        max_size=20,
+    ),
 )
 def test_unified_diff_absurd_hunks(hunks: list[tuple[int, int, int, int]], body: list[str]) -> None:
     text = "--- a/f.py\n+++ b/f.py\n" + "".join(
@@ -363,9 +538,36 @@ runs:
     - uses: "owner/repo@'quoted'"
 """
 YAML_TOKENS = [
-    b"&a ", b"*a", b"<<: *a\n", b"!!python/object:os.system ", b"!!binary ", b"? ", b"- ", b": ", b"|\n", b">-\n",
-    b"{", b"}", b"[", b"]", b"'", b'"', b"#", b"\t", b"---\n", b"...\n", b"%YAML 1.1\n", b"%TAG ! x\n", b"uses: ",
-    b"steps:\n", b"jobs:\n", b"@", b"\xef\xbb\xbf", b"\x00", b"\xff", b"\r",
+    b"&a ",
+    b"*a",
+    b"<<: *a\n",
+    b"!!python/object:os.system ",
+    b"!!binary ",
+    b"? ",
+    b"- ",
+    b": ",
+    b"|\n",
+    b">-\n",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b"'",
+    b'"',
+    b"#",
+    b"\t",
+    b"---\n",
+    b"...\n",
+    b"%YAML 1.1\n",
+    b"%TAG ! x\n",
+    b"uses: ",
+    b"steps:\n",
+    b"jobs:\n",
+    b"@",
+    b"\xef\xbb\xbf",
+    b"\x00",
+    b"\xff",
+    b"\r",
 ]
 
 
@@ -386,21 +588,32 @@ def test_pin_scan_never_raises(path: str, data: bytes) -> None:
 
 # ---------------------------------------------------------------------------------- baselines
 
-BASELINE_SEED = json.dumps({
-    "schema": "covaction-baseline", "version": 1, "commit": "a0" * 20, "branch": "main",
-    "created_at": "2026-11-20T10:00:00Z", "report_name": "coverage", "covaction_version": "0.1.0",
-    "has_branches": False, "totals": [4, 2, 0, 0], "files": {"pkg/a.py": [4, 2, 0, 0]},
-    "trend": [{"commit": "b0" * 20, "time": "2026-11-19T10:00:00Z", "counts": [4, 1, 0, 0]}],
-}).encode()
+BASELINE_SEED = json.dumps(
+    {
+        "schema": "covaction-baseline",
+        "version": 1,
+        "commit": "a0" * 20,
+        "branch": "main",
+        "created_at": "2026-11-20T10:00:00Z",
+        "report_name": "coverage",
+        "covaction_version": "0.1.0",
+        "has_branches": False,
+        "totals": [4, 2, 0, 0],
+        "files": {"pkg/a.py": [4, 2, 0, 0]},
+        "trend": [{"commit": "b0" * 20, "time": "2026-11-19T10:00:00Z", "counts": [4, 1, 0, 0]}],
+    }
+).encode()
 
 
 @fuzz
-@given(st.one_of(
-    st.binary(max_size=800),
-    mutated([BASELINE_SEED]),
-    st.lists(st.sampled_from(TOKENS), max_size=40).map(b"".join),
-    JSON_VALUE.map(lambda v: json.dumps(v).encode()),
-))
+@given(
+    st.one_of(
+        st.binary(max_size=800),
+        mutated([BASELINE_SEED]),
+        st.lists(st.sampled_from(TOKENS), max_size=40).map(b"".join),
+        JSON_VALUE.map(lambda v: json.dumps(v).encode()),
+    )
+)
 def test_baseline_raises_only_its_own_error(data: bytes) -> None:
     outcome(lambda: baseline.loads_baseline(data, "baseline.json"))
 
@@ -416,21 +629,45 @@ def test_baseline_seed_loads() -> None:
 # ---------------------------------------------------------------------------------- context
 
 ENV_KEYS = [
-    "GITHUB_ACTIONS", "GITHUB_EVENT_NAME", "GITHUB_REPOSITORY", "GITHUB_API_URL", "GITHUB_SERVER_URL",
-    "GITHUB_RUN_ID", "GITHUB_SHA", "GITHUB_REF",
+    "GITHUB_ACTIONS",
+    "GITHUB_EVENT_NAME",
+    "GITHUB_REPOSITORY",
+    "GITHUB_API_URL",
+    "GITHUB_SERVER_URL",
+    "GITHUB_RUN_ID",
+    "GITHUB_SHA",
+    "GITHUB_REF",
 ]
 ENV_VALUES = st.one_of(
-    st.sampled_from(["true", "pull_request", "pull_request_target", "push", "workflow_run", "schedule",
-                     "octo/widget", "https://api.github.com", "http://127.0.0.1:1", "refs/heads/main", "a0" * 20, "1"]),
+    st.sampled_from(
+        [
+            "true",
+            "pull_request",
+            "pull_request_target",
+            "push",
+            "workflow_run",
+            "schedule",
+            "octo/widget",
+            "https://api.github.com",
+            "http://127.0.0.1:1",
+            "refs/heads/main",
+            "a0" * 20,
+            "1",
+        ]
+    ),
     st.text(max_size=30),
 )
 PR_EVENT = {
-    "number": 42, "pull_request": {
-        "number": 42, "changed_files": 3,
+    "number": 42,
+    "pull_request": {
+        "number": 42,
+        "changed_files": 3,
         "base": {"ref": "main", "sha": "a0" * 20, "repo": {"full_name": "o/r"}},
         "head": {"ref": "f", "sha": "b0" * 20, "repo": {"full_name": "c/r", "fork": True}},
     },
-    "repository": {"default_branch": "main"}, "ref": "refs/heads/main", "after": "c0" * 20,
+    "repository": {"default_branch": "main"},
+    "ref": "refs/heads/main",
+    "after": "c0" * 20,
     "workflow_run": {"id": 1, "head_sha": "b0" * 20, "pull_requests": []},
 }
 
@@ -443,7 +680,9 @@ PR_EVENT = {
         st.binary(max_size=300),
         mutated([json.dumps(PR_EVENT).encode()]),
         JSON_VALUE.map(lambda v: json.dumps(v).encode()),
-        st.fixed_dictionaries({}, optional={k: JSON_VALUE for k in PR_EVENT}).map(lambda d: json.dumps(d).encode()),
+        st.fixed_dictionaries({}, optional={k: JSON_VALUE for k in PR_EVENT}).map(
+            lambda d: json.dumps(d).encode()
+        ),
     ),
 )
 def test_context_never_raises(environ: dict[str, str], event: bytes | None) -> None:

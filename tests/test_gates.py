@@ -48,7 +48,9 @@ def test_shown_value_can_equal_threshold_yet_fail() -> None:
         (Fraction(80), None, "0.5", gates.SKIPPED),
     ],
 )
-def test_drop_gate_in_points_unrounded(current: Fraction, base: Fraction | None, allowed: str, status: str) -> None:
+def test_drop_gate_in_points_unrounded(
+    current: Fraction, base: Fraction | None, allowed: str, status: str
+) -> None:
     check = gates.drop_check(current, base, Decimal(allowed), "no baseline")
     assert check is not None and check.status == status
 
@@ -58,7 +60,15 @@ def test_no_threshold_no_check() -> None:
     assert gates.drop_check(Fraction(1), Fraction(2), None, "") is None
 
 
-@pytest.mark.parametrize("policy, findings, status", [("fail", 1, gates.FAILED), ("warn", 1, gates.PASSED), ("fail", 0, gates.PASSED), ("off", 3, None)])
+@pytest.mark.parametrize(
+    "policy, findings, status",
+    [
+        ("fail", 1, gates.FAILED),
+        ("warn", 1, gates.PASSED),
+        ("fail", 0, gates.PASSED),
+        ("off", 3, None),
+    ],
+)
 def test_pin_policy(policy: str, findings: int, status: str | None) -> None:
     check = gates.pins_check(policy, findings)
     assert (check.status if check else None) == status
@@ -78,7 +88,17 @@ def test_counts_add_like_coverage_numbers() -> None:
     assert Counts().percent == 100
 
 
-@pytest.mark.parametrize("value, precision, shown", [(Fraction(1, 1000), 2, "0.01"), (Fraction(99999, 1000), 2, "99.99"), (Fraction(100), 2, "100.00"), (Fraction(0), 0, "0"), (Fraction(2, 3) * 100, 2, "66.67"), (Fraction(1, 8) * 100, 1, "12.5")])
+@pytest.mark.parametrize(
+    "value, precision, shown",
+    [
+        (Fraction(1, 1000), 2, "0.01"),
+        (Fraction(99999, 1000), 2, "99.99"),
+        (Fraction(100), 2, "100.00"),
+        (Fraction(0), 0, "0"),
+        (Fraction(2, 3) * 100, 2, "66.67"),
+        (Fraction(1, 8) * 100, 1, "12.5"),
+    ],
+)
 def test_display_matches_coverage_py(value: Fraction, precision: int, shown: str) -> None:
     from coverage.results import display_covered
 

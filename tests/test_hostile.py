@@ -46,7 +46,12 @@ COMMANDS_WE_WRITE = {"error", "warning", "notice", "add-mask", "debug", "group",
 
 
 def cobertura(name: str = "pkg/a.py") -> str:
-    return LINES.format(name=name.replace("&", "&amp;").replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;"))
+    return LINES.format(
+        name=name.replace("&", "&amp;")
+        .replace('"', "&quot;")
+        .replace("\n", "&#10;")
+        .replace("\r", "&#13;")
+    )
 
 
 def project(action: ActionRun) -> ActionRun:
@@ -75,7 +80,9 @@ def no_forged_commands(text: str) -> None:
             assert m.group(1).lower() in COMMANDS_WE_WRITE, line
             assert not m.group(3).startswith("pwned"), line
             for pair in (m.group(2) or "").split(","):  # properties: known keys, values escaped
-                assert pair.partition("=")[0] in ("", "file", "line", "endLine", "title", "col"), line
+                assert pair.partition("=")[0] in ("", "file", "line", "endLine", "title", "col"), (
+                    line
+                )
 
 
 @dataclass
@@ -89,7 +96,13 @@ class Raw:
         return [c.data for c in parse_commands(self.stdout) if c.name == "error"]
 
 
-def run_raw(action: ActionRun, *, python_flags: tuple[str, ...] = (), env: dict[str, str | None] | None = None, timeout: float = BOUNDED) -> Raw:
+def run_raw(
+    action: ActionRun,
+    *,
+    python_flags: tuple[str, ...] = (),
+    env: dict[str, str | None] | None = None,
+    timeout: float = BOUNDED,
+) -> Raw:
     """Like ActionRun.run, for environments the harness cannot read back (odd GITHUB_* files)."""
     environ = action.environ()
     for key, value in (env or {}).items():
@@ -99,7 +112,11 @@ def run_raw(action: ActionRun, *, python_flags: tuple[str, ...] = (), env: dict[
             environ[key] = value
     proc = subprocess.run(
         [sys.executable, *python_flags, str(ENTRYPOINT)],
-        cwd=action.workspace, env=environ, capture_output=True, text=True, timeout=timeout,
+        cwd=action.workspace,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         stdin=subprocess.DEVNULL,
     )
     assert "Traceback" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
@@ -160,7 +177,9 @@ def booby_trapped(action: ActionRun) -> tuple[ActionRun, Path]:
     (ws / ".coveragerc").write_text("[run]\nrelative_files = true\nplugins = evil_plugin\n")
     coverage_data(ws / ".coverage", {"pkg/a.py": [1]})
     (ws / ".github" / "workflows").mkdir(parents=True)
-    (ws / ".github" / "workflows" / "ci.yml").write_text("on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@v4\n")
+    (ws / ".github" / "workflows" / "ci.yml").write_text(
+        "on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@v4\n"
+    )
     action.inputs.update({"coverage-files": ".coverage", "minimum-coverage": "10"})
     return action, markers
 
@@ -173,18 +192,31 @@ def test_workspace_modules_are_never_imported(booby_trapped: tuple[ActionRun, Pa
     assert r.code == 0, r.stdout + r.stderr
     assert r.outputs["coverage"] == "50.00"
     notices = [c.data for c in r.of("notice")]
-    assert any("plugins" in n and "evil_plugin" in n and "not loaded" in n for n in notices), notices
+    assert any("plugins" in n and "evil_plugin" in n and "not loaded" in n for n in notices), (
+        notices
+    )
 
 
-def test_isolated_mode_ignores_pythonpath_into_the_workspace(booby_trapped: tuple[ActionRun, Path]) -> None:
+def test_isolated_mode_ignores_pythonpath_into_the_workspace(
+    booby_trapped: tuple[ActionRun, Path],
+) -> None:
     """As the image runs it (`python -I`): even PYTHONPATH=. set by a workflow imports nothing."""
     action, markers = booby_trapped
-    r = run_raw(action, python_flags=("-I",), env={"PYTHONPATH": str(action.workspace), "PYTHONSTARTUP": str(action.workspace / "yaml.py")})
+    r = run_raw(
+        action,
+        python_flags=("-I",),
+        env={
+            "PYTHONPATH": str(action.workspace),
+            "PYTHONSTARTUP": str(action.workspace / "yaml.py"),
+        },
+    )
     assert sorted(p.name for p in markers.iterdir()) == []
     assert r.code == 0, r.stdout + r.stderr
 
 
-def test_entrypoint_drops_workspace_entries_from_sys_path(booby_trapped: tuple[ActionRun, Path]) -> None:
+def test_entrypoint_drops_workspace_entries_from_sys_path(
+    booby_trapped: tuple[ActionRun, Path],
+) -> None:
     """Without -I, a PYTHONPATH pointing into the workspace still cannot shadow a package
     (sitecustomize runs before any of our code can act, which is why the image uses -I)."""
     action, markers = booby_trapped
@@ -195,7 +227,9 @@ def test_entrypoint_drops_workspace_entries_from_sys_path(booby_trapped: tuple[A
     plant_modules(action.workspace / "sub", markers)
     for rel in ("sub/sitecustomize.py", "sub/usercustomize.py"):
         (action.workspace / rel).unlink()
-    r = run_raw(action, env={"PYTHONPATH": os.pathsep.join([".", "", str(action.workspace / "sub")])})
+    r = run_raw(
+        action, env={"PYTHONPATH": os.pathsep.join([".", "", str(action.workspace / "sub")])}
+    )
     assert sorted(p.name for p in markers.iterdir()) == []
     assert r.code == 0, r.stdout + r.stderr
 
@@ -217,13 +251,19 @@ def test_coverage_config_cannot_read_secrets_from_the_environment(action: Action
     action.env.update({"ACTIONS_RUNTIME_TOKEN": runtime, "AWS_SECRET_ACCESS_KEY": extra})
     r = action.run(timeout=BOUNDED)
     assert r.code in (0, 2), r.stdout
-    everything = r.everything() + "".join(p.read_text(errors="replace") for p in action.tmp.rglob("*") if p.is_file() and p.name != "event.json")
+    everything = r.everything() + "".join(
+        p.read_text(errors="replace")
+        for p in action.tmp.rglob("*")
+        if p.is_file() and p.name != "event.json"
+    )
     assert runtime not in everything and extra not in everything
     assert not (ws / "debug.log").exists()
 
 
 @pytest.mark.parametrize("target", ["/proc/self/environ", "/etc/passwd", "/dev/zero", "outside"])
-def test_coverage_config_that_is_a_link_out_of_the_workspace_is_not_read(action: ActionRun, target: str) -> None:
+def test_coverage_config_that_is_a_link_out_of_the_workspace_is_not_read(
+    action: ActionRun, target: str
+) -> None:
     """A `.coveragerc` linking to /proc/self/environ would put the environment in a parse error."""
     ws = project(action).workspace
     (ws / "coverage.xml").unlink()
@@ -282,7 +322,9 @@ def _plant(action: ActionRun, kind: str, name: str) -> None:
     elif kind == "dotdot":
         outside = action.tmp / "dotdot.xml"
         outside.write_text(cobertura())
-        path.symlink_to(Path("..") / ".." / "dotdot.xml" if "/" in name else Path("..") / "dotdot.xml")
+        path.symlink_to(
+            Path("..") / ".." / "dotdot.xml" if "/" in name else Path("..") / "dotdot.xml"
+        )
     elif kind == "fifo":
         os.mkfifo(path)
     elif kind == "directory":
@@ -300,7 +342,9 @@ FILE_KINDS = ["passwd", "outside", "dotdot", "fifo", "directory", "zero", "loop"
 
 
 @pytest.mark.parametrize("kind", FILE_KINDS)
-def test_report_that_is_not_a_regular_file_inside_is_one_error(action: ActionRun, kind: str) -> None:
+def test_report_that_is_not_a_regular_file_inside_is_one_error(
+    action: ActionRun, kind: str
+) -> None:
     project(action)
     _plant(action, kind, "reports/coverage.xml")
     action.inputs["coverage-files"] = "reports/coverage.xml"
@@ -311,7 +355,9 @@ def test_report_that_is_not_a_regular_file_inside_is_one_error(action: ActionRun
 
 
 @pytest.mark.parametrize("kind", FILE_KINDS)
-def test_coverage_data_file_that_is_not_a_regular_file_inside_is_one_error(action: ActionRun, kind: str) -> None:
+def test_coverage_data_file_that_is_not_a_regular_file_inside_is_one_error(
+    action: ActionRun, kind: str
+) -> None:
     project(action)
     _plant(action, kind, ".coverage")
     action.inputs.update({"coverage-files": ".coverage", "format": "coveragepy"})
@@ -321,7 +367,9 @@ def test_coverage_data_file_that_is_not_a_regular_file_inside_is_one_error(actio
 
 @pytest.mark.parametrize("kind", ["passwd", "fifo", "directory", "zero", "huge"])
 @pytest.mark.parametrize("input_name", ["diff-file", "baseline-file"])
-def test_diff_and_baseline_files_are_held_to_the_same_rules(action: ActionRun, kind: str, input_name: str) -> None:
+def test_diff_and_baseline_files_are_held_to_the_same_rules(
+    action: ActionRun, kind: str, input_name: str
+) -> None:
     project(action)
     _plant(action, kind, "in/file")
     action.inputs[input_name] = "in/file"
@@ -331,7 +379,9 @@ def test_diff_and_baseline_files_are_held_to_the_same_rules(action: ActionRun, k
 
 
 @pytest.mark.parametrize("kind", ["passwd", "fifo", "zero", "huge"])
-def test_auto_detected_report_that_is_not_a_regular_file_is_not_used(action: ActionRun, kind: str) -> None:
+def test_auto_detected_report_that_is_not_a_regular_file_is_not_used(
+    action: ActionRun, kind: str
+) -> None:
     """Auto-detection skips what it may not read: the run ends cleanly, never reads it."""
     project(action)
     _plant(action, kind, "coverage.xml")
@@ -342,7 +392,9 @@ def test_auto_detected_report_that_is_not_a_regular_file_is_not_used(action: Act
 
 
 @pytest.mark.parametrize("kind", ["passwd", "fifo", "zero", "huge"])
-def test_workflow_file_that_is_not_a_regular_file_is_a_finding(action: ActionRun, kind: str) -> None:
+def test_workflow_file_that_is_not_a_regular_file_is_a_finding(
+    action: ActionRun, kind: str
+) -> None:
     project(action)
     _plant(action, kind, ".github/workflows/ci.yml")
     action.inputs["pin-policy"] = "warn"
@@ -363,13 +415,17 @@ def test_json_report_over_its_cap_is_refused_before_parsing(action: ActionRun) -
 def test_coveragerc_plugins_are_named_and_not_loaded(action: ActionRun) -> None:
     ws = project(action).workspace
     marker = action.tmp / "plugin-ran"
-    (ws / "evil_plugin.py").write_text(f"open({str(marker)!r}, 'w').close()\ndef coverage_init(reg, options): pass\n")
+    (ws / "evil_plugin.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\ndef coverage_init(reg, options): pass\n"
+    )
     (ws / ".coveragerc").write_text("[run]\nrelative_files = true\nplugins =\n    evil_plugin\n")
     coverage_data(ws / ".coverage", {"pkg/a.py": [1]})
     action.inputs["coverage-files"] = ".coverage"
     r = action.run(timeout=BOUNDED)
     assert r.code == 0 and not marker.exists(), r.stdout
-    assert any("evil_plugin" in c.data and "were not loaded" in c.data for c in r.of("notice")), r.stdout
+    assert any("evil_plugin" in c.data and "were not loaded" in c.data for c in r.of("notice")), (
+        r.stdout
+    )
 
 
 def test_files_covaction_writes_never_follow_a_planted_link(action: ActionRun) -> None:
@@ -405,7 +461,9 @@ def test_source_file_linked_out_of_the_workspace_is_not_read_by_coverage(action:
     (ws / "pkg" / "c.py").symlink_to("/etc/passwd")
     os.mkfifo(ws / "pkg" / "d.py")
     (ws / ".coveragerc").write_text("[run]\nrelative_files = true\n")
-    coverage_data(ws / ".coverage", {"pkg/a.py": [1], "pkg/b.py": [1], "pkg/c.py": [1], "pkg/d.py": [1]})
+    coverage_data(
+        ws / ".coverage", {"pkg/a.py": [1], "pkg/b.py": [1], "pkg/c.py": [1], "pkg/d.py": [1]}
+    )
     from tests.sample import git
 
     git(ws, "init", "-q", "-b", "main")
@@ -436,26 +494,85 @@ HOSTILE_REPORTS: dict[str, tuple[str, bytes, str]] = {
     # id: (format input, content, what the one error line says)
     "xml-billion-laughs": ("auto", BILLION_LAUGHS.encode(), "entit"),
     "xml-quadratic-blowup": ("cobertura", QUADRATIC.encode(), "entit"),
-    "xml-xxe-local-file": ("cobertura", b'<?xml version="1.0"?><!DOCTYPE coverage [<!ENTITY x SYSTEM "file:///etc/passwd">]><coverage><sources><source>&x;</source></sources></coverage>', "entit"),
-    "xml-parameter-entity": ("cobertura", b'<?xml version="1.0"?><!DOCTYPE coverage [<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;]><coverage><packages/></coverage>', ""),
-    "xml-deep-cobertura": ("cobertura", b"<coverage><packages>" + b"<x>" * DEEP + b"</x>" * DEEP + b"</packages></coverage>", ""),
+    "xml-xxe-local-file": (
+        "cobertura",
+        b'<?xml version="1.0"?><!DOCTYPE coverage [<!ENTITY x SYSTEM "file:///etc/passwd">]><coverage><sources><source>&x;</source></sources></coverage>',
+        "entit",
+    ),
+    "xml-parameter-entity": (
+        "cobertura",
+        b'<?xml version="1.0"?><!DOCTYPE coverage [<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;]><coverage><packages/></coverage>',
+        "",
+    ),
+    "xml-deep-cobertura": (
+        "cobertura",
+        b"<coverage><packages>" + b"<x>" * DEEP + b"</x>" * DEEP + b"</packages></coverage>",
+        "",
+    ),
     "xml-deep-unclosed": ("cobertura", b"<coverage>" + b"<packages>" * DEEP, "not well-formed"),
-    "xml-deep-jacoco": ("jacoco", b'<report name="r">' + b"<group name='g'>" * DEEP + b"</group>" * DEEP + b"</report>", ""),
-    "xml-deep-clover": ("clover", b'<coverage clover="4"><project>' + b"<package name='p'>" * DEEP + b"</package>" * DEEP + b"</project></coverage>", ""),
+    "xml-deep-jacoco": (
+        "jacoco",
+        b'<report name="r">' + b"<group name='g'>" * DEEP + b"</group>" * DEEP + b"</report>",
+        "",
+    ),
+    "xml-deep-clover": (
+        "clover",
+        b'<coverage clover="4"><project>'
+        + b"<package name='p'>" * DEEP
+        + b"</package>" * DEEP
+        + b"</project></coverage>",
+        "",
+    ),
     "xml-utf7-encoding": ("cobertura", b'<?xml version="1.0" encoding="UTF-7"?><coverage/>', ""),
     "xml-binary": ("cobertura", bytes(range(256)) * 100, "not well-formed"),
     "json-deep-array": ("coverage-json", b"[" * DEEP + b"]" * DEEP, "nests too deeply"),
-    "json-deep-object": ("coverage-json", b'{"meta":{},"files":' + b'{"a":' * DEEP + b"1" + b"}" * DEEP + b"}", ""),
-    "json-nan": ("coverage-json", b'{"meta": {}, "files": {"a.py": {"executed_lines": [NaN]}}}', "NaN"),
-    "json-infinity": ("coverage-json", b'{"meta": {}, "files": {"a.py": {"executed_lines": [-Infinity]}}}', "Infinity"),
-    "json-1e999": ("coverage-json", b'{"meta": {}, "files": {"a.py": {"executed_lines": [1e999]}}}', "executed_lines"),
-    "json-float-lines": ("coverage-json", b'{"meta": {}, "files": {"a.py": {"executed_lines": [1.0, true]}}}', "executed_lines"),
-    "json-huge-integer": ("coverage-json", b'{"meta": {}, "files": {"a.py": {"executed_lines": [' + b"9" * 100_000 + b"]}}}", "JSON"),
+    "json-deep-object": (
+        "coverage-json",
+        b'{"meta":{},"files":' + b'{"a":' * DEEP + b"1" + b"}" * DEEP + b"}",
+        "",
+    ),
+    "json-nan": (
+        "coverage-json",
+        b'{"meta": {}, "files": {"a.py": {"executed_lines": [NaN]}}}',
+        "NaN",
+    ),
+    "json-infinity": (
+        "coverage-json",
+        b'{"meta": {}, "files": {"a.py": {"executed_lines": [-Infinity]}}}',
+        "Infinity",
+    ),
+    "json-1e999": (
+        "coverage-json",
+        b'{"meta": {}, "files": {"a.py": {"executed_lines": [1e999]}}}',
+        "executed_lines",
+    ),
+    "json-float-lines": (
+        "coverage-json",
+        b'{"meta": {}, "files": {"a.py": {"executed_lines": [1.0, true]}}}',
+        "executed_lines",
+    ),
+    "json-huge-integer": (
+        "coverage-json",
+        b'{"meta": {}, "files": {"a.py": {"executed_lines": [' + b"9" * 100_000 + b"]}}}",
+        "JSON",
+    ),
     "json-not-utf8": ("coverage-json", b'{"meta": {}, "files": {"\xff\xfe": {}}}', "UTF-8"),
-    "json-huge-line-number": ("coverage-json", b'{"meta": {}, "files": {"a.py": {"executed_lines": [4294967296]}}}', "executed_lines"),
-    "json-arc-bomb": ("coverage-json", b'{"meta": {}, "files": {"a.py": {"executed_branches": [[1, 2, 3]]}}}', "arcs"),
+    "json-huge-line-number": (
+        "coverage-json",
+        b'{"meta": {}, "files": {"a.py": {"executed_lines": [4294967296]}}}',
+        "executed_lines",
+    ),
+    "json-arc-bomb": (
+        "coverage-json",
+        b'{"meta": {}, "files": {"a.py": {"executed_branches": [[1, 2, 3]]}}}',
+        "arcs",
+    ),
     "lcov-endless-line": ("lcov", b"SF:" + b"a" * (4 * 1024 * 1024), "longer than"),
-    "lcov-huge-line-number": ("lcov", b"SF:a.py\nDA:99999999999999999999999,1\nend_of_record\n", "DA"),
+    "lcov-huge-line-number": (
+        "lcov",
+        b"SF:a.py\nDA:99999999999999999999999,1\nend_of_record\n",
+        "DA",
+    ),
     "go-garbage": ("go", b"mode: set\n" + b"\x00\xff" * 1000, ""),
     "go-absurd-block": ("go", b"mode: set\na.go:1.1,4294967296.1 1 1\n", ""),
 }
@@ -487,10 +604,25 @@ def _db(path: Path, *statements: str, params: tuple[object, ...] = ()) -> None:
 
 DATA_FILES: dict[str, tuple[tuple[str, ...], tuple[object, ...], str]] = {
     "view": (("create view sneaky as select * from file",), (), "view sneaky"),
-    "trigger": (("create trigger t after insert on file begin delete from file; end",), (), "trigger t"),
-    "text-in-arcs": (("update meta set value='1' where key='has_arcs'", "insert into arc values (1, 1, 'x', 'y')"), (), "malformed"),
+    "trigger": (
+        ("create trigger t after insert on file begin delete from file; end",),
+        (),
+        "trigger t",
+    ),
+    "text-in-arcs": (
+        (
+            "update meta set value='1' where key='has_arcs'",
+            "insert into arc values (1, 1, 'x', 'y')",
+        ),
+        (),
+        "malformed",
+    ),
     "blob-path": (("update file set path=x'00ff00'",), (), "malformed"),
-    "giant-numbits": (("update line_bits set numbits=?",), (b"\xff" * (3 * 1024 * 1024),), "malformed"),
+    "giant-numbits": (
+        ("update line_bits set numbits=?",),
+        (b"\xff" * (3 * 1024 * 1024),),
+        "malformed",
+    ),
     "giant-meta": (("insert into meta values ('junk', ?)",), (b"\x00" * (32 * 1024 * 1024),), ""),
     "old-schema": (("update coverage_schema set version=3",), (), "schema version"),
     "no-such-file-id": (("insert into line_bits values (999, 0, x'ff')",), (), ""),
@@ -513,12 +645,16 @@ def test_hostile_coverage_data_file_is_one_clear_line(action: ActionRun, case: s
 
 def test_data_file_that_is_not_sqlite_is_one_clear_line(action: ActionRun) -> None:
     project(action)
-    (action.workspace / ".coverage").write_text("!coverage.py: This is a private format, don't read it directly!{}")
+    (action.workspace / ".coverage").write_text(
+        "!coverage.py: This is a private format, don't read it directly!{}"
+    )
     action.inputs.update({"coverage-files": ".coverage", "format": "coveragepy"})
     one_error(action.run(timeout=BOUNDED), ".coverage")
 
 
-def test_data_file_whose_queries_would_run_long_is_cut_off(action: ActionRun, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_data_file_whose_queries_would_run_long_is_cut_off(
+    action: ActionRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The progress handler bounds every query; with a tiny budget a big table is refused."""
     from covaction.formats import coveragepy
 
@@ -531,7 +667,9 @@ def test_data_file_whose_queries_would_run_long_is_cut_off(action: ActionRun, mo
         coveragepy.read_measured(path, "big.coverage")
 
 
-def test_coverage_reporting_is_bounded_in_time(action: ActionRun, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_coverage_reporting_is_bounded_in_time(
+    action: ActionRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A catastrophic `exclude_lines` regex (backtracking forever) ends in one ReportError."""
     from covaction import paths
     from covaction.errors import ReportError
@@ -540,29 +678,42 @@ def test_coverage_reporting_is_bounded_in_time(action: ActionRun, monkeypatch: p
 
     ws = action.workspace
     (ws / "a.py").write_text("x = '" + "a" * 40 + "!'\n")
-    (ws / ".coveragerc").write_text("[run]\nrelative_files = true\n[report]\nexclude_lines =\n    (a+)+$\n")
+    (ws / ".coveragerc").write_text(
+        "[run]\nrelative_files = true\n[report]\nexclude_lines =\n    (a+)+$\n"
+    )
     coverage_data(ws / ".coverage", {"a.py": [1]})
     monkeypatch.setattr(coveragepy, "REPORT_SECONDS", 1.0)
     w = Workspace(ws)
     mapper = paths.PathMapper(str(w.root), None, exists=w.exists)
     with pytest.raises(ReportError, match="took over"):
-        coveragepy.parse_data_file(ws / ".coverage", ".coverage", str(w.root), mapper.map, action.tmp)
+        coveragepy.parse_data_file(
+            ws / ".coverage", ".coverage", str(w.root), mapper.map, action.tmp
+        )
 
 
-@pytest.mark.parametrize("config", [
-    ("pyproject.toml", "[tool.coverage.run]\nx = " + "[" * DEEP + "]" * DEEP + "\n"),
-    ("setup.cfg", "[coverage:run]\nbranch = maybe\n"),
-    (".coveragerc", "[run\nbroken"),
-    (".coveragerc", "[report]\nexclude_lines = (unclosed\n"),
-    (".coveragerc.toml", "[run]\nplugins = 'x\n"),
-    ("tox.ini", "\xff\xfe\x00garbage"),
-])
-def test_hostile_coverage_config_is_one_clear_line(action: ActionRun, config: tuple[str, str]) -> None:
+@pytest.mark.parametrize(
+    "config",
+    [
+        ("pyproject.toml", "[tool.coverage.run]\nx = " + "[" * DEEP + "]" * DEEP + "\n"),
+        ("setup.cfg", "[coverage:run]\nbranch = maybe\n"),
+        (".coveragerc", "[run\nbroken"),
+        (".coveragerc", "[report]\nexclude_lines = (unclosed\n"),
+        (".coveragerc.toml", "[run]\nplugins = 'x\n"),
+        ("tox.ini", "\xff\xfe\x00garbage"),
+    ],
+)
+def test_hostile_coverage_config_is_one_clear_line(
+    action: ActionRun, config: tuple[str, str]
+) -> None:
     name, text = config
     project(action)
     (action.workspace / "coverage.xml").unlink()
-    (action.workspace / name).write_bytes(text.encode("utf-8", "surrogateescape") if isinstance(text, str) else text)
-    coverage_data(action.workspace / ".coverage", {os.path.join(str(action.workspace), "pkg/a.py"): [1]})
+    (action.workspace / name).write_bytes(
+        text.encode("utf-8", "surrogateescape") if isinstance(text, str) else text
+    )
+    coverage_data(
+        action.workspace / ".coverage", {os.path.join(str(action.workspace), "pkg/a.py"): [1]}
+    )
     action.inputs["coverage-files"] = ".coverage"
     r = action.run(timeout=BOUNDED)
     assert r.code in (0, 2), r.stdout
@@ -593,9 +744,13 @@ def test_hostile_diff_file(action: ActionRun, case: str) -> None:
     no_forged_commands(r.stdout + r.stderr)
 
 
-ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(9)
-) + "jobs:\n  t:\n    runs-on: x\n    steps: *j\n"
+ALIAS_BOMB = (
+    "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(9)
+    )
+    + "jobs:\n  t:\n    runs-on: x\n    steps: *j\n"
+)
 WORKFLOWS = {
     "alias-bomb": ALIAS_BOMB,
     "deep-flow": "jobs: " + "[" * DEEP + "]" * DEEP + "\n",
@@ -623,13 +778,44 @@ def test_hostile_workflow_is_a_finding_not_a_crash(action: ActionRun, case: str)
 # =============================================================================================
 
 
-@pytest.mark.parametrize("value", [
-    "NaN", "nan", "inf", "Infinity", "-inf", "-1", "-0", "101", "100.0000001", "1e2", "1E1", "0x50",
-    "\uff11\uff12", "\u0668\u0660", "8_0", "+80", "80.", ".5", "80%", "8 0", "80,5", "0b1", "1" * 5000,
-    "eighty", "True", "[80]", "80\n90",
-])
-@pytest.mark.parametrize("name", ["minimum-coverage", "minimum-diff-coverage", "maximum-coverage-drop"])
-def test_threshold_that_is_not_a_plain_decimal_is_refused(action: ActionRun, name: str, value: str) -> None:
+@pytest.mark.parametrize(
+    "value",
+    [
+        "NaN",
+        "nan",
+        "inf",
+        "Infinity",
+        "-inf",
+        "-1",
+        "-0",
+        "101",
+        "100.0000001",
+        "1e2",
+        "1E1",
+        "0x50",
+        "\uff11\uff12",
+        "\u0668\u0660",
+        "8_0",
+        "+80",
+        "80.",
+        ".5",
+        "80%",
+        "8 0",
+        "80,5",
+        "0b1",
+        "1" * 5000,
+        "eighty",
+        "True",
+        "[80]",
+        "80\n90",
+    ],
+)
+@pytest.mark.parametrize(
+    "name", ["minimum-coverage", "minimum-diff-coverage", "maximum-coverage-drop"]
+)
+def test_threshold_that_is_not_a_plain_decimal_is_refused(
+    action: ActionRun, name: str, value: str
+) -> None:
     project(action)
     action.inputs[name] = value
     message = one_error(action.run(timeout=BOUNDED), name)
@@ -677,25 +863,40 @@ INJECTIONS = [
 @pytest.mark.parametrize("name", INJECTIONS)
 def test_file_names_in_a_report_cannot_forge_commands(action: ActionRun, name: str) -> None:
     project(action)
-    (action.workspace / "coverage.xml").write_text(cobertura("pkg/a.py").replace("</classes>", f"""
+    (action.workspace / "coverage.xml").write_text(
+        cobertura("pkg/a.py").replace(
+            "</classes>",
+            f"""
       <class name="evil" filename="{cobertura(name).split('filename="')[1].split('"')[0]}">
-        <lines><line number="1" hits="0"/></lines></class></classes>"""))
+        <lines><line number="1" hits="0"/></lines></class></classes>""",
+        )
+    )
     r = action.run(timeout=BOUNDED)
     assert r.code == 0, r.stdout
     no_forged_commands(r.stdout)
     no_forged_commands(r.stderr)
-    assert not [c for c in r.commands if c.data.startswith("pwned") or "pwned" in c.props.get("file", "")[:1]]
+    assert not [
+        c
+        for c in r.commands
+        if c.data.startswith("pwned") or "pwned" in c.props.get("file", "")[:1]
+    ]
 
 
-@pytest.mark.parametrize("name", ["a\n::error::pwned.py", "b\r::warning::pwned.py", "%0A::error::pwned.py"])
-def test_matched_file_names_and_diff_paths_cannot_forge_commands(action: ActionRun, name: str) -> None:
+@pytest.mark.parametrize(
+    "name", ["a\n::error::pwned.py", "b\r::warning::pwned.py", "%0A::error::pwned.py"]
+)
+def test_matched_file_names_and_diff_paths_cannot_forge_commands(
+    action: ActionRun, name: str
+) -> None:
     """A real file with a newline in its name, changed by the diff and uncovered: its
     annotation carries the name escaped as a property."""
     project(action)
     (action.workspace / name).write_text("x = 1\n")
     (action.workspace / "coverage.xml").write_text(cobertura(name))
     quoted = json.dumps("b/" + name)
-    (action.workspace / "change.diff").write_text(f'--- /dev/null\n+++ {quoted}\n@@ -0,0 +1,2 @@\n+x = 1\n+y = 2\n')
+    (action.workspace / "change.diff").write_text(
+        f"--- /dev/null\n+++ {quoted}\n@@ -0,0 +1,2 @@\n+x = 1\n+y = 2\n"
+    )
     action.inputs.update({"diff-file": "change.diff", "annotations": "true"})
     r = action.run(timeout=BOUNDED)
     assert r.code == 0, r.stdout
@@ -708,13 +909,19 @@ def test_workflow_file_names_and_contents_cannot_forge_commands(action: ActionRu
     project(action)
     wf = action.workspace / ".github" / "workflows"
     wf.mkdir(parents=True)
-    (wf / "a\n::error::pwned.yml").write_text("on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - uses: evil/x@main\n")
-    (wf / "b.yml").write_text("on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - uses: \"evil/y@v1\\n::error::pwned\"\n      - uses: \"evil/z@%0A::error::pwned\"\n")
+    (wf / "a\n::error::pwned.yml").write_text(
+        "on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - uses: evil/x@main\n"
+    )
+    (wf / "b.yml").write_text(
+        'on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - uses: "evil/y@v1\\n::error::pwned"\n      - uses: "evil/z@%0A::error::pwned"\n'
+    )
     action.inputs["pin-policy"] = "warn"
     r = action.run(timeout=BOUNDED)
     assert r.code == 0, r.stdout
     no_forged_commands(r.stdout)
-    assert any(c.props.get("file") == ".github/workflows/a\n::error::pwned.yml" for c in r.of("warning")), r.stdout
+    assert any(
+        c.props.get("file") == ".github/workflows/a\n::error::pwned.yml" for c in r.of("warning")
+    ), r.stdout
 
 
 def test_outputs_use_random_delimiters_the_runner_parses(action: ActionRun) -> None:
@@ -760,29 +967,51 @@ def test_tokens_never_leave_the_api(action: ActionRun, fake_github, event: str) 
     token = "ghs_" + secrets.token_urlsafe(27).replace("-", "x")
     fake_github.add_repo(REPO, id=111)
     fake_github.add_token(token)
-    fake_github.add_pull(REPO, 42, head_sha=HEAD_SHA, base_sha=BASE_SHA, files=[
-        FileChange("pkg/a.py", patch="@@ -0,0 +1,2 @@\n+x = 1\n+y = 2"),
-    ])
+    fake_github.add_pull(
+        REPO,
+        42,
+        head_sha=HEAD_SHA,
+        base_sha=BASE_SHA,
+        files=[
+            FileChange("pkg/a.py", patch="@@ -0,0 +1,2 @@\n+x = 1\n+y = 2"),
+        ],
+    )
     project(action)
     (action.workspace / "coverage.xml").write_text(cobertura("pkg/a.py"))
     repo = {"id": 111, "full_name": REPO, "default_branch": "main"}
     action.api_url = fake_github.base_url
     action.event_name = event
     if event == "pull_request":
-        action.event = {"action": "synchronize", "number": 42, "repository": repo, "pull_request": {
-            "number": 42, "changed_files": 1,
-            "base": {"ref": "main", "sha": BASE_SHA, "repo": repo},
-            "head": {"ref": "feature", "sha": HEAD_SHA, "repo": repo}}}
+        action.event = {
+            "action": "synchronize",
+            "number": 42,
+            "repository": repo,
+            "pull_request": {
+                "number": 42,
+                "changed_files": 1,
+                "base": {"ref": "main", "sha": BASE_SHA, "repo": repo},
+                "head": {"ref": "feature", "sha": HEAD_SHA, "repo": repo},
+            },
+        }
     else:
         action.event = {"ref": "refs/heads/main", "after": HEAD_SHA, "repository": repo}
-    action.inputs.update({"github-token": token, "report-json": "result.json", "pin-policy": "warn"})
+    action.inputs.update(
+        {"github-token": token, "report-json": "result.json", "pin-policy": "warn"}
+    )
     wf = action.workspace / ".github" / "workflows"
     wf.mkdir(parents=True)
-    (wf / "ci.yml").write_text("on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@v4\n")
+    (wf / "ci.yml").write_text(
+        "on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@v4\n"
+    )
     with FakeResults() as results:
         runtime = runtime_environ(results)
         action.env.update({k: v for k, v in runtime.items() if k.startswith("ACTIONS_")})
-        action.env.update({"GITHUB_TOKEN": token, "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "oidc_" + secrets.token_hex(20)})
+        action.env.update(
+            {
+                "GITHUB_TOKEN": token,
+                "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "oidc_" + secrets.token_hex(20),
+            }
+        )
         r = action.run(timeout=BOUNDED)
         results_requests = list(results.requests)
     assert r.code == 0, r.stdout + r.stderr
@@ -804,10 +1033,18 @@ def test_tokens_never_leave_the_api(action: ActionRun, fake_github, event: str) 
         assert fake_github.comments(REPO, 42), r.stdout
 
 
-@pytest.mark.parametrize("token", [
-    "short", "ghs_ with space 0123456789", "ghs_0123456789\nabcdef", "ghs_" + "x" * 600,
-    "ghs_\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9", "Bearer ghs_0123456789abcdef", "ghs_0123456789abcdef%0A::error::x",
-])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "short",
+        "ghs_ with space 0123456789",
+        "ghs_0123456789\nabcdef",
+        "ghs_" + "x" * 600,
+        "ghs_\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9",
+        "Bearer ghs_0123456789abcdef",
+        "ghs_0123456789abcdef%0A::error::x",
+    ],
+)
 def test_token_of_an_odd_form_is_refused_without_echoing_it(action: ActionRun, token: str) -> None:
     project(action)
     action.inputs["github-token"] = token
@@ -856,7 +1093,9 @@ ENVIRONMENTS = {
     "workspace-is-root": lambda a: {"GITHUB_WORKSPACE": "/"},
     "event-path-missing": lambda a: {"GITHUB_EVENT_PATH": str(a.tmp / "no-event.json")},
     "event-path-unset": lambda a: {"GITHUB_EVENT_PATH": None},
-    "event-garbage": lambda a: {"GITHUB_EVENT_PATH": _file(a, "garbage.json", b"\x00\xff{not json")},
+    "event-garbage": lambda a: {
+        "GITHUB_EVENT_PATH": _file(a, "garbage.json", b"\x00\xff{not json")
+    },
     "event-deep": lambda a: {"GITHUB_EVENT_PATH": _file(a, "deep.json", b"[" * DEEP + b"]" * DEEP)},
     "event-a-list": lambda a: {"GITHUB_EVENT_PATH": _file(a, "list.json", b"[1, 2]")},
     "event-fifo": lambda a: {"GITHUB_EVENT_PATH": _fifo(a, "event.fifo")},
@@ -884,20 +1123,40 @@ ENVIRONMENTS = {
     "runner-temp-a-file": lambda a: {"RUNNER_TEMP": _file(a, "rt-file", b"")},
     "home-missing": lambda a: {"HOME": None},
     "no-actions": lambda a: {"GITHUB_ACTIONS": None},
-    "actions-true-nothing-else": lambda a: {k: None for k in (
-        "GITHUB_EVENT_PATH", "GITHUB_EVENT_NAME", "GITHUB_REPOSITORY", "GITHUB_API_URL", "GITHUB_OUTPUT",
-        "GITHUB_STEP_SUMMARY", "GITHUB_RUN_ID", "GITHUB_SHA", "GITHUB_REF", "RUNNER_TEMP")},
+    "actions-true-nothing-else": lambda a: {
+        k: None
+        for k in (
+            "GITHUB_EVENT_PATH",
+            "GITHUB_EVENT_NAME",
+            "GITHUB_REPOSITORY",
+            "GITHUB_API_URL",
+            "GITHUB_OUTPUT",
+            "GITHUB_STEP_SUMMARY",
+            "GITHUB_RUN_ID",
+            "GITHUB_SHA",
+            "GITHUB_REF",
+            "RUNNER_TEMP",
+        )
+    },
 }
 
 
 @pytest.mark.parametrize("case", sorted(ENVIRONMENTS))
 @pytest.mark.parametrize("event_name", ["push", "pull_request"])
-def test_odd_runner_environment_degrades_or_is_one_clear_line(action: ActionRun, case: str, event_name: str) -> None:
+def test_odd_runner_environment_degrades_or_is_one_clear_line(
+    action: ActionRun, case: str, event_name: str
+) -> None:
     project(action)
     action.event_name = event_name
     if event_name == "pull_request":
-        action.event = {"number": 7, "pull_request": {"number": 7, "base": {"ref": "main", "sha": BASE_SHA},
-                                                      "head": {"ref": "x", "sha": HEAD_SHA}}}
+        action.event = {
+            "number": 7,
+            "pull_request": {
+                "number": 7,
+                "base": {"ref": "main", "sha": BASE_SHA},
+                "head": {"ref": "x", "sha": HEAD_SHA},
+            },
+        }
     r = run_raw(action, env=ENVIRONMENTS[case](action))
     assert r.code in (0, 2), r.stdout + r.stderr
     if r.code == 2:
@@ -906,17 +1165,28 @@ def test_odd_runner_environment_degrades_or_is_one_clear_line(action: ActionRun,
         assert r.errors == [], r.stdout
 
 
-@pytest.mark.parametrize("event", [
-    {"number": "7", "pull_request": {"number": "7"}},
-    {"number": -1, "pull_request": {}},
-    {"number": 10**30, "pull_request": {"number": 10**30}},
-    {"number": 7, "pull_request": None},
-    {"number": 7, "pull_request": {"base": "main", "head": [1, 2]}},
-    {"number": 7, "pull_request": {"base": {"ref": "m\u0000ain", "sha": "A0" * 20}, "head": {"repo": "x"}}},
-    {"number": True, "pull_request": {"number": True}},
-    {"number": 7.5, "pull_request": {"number": 7.5}},
-])
-def test_malformed_pull_request_payload_degrades(action: ActionRun, event: dict[str, object]) -> None:
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"number": "7", "pull_request": {"number": "7"}},
+        {"number": -1, "pull_request": {}},
+        {"number": 10**30, "pull_request": {"number": 10**30}},
+        {"number": 7, "pull_request": None},
+        {"number": 7, "pull_request": {"base": "main", "head": [1, 2]}},
+        {
+            "number": 7,
+            "pull_request": {
+                "base": {"ref": "m\u0000ain", "sha": "A0" * 20},
+                "head": {"repo": "x"},
+            },
+        },
+        {"number": True, "pull_request": {"number": True}},
+        {"number": 7.5, "pull_request": {"number": 7.5}},
+    ],
+)
+def test_malformed_pull_request_payload_degrades(
+    action: ActionRun, event: dict[str, object]
+) -> None:
     project(action)
     action.event_name = "pull_request"
     action.event = event
@@ -925,7 +1195,9 @@ def test_malformed_pull_request_payload_degrades(action: ActionRun, event: dict[
     assert r.outputs["coverage"] == "50.00"
 
 
-def test_retry_wait_variable_with_unicode_digits_is_not_an_internal_error(action: ActionRun) -> None:
+def test_retry_wait_variable_with_unicode_digits_is_not_an_internal_error(
+    action: ActionRun,
+) -> None:
     project(action)
     action.inputs["github-token"] = "ghs_0123456789abcdef"
     action.event_name = "pull_request"

@@ -7,7 +7,14 @@ import pytest
 from covaction.model import FileCoverage, ParsedReport, Unmatched
 from covaction.paths import PathMapper, map_reports, normalize
 
-TRACKED = ["src/pkg/a.py", "src/pkg/b.py", "tests/test_a.py", "lib/util.py", "other/util.py", "x/y/z.go"]
+TRACKED = [
+    "src/pkg/a.py",
+    "src/pkg/b.py",
+    "tests/test_a.py",
+    "lib/util.py",
+    "other/util.py",
+    "x/y/z.go",
+]
 
 
 @pytest.mark.parametrize(
@@ -61,7 +68,10 @@ def test_map_reports_merges_and_keeps_unmatched() -> None:
     a2 = FileCoverage.from_mappings("/home/runner/x/src/pkg/a.py", {2: 4, 3: 0})
     gone = FileCoverage.from_mappings("gone.py", {1: 1})
     r = map_reports(
-        [ParsedReport("cobertura", (a, gone), False, origin="u.xml"), ParsedReport("cobertura", (a2,), False, origin="i.xml")],
+        [
+            ParsedReport("cobertura", (a, gone), False, origin="u.xml"),
+            ParsedReport("cobertura", (a2,), False, origin="i.xml"),
+        ],
         PathMapper("/work/repo", TRACKED),
     )
     assert list(r.files) == ["src/pkg/a.py"]

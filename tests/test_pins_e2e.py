@@ -50,7 +50,9 @@ def test_pin_check_alone_when_no_report_and_no_gate(action: ActionRun) -> None:
     assert r.outputs["unpinned-actions"] == "5"
     assert r.outputs["coverage"] == ""
     assert "Pin check" in r.summary
-    annotated = {(c.props.get("file"), c.props.get("line")) for c in r.of("warning") if c.props.get("file")}
+    annotated = {
+        (c.props.get("file"), c.props.get("line")) for c in r.of("warning") if c.props.get("file")
+    }
     assert (".github/workflows/ci.yml", "8") in annotated  # setup-python@v5
     assert ("local-action/action.yml", "5") in annotated  # composite step
     doc = json.loads((action.workspace / "result.json").read_text())
@@ -60,13 +62,23 @@ def test_pin_check_alone_when_no_report_and_no_gate(action: ActionRun) -> None:
     assert refs[(".github/workflows/ci.yml", 9)]["verdict"] == "local"
     assert refs[(".github/workflows/ci.yml", 10)]["verdict"] == "unpinned"  # docker tag
     assert refs[(".github/workflows/ci.yml", 16)]["uses"] == "other/repo/.github/workflows/x.yml@v2"
-    assert not any("evil" in x["uses"] or "not/a-step" in x["uses"] for x in doc["pinning"]["references"])
-    assert all(set(x) >= {"file", "line", "uses", "verdict", "allowed"} for x in doc["pinning"]["references"])
+    assert not any(
+        "evil" in x["uses"] or "not/a-step" in x["uses"] for x in doc["pinning"]["references"]
+    )
+    assert all(
+        set(x) >= {"file", "line", "uses", "verdict", "allowed"}
+        for x in doc["pinning"]["references"]
+    )
 
 
 def test_fail_policy_exits_1_and_allowlist_exempts(action: ActionRun) -> None:
     _repo(action.workspace)
-    action.inputs.update({"pin-policy": "fail", "pin-allowlist": "My-Org/*\nactions/setup-python, actions/cache, other/repo"})
+    action.inputs.update(
+        {
+            "pin-policy": "fail",
+            "pin-allowlist": "My-Org/*\nactions/setup-python, actions/cache, other/repo",
+        }
+    )
     r = action.run()
     assert r.code == 1
     assert r.outputs["unpinned-actions"] == "1"  # only the docker image is left
@@ -93,11 +105,15 @@ def test_a_missing_report_with_explicit_coverage_files_stays_an_error(action: Ac
     assert action.run().code == 2
 
 
-def test_tags_resolved_to_commits_through_the_api(action: ActionRun, fake_github: FakeGitHub) -> None:
+def test_tags_resolved_to_commits_through_the_api(
+    action: ActionRun, fake_github: FakeGitHub
+) -> None:
     _repo(action.workspace)
     fake_github.add_repo("octo-org/widget")
     fake_github.add_repo("actions/setup-python")
-    fake_github.add_tag("actions/setup-python", "v5", "a26af69be951a213d495a4c3e4e4022e16d87065", annotated=True)
+    fake_github.add_tag(
+        "actions/setup-python", "v5", "a26af69be951a213d495a4c3e4e4022e16d87065", annotated=True
+    )
     fake_github.add_repo("actions/checkout")
     fake_github.add_tag("actions/checkout", "v4.3.0", SHA_OTHER)  # the comment lies
     fake_github.add_repo("my-org/helper")
@@ -112,7 +128,10 @@ def test_tags_resolved_to_commits_through_the_api(action: ActionRun, fake_github
     assert any("v4.3.0" in w and "another commit" in w for w in r.warnings)
     doc = json.loads((action.workspace / "r.json").read_text())
     sugg = {x["uses"]: x["suggestion"] for x in doc["pinning"]["references"]}
-    assert sugg["actions/setup-python@v5"] == "actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065 # v5"
+    assert (
+        sugg["actions/setup-python@v5"]
+        == "actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065 # v5"
+    )
     assert WRITE_TOKEN not in r.everything()
 
 

@@ -53,9 +53,13 @@ def test_every_input_and_output_is_documented_in_the_readme() -> None:
 
 def test_dockerfile_is_pinned_hashed_exec_form_and_root() -> None:
     text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    lines = [
+        ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")
+    ]
     froms = [ln for ln in lines if ln.startswith("FROM ")]
-    assert len(froms) == 1 and re.fullmatch(r"FROM python:3\.\d+-slim@sha256:[0-9a-f]{64}", froms[0])
+    assert len(froms) == 1 and re.fullmatch(
+        r"FROM python:3\.\d+-slim@sha256:[0-9a-f]{64}", froms[0]
+    )
     assert any("--require-hashes" in ln and "requirements.txt" in ln for ln in lines)
     assert not any(ln.startswith("USER") for ln in lines)
     entry = [ln for ln in lines if ln.startswith("ENTRYPOINT")]
@@ -81,11 +85,16 @@ def test_readme_quick_start_uses_the_lock_files() -> None:
     assert "pytest" in (ROOT / ".ci" / "run").read_text()
 
 
-def test_container_entrypoint_imports_from_its_own_directory_in_isolated_mode(tmp_path: Path) -> None:
+def test_container_entrypoint_imports_from_its_own_directory_in_isolated_mode(
+    tmp_path: Path,
+) -> None:
     """`python -I /app/entrypoint.py` from the workspace finds covaction next to itself."""
     proc = subprocess.run(
         [sys.executable, "-I", str(ROOT / "entrypoint.py"), "--help"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
     for spec in settings.INPUTS:
@@ -103,7 +112,9 @@ def test_readme_workflow_examples_pin_every_action_and_pass_zizmor(tmp_path: Pat
     workflows = [b for b in blocks if b.lstrip().startswith("name:") or "\non:" in "\n" + b]
     assert workflows
     for i, block in enumerate(workflows):
-        text = block.replace("covaction/covaction@<full commit sha>", "covaction/covaction@" + "0" * 40)
+        text = block.replace(
+            "covaction/covaction@<full commit sha>", "covaction/covaction@" + "0" * 40
+        )
         refs = pinning.scan_file(f"readme-{i}.yml", text.encode())
         assert refs and all(r.verdict in ("pinned", "local") for r in refs), refs
         wf = tmp_path / ".github" / "workflows"
@@ -114,7 +125,9 @@ def test_readme_workflow_examples_pin_every_action_and_pass_zizmor(tmp_path: Pat
         import pytest
 
         pytest.skip("zizmor is not installed (CI installs it from requirements-test.txt)")
-    done = subprocess.run([zizmor, "--offline", "--no-progress", str(tmp_path)], capture_output=True, text=True)
+    done = subprocess.run(
+        [zizmor, "--offline", "--no-progress", str(tmp_path)], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 

@@ -36,13 +36,19 @@ NO_DIFF = "no changed lines are known (not a pull request; use diff-base or diff
 # ----------------------------------------------------------------------------- a result
 
 
-def _file(path: str, lines: int, missed: set[int], branches: dict[int, tuple[int, int]] | None = None) -> FileCoverage:
-    return FileCoverage.from_mappings(path, {n: 0 if n in missed else 3 for n in range(1, lines + 1)}, branches)
+def _file(
+    path: str, lines: int, missed: set[int], branches: dict[int, tuple[int, int]] | None = None
+) -> FileCoverage:
+    return FileCoverage.from_mappings(
+        path, {n: 0 if n in missed else 3 for n in range(1, lines + 1)}, branches
+    )
 
 
 def make_report(branches: bool = True) -> CoverageReport:
     files = [
-        _file("src/app/core.py", 30, {5, 6, 7, 12, 30}, {3: (1, 2), 8: (2, 2)} if branches else None),
+        _file(
+            "src/app/core.py", 30, {5, 6, 7, 12, 30}, {3: (1, 2), 8: (2, 2)} if branches else None
+        ),
         _file("src/app/new_mod.py", 5, set()),
         _file("src/util.py", 10, {10}),
         _file("setup.py", 3, {1, 2, 3}),
@@ -67,14 +73,27 @@ def make_baseline(branches: bool = True) -> Baseline:
         "pkg/@scope/[id].py": Counts(4, 4),
     }
     trend = tuple(
-        TrendPoint(f"{i:040x}", f"2026-11-{10 + i:02d}T10:00:00Z", Counts(50, 40 + i)) for i in range(4)
+        TrendPoint(f"{i:040x}", f"2026-11-{10 + i:02d}T10:00:00Z", Counts(50, 40 + i))
+        for i in range(4)
     )
-    return Baseline(BASE, "main", "2026-11-20T08:00:00Z", "coverage", "0.1.0", branches, files, trend, "9000000000")
+    return Baseline(
+        BASE,
+        "main",
+        "2026-11-20T08:00:00Z",
+        "coverage",
+        "0.1.0",
+        branches,
+        files,
+        trend,
+        "9000000000",
+    )
 
 
 def make_changes() -> ChangedLines:
     changes = {
-        "src/app/core.py": FileChange("src/app/core.py", "src/app/core.py", "modified", frozenset({3, 4, 5, 6, 8, 31})),
+        "src/app/core.py": FileChange(
+            "src/app/core.py", "src/app/core.py", "modified", frozenset({3, 4, 5, 6, 8, 31})
+        ),
         "src/app/new_mod.py": FileChange("src/app/new_mod.py", None, "added", frozenset({1, 2, 3})),
         "docs/guide.md": FileChange("docs/guide.md", "docs/guide.md", "modified", frozenset({1})),
         "src/util.py": FileChange("src/util.py", "src/util.py", "modified", measured=False),
@@ -118,7 +137,9 @@ def github() -> GitHubContext:
                          str(RUN_ID), "c0" * 20, "main", "", pr, None)  # fmt: skip
 
 
-def verdict_of(s: SimpleNamespace, c: Comparison, findings: int, baseline_note: str) -> gates.Verdict:
+def verdict_of(
+    s: SimpleNamespace, c: Comparison, findings: int, baseline_note: str
+) -> gates.Verdict:
     """The gates exactly as pipeline._run builds them."""
     diff = c.diff
     checks = gates.coverage_checks(
@@ -151,7 +172,11 @@ def make_case(
 ) -> Case:  # fmt: skip
     s = settings(**kw)
     report = make_report(branches)
-    note = "the pull request's base commit, 3 hours old" if baseline else "no unexpired `covaction-baseline` artifact"
+    note = (
+        "the pull request's base commit, 3 hours old"
+        if baseline
+        else "no unexpired `covaction-baseline` artifact"
+    )
     dc = diffcov.diff_coverage(report, changes or make_changes()) if diff else None
     c = compare(report, make_baseline(base_branches) if baseline else None, dc, note)
     refs = (make_refs() if refs is None else refs) if s.pin_policy != "off" else ()
@@ -177,7 +202,9 @@ def direct_context(case: Case) -> render.RenderContext:
         },
         links=render.Links(gh.server_url, gh.repository, HEAD, gh.run_url),
         pins=tuple(
-            render.PinRow(r.file, r.line, r.uses, r.verdict, r.reason, case.suggestions.get(r.uses, ""))
+            render.PinRow(
+                r.file, r.line, r.uses, r.verdict, r.reason, case.suggestions.get(r.uses, "")
+            )
             for r in summary.findings
         ),
         pin_policy=case.settings.pin_policy,
@@ -214,11 +241,18 @@ CASES: dict[str, Callable[[], Case]] = {
     "branch baseline read on lines": lambda: make_case(branches=False, base_branches=True),
     "baseline without branches": lambda: make_case(base_branches=False),
     "no coverable changed line": lambda: make_case(
-        changes=ChangedLines({"docs/guide.md": FileChange("docs/guide.md", None, "added", frozenset({1}))})
+        changes=ChangedLines(
+            {"docs/guide.md": FileChange("docs/guide.md", None, "added", frozenset({1}))}
+        )
     ),
-    "gates failing, pin policy fail": lambda: make_case(minimum_coverage=Decimal("99.5"), pin_policy="fail"),
+    "gates failing, pin policy fail": lambda: make_case(
+        minimum_coverage=Decimal("99.5"), pin_policy="fail"
+    ),
     "no thresholds, pin check off": lambda: make_case(
-        minimum_coverage=None, minimum_diff_coverage=None, maximum_coverage_drop=None, pin_policy="off"
+        minimum_coverage=None,
+        minimum_diff_coverage=None,
+        maximum_coverage_drop=None,
+        pin_policy="off",
     ),
     "every reference pinned": lambda: make_case(refs=make_refs()[1:2]),
 }
@@ -244,7 +278,12 @@ def test_the_round_trip_rebuilds_the_objects() -> None:
     assert c.diff is not None and original.diff is not None
     assert dict(c.diff.files) == dict(original.diff.files) and c.diff.counts == original.diff.counts
     assert c.baseline is not None and c.baseline.trend == original.baseline.trend  # type: ignore[union-attr]
-    shown = lambda refs: [(r.file, r.line, r.column, r.uses, r.verdict, r.reason, r.allowed, r.kind) for r in refs]  # noqa: E731
+
+    def shown(refs: tuple[ActionRef, ...]) -> list[tuple[object, ...]]:
+        return [
+            (r.file, r.line, r.column, r.uses, r.verdict, r.reason, r.allowed, r.kind) for r in refs
+        ]
+
     assert shown(stored.pin_summary.findings) == shown(PinSummary.of(case.refs).findings)
     assert stored.pin_counts == result.pin_counts(PinSummary.of(case.refs))
     assert (stored.pull_request, stored.head_sha, stored.repository) == (42, HEAD, REPO)
@@ -256,13 +295,24 @@ def test_the_document_is_numbers_not_markdown() -> None:
     text = json.dumps(doc)
     assert "<!--" not in text and "|---" not in text and "###" not in text
     [core] = [f for f in doc["diff"]["files"] if f["path"] == "src/app/core.py"]
-    assert core["changed"] == [3, 4, 5, 6, 8, 31] and core["coverable"] == [3, 4, 5, 6, 8] and core["uncovered"] == [5, 6]
+    assert (
+        core["changed"] == [3, 4, 5, 6, 8, 31]
+        and core["coverable"] == [3, 4, 5, 6, 8]
+        and core["uncovered"] == [5, 6]
+    )
     assert (core["branches"], core["covered_branches"]) == (4, 3)
     base = {f["path"]: f for f in doc["comparison"]["files"]}
-    assert base["src/old.py"]["status"] == "deleted" and base["src/old.py"]["base"]["statements"] == 4
-    assert base["src/app/new_mod.py"]["status"] == "new" and base["src/app/new_mod.py"]["base"] is None
+    assert (
+        base["src/old.py"]["status"] == "deleted" and base["src/old.py"]["base"]["statements"] == 4
+    )
+    assert (
+        base["src/app/new_mod.py"]["status"] == "new" and base["src/app/new_mod.py"]["base"] is None
+    )
     assert len(doc["comparison"]["baseline"]["trend"]) == 4
-    assert doc["pinning"]["counts"]["unpinned"] == 2 and doc["thresholds"]["maximum-coverage-drop"] == "0.5"
+    assert (
+        doc["pinning"]["counts"]["unpinned"] == 2
+        and doc["thresholds"]["maximum-coverage-drop"] == "0.5"
+    )
 
 
 def test_unknown_keys_are_ignored_within_a_version() -> None:
@@ -317,14 +367,18 @@ TAMPERED: dict[str, Callable[[dict[str, Any]], None]] = {
     "percent not from counts": lambda d: _file_entry(d, "src/util.py").update(percent="100.00"),
     "totals not the sum": _set("coverage", "totals", value=result.counts_doc(Counts(72, 60, 4, 3))),
     "missing lines not the count": lambda d: _file_entry(d, "src/util.py").update(missing="9-10"),
-    "missing lines with markup": lambda d: _file_entry(d, "src/util.py").update(missing="10 <img src=x>"),
+    "missing lines with markup": lambda d: _file_entry(d, "src/util.py").update(
+        missing="10 <img src=x>"
+    ),
     "missing lines descending": lambda d: _file_entry(d, "setup.py").update(missing="3, 1-2"),
     "html in a path": lambda d: _rename(d, "setup.py", "src/<img src=x onerror=alert(1)>.py"),
     "markdown link in a path": lambda d: _rename(d, "setup.py", "[click](https://evil.example).py"),
     "path leaving the repository": lambda d: _rename(d, "setup.py", "../../other/setup.py"),
     "absolute path": lambda d: _rename(d, "setup.py", "/etc/passwd"),
     "oversized path": lambda d: _rename(d, "setup.py", "a/" * 3000 + "x.py"),
-    "duplicate file": lambda d: d["coverage"]["files"].append(copy.deepcopy(d["coverage"]["files"][0])),
+    "duplicate file": lambda d: d["coverage"]["files"].append(
+        copy.deepcopy(d["coverage"]["files"][0])
+    ),
     "no files": _set("coverage", "files", value=[]),
     "no coverage": lambda d: d.pop("coverage"),
     "notice with a link": _set("notices", value=["see [this](https://evil.example)"]),
@@ -333,9 +387,13 @@ TAMPERED: dict[str, Callable[[dict[str, Any]], None]] = {
     "notice with a bidi override": _set("notices", value=["safe\u202eyp.live"]),
     "too many notices": _set("notices", value=["n"] * 1000),
     "oversized notice": _set("notices", value=["n" * 5000]),
-    "unmatched reason with html": lambda d: d["coverage"]["unmatched"][0].update(reason="<script>x</script>"),
+    "unmatched reason with html": lambda d: d["coverage"]["unmatched"][0].update(
+        reason="<script>x</script>"
+    ),
     "format with markup": _set("coverage", "formats", value=["<b>cobertura</b>"]),
-    "gate result flipped": lambda d: d["gates"][0].update(status="passed" if d["gates"][0]["status"] == "failed" else "failed"),
+    "gate result flipped": lambda d: d["gates"][0].update(
+        status="passed" if d["gates"][0]["status"] == "failed" else "failed"
+    ),
     "gate actual edited": lambda d: d["gates"][0].update(actual="99.99"),
     "gate name unknown": lambda d: d["gates"][0].update(name="**total**"),
     "gate required not the threshold": lambda d: d["gates"][0].update(required="1"),
@@ -345,28 +403,52 @@ TAMPERED: dict[str, Callable[[dict[str, Any]], None]] = {
     "threshold over 100": _set("thresholds", "minimum-coverage", value="101"),
     "threshold as a number": _set("thresholds", "minimum-coverage", value=80),
     "delta edited": _set("comparison", "delta", value="5.00"),
-    "new file with a baseline": lambda d: next(f for f in d["comparison"]["files"] if f["status"] == "new").update(status="changed"),
-    "deleted file still present": lambda d: next(f for f in d["comparison"]["files"] if f["path"] == "src/util.py").update(status="deleted"),
+    "new file with a baseline": lambda d: next(
+        f for f in d["comparison"]["files"] if f["status"] == "new"
+    ).update(status="changed"),
+    "deleted file still present": lambda d: next(
+        f for f in d["comparison"]["files"] if f["path"] == "src/util.py"
+    ).update(status="deleted"),
     "baseline commit not a sha": _set("comparison", "baseline", "commit", value="main; rm -rf /"),
     "baseline time malformed": _set("comparison", "baseline", "created_at", value="yesterday"),
-    "baseline totals not the sum": _set("comparison", "baseline", "totals", value=result.counts_doc(Counts(1, 1))),
-    "trend too long": lambda d: d["comparison"]["baseline"]["trend"].extend(d["comparison"]["baseline"]["trend"] * 20),
+    "baseline totals not the sum": _set(
+        "comparison", "baseline", "totals", value=result.counts_doc(Counts(1, 1))
+    ),
+    "trend too long": lambda d: d["comparison"]["baseline"]["trend"].extend(
+        d["comparison"]["baseline"]["trend"] * 20
+    ),
     "baseline branch with markup": _set("comparison", "baseline", "branch", value="<details>"),
-    "diff uncovered line that is covered": lambda d: _diff_entry(d, "src/app/core.py").update(uncovered=[3, 5, 6], covered=[4, 8], partial=[]),
-    "diff covered and uncovered overlap": lambda d: _diff_entry(d, "src/app/core.py").update(covered=[3, 4, 5, 8]),
-    "diff coverable not changed": lambda d: _diff_entry(d, "src/app/core.py").update(changed=[3, 4]),
-    "diff lines descending": lambda d: _diff_entry(d, "src/app/core.py").update(changed=[8, 6, 5, 4, 3]),
-    "diff line zero": lambda d: _diff_entry(d, "src/app/core.py").update(changed=[0, 3, 4, 5, 6, 8]),
-    "diff file the report lacks": lambda d: _diff_entry(d, "src/app/core.py").update(path="src/ghost.py"),
+    "diff uncovered line that is covered": lambda d: _diff_entry(d, "src/app/core.py").update(
+        uncovered=[3, 5, 6], covered=[4, 8], partial=[]
+    ),
+    "diff covered and uncovered overlap": lambda d: _diff_entry(d, "src/app/core.py").update(
+        covered=[3, 4, 5, 8]
+    ),
+    "diff coverable not changed": lambda d: _diff_entry(d, "src/app/core.py").update(
+        changed=[3, 4]
+    ),
+    "diff lines descending": lambda d: _diff_entry(d, "src/app/core.py").update(
+        changed=[8, 6, 5, 4, 3]
+    ),
+    "diff line zero": lambda d: _diff_entry(d, "src/app/core.py").update(
+        changed=[0, 3, 4, 5, 6, 8]
+    ),
+    "diff file the report lacks": lambda d: _diff_entry(d, "src/app/core.py").update(
+        path="src/ghost.py"
+    ),
     "diff totals not the sum": _set("diff", "covered_lines", value=0),
     "diff status deleted": lambda d: _diff_entry(d, "src/app/core.py").update(status="deleted"),
     "diff percent edited": _set("diff", "percent", value="100.00"),
     "diff partial not covered": lambda d: _diff_entry(d, "src/app/core.py").update(partial=[5]),
-    "diff too many lines": lambda d: _diff_entry(d, "src/app/core.py").update(changed=list(range(1, 5_000_002))),
+    "diff too many lines": lambda d: _diff_entry(d, "src/app/core.py").update(
+        changed=list(range(1, 5_000_002))
+    ),
     "pin verdict unknown": lambda d: d["pinning"]["references"][0].update(verdict="fine"),
     "pin kind unknown": lambda d: d["pinning"]["references"][0].update(kind="script"),
     "pin counts edited": lambda d: d["pinning"]["counts"].update(unpinned=0),
-    "pin reason with a link": lambda d: d["pinning"]["references"][0].update(reason="pin it [here](https://evil.example)"),
+    "pin reason with a link": lambda d: d["pinning"]["references"][0].update(
+        reason="pin it [here](https://evil.example)"
+    ),
     "pin policy unknown": _set("pinning", "policy", value="maybe"),
     "pull request number zero": _set("context", "pull_request", value=0),
     "pull request number as text": _set("context", "pull_request", value="42"),
@@ -426,7 +508,9 @@ def test_a_pin_only_result_cannot_be_published() -> None:
 def _state(run: Any, environ: dict[str, str] | None = None) -> Any:
     return SimpleNamespace(
         github=SimpleNamespace(workflow_run=run, repository=REPO, event_name="workflow_run"),
-        edges=SimpleNamespace(environ=environ if environ is not None else {"GITHUB_REPOSITORY_ID": "111"}),
+        edges=SimpleNamespace(
+            environ=environ if environ is not None else {"GITHUB_REPOSITORY_ID": "111"}
+        ),
     )
 
 
@@ -465,7 +549,9 @@ def test_the_trigger_is_read_from_the_event() -> None:
         (_run(id="9000000001"), "no run id"),
     ],
 )
-def test_only_a_completed_pull_request_run_of_this_repository_is_published(run: Any, why: str) -> None:
+def test_only_a_completed_pull_request_run_of_this_repository_is_published(
+    run: Any, why: str
+) -> None:
     with pytest.raises(publish.Refused, match=why):
         publish.read_trigger(_state(run))
 

@@ -221,14 +221,25 @@ def golden_context() -> render.RenderContext:
         trend=trend,
     )
     pr_files = [
-        {"filename": "src/widget/core.py", "status": "modified", "patch": patch_adding([10, 12, 13, 20, 25])},
-        {"filename": "src/widget/new_feature.py", "status": "added", "patch": patch_adding(range(1, 11))},
+        {
+            "filename": "src/widget/core.py",
+            "status": "modified",
+            "patch": patch_adding([10, 12, 13, 20, 25]),
+        },
+        {
+            "filename": "src/widget/new_feature.py",
+            "status": "added",
+            "patch": patch_adding(range(1, 11)),
+        },
         {"filename": "docs/logo.png", "status": "added"},
         {"filename": "src/widget/util.py", "status": "modified"},
     ]
     pins = [
         render.PinRow(
-            ".github/workflows/ci.yml", 14, "actions/setup-python@v5", "unpinned",
+            ".github/workflows/ci.yml",
+            14,
+            "actions/setup-python@v5",
+            "unpinned",
             "a tag can be moved to another commit",
             "actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065 # v5",
         ),
@@ -242,7 +253,14 @@ def golden_context() -> render.RenderContext:
         minimum_diff="90",
         maximum_drop="0.5",
         pins=pins,
-        pin_counts={"pinned": 11, "unpinned": 1, "local": 1, "unverifiable": 0, "parse-error": 0, "allowed": 0},
+        pin_counts={
+            "pinned": 11,
+            "unpinned": 1,
+            "local": 1,
+            "unverifiable": 0,
+            "parse-error": 0,
+            "allowed": 0,
+        },
         pin_policy="warn",
         notices=["coverage.xml: 1 <line> element had no number and was skipped"],
     )
@@ -257,7 +275,14 @@ def first_run_context() -> render.RenderContext:
         report,
         baseline_note="no unexpired `covaction-baseline` artifact from a push to `main` (first run)",
         pr_files=[{"filename": "app.py", "status": "modified", "patch": patch_adding([3, 4])}],
-        pin_counts={"pinned": 0, "unpinned": 0, "local": 0, "unverifiable": 0, "parse-error": 0, "allowed": 0},
+        pin_counts={
+            "pinned": 0,
+            "unpinned": 0,
+            "local": 0,
+            "unverifiable": 0,
+            "parse-error": 0,
+            "allowed": 0,
+        },
     )
 
 
@@ -365,7 +390,9 @@ def check_markdown(markdown: str, *, details: int | None = None) -> Rendered:
         header = split_row(raw[0])
         body = [split_row(r) for r in raw[2:]]
         for r, cells in zip(raw[2:], body, strict=True):
-            assert len(cells) == len(header), f"row has {len(cells)} cells, header {len(header)}: {r[:300]!r}"
+            assert len(cells) == len(header), (
+                f"row has {len(cells)} cells, header {len(header)}: {r[:300]!r}"
+            )
         trs, in_body = 0, False
         for t in tokens[i:]:
             if t.type == "tbody_open":
@@ -495,7 +522,9 @@ def test_sections_come_in_the_reviewers_order() -> None:
 
 def test_passing_comment_counts_and_delta() -> None:
     ctx = golden_context()
-    ctx = replace(ctx, verdict=gates.evaluate(*(c for c in ctx.verdict.checks if c.status != "failed")))
+    ctx = replace(
+        ctx, verdict=gates.evaluate(*(c for c in ctx.verdict.checks if c.status != "failed"))
+    )
     body = render.render_comment(ctx)
     first = _visible_lines(body)[0]
     assert first.startswith("### ✅ Coverage ") and "all gates passed" in first
@@ -532,7 +561,10 @@ def test_all_pinned_says_how_many() -> None:
     assert "**Pinned actions:** the 1 reference is pinned to a full commit SHA." in body
     ctx = replace(ctx, pin_counts={"pinned": 7, "allowed": 2})
     body = render.render_comment(ctx)
-    assert "all 7 references are pinned to a full commit SHA (2 more allowed by pin-allowlist)." in body
+    assert (
+        "all 7 references are pinned to a full commit SHA (2 more allowed by pin-allowlist)."
+        in body
+    )
 
 
 @pytest.mark.parametrize("which", ["comment", "summary"])
@@ -597,9 +629,11 @@ def test_big_report_summary_fits_and_keeps_most_rows(big_context: render.RenderC
 
 def test_huge_unbreakable_content_is_truncated_cleanly() -> None:
     """When even the smallest level does not fit, the cut keeps the marker and closes blocks."""
-    text = "<!-- covaction:report:x -->\n### ✅ ok\n\n<details><summary>s</summary>\n\n" + (
-        "| a | b |\n|---|---|\n" + "| `x` | y |\n" * 20000
-    ) + "\n</details>\n"
+    text = (
+        "<!-- covaction:report:x -->\n### ✅ ok\n\n<details><summary>s</summary>\n\n"
+        + ("| a | b |\n|---|---|\n" + "| `x` | y |\n" * 20000)
+        + "\n</details>\n"
+    )
     cut = render.truncate(text, 10_000, "<!-- covaction:report:x -->", len, render.COMMENT_NOTE)
     assert len(cut) <= 10_000
     assert cut.startswith("<!-- covaction:report:x -->\n")
@@ -609,7 +643,9 @@ def test_huge_unbreakable_content_is_truncated_cleanly() -> None:
 
 def test_summary_truncation_counts_utf8_bytes() -> None:
     text = "## s\n\n" + "é" * 100 + "\n" + ("| a |\n|---|\n" + "| 🎉🎉🎉 |\n" * 200_000)
-    cut = render.truncate(text, 1_000_000, "", lambda s: len(s.encode("utf-8")), render.SUMMARY_NOTE)
+    cut = render.truncate(
+        text, 1_000_000, "", lambda s: len(s.encode("utf-8")), render.SUMMARY_NOTE
+    )
     assert len(cut.encode("utf-8")) <= 1_000_000
     check_markdown(cut[:50_000].rsplit("\n", 1)[0] + "\n")
 
@@ -643,9 +679,9 @@ HOSTILE_NAMES = [
 
 
 def hostile_context() -> render.RenderContext:
-    files = [
-        SourceFile(name, {1: 1, 2: 0, 3: 1}, {1: (1, 2)}) for name in HOSTILE_NAMES
-    ] + [SourceFile("src/zero @team.py", {1: 0, 2: 0})]
+    files = [SourceFile(name, {1: 1, 2: 0, 3: 1}, {1: (1, 2)}) for name in HOSTILE_NAMES] + [
+        SourceFile("src/zero @team.py", {1: 0, 2: 0})
+    ]
     report = parse_report(cobertura_xml(files))
     pr_files = [
         # GitHub names files as they are; a backslash is part of a Linux file name (paths.py
@@ -666,7 +702,10 @@ def hostile_context() -> render.RenderContext:
     )  # fmt: skip
     pins = [
         render.PinRow(
-            ".github/workflows/<img src=x>.yml", 3, "evil/@octocat#12|<b>x</b>@`v1`", "unpinned",
+            ".github/workflows/<img src=x>.yml",
+            3,
+            "evil/@octocat#12|<b>x</b>@`v1`",
+            "unpinned",
             "a tag @octocat #12 <img src=x> [x](javascript:1) can move",
             "evil/x@" + "c" * 40 + " # @v1 #12 <img>",
         )

@@ -28,7 +28,12 @@ HOSTILE = st.text(alphabet=st.sampled_from(list(":%\r\n,= \tae\u2028\x00")), max
 
 def runner(tmp_path: Path, **env: str) -> tuple[Runner, io.StringIO]:
     out = io.StringIO()
-    environ = {**ACTIONS, "GITHUB_OUTPUT": str(tmp_path / "out"), "GITHUB_STEP_SUMMARY": str(tmp_path / "sum"), **env}
+    environ = {
+        **ACTIONS,
+        "GITHUB_OUTPUT": str(tmp_path / "out"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "sum"),
+        **env,
+    }
     (tmp_path / "out").touch()
     (tmp_path / "sum").touch()
     return Runner(environ, out), out
@@ -138,7 +143,11 @@ def test_short_values_are_not_treated_as_secrets(tmp_path: Path) -> None:
 
 
 @settings(max_examples=200, deadline=None, database=None)
-@given(st.dictionaries(st.sampled_from(["coverage", "report-json", "comment-url", "x"]), st.text(max_size=40)))
+@given(
+    st.dictionaries(
+        st.sampled_from(["coverage", "report-json", "comment-url", "x"]), st.text(max_size=40)
+    )
+)
 def test_outputs_read_back_exactly_with_the_runners_grammar(values: dict[str, str]) -> None:
     import tempfile
 
@@ -180,7 +189,9 @@ def test_unwritable_summary_is_a_warning(tmp_path: Path, kind: str) -> None:
     else:
         target = Path(os.devnull)
     out = io.StringIO()
-    assert Runner({**ACTIONS, "GITHUB_STEP_SUMMARY": str(target)}, out).write_summary("# hi") is False
+    assert (
+        Runner({**ACTIONS, "GITHUB_STEP_SUMMARY": str(target)}, out).write_summary("# hi") is False
+    )
     [cmd] = parse_commands(out.getvalue())
     assert cmd.name == "warning" and "GITHUB_STEP_SUMMARY" in cmd.data
 
@@ -196,7 +207,9 @@ def test_annotations_beyond_ten_per_level_are_left_out_with_a_note(tmp_path: Pat
     r, out = runner(tmp_path)
     notes = r.annotate([Annotation("warning", f"w{i}") for i in range(13)])
     assert len(parse_commands(out.getvalue())) == 10
-    assert notes == ["3 more warning annotations left out (GitHub shows 10 per level per step); see the job summary"]
+    assert notes == [
+        "3 more warning annotations left out (GitHub shows 10 per level per step); see the job summary"
+    ]
 
 
 def test_outside_actions_lines_are_plain(capsys: pytest.CaptureFixture[str]) -> None:

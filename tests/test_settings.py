@@ -21,20 +21,55 @@ def test_env_name_keeps_hyphens_and_upper_cases() -> None:
 
 def test_empty_values_mean_the_defaults() -> None:
     s = settings.from_environ(env(format="", comment="  ", annotations=""))
-    assert (s.format, s.comment, s.annotations, s.report_name) == ("auto", "update", True, "coverage")
+    assert (s.format, s.comment, s.annotations, s.report_name) == (
+        "auto",
+        "update",
+        True,
+        "coverage",
+    )
     assert s.minimum_coverage is None
 
 
-@pytest.mark.parametrize("value, expected", [("80", Decimal("80")), ("79.95", Decimal("79.95")), ("0", Decimal(0)), ("100", Decimal(100)), ("100.0", Decimal("100.0")), (" 80 ", Decimal(80))])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("80", Decimal("80")),
+        ("79.95", Decimal("79.95")),
+        ("0", Decimal(0)),
+        ("100", Decimal(100)),
+        ("100.0", Decimal("100.0")),
+        (" 80 ", Decimal(80)),
+    ],
+)
 def test_thresholds_accept_plain_numbers(value: str, expected: Decimal) -> None:
     assert settings.from_environ(env(minimum_coverage=value)).minimum_coverage == expected
 
 
 @pytest.mark.parametrize(
     "value",
-    ["80%", "abc", "150", "-5", "100.01", "NaN", "inf", "1e2", "+80", "80.", ".5", "8_0", "１２", "٨٠", "0x50", "80,5", "80 5"],
+    [
+        "80%",
+        "abc",
+        "150",
+        "-5",
+        "100.01",
+        "NaN",
+        "inf",
+        "1e2",
+        "+80",
+        "80.",
+        ".5",
+        "8_0",
+        "１２",  # noqa: RUF001 - fullwidth digits must be refused
+        "٨٠",
+        "0x50",
+        "80,5",
+        "80 5",
+    ],
 )
-@pytest.mark.parametrize("name", ["minimum-coverage", "minimum-diff-coverage", "maximum-coverage-drop"])
+@pytest.mark.parametrize(
+    "name", ["minimum-coverage", "minimum-diff-coverage", "maximum-coverage-drop"]
+)
 def test_thresholds_refuse_anything_else_naming_the_input(name: str, value: str) -> None:
     with pytest.raises(InputError) as err:
         settings.from_environ({settings.env_name(name): value})
@@ -42,7 +77,17 @@ def test_thresholds_refuse_anything_else_naming_the_input(name: str, value: str)
     assert err.value.exit_code == 2
 
 
-@pytest.mark.parametrize("value, expected", [("true", True), ("True", True), ("TRUE", True), ("false", False), ("False", False), ("FALSE", False)])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("true", True),
+        ("True", True),
+        ("TRUE", True),
+        ("false", False),
+        ("False", False),
+        ("FALSE", False),
+    ],
+)
 def test_booleans_are_the_toolkit_forms(value: str, expected: bool) -> None:
     assert settings.from_environ(env(annotations=value)).annotations is expected
 
@@ -71,7 +116,15 @@ def test_paths_stay_inside_the_workspace(name: str, value: str) -> None:
 
 @pytest.mark.parametrize(
     "name, value",
-    [("comment", "sometimes"), ("pin-policy", "strict"), ("format", "xml"), ("report-name", "a b"), ("report-name", "-x"), ("baseline-artifact", "x" * 65), ("diff-base", "--output=/tmp/x")],
+    [
+        ("comment", "sometimes"),
+        ("pin-policy", "strict"),
+        ("format", "xml"),
+        ("report-name", "a b"),
+        ("report-name", "-x"),
+        ("baseline-artifact", "x" * 65),
+        ("diff-base", "--output=/tmp/x"),
+    ],
 )
 def test_choices_and_names_are_validated(name: str, value: str) -> None:
     with pytest.raises(InputError, match=f"input {name}"):
@@ -97,7 +150,9 @@ def test_token_falls_back_to_github_token_env() -> None:
 
 
 def test_flags_win_over_environment() -> None:
-    s = settings.from_argv(["--minimum-coverage", "90", "--comment", "off"], env(minimum_coverage="50"))
+    s = settings.from_argv(
+        ["--minimum-coverage", "90", "--comment", "off"], env(minimum_coverage="50")
+    )
     assert s.minimum_coverage == Decimal(90) and s.comment == "off"
 
 

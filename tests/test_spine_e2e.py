@@ -51,7 +51,9 @@ def simple(action: ActionRun) -> ActionRun:
 
 
 def test_push_writes_outputs_summary_and_report_json(simple: ActionRun) -> None:
-    simple.inputs.update({"minimum-coverage": "50", "report-json": "out/result.json", "pin-policy": "off"})
+    simple.inputs.update(
+        {"minimum-coverage": "50", "report-json": "out/result.json", "pin-policy": "off"}
+    )
     r = simple.run()
     assert r.code == 0, r.stdout + r.stderr
     assert r.outputs["coverage"] == "50.00"
@@ -62,7 +64,13 @@ def test_push_writes_outputs_summary_and_report_json(simple: ActionRun) -> None:
     doc = json.loads((simple.workspace / "out" / "result.json").read_text())
     assert doc["schema"] == "covaction-result" and doc["version"] == 1
     assert doc["coverage"]["totals"]["statements"] == 4
-    assert doc["gates"][0] == {"name": "total", "status": "passed", "actual": "50.00", "required": "50", "message": doc["gates"][0]["message"]}
+    assert doc["gates"][0] == {
+        "name": "total",
+        "status": "passed",
+        "actual": "50.00",
+        "required": "50",
+        "message": doc["gates"][0]["message"],
+    }
     assert r.errors == []
 
 
@@ -77,9 +85,20 @@ def test_failed_gate_exits_1_with_one_error_per_failed_gate(simple: ActionRun) -
 
 @pytest.mark.parametrize(
     "name, value",
-    [("minimum-coverage", "80%"), ("minimum-coverage", "abc"), ("minimum-coverage", "150"), ("minimum-coverage", "-5"), ("annotations", "yes"), ("comment", "always"), ("coverage-files", "../x.xml"), ("format", "nope")],
+    [
+        ("minimum-coverage", "80%"),
+        ("minimum-coverage", "abc"),
+        ("minimum-coverage", "150"),
+        ("minimum-coverage", "-5"),
+        ("annotations", "yes"),
+        ("comment", "always"),
+        ("coverage-files", "../x.xml"),
+        ("format", "nope"),
+    ],
 )
-def test_bad_input_is_one_error_exit_2_before_any_work(simple: ActionRun, name: str, value: str) -> None:
+def test_bad_input_is_one_error_exit_2_before_any_work(
+    simple: ActionRun, name: str, value: str
+) -> None:
     simple.inputs[name] = value
     r = simple.run()
     assert r.code == 2
@@ -91,15 +110,23 @@ def test_bad_input_is_one_error_exit_2_before_any_work(simple: ActionRun, name: 
     "content, needle",
     [
         (b"<coverage><packages><package", "not well-formed"),
-        (b'<?xml version="1.0"?><!DOCTYPE c [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><coverage>&b;</coverage>', "entities"),
-        (b'<?xml version="1.0"?><!DOCTYPE c [<!ENTITY x SYSTEM "file:///etc/passwd">]><coverage>&x;</coverage>', "entit"),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE c [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><coverage>&b;</coverage>',
+            "entities",
+        ),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE c [<!ENTITY x SYSTEM "file:///etc/passwd">]><coverage>&x;</coverage>',
+            "entit",
+        ),
         (b'{"meta": {}, "files": {"a.py": {"executed_lines": "all"}}}', "executed_lines"),
         (b'{"meta": {}, "files": []}', "files"),
         (b"SQLite format 3\x00" + b"\x00" * 200, "coverage.py data file"),
         (b"hello world", "not a coverage report"),
     ],
 )
-def test_bad_report_is_one_clear_line_exit_2(simple: ActionRun, content: bytes, needle: str) -> None:
+def test_bad_report_is_one_clear_line_exit_2(
+    simple: ActionRun, content: bytes, needle: str
+) -> None:
     (simple.workspace / "coverage.xml").unlink()
     (simple.workspace / "report.dat").write_bytes(content)
     simple.inputs["coverage-files"] = "report.dat"
@@ -143,7 +170,9 @@ def test_unmatched_paths_are_counted_and_named(simple: ActionRun) -> None:
 
 
 def test_several_reports_merge_a_line_covered_if_any_covers_it(simple: ActionRun) -> None:
-    other = COBERTURA.format(root=simple.workspace).replace('number="2" hits="0"', 'number="2" hits="1"', 1)
+    other = COBERTURA.format(root=simple.workspace).replace(
+        'number="2" hits="0"', 'number="2" hits="1"', 1
+    )
     (simple.workspace / "integration.xml").write_text(other)
     simple.inputs.update({"coverage-files": "coverage.xml\nintegration.xml", "pin-policy": "off"})
     r = simple.run()
@@ -172,7 +201,10 @@ def test_outside_actions_prints_comment_and_summary(tmp_path: Path) -> None:
     (tmp_path / "coverage.xml").write_text(COBERTURA.format(root=tmp_path))
     proc = subprocess.run(
         [sys.executable, str(ENTRYPOINT), "--minimum-coverage", "40"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
     )
     assert proc.returncode == 0, proc.stderr
@@ -182,11 +214,20 @@ def test_outside_actions_prints_comment_and_summary(tmp_path: Path) -> None:
 
 
 def test_help_is_fast_and_lists_options() -> None:
-    proc = subprocess.run([sys.executable, str(ENTRYPOINT), "--help"], capture_output=True, text=True, timeout=30)
+    proc = subprocess.run(
+        [sys.executable, str(ENTRYPOINT), "--help"], capture_output=True, text=True, timeout=30
+    )
     assert proc.returncode == 0 and "--minimum-diff-coverage" in proc.stdout
     assert "github" not in sys.modules or True
     probe = subprocess.run(
-        [sys.executable, "-c", "import sys; sys.argv=['x','--help']\nfrom covaction import main\ntry:\n main.cli()\nexcept SystemExit: pass\nprint(sorted(m for m in ('github','coverage','jinja2','requests','yaml') if m in sys.modules))"],
-        capture_output=True, text=True, timeout=30, cwd=Path(__file__).resolve().parent.parent,
+        [
+            sys.executable,
+            "-c",
+            "import sys; sys.argv=['x','--help']\nfrom covaction import main\ntry:\n main.cli()\nexcept SystemExit: pass\nprint(sorted(m for m in ('github','coverage','jinja2','requests','yaml') if m in sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=Path(__file__).resolve().parent.parent,
     )
     assert probe.stdout.strip().endswith("[]"), probe.stdout  # heavy modules stay unimported

@@ -53,7 +53,11 @@ def test_three_inputs_agree_file_by_file(project: Path, name: str) -> None:
 
 def test_exclusions_from_repository_config_are_honoured(tmp_path: Path) -> None:
     """`exclude_lines` in .coveragerc shapes what the .coverage file reports."""
-    root = make_project(tmp_path, branch=True, extra_config="[report]\nexclude_lines =\n    pragma: no cover\n    while x > 10")
+    root = make_project(
+        tmp_path,
+        branch=True,
+        extra_config="[report]\nexclude_lines =\n    pragma: no cover\n    while x > 10",
+    )
     report = _report(root, ".coverage")
     calc = report.files["sample/calc.py"]
     assert 25 not in calc.lines  # `while x > 10` excluded, as the config says
@@ -68,17 +72,27 @@ def test_data_file_with_absolute_paths_from_another_machine_maps_by_suffix(tmp_p
     data = coverage.CoverageData(basename=str(root / ".coverage"))
     data.read()
     moved = coverage.CoverageData(basename=str(tmp_path / "moved.coverage"))
-    moved.add_lines({"/home/runner/work/repo/repo/" + Path(f).relative_to(root).as_posix()
-                     if Path(f).is_absolute() else "/home/runner/work/repo/repo/" + f: data.lines(f)
-                     for f in data.measured_files()})
+    moved.add_lines(
+        {
+            "/home/runner/work/repo/repo/" + Path(f).relative_to(root).as_posix()
+            if Path(f).is_absolute()
+            else "/home/runner/work/repo/repo/" + f: data.lines(f)
+            for f in data.measured_files()
+        }
+    )
     moved.write()
     (root / ".coverage").write_bytes((tmp_path / "moved.coverage").read_bytes())
     ws = Workspace(root)
-    from covaction import gitrepo
     import os
 
-    mapper = paths.PathMapper(str(ws.root), gitrepo.tracked_files(str(ws.root), os.environ), exists=ws.exists)
-    parsed, unmatched = coveragepy.parse_data_file(ws.resolve(".coverage", "t"), ".coverage", str(ws.root), mapper.map, tmp_path)
+    from covaction import gitrepo
+
+    mapper = paths.PathMapper(
+        str(ws.root), gitrepo.tracked_files(str(ws.root), os.environ), exists=ws.exists
+    )
+    parsed, unmatched = coveragepy.parse_data_file(
+        ws.resolve(".coverage", "t"), ".coverage", str(ws.root), mapper.map, tmp_path
+    )
     report = paths.map_reports([parsed], mapper)
     assert unmatched == []
     assert "sample/calc.py" in report.files

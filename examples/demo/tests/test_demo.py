@@ -1,5 +1,4 @@
 import pytest
-
 from demo.discounts import percent
 from demo.shipping import cost, label
 
