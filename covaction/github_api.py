@@ -84,6 +84,7 @@ class GitHubApi:
         self.attempts = max(1, attempts)
         self.sleep = sleep
         self.calls = 0
+        self.unreachable: str | None = None  # set once the API could not be reached
         # 5xx on idempotent methods only, with a short backoff; rate limits and writes are
         # handled by `call`, where every wait is bounded by max_wait.
         retry = Retry(
@@ -124,6 +125,10 @@ class GitHubApi:
         `retry_on` names the failure kinds worth another attempt; a POST passes only
         ("rate-limit",), where GitHub certainly stored nothing.
         """
+        if self.unreachable is not None:
+            # The API could not be reached a moment ago, after retries: fail fast rather than
+            # spend the whole retry budget again on every later call of this run.
+            raise self._fail(ApiFailure("network", f"{what}: {self.unreachable}"))
         delay = 1.0
         started = time.monotonic()
         last: ApiFailure | None = None
@@ -146,6 +151,8 @@ class GitHubApi:
             self.sleep(wait)
             delay = min(delay * 2, 30.0)
         assert last is not None
+        if last.kind == "network":
+            self.unreachable = "the GitHub API was unreachable earlier in this run"
         raise self._fail(last) from None
 
     # ------------------------------------------------------------------ pull requests

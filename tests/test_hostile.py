@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakegithub import FakeGitHub
 from tests.harness import (
     COMMAND,
     ENTRYPOINT,
@@ -1196,9 +1197,10 @@ def test_malformed_pull_request_payload_degrades(
 
 
 def test_retry_wait_variable_with_unicode_digits_is_not_an_internal_error(
-    action: ActionRun,
+    action: ActionRun, fake_github: FakeGitHub
 ) -> None:
     project(action)
+    action.api_url = fake_github.base_url  # answers at once: the knob is what is under test
     action.inputs["github-token"] = "ghs_0123456789abcdef"
     action.event_name = "pull_request"
     action.event = {"number": 7, "pull_request": {"number": 7, "base": {"ref": "main"}, "head": {}}}
