@@ -116,3 +116,36 @@ def diff_against(workspace: str, environ: Mapping[str, str], base: str) -> str:
             "base with actions/checkout fetch-depth: 0, or pass an existing ref"
         )
     return done.stdout.decode("utf-8", "surrogateescape")
+
+
+def has_commit(workspace: str, environ: Mapping[str, str], sha: str) -> bool:
+    """True when the checkout holds that commit (shallow checkouts usually lack the base)."""
+    if not sha or sha.startswith("-"):
+        return False
+    try:
+        done = _git(workspace, environ, "cat-file", "-e", f"{sha}^{{commit}}")
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+def diff_paths(
+    workspace: str, environ: Mapping[str, str], base: str, head: str, paths: list[str]
+) -> str:
+    """`git diff BASE HEAD -- paths` for files whose patch the API did not send."""
+    if base.startswith("-") or head.startswith("-"):
+        raise DiffError("not a commit")
+    try:
+        done = _git(
+            workspace, environ, "-c", "diff.noprefix=false", "-c", "diff.mnemonicPrefix=false",
+            "diff", "--no-color", "--no-ext-diff", "--no-textconv", "--src-prefix=a/",
+            "--dst-prefix=b/", "--no-relative", "--find-renames", "-U0", base, head, "--",
+            *paths,
+        )  # fmt: skip
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise DiffError(
+            f"git diff for files without a patch failed ({type(exc).__name__})"
+        ) from None
+    if done.returncode != 0:
+        raise DiffError("git diff for files without a patch failed")
+    return done.stdout.decode("utf-8", "surrogateescape")

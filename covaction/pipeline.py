@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from covaction import formats, gates, result
-from covaction.errors import InputError, ReportError, WorkspaceError
+from covaction.errors import DiffError, InputError, ReportError, WorkspaceError
 from covaction.model import CoverageReport, ParsedReport, Unmatched
 from covaction.runner import Annotation
 from covaction.settings import Settings
@@ -387,13 +387,44 @@ def load_changes(state: Run) -> ChangedLines | None:
     except ApiFailure as failure:
         state.runner.warning(f"diff coverage skipped: {failure.message}")
         return None
-    changes = diff.from_github_files(entries)
+    changes = _fill_missing_patches(state, diff.from_github_files(entries), pr.base_sha)
     if pr.changed_files and len(entries) < pr.changed_files:
         state.runner.warning(
             f"GitHub listed {len(entries)} of the pull request's {pr.changed_files} changed files "
             "(its API stops at 3,000); diff coverage covers those only"
         )
     return changes
+
+
+def _fill_missing_patches(state: Run, changes: ChangedLines, base_sha: str) -> ChangedLines:
+    """Files GitHub sent no patch for (large or binary): `git diff` when the base is here."""
+    from dataclasses import replace
+
+    from covaction import diff, gitrepo
+
+    missing = [p for p in changes.not_measured if changes.files[p].status != "binary"]
+    if not missing:
+        return changes
+    root, environ = str(state.workspace.root), state.edges.environ
+    if not gitrepo.has_commit(root, environ, base_sha):
+        state.runner.info(
+            f"{len(missing)} changed file(s) came without a patch and the base commit is not in "
+            "the checkout (actions/checkout fetch-depth: 0 fetches it): listed as not measured"
+        )
+        return changes
+    try:
+        local = diff.parse_unified_diff(
+            gitrepo.diff_paths(root, environ, base_sha, "HEAD", missing)
+        )
+    except DiffError as exc:
+        state.runner.info(f"Changed lines of files without a patch stay unknown: {exc}")
+        return changes
+    files = dict(changes.files)
+    for path in missing:
+        found = local.files.get(path)
+        if found is not None and found.measured:
+            files[path] = found
+    return replace(changes, files=files)
 
 
 # ---------------------------------------------------------------------------- baseline
