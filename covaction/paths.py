@@ -34,15 +34,26 @@ class PathMapper:
         workspace: str,
         tracked: Iterable[str] | None,
         exists: Callable[[str], bool] | None = None,
+        listing: Callable[[], Iterable[str]] | None = None,
     ) -> None:
+        """`tracked`: git's file list, or None without a checkout; then `exists` answers for
+        one path and `listing` (called once, only if a suffix match is needed) lists them all."""
         self.workspace = normalize(workspace).rstrip("/") or "/"
         # git lists clean POSIX paths; a backslash there is part of a file name.
         self._tracked = frozenset(tracked) if tracked is not None else None
         self._exists = exists
-        self._by_name: dict[str, list[str]] = {}
-        if self._tracked is not None:
-            for p in self._tracked:
+        self._listing = listing
+        self._by_name: dict[str, list[str]] | None = None
+
+    def _names(self) -> dict[str, list[str]]:
+        if self._by_name is None:
+            files = self._tracked
+            if files is None and self._listing is not None:
+                files = frozenset(self._listing())
+            self._by_name = {}
+            for p in files or ():
                 self._by_name.setdefault(posixpath.basename(p), []).append(p)
+        return self._by_name
 
     def _is_file(self, rel: str) -> bool:
         if not rel or rel.startswith("../") or rel == "..":
@@ -84,7 +95,8 @@ class PathMapper:
         return self._by_suffix(path, candidates)
 
     def _by_suffix(self, original: str, candidates: list[str]) -> str | Unmatched:
-        if self._tracked is None:
+        names = self._names()
+        if not names:
             return Unmatched(original, "no file of that path in the workspace")
         best: set[str] = set()
         best_len = 0
@@ -92,7 +104,7 @@ class PathMapper:
             parts = [p for p in candidate.split("/") if p and p != ".."]
             if not parts:
                 continue
-            for option in self._by_name.get(parts[-1], ()):
+            for option in names.get(parts[-1], ()):
                 opt_parts = option.split("/")
                 n = 0
                 while n < min(len(parts), len(opt_parts)) and parts[-1 - n] == opt_parts[-1 - n]:

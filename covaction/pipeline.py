@@ -293,7 +293,9 @@ def load_reports(state: Run, names: list[str]) -> CoverageReport:
     from covaction import paths
 
     ws = state.workspace
-    mapper = paths.PathMapper(str(ws.root), state.tracked, exists=ws.exists)
+    mapper = paths.PathMapper(
+        str(ws.root), state.tracked, exists=ws.exists, listing=lambda: ws.glob("**/*")
+    )
     parsed: list[ParsedReport] = []
     extra_unmatched: list[Unmatched] = []
     for name in names:
