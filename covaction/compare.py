@@ -7,6 +7,7 @@ without them, is read on lines alone (and the note says so).
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
@@ -84,6 +85,25 @@ class Comparison:
         return tuple(r for r in self.files if r.counts.denominator and r.counts.numerator == 0)
 
 
+def rollup(rows: Sequence[FileRow], deleted: Sequence[FileRow]) -> tuple[DirRow, ...]:
+    """Per folder: this run's counts and files, and what the baseline measured there.
+
+    A folder's baseline includes its deleted files; a folder with no file in the baseline has
+    none, rather than an empty 100% one.
+    """
+    dirs: dict[str, tuple[Counts, Counts | None, int]] = {}
+    for row in [*rows, *deleted]:
+        key = posixpath.dirname(row.path) or "."
+        counts, base, n = dirs.get(key, (Counts(), None, 0))
+        if row.base is not None:
+            base = (base or Counts()) + row.base
+        if row.status == "deleted":
+            dirs[key] = (counts, base, n)
+        else:
+            dirs[key] = (counts + row.counts, base, n + 1)
+    return tuple(DirRow(k, c, b, n) for k, (c, b, n) in sorted(dirs.items()))
+
+
 def compare(
     report: CoverageReport,
     baseline: Baseline | None,
@@ -116,19 +136,7 @@ def compare(
         for path, counts in sorted(base_files.items())
         if path not in report.files
     )
-    # A folder's baseline is what the baseline measured in it (deleted files included); a
-    # folder with no file in the baseline has none, rather than an empty 100% one.
-    dirs: dict[str, tuple[Counts, Counts | None, int]] = {}
-    for row in [*rows, *deleted]:
-        key = posixpath.dirname(row.path) or "."
-        counts, base, n = dirs.get(key, (Counts(), None, 0))
-        if row.base is not None:
-            base = (base or Counts()) + row.base
-        if row.status == "deleted":
-            dirs[key] = (counts, base, n)
-        else:
-            dirs[key] = (counts + row.counts, base, n + 1)
-    directories = tuple(DirRow(k, c, b, n) for k, (c, b, n) in sorted(dirs.items()))
+    directories = rollup(rows, deleted)
     changed = tuple(sorted((r for r in rows if r.diff is not None), key=lambda r: r.path))
     return Comparison(
         report=report,

@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import bisect
 import json
-import posixpath
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -63,7 +62,7 @@ from typing import Any
 
 from covaction import __version__, gates
 from covaction.baseline import Baseline, TrendPoint
-from covaction.compare import Comparison, DirRow, FileRow
+from covaction.compare import Comparison, FileRow, rollup
 from covaction.context import GitHubContext
 from covaction.diffcov import DiffCoverage, FileDiffCoverage
 from covaction.errors import CovactionError
@@ -608,7 +607,7 @@ class _Reader:
             baseline_note=note,
             files=tuple(rows_),
             deleted=deleted,
-            directories=_directories(rows_, deleted),
+            directories=rollup(rows_, deleted),
             changed=tuple(sorted((r for r in rows_ if r.diff is not None), key=lambda r: r.path)),
             diff=diff,
         )
@@ -967,18 +966,3 @@ class _Ranges:
     def has(self, line: int) -> bool:
         i = bisect.bisect_right(self._firsts, line) - 1
         return i >= 0 and self.pairs[i][0] <= line <= self.pairs[i][1]
-
-
-def _directories(rows: Sequence[FileRow], deleted: Sequence[FileRow]) -> tuple[DirRow, ...]:
-    """Per folder, exactly as `compare.compare` sums them."""
-    dirs: dict[str, tuple[Counts, Counts | None, int]] = {}
-    for row in [*rows, *deleted]:
-        key = posixpath.dirname(row.path) or "."
-        counts, base, n = dirs.get(key, (Counts(), None, 0))
-        if row.base is not None:
-            base = (base or Counts()) + row.base
-        if row.status == "deleted":
-            dirs[key] = (counts, base, n)
-        else:
-            dirs[key] = (counts + row.counts, base, n + 1)
-    return tuple(DirRow(k, c, b, n) for k, (c, b, n) in sorted(dirs.items()))
