@@ -178,7 +178,7 @@ def _run(state: Run) -> int:
         summary = render.render_summary(ctx)
     else:
         comment = ""
-        summary = render_pins_only(settings, verdict, rows, pin_summary, pin_notes)
+        summary = render.render_pins_only(verdict, rows, pin_summary, pin_notes)
     if runner.actions:
         runner.write_summary(summary)
         comment_url = publish_comment(state, comment) if comment else ""
@@ -629,36 +629,6 @@ def _marker(report_name: str) -> str:
     from covaction.render import marker
 
     return marker(report_name)
-
-
-def render_pins_only(
-    settings: Settings, verdict: gates.Verdict, rows: Any, summary: Any, notes: list[str]
-) -> str:
-    from covaction import escape
-
-    mark = "❌" if not verdict.passed else "⚠️"
-    lines = [
-        "## Pin check",
-        "",
-        "✅ every action is pinned to a full commit SHA"
-        if not rows
-        else f"{mark} {len(rows)} reference(s) not pinned to a full commit SHA",
-        "",
-        f"{summary.pinned} pinned, {summary.unpinned} unpinned, {summary.unverifiable} "
-        f"unverifiable, {summary.local} local, {summary.parse_errors} unreadable, "
-        f"{summary.allowed} allowed by pin-allowlist.",
-    ]
-    if rows:
-        lines += ["", "| File | Line | Reference | Why | Pin to |", "|---|---:|---|---|---|"]
-        for r in rows[:2000]:
-            fix = escape.code(r.suggestion, 200) if r.suggestion else ""
-            lines.append(
-                f"| {escape.code(r.file)} | {r.line} | {escape.code(r.uses)} | "
-                f"{escape.text(r.reason)} | {fix} |"
-            )
-    for note in notes:
-        lines += ["", f"*{escape.text(note, 500)}*"]
-    return "\n".join(lines) + "\n"
 
 
 def write_report_json(state: Run, doc: dict[str, Any]) -> str:

@@ -29,6 +29,8 @@ from covaction.model import Counts, display_percent
 if TYPE_CHECKING:
     import jinja2
 
+    from covaction.pinning import PinSummary
+
 COMMENT_LIMIT = 65_536
 COMMENT_BUDGET = 65_000
 SUMMARY_LIMIT = 1024 * 1024
@@ -412,3 +414,32 @@ def truncate(
     if keep_first and not text.startswith(keep_first):
         text = keep_first + "\n" + text
     return tidy(text + note)
+
+
+def render_pins_only(
+    verdict: Verdict, rows: Sequence[PinRow], summary: PinSummary, notes: Sequence[str]
+) -> str:
+    """The job summary of a run without coverage: the pin check alone."""
+    mark = "❌" if not verdict.passed else "⚠️"
+    lines = [
+        "## Pin check",
+        "",
+        "✅ every action is pinned to a full commit SHA"
+        if not rows
+        else f"{mark} {len(rows)} reference(s) not pinned to a full commit SHA",
+        "",
+        f"{summary.pinned} pinned, {summary.unpinned} unpinned, {summary.unverifiable} "
+        f"unverifiable, {summary.local} local, {summary.parse_errors} unreadable, "
+        f"{summary.allowed} allowed by pin-allowlist.",
+    ]
+    if rows:
+        lines += ["", "| File | Line | Reference | Why | Pin to |", "|---|---:|---|---|---|"]
+        for r in rows[:2000]:
+            fix = escape.code(r.suggestion, 200) if r.suggestion else ""
+            lines.append(
+                f"| {escape.code(r.file)} | {r.line} | {escape.code(r.uses)} | "
+                f"{escape.text(r.reason)} | {fix} |"
+            )
+    for note in notes:
+        lines += ["", f"*{escape.text(note, 500)}*"]
+    return "\n".join(lines) + "\n"
