@@ -151,7 +151,9 @@ class GitHubApi:
             self.sleep(wait)
             delay = min(delay * 2, 30.0)
         assert last is not None
-        if last.kind == "network":
+        if last.kind == "network" and "network" in retry_on:
+            # Only a read that failed to connect on every retry trips this: a write whose
+            # connection broke may have landed, and the caller must look again.
             self.unreachable = "the GitHub API was unreachable earlier in this run"
         raise self._fail(last) from None
 
