@@ -25,7 +25,7 @@ _HIDDEN_CATEGORIES = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
 _TEXT_SPECIAL = re.compile(r"([\\`*_\[\]<>~|$&:])")
 # Characters that start a block at the beginning of a line: heading, list, quote, rule, setext.
 _LINE_START = re.compile(r"^([#+\-=>]|\d{1,9}(?=[.)]))")
-_WWW = re.compile(r"(?i)\b(www)\.")
+_WWW = re.compile(r"(?i)(?<![a-z0-9])(www)\.")  # GFM links `www.` after `_`, `*`, `~`, `(` too
 _GH_REF = re.compile(r"(?i)\b(gh)-(?=\d)")
 _BACKTICKS = re.compile(r"`+")
 # Joined after `@` and `#` so that GitHub links no mention or issue reference; it is invisible.

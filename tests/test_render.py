@@ -407,7 +407,11 @@ def check_markdown(markdown: str, *, details: int | None = None) -> Rendered:
     opened = len(re.findall(r"<details>", rendered))
     closed = len(re.findall(r"</details>", rendered))
     assert opened == closed, f"{opened} <details> but {closed} </details>"
-    assert markdown.count("<details>") == markdown.count("</details>")
+    # The blocks the templates open and close stand at the start of a line; `<details>` inside
+    # a code span (a hostile name) is text, and the rendered count above already checks it.
+    assert len(re.findall(r"^<details>", markdown, re.M)) == len(
+        re.findall(r"^</details>", markdown, re.M)
+    )
     if details is not None:
         assert opened == details
 
