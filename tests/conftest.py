@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from tests.fakegithub import fake_github  # noqa: F401  (fixture)
+from tests.fakeresults import fake_results  # noqa: F401  (fixture)
+from tests.harness import ActionRun
+
 # CI explores the same examples every run (a failure there is reproducible from its log); by
 # hand, hypothesis explores anew each time (`COVACTION_FUZZ_EXAMPLES` raises the fuzz counts).
 settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
-
-from tests.fakegithub import fake_github  # noqa: F401  (fixture)
-from tests.fakeresults import fake_results  # noqa: F401  (fixture)
-from tests.harness import ActionRun
 
 
 @pytest.fixture
