@@ -159,19 +159,40 @@ class GitHubApi:
 
     # ------------------------------------------------------------------ pull requests
     def pr_files(self, number: int) -> list[dict[str, Any]]:
-        """All files of a PR (up to GitHub's 3,000), `patch` absent where GitHub sent none."""
+        """All files of a PR (up to GitHub's 3,000), `patch` absent where GitHub sent none.
+
+        GitHub drops patches once a response holds about 20,000 patch lines (contract C.4.5):
+        a page of 100 with entries lacking their patch is read again once as five pages of 20,
+        and the patches found there are used.
+        """
+        path = f"/repos/{self.repository}/pulls/{number}/files"
+
+        def page_of(size: int, page: int) -> list[dict[str, Any]]:
+            _, data = self.gh.requester.requestJsonAndCheck(
+                "GET", path, parameters={"per_page": size, "page": page}
+            )
+            return (
+                [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
+            )
 
         def fetch() -> list[dict[str, Any]]:
             out: list[dict[str, Any]] = []
             for page in range(1, 31):
-                _, data = self.gh.requester.requestJsonAndCheck(
-                    "GET",
-                    f"/repos/{self.repository}/pulls/{number}/files",
-                    parameters={"per_page": 100, "page": page},
-                )
-                if not isinstance(data, list) or not data:
+                data = page_of(100, page)
+                if not data:
                     break
-                out.extend(item for item in data if isinstance(item, dict))
+                if any(_patch_missing(item) for item in data):
+                    again: dict[str, dict[str, Any]] = {}
+                    for small in range(5 * page - 4, 5 * page + 1):
+                        part = page_of(20, small)
+                        again.update((str(i.get("filename")), i) for i in part if "patch" in i)
+                        if len(part) < 20:
+                            break
+                    data = [
+                        again.get(str(item.get("filename")), item) if _patch_missing(item) else item
+                        for item in data
+                    ]
+                out.extend(data)
                 if len(data) < 100:
                     break
             return out
@@ -372,6 +393,11 @@ def _classify(what: str, exc: Exception) -> tuple[ApiFailure, float | None]:
         # PyGithub asserts that follow-up URLs stay on the API host.
         return ApiFailure("server", f"{what}: the API answered with a URL on another host"), None
     raise exc
+
+
+def _patch_missing(item: Mapping[str, Any]) -> bool:
+    """An entry whose patch GitHub left out: no `patch` key on a file that was not removed."""
+    return "patch" not in item and item.get("status") != "removed"
 
 
 def _retry_after(headers: Mapping[str, str] | None) -> float | None:

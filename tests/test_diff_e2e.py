@@ -251,3 +251,23 @@ def test_diff_base_and_diff_file_on_a_laptop(tmp_path: Path) -> None:
         out[flag] = json.loads((root / f"{flag[2:]}.json").read_text())["diff"]
     assert out["--diff-base"]["percent"] == out["--diff-file"]["percent"] is not None
     assert out["--diff-base"]["files"] == out["--diff-file"]["files"]
+
+
+def test_patches_dropped_by_the_response_budget_are_read_again_in_small_pages(
+    action: ActionRun, fake_github: FakeGitHub, history: tuple[str, str, str]
+) -> None:
+    """GitHub drops patches past ~20,000 lines a response (C.4.5): pages of 20 bring them back."""
+    base, head, diff_text = history
+    filler = [
+        FileChange(f"docs/p{i:03}.md", "added", patch="@@ -0,0 +1,5 @@\n+a\n+b\n+c\n+d\n+e")
+        for i in range(60)
+    ]
+    real = [FileChange(path, patch=patch) for path, patch in patches(diff_text).items()]
+    fake_github.patch_line_budget = 120  # a page of 100 loses patches; a page of 20 does not
+    pr_run(action, fake_github, base, head, filler + real)
+    doc = json.loads((action.workspace / "r.json").read_text())
+    assert doc["diff"]["not_measured"] == []
+    calc = next(f for f in doc["diff"]["files"] if f["path"] == "sample/calc.py")
+    assert calc["uncovered"] == uncovered_lines(action.workspace)
+    sizes = [req.params.get("per_page") for req in fake_github.requests_for("list_pr_files")]
+    assert sizes[0] == "100" and "20" in sizes and len(sizes) <= 6
