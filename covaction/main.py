@@ -17,12 +17,6 @@ from covaction import __version__
 from covaction.errors import CovactionError
 from covaction.runner import Runner
 
-AUTO_FILES = ("coverage.xml", ".coverage", "coverage.json")
-REPORT_CAP = 1024 * 1024 * 1024
-DIFF_CAP = 256 * 1024 * 1024
-WORKFLOW_CAP = 1024 * 1024
-BASELINE_CAP = 64 * 1024 * 1024
-
 
 @dataclass
 class Edges:

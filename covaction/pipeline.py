@@ -15,7 +15,7 @@ from covaction.errors import DiffError, InputError, ReportError, WorkspaceError
 from covaction.model import CoverageReport, ParsedReport, Unmatched
 from covaction.runner import Annotation
 from covaction.settings import Settings
-from covaction.workspace import Workspace
+from covaction.workspace import REPORT_CAP, Workspace
 
 if TYPE_CHECKING:
     from covaction.baseline import Baseline
@@ -307,7 +307,7 @@ def load_reports(state: Run, names: list[str]) -> CoverageReport:
             from covaction.formats import coveragepy
 
             path = ws.resolve(name, what)
-            ws.check_regular(path, name, what, 1024 * 1024 * 1024)
+            ws.check_regular(path, name, what, REPORT_CAP)
             report, unmatched = coveragepy.parse_data_file(
                 path, name, str(ws.root), lambda p: mapper.map(p), state.scratch
             )
