@@ -169,7 +169,7 @@ def _run(state: Run) -> int:
             links=links,
             pins=rows,
             pin_policy=settings.pin_policy,
-            pin_counts=_pin_counts(pin_summary),
+            pin_counts=result.pin_counts(pin_summary),
             pin_notes=tuple(pin_notes),
             notices=tuple(notices),
             annotation_notes=annotation_notes,
@@ -213,17 +213,6 @@ def _run(state: Run) -> int:
     for check in verdict.failed:
         runner.error(check.message)
     return verdict.exit_code
-
-
-def _pin_counts(summary: Any) -> dict[str, int]:
-    return {
-        "pinned": summary.pinned,
-        "unpinned": summary.unpinned,
-        "local": summary.local,
-        "unverifiable": summary.unverifiable,
-        "parse-error": summary.parse_errors,
-        "allowed": summary.allowed,
-    }
 
 
 # ---------------------------------------------------------------------------- API

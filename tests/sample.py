@@ -93,6 +93,12 @@ def make_project(root: Path, branch: bool, extra_config: str = "") -> Path:
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "first")
+    measure(root)
+    return root
+
+
+def measure(root: Path) -> None:
+    """Run the project's tests under coverage.py and write coverage.xml and coverage.json."""
     subprocess.run(
         [
             sys.executable,
@@ -113,7 +119,6 @@ def make_project(root: Path, branch: bool, extra_config: str = "") -> Path:
     )
     coverage(root, "xml", "-o", "coverage.xml")
     coverage(root, "json", "-o", "coverage.json")
-    return root
 
 
 def total(root: Path, precision: int = 2) -> str:

@@ -11,7 +11,7 @@ import pytest
 
 from tests.fakegithub import WRITE_TOKEN, FakeGitHub, FileChange
 from tests.harness import ActionRun, Result
-from tests.sample import git, make_project
+from tests.sample import git, make_project, measure
 
 REPO = "octo-org/widget"
 
@@ -46,26 +46,7 @@ def two_commits(root: Path) -> tuple[str, str, str]:
     git(root, "add", "sample", "tests")
     git(root, "commit", "-qm", "shipping")
     head = git(root, "rev-parse", "HEAD").strip()
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "coverage",
-            "run",
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "tests",
-        ],
-        cwd=root,
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(
-        [sys.executable, "-m", "coverage", "xml", "-o", "coverage.xml"], cwd=root, check=True
-    )
+    measure(root)
     return base, head, git(root, "diff", "-U0", f"{base}...{head}")
 
 
