@@ -240,6 +240,16 @@ class FileBuilder:
         self.lines.extend(lines)
         self.hits.extend(hits)
 
+    def extend(self, lines: array[int], hits: array[int]) -> None:
+        """Append a run in any order."""
+        if lines and (
+            (self.lines and self.lines[-1] >= lines[0])
+            or not all(map(lt, lines, islice(lines, 1, None)))
+        ):
+            self._ordered = False
+        self.lines.extend(lines)
+        self.hits.extend(hits)
+
     def add_branches(self, line: int, covered: int, total: int) -> None:
         self.blines.append(line)
         self.btotal.append(total)
