@@ -1,17 +1,20 @@
 """Benchmark: covaction's Cobertura parse against a bare expat pass, plus peak memory.
 
-Generates a Cobertura file of about 150 MB (override with --mb), then in fresh subprocesses:
+Generates a Cobertura file of about 150 MB (override with --mb), then in fresh subprocesses,
+interleaved for --rounds rounds so that both see the same machine:
 1. a bare expat pass (a parser with no handlers set) over the file,
 2. covaction's streaming parse (formats.cobertura.parse) of the same file,
-and prints wall time, the ratio and each process's peak RSS. Run by hand:
+3. the same parse with the region reader off (the callback reader alone), for comparison,
+and prints wall times, the median ratio with its range, and each process's peak RSS. Run by hand:
 
-    python benchmarks/bench_cobertura.py [--mb 150] [--keep]
+    python benchmarks/bench_cobertura.py [--mb 150] [--rounds 3] [--keep]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -78,15 +81,15 @@ def chunks():
     with open(sys.argv[1], 'rb') as f:
         while chunk := f.read(1 << 20):
             yield chunk
-r = cobertura.parse(chunks(), 'bench.xml')
+r = cobertura.parse(chunks(), 'bench.xml', regions=sys.argv[2] == 'regions')
 elapsed = time.perf_counter() - t
 print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(r.files))
 """
 
 
-def run(code: str, path: Path) -> list[float]:
+def run(code: str, path: Path, *args: str) -> list[float]:
     out = subprocess.run(
-        [sys.executable, "-c", code, str(path)],
+        [sys.executable, "-c", code, str(path), *args],
         check=True,
         capture_output=True,
         text=True,
@@ -99,6 +102,7 @@ def run(code: str, path: Path) -> list[float]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--mb", type=int, default=150)
+    ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="covaction-bench-"))
@@ -109,13 +113,27 @@ def main() -> None:
     print(
         f"generated {size:.0f} MB, {files} files, {lines:,} lines in {time.perf_counter() - t:.1f}s"
     )
-    bare = run(BARE, path)
-    ours = run(OURS, path)
-    print(f"bare expat pass : {bare[0]:.2f}s, peak RSS {bare[1] / 1024:.0f} MB")
+    bare, ours, callbacks = [], [], []
+    for _ in range(args.rounds):
+        bare.append(run(BARE, path))
+        ours.append(run(OURS, path, "regions"))
+        callbacks.append(run(OURS, path, "callbacks"))
+    for name, runs in (
+        ("bare expat pass", bare),
+        ("covaction parse", ours),
+        ("callbacks only", callbacks),
+    ):
+        times = ", ".join(f"{r[0]:.2f}" for r in runs)
+        peak = max(r[1] for r in runs) / 1024
+        print(
+            f"{name:16}: {statistics.median(r[0] for r in runs):.2f}s median ({times}), peak RSS {peak:.0f} MB"
+        )
+    ratios = sorted(o[0] / b[0] for o, b in zip(ours, bare, strict=True))
+    plain = sorted(c[0] / b[0] for c, b in zip(callbacks, bare, strict=True))
     print(
-        f"covaction parse : {ours[0]:.2f}s, peak RSS {ours[1] / 1024:.0f} MB, {int(ours[2])} files"
+        f"ratio           : {statistics.median(ratios):.2f}x bare expat (rounds {ratios[0]:.2f}-{ratios[-1]:.2f}); "
+        f"callbacks only {statistics.median(plain):.2f}x; {int(ours[0][2])} files"
     )
-    print(f"ratio           : {ours[0] / bare[0]:.2f}x bare expat")
     t = time.perf_counter()
     helped = subprocess.run(
         [sys.executable, "-m", "covaction.main", "--help"],

@@ -298,10 +298,11 @@ _ATTR = re.compile(rb'\s*([A-Za-z_:][\w.:-]*)="([^"<&\t\n\r]*)"')
 class _Piece:
     """The lines of one `<class>` (or, with `filename` None, of the class before the region)."""
 
-    __slots__ = ("bcovered", "blines", "btotal", "filename", "hits", "lines")
+    __slots__ = ("bcovered", "blines", "btotal", "filename", "hits", "lines", "ordered")
 
     def __init__(self, filename: str | None) -> None:
         self.filename = filename
+        self.ordered = True  # lines strictly ascending
         self.lines: array[int] = array("q")
         self.hits: array[int] = array("q")
         self.blines: array[int] = array("q")
@@ -425,13 +426,18 @@ def _read_lines(piece: _Piece, block: bytes) -> bool:
     if stream[:1] != b'"' or stream[-1:] != b'"':
         return False
     # A list of plain integers, or a ValueError (JSON refuses leading zeros too).
-    values = json.loads(b"[" + stream[1:-1].replace(b'""', b",") + b"]")
+    values: list[int] = json.loads(b"[" + stream[1:-1].replace(b'""', b",") + b"]")
     if len(values) != 2 * count:
         return False
-    piece.lines = array("q", values[0::2])
-    hits = array("q", values[1::2])
-    piece.hits = array("q", map(bool, hits))
-    return 0 < min(piece.lines) and max(piece.lines) <= _MAX_LINE  # else the callbacks raise
+    numbers = values[0::2]
+    piece.lines = array("q", numbers)
+    # Counted only as covered or not, like the callbacks (no string can be left: the quotes
+    # were all used up by the separators, or the length above would differ).
+    piece.hits = array("q", map(bool, values[1::2]))
+    # Checked on the list, whose integers exist already (an array would box each one again).
+    piece.ordered = all(map(lt, numbers, islice(numbers, 1, None)))
+    low, high = (numbers[0], numbers[-1]) if piece.ordered else (min(numbers), max(numbers))
+    return bool(0 < low and high <= _MAX_LINE)  # else the callbacks raise the error
 
 
 def _read_branch_block(piece: _Piece, block: bytes) -> bool:
@@ -483,7 +489,10 @@ def _commit(pieces: list[_Piece], builders: dict[str, FileBuilder], state: _Stat
         builder_or_none = state.current
         if builder_or_none is None:
             continue  # lines before any <class> belong to no file
-        builder_or_none.extend(piece.lines, piece.hits)
+        if piece.ordered:
+            builder_or_none.extend_sorted(piece.lines, piece.hits)
+        else:
+            builder_or_none.extend(piece.lines, piece.hits)
         if piece.blines:
             builder_or_none.blines.extend(piece.blines)
             builder_or_none.btotal.extend(piece.btotal)
