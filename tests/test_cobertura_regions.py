@@ -512,3 +512,78 @@ def test_regions_and_callbacks_agree_on_generated_documents(doc: bytes, cuts: li
     regions, callbacks = both(doc)
     assert regions == callbacks
     assert both(doc, chunked(doc, cuts))[0] == callbacks
+
+
+def _every(doc: bytes, size: int) -> list[bytes]:
+    return [doc[i : i + size] for i in range(0, len(doc), size)]
+
+
+def _split_at(doc: bytes, *marks: bytes) -> list[bytes]:
+    cuts = [doc.index(m) for m in marks]
+    return [doc[a:b] for a, b in zip([0, *cuts], [*cuts, len(doc)], strict=True)]
+
+
+LATIN1 = b'<?xml version="1.0" encoding="ISO-8859-1"?><coverage><class filename="x"></class>'
+# Found by differential fuzzing: each once differed by reader or by where the chunks fell.
+CHUNKING = {
+    "a bad line, then truncated: the XML error wins": (
+        b'<coverage><class filename="a"><line number="0" hits="1"/></class>',
+        [],
+    ),
+    "a bad line, then a mismatched tag": (
+        b'<coverage><class filename="a"><line/></class></x>',
+        [],
+    ),
+    'branch="True" in a later batch': (
+        b'<coverage><class filename="a"><line number="1" hits="1.0"/></class>'
+        b'<line number="2" hits="1" branch="True" condition-coverage="50% (1/2)"/></coverage>',
+        [],
+    ),
+    "&#10; in a condition does not shift the next line's counts": (
+        b'<coverage><class filename="a"><line number="1" hits="1" branch="true" '
+        b'condition-coverage="(1/2)&#10;(3/4)"/></class><line number="2" hits="1" '
+        b'branch="true" condition-coverage="x"/></coverage>',
+        [],
+    ),
+    'an empty hits="" is an error in bulk too': (
+        b'<coverage><class filename="a"><line number="1" hits="1.0"/></class>'
+        b'<line number="2" hits="1"/><line number="3" hits=""/></coverage>',
+        [],
+    ),
+    "5000 digits of hits are covered, in bulk and singly": (
+        b'<coverage><class filename="a"><line number="1" hits="' + b"1" * 5000 + b'"/></class>'
+        b'<line number="2" hits="1.0"/></coverage>',
+        [],
+    ),
+    "</class> inside <methods>": (
+        b'<coverage><class filename="a"><methods><class></class><line number="9" hits="1"/>'
+        b"</methods></class></coverage>",
+        [],
+    ),
+    "Latin-1, a chunk ends inside <methods>": (
+        LATIN1 + b'<class filename="a"><methods><line number="9" hits="1"/></methods></class>'
+        b"</coverage>",
+        [b"<line"],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CHUNKING))
+def test_no_reader_and_no_chunking_changes_the_outcome(name: str) -> None:
+    doc, marks = CHUNKING[name]
+    reference = outcome(lambda: cobertura.parse([doc], "c.xml", regions=False))
+    for chunks in (list(by_class(doc)), _split_at(doc, *marks), _every(doc, 7)):
+        for regions in (True, False):
+            got = outcome(lambda: cobertura.parse(iter(chunks), "c.xml", regions=regions))
+            assert got == reference, (regions, chunks)
+
+
+def test_lines_under_methods_are_skipped_across_chunks_with_regions_off() -> None:
+    for doc in (
+        CHUNKING["Latin-1, a chunk ends inside <methods>"][0],
+        '<coverage><class filename="a"><methods><line number="9" hits="1"/></methods>'
+        "</class></coverage>".encode("utf-16"),
+    ):
+        for size in (1, 3, 16, 64):
+            report = cobertura.parse(_every(doc, size), "c.xml")
+            assert [f.lines.tolist() for f in report.files if f.path == "a"] == [[]], size

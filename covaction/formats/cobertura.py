@@ -26,7 +26,7 @@ import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate, compress, islice, repeat
-from operator import eq, gt, itemgetter, lt
+from operator import gt, itemgetter, lt
 
 from covaction.errors import ReportError
 from covaction.formats import xmlstream
@@ -37,6 +37,7 @@ FORMAT = "cobertura"
 _CONDITION = re.compile(r"\(\s*(\d+)\s*/\s*(\d+)\s*\)")
 _CONDITION_ALL = re.compile(r"^[^(\n]*\(\s*(\d+)\s*/\s*(\d+)\s*\)[^\n]*$", re.M)
 _MAX_LINE = 10_000_000
+_BRANCH_TRUE = frozenset({"true", "True", "1"})
 
 
 def sniff(head: bytes) -> bool:
@@ -77,6 +78,8 @@ def parse(chunks: Iterable[bytes], origin: str, *, regions: bool = True) -> Pars
     state.regions = regions
 
     def flush() -> None:
+        if state.deferred is not None:
+            raise state.deferred
         builder = state.current
         if not pending or builder is None:
             pending.clear()
@@ -91,6 +94,7 @@ def parse(chunks: Iterable[bytes], origin: str, *, regions: bool = True) -> Pars
                 and set(map(_KEY1, batch)) == {"hits"}
                 and joined.isascii()
                 and joined.isdigit()
+                and "" not in hit_text  # joined, an empty value would pass unseen
             ):
                 numbers = array("q", map(int, map(_VAL0, batch)))
                 # Only "covered or not" matters downstream: 1 for any positive count, without
@@ -196,6 +200,24 @@ def parse(chunks: Iterable[bytes], origin: str, *, regions: bool = True) -> Pars
             and b"<?" not in region[at:]
         )
 
+    def resume() -> None:
+        # Only where the region reader paused them: inside <methods> the callbacks skip on.
+        if parser.StartElementHandler is None:
+            parser.StartElementHandler = start
+
+    def soft_flush() -> bool:
+        """Flush early, keeping a bad line's error for where the callbacks alone raise it.
+
+        The callbacks flush at the next `<class>` or the end, so an XML error before that point
+        wins over the line's error; a flush between chunks must not change which comes first.
+        """
+        try:
+            flush()
+        except ReportError as error:
+            state.deferred = error
+            return False
+        return True
+
     def fed(chunks: Iterable[bytes]) -> Iterator[bytes]:
         """Yield what expat parses next, choosing the reader for each region before it does."""
         offset = 0
@@ -204,13 +226,13 @@ def parse(chunks: Iterable[bytes], origin: str, *, regions: bool = True) -> Pars
             if not buf and offset == 0 and chunk[:1] in (b"\xff", b"\xfe", b"\x00"):
                 state.regions = False  # UTF-16/32: the byte patterns below are UTF-8
             if not state.regions:
-                parser.StartElementHandler = start
+                resume()
                 if buf:
                     yield bytes(buf)
                     buf.clear()
                 yield chunk
                 if len(pending) > 200_000:
-                    flush()
+                    soft_flush()
                 continue
             seen = len(buf)
             buf += chunk
@@ -219,7 +241,7 @@ def parse(chunks: Iterable[bytes], origin: str, *, regions: bool = True) -> Pars
                 if len(buf) > _MAX_REGION:
                     # One <class> past the cap: the callbacks read the rest of the document.
                     state.regions = False
-                    parser.StartElementHandler = start
+                    resume()
                     yield bytes(buf)
                     buf.clear()
                 continue
@@ -228,18 +250,17 @@ def parse(chunks: Iterable[bytes], origin: str, *, regions: bool = True) -> Pars
             del buf[:end]
             pieces = _read_region(region) if parser.StartElementHandler is None else None
             if pieces is None:
-                parser.StartElementHandler = start
+                resume()
                 yield region
                 if len(pending) > 200_000:
-                    flush()
-                if callbacks_may_pause(region, offset):
-                    flush()
+                    soft_flush()
+                if callbacks_may_pause(region, offset) and soft_flush():
                     parser.StartElementHandler = None
             else:
                 yield region
                 _commit(pieces, builders, state)
             offset += end
-        parser.StartElementHandler = start
+        resume()
         if buf:
             yield bytes(buf)
 
@@ -260,9 +281,10 @@ def parse(chunks: Iterable[bytes], origin: str, *, regions: bool = True) -> Pars
 
 
 class _State:
-    __slots__ = ("class_at", "current", "has_branches", "regions", "seen_root")
+    __slots__ = ("class_at", "current", "deferred", "has_branches", "regions", "seen_root")
 
     def __init__(self) -> None:
+        self.deferred: ReportError | None = None  # a line's error, raised at the next flush
         self.current: FileBuilder | None = None
         self.has_branches = False
         self.seen_root = False
@@ -509,8 +531,11 @@ def _bulk_branches(builder: FileBuilder, batch: list[list[str]], state: _State) 
         if set(map(_KEY2, batch)) == {"branch"} and set(map(_KEY3, batch)) == {
             "condition-coverage"
         }:
-            taken = list(compress(batch, map(eq, map(_VAL2, batch), repeat("true"))))
-            pairs = _CONDITION_ALL.findall("\n".join(map(_VAL3, taken)))
+            taken = list(compress(batch, map(_BRANCH_TRUE.__contains__, map(_VAL2, batch))))
+            conditions = "\n".join(map(_VAL3, taken))
+            if conditions.count("\n") != len(taken) - 1 and taken:
+                raise ValueError("a condition-coverage value with a newline (&#10;)")
+            pairs = _CONDITION_ALL.findall(conditions)
             if len(pairs) != len(taken):
                 raise ValueError("a condition-coverage value without (covered/total)")
             covered = array("q", map(int, map(_KEY0, pairs)))
@@ -542,7 +567,7 @@ def _branches(builder: FileBuilder, number: int, attrs: list[str], state: _State
             branch = attrs[i + 1]
         elif key == "condition-coverage":
             condition = attrs[i + 1]
-    if condition is None or branch not in ("true", "True", "1"):
+    if condition is None or branch not in _BRANCH_TRUE:
         return
     m = _CONDITION.search(condition)
     if m is None:
@@ -562,7 +587,11 @@ def _line_slow(builder: FileBuilder, attrs: list[str], state: _State, origin: st
         raise ReportError(f"{where}, a <line> element lacks its number or hits attribute")
     try:
         n = int(number)
-        h = int(hits) if hits.strip().lstrip("-").isdigit() else int(float(hits))
+        text = hits.strip()
+        if text.isascii() and text.isdigit():
+            h = 1 if text.lstrip("0") else 0  # as in bulk: any length of digits
+        else:
+            h = int(text) if text.lstrip("-").isdigit() else int(float(text))
     except (ValueError, OverflowError):
         raise ReportError(
             f"{where}, line number {number[:20]!r} or hits {hits[:20]!r} is not a number"
