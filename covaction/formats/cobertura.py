@@ -533,7 +533,7 @@ def _bulk_branches(builder: FileBuilder, batch: list[list[str]], state: _State) 
         }:
             taken = list(compress(batch, map(_BRANCH_TRUE.__contains__, map(_VAL2, batch))))
             conditions = "\n".join(map(_VAL3, taken))
-            if conditions.count("\n") != len(taken) - 1 and taken:
+            if taken and conditions.count("\n") != len(taken) - 1:
                 raise ValueError("a condition-coverage value with a newline (&#10;)")
             pairs = _CONDITION_ALL.findall(conditions)
             if len(pairs) != len(taken):
