@@ -19,7 +19,11 @@ from covaction.errors import InputError
 
 _THRESHOLD = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,6})?", re.ASCII)
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", re.ASCII)
-_TOKEN = re.compile(r"[A-Za-z0-9_.\-]{8,512}", re.ASCII)
+# A token is opaque: GitHub's Actions and App installation tokens became JWTs of ~520 characters
+# and more in 2026 ("ghs_" then letters, digits, "." and "_", no fixed length). Refuse only what
+# cannot travel as one HTTP header value: anything but printable ASCII, or an absurd size.
+_TOKEN = re.compile(r"[\x21-\x7e]+", re.ASCII)
+_TOKEN_MAX = 64 * 1024
 _REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/@{}~^-]{0,254}", re.ASCII)
 
 
@@ -93,11 +97,19 @@ def _ref(name: str, value: str) -> str:
 
 
 def _token(name: str, value: str) -> str:
-    if value and not _TOKEN.fullmatch(value):
-        # Never echo the value: it is a secret even when malformed.
+    if not value:
+        return value
+    # Never echo the value: it is a secret even when malformed.
+    if len(value) > _TOKEN_MAX:
         raise InputError(
-            f"input {name}: the token has an unexpected form (8-512 letters, digits, '_', '-', "
-            "'.'); pass ${{ github.token }} or a personal access token"
+            f"input {name}: the token is over 64 KiB, which no GitHub token is; "
+            "pass ${{ github.token }} or a personal access token"
+        )
+    if not _TOKEN.fullmatch(value):
+        raise InputError(
+            f"input {name}: the token contains a space, a line break, a control or a non-ASCII "
+            "character, which no GitHub token does; pass ${{ github.token }} or a personal "
+            "access token, without a 'Bearer' or 'token' prefix"
         )
     return value
 

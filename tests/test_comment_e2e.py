@@ -171,6 +171,26 @@ def test_first_run_creates_one_comment_with_the_verdict_first(
     check_markdown(result.summary, details=0)
 
 
+# GITHUB_TOKEN as GitHub issues it since 2026: a JWT of ~520 characters with dots and underscores.
+JWT_TOKEN = "ghs_eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9." + "eyJpc3Mi_OiJnaXRodWIi" * 24 + ".s1g_n4"
+
+
+@pytest.mark.parametrize(
+    "token",
+    [JWT_TOKEN, "ghs_" + "Opaque0123" * 4, "ghp_" + "Classic012" * 4, "github_pat_11A" + "f" * 80],
+    ids=["ghs-jwt", "ghs-opaque", "ghp", "github-pat"],
+)
+def test_every_token_form_github_issues_posts_the_comment(
+    step: ActionRun, gh: FakeGitHub, token: str
+) -> None:
+    assert len(JWT_TOKEN) > 512
+    gh.add_token(token)
+    step.inputs["github-token"] = token
+    result = step.run()
+    assert_sound(result, gh, token=token)
+    assert writes(gh) == ["create_comment"]
+
+
 def test_updates_its_comment_in_place_on_page_two(step: ActionRun, gh: FakeGitHub) -> None:
     """More than 100 comments: ours (on page 2) is found and PATCHed, nothing is posted."""
     for i in range(120):

@@ -143,6 +143,37 @@ def test_a_malformed_token_is_refused_without_echoing_it() -> None:
     assert "github-token" in str(err.value) and "abc" not in str(err.value)
 
 
+JWT_TOKEN = "ghs_" + "eyJhbGciOiJSUzI1NiJ9." + "a1B2_c3D4." * 55 + "x_y.Z"
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "ghs_" + "a" * 36,  # installation token, opaque form (40 characters)
+        JWT_TOKEN,  # installation token as a JWT since 2026 (~520 characters, dots, underscores)
+        "ghs_" + "a.b_c" * 2000,  # longer JWTs: no length is assumed
+        "ghp_" + "A1b2" * 9,  # classic personal access token
+        "github_pat_11ABCDEFG0" + "x" * 72,  # fine-grained personal access token
+        "short",  # opaque: GitHub's forms change, so only impossible values are refused
+    ],
+)
+def test_every_token_form_github_issues_is_accepted(token: str) -> None:
+    assert len(JWT_TOKEN) >= 520
+    s = settings.from_environ({"INPUT_GITHUB-TOKEN": token})
+    assert s.token == token
+    assert token not in repr(s)
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["ghs_a b", "ghs_a\nb", "ghs_a\tb", "ghs_a\x7fb", "ghs_\u00e9", "Bearer ghs_ab", "x" * 65537],
+)
+def test_a_token_that_cannot_be_a_header_value_is_refused(token: str) -> None:
+    with pytest.raises(InputError, match="input github-token") as err:
+        settings.from_environ({"INPUT_GITHUB-TOKEN": token})
+    assert token not in str(err.value)
+
+
 def test_token_falls_back_to_github_token_env() -> None:
     s = settings.from_environ({"GITHUB_TOKEN": "ghs_" + "a" * 36})
     assert s.token == "ghs_" + "a" * 36
