@@ -48,8 +48,8 @@ def _clean_sys_path() -> None:
 
 _clean_sys_path()
 
-from covaction.main import cli  # noqa: E402
-from covaction.runner import CommandGuard  # noqa: E402
+from covaction.cli import cli  # noqa: E402
+from covaction.edges.runner import CommandGuard  # noqa: E402
 
 if __name__ == "__main__":
     if os.environ.get("GITHUB_ACTIONS") == "true":

@@ -136,7 +136,7 @@ def main() -> None:
     )
     t = time.perf_counter()
     helped = subprocess.run(
-        [sys.executable, "-m", "covaction.main", "--help"],
+        [sys.executable, "-m", "covaction.cli", "--help"],
         check=False,
         capture_output=True,
         cwd=ROOT,

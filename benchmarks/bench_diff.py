@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from covaction.diff import parse_unified_diff
-from covaction.diffcov import diff_coverage
+from covaction.changed_lines import parse_unified_diff
+from covaction.diff_coverage import diff_coverage
 from covaction.model import CoverageReport, FileCoverage
 
 

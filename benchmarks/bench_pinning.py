@@ -23,9 +23,9 @@ from pathlib import Path
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from covaction.pins import workflows
 
-from covaction import pinning
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 ACTIONS = [
     "actions/checkout",
@@ -162,12 +162,12 @@ def main() -> None:
     try:
         generate(root, args.files)
         tracked = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
-        paths = pinning.workflow_paths(tracked)
+        paths = workflows.workflow_paths(tracked)
         files = [(p, (root / p).read_bytes()) for p in paths]
         lines = sum(data.count(b"\n") for _, data in files)
         size = sum(len(data) for _, data in files)
-        refs = pinning.scan(files, ("my-org/*",))
-        summary = pinning.PinSummary.of(refs)
+        refs = workflows.scan(files, ("my-org/*",))
+        summary = workflows.PinSummary.of(refs)
         print(
             f"{len(files)} files ({args.files} workflows + {len(files) - args.files} actions), "
             f"{lines:,} lines, {size / 1e6:.2f} MB, {summary.total:,} references "
@@ -176,23 +176,23 @@ def main() -> None:
         )
         loaders = {"libyaml (CSafeLoader)": getattr(yaml, "CSafeLoader", None)}
         loaders["pure Python (SafeLoader)"] = yaml.SafeLoader
-        saved = pinning._LOADER
+        saved = workflows._LOADER
         try:
             for name, loader in loaders.items():
                 if loader is None:
                     print(f"{name}: not available")
                     continue
-                pinning._LOADER = loader
+                workflows._LOADER = loader
                 seconds = best_of(
                     args.repeat,
-                    lambda: pinning.scan(files, ("my-org/*",)),
+                    lambda: workflows.scan(files, ("my-org/*",)),
                 )
                 print(
                     f"{name}: scan() {seconds:.3f} s total, {len(files) / seconds:,.0f} files/s, "
                     f"{lines / seconds:,.0f} lines/s (best of {args.repeat})"
                 )
         finally:
-            pinning._LOADER = saved
+            workflows._LOADER = saved
 
         laughs = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
         laughs += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
@@ -207,7 +207,7 @@ def main() -> None:
         }
         for name, data in hostile.items():
             start = time.perf_counter()
-            found = pinning.scan_file(".github/workflows/x.yml", data)
+            found = workflows.scan_file(".github/workflows/x.yml", data)
             seconds = time.perf_counter() - start
             verdicts = ", ".join(sorted({r.verdict for r in found}))
             print(

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from covaction.baseline import Baseline
-from covaction.diffcov import DiffCoverage, FileDiffCoverage, format_ranges
+from covaction.diff_coverage import DiffCoverage, FileDiffCoverage, format_ranges
+from covaction.documents.baseline import Baseline
 from covaction.model import Counts, CoverageReport
 
 

@@ -117,7 +117,7 @@ def _token(name: str, value: str) -> str:
 def _allowlist(name: str, value: str) -> tuple[str, ...]:
     if not value:
         return ()
-    from covaction.pinning import parse_allowlist  # imports YAML only when a list is given
+    from covaction.pins.workflows import parse_allowlist  # imports YAML only when a list is given
 
     return parse_allowlist(value)
 

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from covaction import __version__
-from covaction.artifact_upload import (
+from covaction.edges.artifact_upload import (
     Timing,
     UploadResult,
     artifact_name_problem,

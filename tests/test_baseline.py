@@ -11,9 +11,15 @@ from typing import Any
 
 import pytest
 
-from covaction import baseline as b
-from covaction.artifacts import Download, UnpackError, artifact_name, member_names, unpack
 from covaction.compare import compare
+from covaction.documents import baseline as b
+from covaction.edges.artifact_download import (
+    Download,
+    UnpackError,
+    artifact_name,
+    member_names,
+    unpack,
+)
 from covaction.model import Counts, CoverageReport, FileCoverage
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)

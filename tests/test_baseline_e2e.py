@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from covaction import baseline as baseline_module
-from covaction.artifact_upload import zip_single_file
+from covaction.documents import baseline as baseline_module
+from covaction.edges.artifact_upload import zip_single_file
 from covaction.model import Counts
 from tests.fakegithub import WRITE_TOKEN, FakeGitHub, FileChange, fake_github  # noqa: F401
 from tests.fakeresults import FakeResults, FinalizedArtifact, Run, runtime_environ

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from covaction import render
-from covaction.github_api import ApiFailure, GitHubApi
+from covaction.edges.github_rest import ApiFailure, GitHubApi
+from covaction.render import markdown
 from tests.fakegithub import READ_PERMISSIONS, FakeGitHub, Fault, FileChange
 from tests.fakeresults import FakeResults, runtime_environ
 from tests.harness import ActionRun, Result
@@ -41,7 +41,7 @@ HEAD = "b0" * 20
 BASE = "a0" * 20
 TOKEN = "ghs_" + "T0kenValue" * 4  # an installation token, as GITHUB_TOKEN is
 FORK_TOKEN = "ghs_" + "ReadOnly00" * 4
-MARKER = render.marker("coverage")
+MARKER = markdown.marker("coverage")
 COMMENT_LIMIT = 65_536
 SUMMARY_LIMIT = 1024 * 1024
 
@@ -238,8 +238,8 @@ def test_each_report_name_gets_its_own_comment(step: ActionRun, gh: FakeGitHub) 
     for name in ("unit", "integration", "unit"):
         step.inputs["report-name"] = name
         assert_sound(step.run(), gh)
-    assert len(comments(gh, marker=render.marker("unit"))) == 1
-    assert len(comments(gh, marker=render.marker("integration"))) == 1
+    assert len(comments(gh, marker=markdown.marker("unit"))) == 1
+    assert len(comments(gh, marker=markdown.marker("integration"))) == 1
     assert len(gh.comments(REPO, NUMBER)) == 2
     assert writes(gh) == ["create_comment", "create_comment"]  # the third run changed nothing
 

@@ -19,14 +19,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from covaction.diff import (
+from covaction.changed_lines import (
     ChangedLines,
     FileChange,
     from_github_files,
     parse_patch,
     parse_unified_diff,
 )
-from covaction.diffcov import DiffCoverage, diff_coverage, format_ranges, line_ranges
+from covaction.diff_coverage import DiffCoverage, diff_coverage, format_ranges, line_ranges
 from covaction.errors import DiffError
 from covaction.model import Counts, CoverageReport, FileCoverage
 

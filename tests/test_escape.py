@@ -14,7 +14,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from covaction import escape
+from covaction.render import escape
 from tests.test_render import check_markdown, gfm, split_row
 
 # Characters that matter to Markdown, HTML, tables, GitHub's autolinks and to the runner.

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from covaction.artifact_upload import zip_single_file
+from covaction.edges.artifact_upload import zip_single_file
 from tests.fakegithub import (
     BOT_LOGIN,
     READONLY_TOKEN,

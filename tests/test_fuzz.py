@@ -25,9 +25,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from covaction import baseline, context, diff, pinning
+from covaction import changed_lines, github_context
+from covaction.documents import baseline
 from covaction.errors import CovactionError
 from covaction.formats import clover, cobertura, coverage_json, gocover, jacoco, lcov
+from covaction.pins import workflows
 
 EXAMPLES = int(os.environ.get("COVACTION_FUZZ_EXAMPLES", "") or 200)
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "more"
@@ -485,7 +487,7 @@ DIFF_SEED = (
 @fuzz
 @given(st.one_of(st.binary(max_size=1500), mutated([DIFF_SEED]), st.text(max_size=300)))
 def test_unified_diff_raises_only_diff_errors(data: bytes | str) -> None:
-    outcome(lambda: diff.parse_unified_diff(data))
+    outcome(lambda: changed_lines.parse_unified_diff(data))
 
 
 @fuzz
@@ -508,7 +510,7 @@ def test_unified_diff_absurd_hunks(hunks: list[tuple[int, int, int, int]], body:
     text = "--- a/f.py\n+++ b/f.py\n" + "".join(
         f"@@ -{a},{b} +{c},{d} @@\n" + "\n".join(body) + "\n" for a, b, c, d in hunks
     )
-    outcome(lambda: diff.parse_unified_diff(text))
+    outcome(lambda: changed_lines.parse_unified_diff(text))
 
 
 # ---------------------------------------------------------------------------------- workflows
@@ -582,7 +584,7 @@ YAML_TOKENS = [
 )
 def test_pin_scan_never_raises(path: str, data: bytes) -> None:
     """A workflow that cannot be read is a finding; scan_file itself never raises."""
-    refs = pinning.scan_file(path, data)
+    refs = workflows.scan_file(path, data)
     assert all(r.file == path for r in refs)
 
 
@@ -687,7 +689,7 @@ PR_EVENT = {
 )
 def test_context_never_raises(environ: dict[str, str], event: bytes | None) -> None:
     """Malformed runner values degrade to "not a pull request" with a note; never an exception."""
-    ctx = context.from_environ(environ, event)
+    ctx = github_context.from_environ(environ, event)
     if ctx.pull_request is not None:
         assert type(ctx.pull_request.number) is int and ctx.pull_request.number > 0
     for value in (ctx.repository, ctx.api_url, ctx.sha, ctx.push_branch, ctx.event_name):

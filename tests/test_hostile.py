@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from covaction.edges import coverage_data as coverage_data_mod
 from tests.fakegithub import FakeGitHub
 from tests.harness import (
     COMMAND,
@@ -140,7 +141,7 @@ def coverage_data(path: Path, lines: dict[str, list[int]]) -> None:
 
 MODULES = {
     "covaction/__init__.py": "covaction",
-    "covaction/main.py": "covaction.main",
+    "covaction/cli.py": "covaction.cli",
     "sitecustomize.py": "sitecustomize",
     "usercustomize.py": "usercustomize",
     "github/__init__.py": "github",
@@ -657,15 +658,14 @@ def test_data_file_whose_queries_would_run_long_is_cut_off(
     action: ActionRun, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The progress handler bounds every query; with a tiny budget a big table is refused."""
-    from covaction.formats import coveragepy
 
     path = action.tmp / "big.coverage"
     coverage_data(path, {f"pkg/m{i}.py": list(range(1, 200)) for i in range(3000)})
-    monkeypatch.setattr(coveragepy, "QUERY_SECONDS", 0.0)
+    monkeypatch.setattr(coverage_data_mod, "QUERY_SECONDS", 0.0)
     from covaction.errors import ReportError
 
     with pytest.raises(ReportError, match="took over"):
-        coveragepy.read_measured(path, "big.coverage")
+        coverage_data_mod.read_measured(path, "big.coverage")
 
 
 def test_coverage_reporting_is_bounded_in_time(
@@ -673,9 +673,8 @@ def test_coverage_reporting_is_bounded_in_time(
 ) -> None:
     """A catastrophic `exclude_lines` regex (backtracking forever) ends in one ReportError."""
     from covaction import paths
+    from covaction.edges.workspace import Workspace
     from covaction.errors import ReportError
-    from covaction.formats import coveragepy
-    from covaction.workspace import Workspace
 
     ws = action.workspace
     (ws / "a.py").write_text("x = '" + "a" * 40 + "!'\n")
@@ -683,11 +682,11 @@ def test_coverage_reporting_is_bounded_in_time(
         "[run]\nrelative_files = true\n[report]\nexclude_lines =\n    (a+)+$\n"
     )
     coverage_data(ws / ".coverage", {"a.py": [1]})
-    monkeypatch.setattr(coveragepy, "REPORT_SECONDS", 1.0)
+    monkeypatch.setattr(coverage_data_mod, "REPORT_SECONDS", 1.0)
     w = Workspace(ws)
     mapper = paths.PathMapper(str(w.root), None, exists=w.exists)
     with pytest.raises(ReportError, match="took over"):
-        coveragepy.parse_data_file(
+        coverage_data_mod.parse_data_file(
             ws / ".coverage", ".coverage", str(w.root), mapper.map, action.tmp
         )
 

@@ -10,9 +10,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from covaction import pinning
 from covaction.errors import InputError
-from covaction.pinning import (
+from covaction.pins import workflows
+from covaction.pins.workflows import (
     ActionRef,
     PinSummary,
     allowlist_matches,
@@ -38,7 +38,7 @@ def loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> I
     chosen = LOADERS[request.param]
     if chosen is None:
         pytest.skip("PyYAML built without libyaml")
-    monkeypatch.setattr(pinning, "_LOADER", chosen)
+    monkeypatch.setattr(workflows, "_LOADER", chosen)
     yield request.param
 
 
@@ -608,12 +608,12 @@ TEMPLATE = y(f"""\
 def check_never_raises(data: bytes) -> None:
     for path in (WF, "dir/action.yml"):
         for chosen in {v for v in LOADERS.values() if v is not None}:
-            saved = pinning._LOADER
-            pinning._LOADER = chosen
+            saved = workflows._LOADER
+            workflows._LOADER = chosen
             try:
                 refs = scan_file(path, data)
             finally:
-                pinning._LOADER = saved
+                workflows._LOADER = saved
             assert isinstance(refs, list)
             for ref in refs:
                 assert isinstance(ref, ActionRef)

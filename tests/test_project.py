@@ -11,6 +11,8 @@ from pathlib import Path
 import yaml
 
 from covaction import settings
+from covaction.documents import result
+from covaction.pins import workflows as workflows_mod
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,7 +31,6 @@ def test_action_inputs_are_exactly_the_settings_inputs_with_the_same_defaults() 
 
 
 def test_action_outputs_are_the_ones_the_run_writes() -> None:
-    from covaction import result
 
     class _Pins:
         findings = ()
@@ -105,17 +106,15 @@ def test_readme_workflow_examples_pin_every_action_and_pass_zizmor(tmp_path: Pat
     """The workflows we tell users to write follow our own pin policy and zizmor's audits."""
     import shutil
 
-    from covaction import pinning
-
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```yaml\n(.*?)```", readme, re.S)
-    workflows = [b for b in blocks if b.lstrip().startswith("name:") or "\non:" in "\n" + b]
-    assert workflows
-    for i, block in enumerate(workflows):
+    blocks_found = [b for b in blocks if b.lstrip().startswith("name:") or "\non:" in "\n" + b]
+    assert blocks_found
+    for i, block in enumerate(blocks_found):
         text = block.replace(
             "covaction/covaction@<full commit sha>", "covaction/covaction@" + "0" * 40
         )
-        refs = pinning.scan_file(f"readme-{i}.yml", text.encode())
+        refs = workflows_mod.scan_file(f"readme-{i}.yml", text.encode())
         assert refs and all(r.verdict in ("pinned", "local") for r in refs), refs
         wf = tmp_path / ".github" / "workflows"
         wf.mkdir(parents=True, exist_ok=True)
@@ -132,8 +131,7 @@ def test_readme_workflow_examples_pin_every_action_and_pass_zizmor(tmp_path: Pat
 
 
 def test_project_workflows_pin_every_action() -> None:
-    from covaction import pinning
 
     for path in sorted((ROOT / ".github" / "workflows").glob("*.y*ml")):
-        for ref in pinning.scan_file(path.name, path.read_bytes()):
+        for ref in workflows_mod.scan_file(path.name, path.read_bytes()):
             assert ref.verdict in ("pinned", "local"), ref

@@ -17,13 +17,16 @@ from typing import Any
 
 import pytest
 
-from covaction import diffcov, gates, publish, render, result
-from covaction.baseline import Baseline, TrendPoint
+from covaction import diff_coverage, gates
+from covaction.changed_lines import ChangedLines, FileChange
 from covaction.compare import Comparison, compare
-from covaction.context import GitHubContext, PullRequest
-from covaction.diff import ChangedLines, FileChange
+from covaction.documents import result
+from covaction.documents.baseline import Baseline, TrendPoint
+from covaction.github_context import GitHubContext, PullRequest
 from covaction.model import Counts, CoverageReport, FileCoverage, Unmatched
-from covaction.pinning import ActionRef, PinSummary
+from covaction.pins.workflows import ActionRef, PinSummary
+from covaction.render import markdown
+from covaction.stages import workflow_run_comment
 
 REPO = "octo-org/widget"
 HEAD = "b0" * 20
@@ -177,7 +180,7 @@ def make_case(
         if baseline
         else "no unexpired `covaction-baseline` artifact"
     )
-    dc = diffcov.diff_coverage(report, changes or make_changes()) if diff else None
+    dc = diff_coverage.diff_coverage(report, changes or make_changes()) if diff else None
     c = compare(report, make_baseline(base_branches) if baseline else None, dc, note)
     refs = (make_refs() if refs is None else refs) if s.pin_policy != "off" else ()
     findings = PinSummary.of(refs).findings
@@ -187,11 +190,11 @@ def make_case(
     )  # fmt: skip
 
 
-def direct_context(case: Case) -> render.RenderContext:
+def direct_context(case: Case) -> markdown.RenderContext:
     """What the pull request's own run renders (pipeline._run)."""
     summary = PinSummary.of(case.refs)
     gh = github()
-    return render.RenderContext(
+    return markdown.RenderContext(
         report_name=case.settings.report_name,
         comparison=case.comparison,
         verdict=case.verdict,
@@ -200,9 +203,9 @@ def direct_context(case: Case) -> render.RenderContext:
             "minimum-diff-coverage": case.settings.minimum_diff_coverage,
             "maximum-coverage-drop": case.settings.maximum_coverage_drop,
         },
-        links=render.Links(gh.server_url, gh.repository, HEAD, gh.run_url),
+        links=markdown.Links(gh.server_url, gh.repository, HEAD, gh.run_url),
         pins=tuple(
-            render.PinRow(
+            markdown.PinRow(
                 r.file, r.line, r.uses, r.verdict, r.reason, case.suggestions.get(r.uses, "")
             )
             for r in summary.findings
@@ -222,15 +225,17 @@ def doc_of(case: Case) -> dict[str, Any]:
     return json.loads(result.dumps(doc))
 
 
-def published_context(doc: dict[str, Any], report_name: str = "coverage") -> render.RenderContext:
+def published_context(doc: dict[str, Any], report_name: str = "coverage") -> markdown.RenderContext:
     """What the workflow_run run renders from the stored document."""
     stored = result.loads(result.dumps(doc))
     state = SimpleNamespace(
         settings=settings(report_name=report_name),
         github=SimpleNamespace(server_url="https://github.com", repository=REPO),
     )
-    trigger = publish.Trigger(RUN_ID, HEAD, "contrib/widget", "pull_request", "success", ())
-    return publish.render_context(state, stored, trigger)  # type: ignore[arg-type]
+    trigger = workflow_run_comment.Trigger(
+        RUN_ID, HEAD, "contrib/widget", "pull_request", "success", ()
+    )
+    return workflow_run_comment.render_context(state, stored, trigger)  # type: ignore[arg-type]
 
 
 # ----------------------------------------------------------------------------- round trip
@@ -263,8 +268,8 @@ def test_the_stored_result_renders_the_same_comment_and_summary(name: str) -> No
     case = CASES[name]()
     direct = direct_context(case)
     published = published_context(doc_of(case))
-    assert render.render_comment(published) == render.render_comment(direct)
-    assert render.render_summary(published) == render.render_summary(direct)
+    assert markdown.render_comment(published) == markdown.render_comment(direct)
+    assert markdown.render_summary(published) == markdown.render_summary(direct)
 
 
 def test_the_round_trip_rebuilds_the_objects() -> None:
@@ -526,14 +531,16 @@ def _run(**kw: Any) -> dict[str, Any]:
 
 
 def test_the_trigger_is_read_from_the_event() -> None:
-    trigger = publish.read_trigger(_state(_run()))
-    assert trigger == publish.Trigger(RUN_ID, HEAD, "contrib/widget", "pull_request", "failure", ())
+    trigger = workflow_run_comment.read_trigger(_state(_run()))
+    assert trigger == workflow_run_comment.Trigger(
+        RUN_ID, HEAD, "contrib/widget", "pull_request", "failure", ()
+    )
     same = _run(pull_requests=[
         {"number": 7, "head": {"sha": HEAD}, "base": {"repo": {"id": 999}}},  # into another repository
         {"number": 8, "head": {"sha": HEAD}, "base": {"repo": {"id": 111}}},
         {"number": 9, "head": {"sha": "c1" * 20}, "base": {"repo": {"id": 111}}},  # another commit
     ])  # fmt: skip
-    assert publish.read_trigger(_state(same)).pull_requests == (8,)
+    assert workflow_run_comment.read_trigger(_state(same)).pull_requests == (8,)
 
 
 @pytest.mark.parametrize(
@@ -552,10 +559,10 @@ def test_the_trigger_is_read_from_the_event() -> None:
 def test_only_a_completed_pull_request_run_of_this_repository_is_published(
     run: Any, why: str
 ) -> None:
-    with pytest.raises(publish.Refused, match=why):
-        publish.read_trigger(_state(run))
+    with pytest.raises(workflow_run_comment.Refused, match=why):
+        workflow_run_comment.read_trigger(_state(run))
 
 
 def test_the_result_artifact_is_named_after_the_report() -> None:
-    assert publish.artifact_name("coverage") == "covaction-result-coverage"
-    assert len(publish.artifact_name("x" * 64)) <= 100
+    assert workflow_run_comment.artifact_name("coverage") == "covaction-result-coverage"
+    assert len(workflow_run_comment.artifact_name("x" * 64)) <= 100

@@ -28,10 +28,11 @@ import pytest
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 
-from covaction import __version__, diff, diffcov, formats, gates, paths, render
-from covaction.baseline import Baseline, TrendPoint
+from covaction import __version__, changed_lines, diff_coverage, formats, gates, paths
 from covaction.compare import compare
+from covaction.documents.baseline import Baseline, TrendPoint
 from covaction.model import Counts, CoverageReport
+from covaction.render import markdown
 
 GOLDEN = Path(__file__).parent / "golden"
 SERVER = "https://github.com"
@@ -128,17 +129,17 @@ def make_context(
     minimum_coverage: str | None = None,
     minimum_diff: str | None = None,
     maximum_drop: str | None = None,
-    pins: Sequence[render.PinRow] = (),
+    pins: Sequence[markdown.PinRow] = (),
     pin_counts: Mapping[str, int] | None = None,
     pin_policy: str = "warn",
     pin_notes: Sequence[str] = (),
     notices: Sequence[str] = (),
     annotation_notes: Sequence[str] = (),
     report_name: str = "coverage",
-) -> render.RenderContext:
+) -> markdown.RenderContext:
     """A RenderContext built the way the pipeline builds it, from fixed inputs."""
-    changes = diff.from_github_files(pr_files) if pr_files is not None else None
-    dc = diffcov.diff_coverage(report, changes) if changes is not None else None
+    changes = changed_lines.from_github_files(pr_files) if pr_files is not None else None
+    dc = diff_coverage.diff_coverage(report, changes) if changes is not None else None
     comparison = compare(report, baseline, dc, baseline_note)
     thresholds = {
         "minimum-coverage": Decimal(minimum_coverage) if minimum_coverage else None,
@@ -165,12 +166,12 @@ def make_context(
         gates.pins_check(pin_policy, len(pins)),
     ]
     counts = dict(pin_counts or {})
-    return render.RenderContext(
+    return markdown.RenderContext(
         report_name=report_name,
         comparison=comparison,
         verdict=gates.evaluate(*checks),
         thresholds=thresholds,
-        links=render.Links(SERVER, REPO, HEAD_SHA, RUN_URL),
+        links=markdown.Links(SERVER, REPO, HEAD_SHA, RUN_URL),
         pins=tuple(pins),
         pin_policy=pin_policy,
         pin_counts=counts,
@@ -180,7 +181,7 @@ def make_context(
     )
 
 
-def golden_context() -> render.RenderContext:
+def golden_context() -> markdown.RenderContext:
     """A pull request that fails one gate, with a baseline, trend, pins and an unmatched path."""
     files = [
         SourceFile(
@@ -235,7 +236,7 @@ def golden_context() -> render.RenderContext:
         {"filename": "src/widget/util.py", "status": "modified"},
     ]
     pins = [
-        render.PinRow(
+        markdown.PinRow(
             ".github/workflows/ci.yml",
             14,
             "actions/setup-python@v5",
@@ -266,7 +267,7 @@ def golden_context() -> render.RenderContext:
     )
 
 
-def first_run_context() -> render.RenderContext:
+def first_run_context() -> markdown.RenderContext:
     """A first run on a repository without workflows: no baseline, no threshold, a small diff."""
     report = parse_report(
         cobertura_xml([SourceFile("app.py", {1: 1, 2: 1, 3: 0, 4: 1}, {2: (1, 2)})])
@@ -469,20 +470,20 @@ def assert_golden(name: str, actual: str) -> None:
 
 def test_golden_comment() -> None:
     """The comment of a PR that fails the diff gate, with baseline, trend, pins."""
-    body = render.render_comment(golden_context())
+    body = markdown.render_comment(golden_context())
     check_markdown(body, details=1)
     assert_golden("comment.md", body)
 
 
 def test_golden_summary() -> None:
-    body = render.render_summary(golden_context())
+    body = markdown.render_summary(golden_context())
     check_markdown(body, details=0)
     assert_golden("summary.md", body)
 
 
 def test_golden_first_run_comment() -> None:
     """No baseline, no threshold, no workflow: short, and no "all 0 references are pinned"."""
-    body = render.render_comment(first_run_context())
+    body = markdown.render_comment(first_run_context())
     check_markdown(body, details=1)
     assert "0 references" not in body and "Pinned actions" not in body
     assert_golden("comment-first-run.md", body)
@@ -496,8 +497,8 @@ def _visible_lines(body: str) -> list[str]:
 
 
 def test_the_verdict_is_the_first_visible_line_and_says_what_failed() -> None:
-    body = render.render_comment(golden_context())
-    assert body.startswith(render.marker("coverage") + "\n")
+    body = markdown.render_comment(golden_context())
+    assert body.startswith(markdown.marker("coverage") + "\n")
     first = _visible_lines(body)[0]
     assert first.startswith("### ❌ Coverage ")
     assert first.endswith("failed: diff 60.00% < 90%, dropped 1.34 points (allowed 0.5)")
@@ -505,7 +506,7 @@ def test_the_verdict_is_the_first_visible_line_and_says_what_failed() -> None:
 
 def test_sections_come_in_the_reviewers_order() -> None:
     """Verdict, totals, diff, changed files, trend, pins, then the collapsed rest."""
-    body = render.render_comment(golden_context())
+    body = markdown.render_comment(golden_context())
     order = [
         "### ",
         "| **Total** |",
@@ -529,7 +530,7 @@ def test_passing_comment_counts_and_delta() -> None:
     ctx = replace(
         ctx, verdict=gates.evaluate(*(c for c in ctx.verdict.checks if c.status != "failed"))
     )
-    body = render.render_comment(ctx)
+    body = markdown.render_comment(ctx)
     first = _visible_lines(body)[0]
     assert first.startswith("### ✅ Coverage ") and "all gates passed" in first
     assert "⚠️ 1 action not pinned" in first
@@ -538,7 +539,7 @@ def test_passing_comment_counts_and_delta() -> None:
 
 
 def test_changed_files_with_most_uncovered_lines_come_first() -> None:
-    body = render.render_comment(golden_context())
+    body = markdown.render_comment(golden_context())
     table = check_markdown(body).table("File", "Coverage", "Δ", "Changed lines covered")
     first_column = [r[0].strip() for r in table.rows]
     assert first_column[0].startswith("`src/widget/new_feature.py`")
@@ -546,7 +547,7 @@ def test_changed_files_with_most_uncovered_lines_come_first() -> None:
 
 
 def test_uncovered_changed_lines_link_to_the_head_commit() -> None:
-    body = render.render_comment(golden_context())
+    body = markdown.render_comment(golden_context())
     url = f"{SERVER}/{REPO}/blob/{HEAD_SHA}/src/widget/core.py#L12-L13"
     assert f"[12-13]({url})" in body
 
@@ -554,17 +555,17 @@ def test_uncovered_changed_lines_link_to_the_head_commit() -> None:
 def test_no_pin_line_without_workflows_and_no_pin_gate() -> None:
     ctx = first_run_context()
     assert ctx.pins_checked == 0 and ctx.gates == ()
-    summary = render.render_summary(ctx)
+    summary = markdown.render_summary(ctx)
     assert "no `uses:` reference found" in summary
     assert "all 0" not in summary and "Pinned actions |" not in summary
 
 
 def test_all_pinned_says_how_many() -> None:
     ctx = replace(first_run_context(), pin_counts={"pinned": 1, "local": 2})
-    body = render.render_comment(ctx)
+    body = markdown.render_comment(ctx)
     assert "**Pinned actions:** the 1 reference is pinned to a full commit SHA." in body
     ctx = replace(ctx, pin_counts={"pinned": 7, "allowed": 2})
-    body = render.render_comment(ctx)
+    body = markdown.render_comment(ctx)
     assert (
         "all 7 references are pinned to a full commit SHA (2 more allowed by pin-allowlist)."
         in body
@@ -574,22 +575,22 @@ def test_all_pinned_says_how_many() -> None:
 @pytest.mark.parametrize("which", ["comment", "summary"])
 def test_no_run_of_blank_lines_and_no_trailing_spaces(which: str) -> None:
     ctx = golden_context()
-    body = render.render_comment(ctx) if which == "comment" else render.render_summary(ctx)
+    body = markdown.render_comment(ctx) if which == "comment" else markdown.render_summary(ctx)
     assert "\n\n\n" not in body
     assert not re.search(r"[ \t]+\n", body)
     assert body.endswith("\n") and not body.endswith("\n\n")
 
 
 def test_rendering_is_deterministic() -> None:
-    assert render.render_comment(golden_context()) == render.render_comment(golden_context())
-    assert render.render_summary(golden_context()) == render.render_summary(golden_context())
+    assert markdown.render_comment(golden_context()) == markdown.render_comment(golden_context())
+    assert markdown.render_summary(golden_context()) == markdown.render_summary(golden_context())
 
 
 # ---------------------------------------------------------------------------- budgets
 
 
 @pytest.fixture(scope="module")
-def big_context() -> render.RenderContext:
+def big_context() -> markdown.RenderContext:
     """5,000 files with long paths, 600 of them changed, a baseline for all."""
     files = many_files(5000, length=220)
     report = parse_report(cobertura_xml(files))
@@ -603,7 +604,7 @@ def big_context() -> render.RenderContext:
         for f in files[:600]
     ]
     pins = [
-        render.PinRow(f".github/workflows/w{i}.yml", i, f"some-org/action-{i}@main", "unpinned",
+        markdown.PinRow(f".github/workflows/w{i}.yml", i, f"some-org/action-{i}@main", "unpinned",
                       "a branch moves with every push")
         for i in range(300)
     ]  # fmt: skip
@@ -613,18 +614,18 @@ def big_context() -> render.RenderContext:
     )  # fmt: skip
 
 
-def test_big_report_comment_fits_and_stays_well_formed(big_context: render.RenderContext) -> None:
-    body = render.render_comment(big_context)
-    assert len(body) <= render.COMMENT_BUDGET <= COMMENT_LIMIT
+def test_big_report_comment_fits_and_stays_well_formed(big_context: markdown.RenderContext) -> None:
+    body = markdown.render_comment(big_context)
+    assert len(body) <= markdown.COMMENT_BUDGET <= COMMENT_LIMIT
     doc = check_markdown(body, details=1 if "<details>" in body else 0)
     changed = doc.table("File", "Coverage", "Δ", "Changed lines covered")
     assert 0 < len(changed.rows) <= 100 and len(changed.header) == 5
     assert "more changed files in the job summary" in body
 
 
-def test_big_report_summary_fits_and_keeps_most_rows(big_context: render.RenderContext) -> None:
-    body = render.render_summary(big_context)
-    assert len(body.encode("utf-8")) <= render.SUMMARY_BUDGET <= SUMMARY_LIMIT
+def test_big_report_summary_fits_and_keeps_most_rows(big_context: markdown.RenderContext) -> None:
+    body = markdown.render_summary(big_context)
+    assert len(body.encode("utf-8")) <= markdown.SUMMARY_BUDGET <= SUMMARY_LIMIT
     doc = check_markdown(body, details=0)
     per_file = doc.table("File", "Coverage", "Covered")
     assert len(per_file.rows) >= 1000
@@ -638,7 +639,7 @@ def test_huge_unbreakable_content_is_truncated_cleanly() -> None:
         + ("| a | b |\n|---|---|\n" + "| `x` | y |\n" * 20000)
         + "\n</details>\n"
     )
-    cut = render.truncate(text, 10_000, "<!-- covaction:report:x -->", len, render.COMMENT_NOTE)
+    cut = markdown.truncate(text, 10_000, "<!-- covaction:report:x -->", len, markdown.COMMENT_NOTE)
     assert len(cut) <= 10_000
     assert cut.startswith("<!-- covaction:report:x -->\n")
     check_markdown(cut, details=1)
@@ -647,8 +648,8 @@ def test_huge_unbreakable_content_is_truncated_cleanly() -> None:
 
 def test_summary_truncation_counts_utf8_bytes() -> None:
     text = "## s\n\n" + "é" * 100 + "\n" + ("| a |\n|---|\n" + "| 🎉🎉🎉 |\n" * 200_000)
-    cut = render.truncate(
-        text, 1_000_000, "", lambda s: len(s.encode("utf-8")), render.SUMMARY_NOTE
+    cut = markdown.truncate(
+        text, 1_000_000, "", lambda s: len(s.encode("utf-8")), markdown.SUMMARY_NOTE
     )
     assert len(cut.encode("utf-8")) <= 1_000_000
     check_markdown(cut[:50_000].rsplit("\n", 1)[0] + "\n")
@@ -682,7 +683,7 @@ HOSTILE_NAMES = [
 ]
 
 
-def hostile_context() -> render.RenderContext:
+def hostile_context() -> markdown.RenderContext:
     files = [SourceFile(name, {1: 1, 2: 0, 3: 1}, {1: (1, 2)}) for name in HOSTILE_NAMES] + [
         SourceFile("src/zero @team.py", {1: 0, 2: 0})
     ]
@@ -705,7 +706,7 @@ def hostile_context() -> render.RenderContext:
                TrendPoint(HEAD_SHA, "2026-11-20T09:00:00Z", Counts(3, 2, 0, 0))),
     )  # fmt: skip
     pins = [
-        render.PinRow(
+        markdown.PinRow(
             ".github/workflows/<img src=x>.yml",
             3,
             "evil/@octocat#12|<b>x</b>@`v1`",
@@ -729,7 +730,7 @@ def hostile_context() -> render.RenderContext:
 def test_hostile_names_render_inert(which: str) -> None:
     """No mention, reference, link, image or HTML element comes from a name; rows stay whole."""
     ctx = hostile_context()
-    body = render.render_comment(ctx) if which == "comment" else render.render_summary(ctx)
+    body = markdown.render_comment(ctx) if which == "comment" else markdown.render_summary(ctx)
     doc = check_markdown(body, details=1 if which == "comment" else 0)
     assert body.count("<sub>") == 1
     assert "\u202e" not in body and "\\u202e" in body
@@ -745,7 +746,7 @@ def test_hostile_names_render_inert(which: str) -> None:
 
 def test_hostile_names_never_break_a_line_or_bloat_one() -> None:
     """A name cannot end a row early; a 5,000-character path is shortened and not linked."""
-    body = render.render_comment(hostile_context())
+    body = markdown.render_comment(hostile_context())
     rows = [line for line in body.split("\n") if line.startswith("| `src/")]
     assert len(rows) >= len(HOSTILE_NAMES)
     for line in rows:
@@ -769,26 +770,26 @@ def test_hostile_names_never_break_a_line_or_bloat_one() -> None:
 def test_delta(value: Decimal | None, shown: str) -> None:
     from fractions import Fraction
 
-    assert render.delta(None if value is None else Fraction(value)) == shown
+    assert markdown.delta(None if value is None else Fraction(value)) == shown
 
 
 def test_sparkline_spans_the_range() -> None:
-    assert render.sparkline([1.0, 2.0, 3.0]) == "▁▅█"
-    assert render.sparkline([5.0, 5.0]) == "▁▁"
-    assert render.sparkline([]) == ""
+    assert markdown.sparkline([1.0, 2.0, 3.0]) == "▁▅█"
+    assert markdown.sparkline([5.0, 5.0]) == "▁▁"
+    assert markdown.sparkline([]) == ""
 
 
 def test_commit_links_only_full_shas() -> None:
-    links = render.Links(SERVER, REPO, HEAD_SHA, RUN_URL)
+    links = markdown.Links(SERVER, REPO, HEAD_SHA, RUN_URL)
     assert links.commit(BASE_SHA) == f"{SERVER}/{REPO}/commit/{BASE_SHA}"
     assert links.commit("abc") == "" and links.commit("z" * 40) == ""
-    assert render.short_sha("a0a0a0a0a0a0") == "a0a0a0a"
-    assert render.short_sha("<b>x</b>").startswith("`")
+    assert markdown.short_sha("a0a0a0a0a0a0") == "a0a0a0a"
+    assert markdown.short_sha("<b>x</b>").startswith("`")
 
 
 @pytest.mark.parametrize("name", ["coverage", "unit-tests", "py3.12_linux", "a--b", "x-->y", "é"])
 def test_the_marker_is_one_closed_html_comment(name: str) -> None:
-    mark = render.marker(name)
+    mark = markdown.marker(name)
     assert mark.startswith("<!-- covaction:report:") and mark.endswith(" -->")
     assert "--" not in mark[4:-3] and ">" not in mark[4:-3]
     if name in ("coverage", "unit-tests", "py3.12_linux"):
@@ -803,8 +804,8 @@ def test_a_baseline_without_branches_is_compared_like_with_like() -> None:
     ctx = make_context(
         ctx.comparison.report, baseline=replace(base, has_branches=False), baseline_note="x"
     )
-    body = render.render_comment(ctx)
-    lines_now = render.pct(ctx.comparison.compared_counts.percent)
+    body = markdown.render_comment(ctx)
+    lines_now = markdown.pct(ctx.comparison.compared_counts.percent)
     assert f"Δ compares line coverage ({lines_now} now)" in body
     total = check_markdown(body).table("", "Coverage").rows[0]
-    assert total[4].strip() == render.delta(ctx.comparison.delta)
+    assert total[4].strip() == markdown.delta(ctx.comparison.delta)

@@ -11,8 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from covaction.errors import CovactionError
-from covaction.runner import (
+from covaction.edges.runner import (
     Annotation,
     CommandGuard,
     Runner,
@@ -20,6 +19,7 @@ from covaction.runner import (
     escape_data,
     escape_property,
 )
+from covaction.errors import CovactionError
 from tests.harness import COMMAND, parse_commands, parse_file_command
 
 ACTIONS = {"GITHUB_ACTIONS": "true"}

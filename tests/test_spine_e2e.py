@@ -223,7 +223,7 @@ def test_help_is_fast_and_lists_options() -> None:
         [
             sys.executable,
             "-c",
-            "import sys; sys.argv=['x','--help']\nfrom covaction import main\ntry:\n main.cli()\nexcept SystemExit: pass\nprint(sorted(m for m in ('github','coverage','jinja2','requests','yaml') if m in sys.modules))",
+            "import sys; sys.argv=['x','--help']\nfrom covaction import cli\ntry:\n cli.cli()\nexcept SystemExit: pass\nprint(sorted(m for m in ('github','coverage','jinja2','requests','yaml') if m in sys.modules))",
         ],
         capture_output=True,
         text=True,

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from covaction import formats, paths
-from covaction.formats import coveragepy
+from covaction.edges import coverage_data, git
+from covaction.edges.workspace import Workspace
 from covaction.model import display_percent
-from covaction.workspace import Workspace
 from tests.sample import make_project, total
 
 
@@ -17,7 +17,7 @@ def _report(root: Path, name: str):
     ws = Workspace(root)
     mapper = paths.PathMapper(str(ws.root), None, exists=ws.exists)
     if name == ".coverage":
-        parsed, unmatched = coveragepy.parse_data_file(
+        parsed, unmatched = coverage_data.parse_data_file(
             ws.resolve(name, "t"), name, str(ws.root), mapper.map, root
         )
         assert unmatched == []
@@ -85,12 +85,10 @@ def test_data_file_with_absolute_paths_from_another_machine_maps_by_suffix(tmp_p
     ws = Workspace(root)
     import os
 
-    from covaction import gitrepo
-
     mapper = paths.PathMapper(
-        str(ws.root), gitrepo.tracked_files(str(ws.root), os.environ), exists=ws.exists
+        str(ws.root), git.tracked_files(str(ws.root), os.environ), exists=ws.exists
     )
-    parsed, unmatched = coveragepy.parse_data_file(
+    parsed, unmatched = coverage_data.parse_data_file(
         ws.resolve(".coverage", "t"), ".coverage", str(ws.root), mapper.map, tmp_path
     )
     report = paths.map_reports([parsed], mapper)

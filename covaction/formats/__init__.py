@@ -11,7 +11,7 @@ from covaction.model import ParsedReport
 
 # Format name -> module under covaction.formats; detection tries them in this order.
 MODULES = {
-    "coveragepy": "coveragepy",
+    "coveragepy": "coverage_db",
     "coverage-json": "coverage_json",
     "cobertura": "cobertura",
     "jacoco": "jacoco",

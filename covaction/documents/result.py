@@ -61,14 +61,14 @@ from types import MappingProxyType
 from typing import Any
 
 from covaction import __version__, gates
-from covaction.baseline import Baseline, TrendPoint
 from covaction.compare import Comparison, FileRow, rollup
-from covaction.context import GitHubContext
-from covaction.diffcov import DiffCoverage, FileDiffCoverage
+from covaction.diff_coverage import DiffCoverage, FileDiffCoverage
+from covaction.documents.baseline import Baseline, TrendPoint
 from covaction.errors import CovactionError
 from covaction.gates import Check, Verdict
+from covaction.github_context import GitHubContext
 from covaction.model import Counts, CoverageReport, Unmatched, display_percent
-from covaction.pinning import ActionRef, PinSummary
+from covaction.pins.workflows import ActionRef, PinSummary
 
 SCHEMA = "covaction-result"
 VERSION = 1

@@ -24,13 +24,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from covaction import result
+from covaction.documents import result
+from covaction.edges import artifact_download, artifact_upload
 from covaction.errors import GitHubError, InputError
+from covaction.render import markdown
 
 if TYPE_CHECKING:
-    from covaction.github_api import GitHubApi
-    from covaction.pipeline import Run
-    from covaction.render import RenderContext
+    from covaction.edges.github_rest import GitHubApi
+    from covaction.render.markdown import RenderContext
+    from covaction.stages.run import Run
 
 ARTIFACT_PREFIX = "covaction-result-"
 RESULT_FILE = "result.json"
@@ -55,12 +57,11 @@ def store_result(state: Run, doc: Mapping[str, Any]) -> str:
     The file is written under the workspace (`.covaction/<report>/result.json`, usable by an
     upload step on the host) and uploaded as an artifact of the run where the runner allows it.
     """
-    from covaction import artifact_upload, artifacts
 
     runner = state.runner
     name = artifact_name(state.settings.report_name)
     data = result.dumps(doc)
-    path = artifacts.write_local(state, RESULT_FILE, data)
+    path = artifact_download.write_local(state, RESULT_FILE, data)
     uploaded = artifact_upload.upload_artifact(name, RESULT_FILE, data, environ=state.edges.environ)
     for warning in uploaded.warnings:
         runner.warning(warning)
@@ -119,14 +120,16 @@ def run_publish(state: Run) -> int:
         return 0
     assert stored.pull_request is not None
     ctx = render_context(state, stored, trigger)
-    from covaction import render
-    from covaction.github_api import ApiFailure
+    from covaction.edges.github_rest import ApiFailure
 
-    body = render.render_comment(ctx)
-    runner.write_summary(render.render_summary(ctx))
+    body = markdown.render_comment(ctx)
+    runner.write_summary(markdown.render_summary(ctx))
     try:
         posted = api.upsert_comment(
-            stored.pull_request, render.marker(settings.report_name), body, settings.comment
+            stored.pull_request,
+            markdown.marker(settings.report_name),
+            body,
+            settings.comment,
         )
     except ApiFailure as failure:
         hint = (
@@ -221,7 +224,7 @@ def pull_request_numbers(state: Run, api: GitHubApi, trigger: Trigger) -> tuple[
             f"run {trigger.run_id} lists no pull request and its head repository is unknown "
             "(deleted fork?)"
         )
-    from covaction.github_api import ApiFailure
+    from covaction.edges.github_rest import ApiFailure
 
     owner = trigger.head_repository.split("/")[0]
     branch = state.github.workflow_run.get("head_branch") if state.github.workflow_run else None
@@ -280,8 +283,7 @@ def _matching_number(trigger: Trigger) -> Any:
 
 def fetch_result(state: Run, trigger: Trigger) -> tuple[bytes, int]:
     """The result document of exactly the triggering run (newest upload of the name wins)."""
-    from covaction import artifacts
-    from covaction.github_api import ApiFailure
+    from covaction.edges.github_rest import ApiFailure
 
     api = _api(state)
     name = artifact_name(state.settings.report_name)
@@ -312,9 +314,9 @@ def fetch_result(state: Run, trigger: Trigger) -> tuple[bytes, int]:
         )
     item = max(usable, key=lambda a: a["id"])
     try:
-        fetched = artifacts.download(state, item)
-        data = artifacts.unpack(fetched, (RESULT_FILE,))
-    except artifacts.UnpackError as exc:
+        fetched = artifact_download.download(state, item)
+        data = artifact_download.unpack(fetched, (RESULT_FILE,))
+    except artifact_download.UnpackError as exc:
         raise Refused(f"artifact {item['id']} of run {trigger.run_id} was refused: {exc}") from None
     except ApiFailure as failure:
         if failure.kind == "gone":
@@ -347,18 +349,17 @@ def _validate(
 def render_context(state: Run, stored: result.Stored, trigger: Trigger) -> RenderContext:
     """The render context of the stored result; links point at the pull request's head commit
     and at the triggering run, where the job summary holds everything."""
-    from covaction import render
 
     gh = state.github
     run_url = (
         f"{gh.server_url}/{gh.repository}/actions/runs/{trigger.run_id}" if gh.server_url else ""
     )
-    return render.RenderContext(
+    return markdown.RenderContext(
         report_name=state.settings.report_name,
         comparison=stored.comparison,
         verdict=stored.verdict,
         thresholds=dict(stored.thresholds),
-        links=render.Links(
+        links=markdown.Links(
             server_url=gh.server_url,
             repository=gh.repository,
             head_sha=trigger.head_sha,
@@ -373,10 +374,9 @@ def render_context(state: Run, stored: result.Stored, trigger: Trigger) -> Rende
 
 
 def pin_rows(stored: result.Stored) -> tuple[Any, ...]:
-    from covaction import render
 
     return tuple(
-        render.PinRow(
+        markdown.PinRow(
             r.file, r.line, r.uses, r.verdict, r.reason, stored.suggestions.get(r.uses, "")
         )
         for r in stored.pin_summary.findings

@@ -21,15 +21,16 @@ from functools import cache
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from covaction import __version__, escape
+from covaction import __version__
 from covaction.compare import Comparison, FileRow
 from covaction.gates import FAILED, PASSED, SKIPPED, Check, Verdict
 from covaction.model import Counts, display_percent
+from covaction.render import escape
 
 if TYPE_CHECKING:
     import jinja2
 
-    from covaction.pinning import PinSummary
+    from covaction.pins.workflows import PinSummary
 
 COMMENT_LIMIT = 65_536
 COMMENT_BUDGET = 65_000
@@ -323,7 +324,7 @@ def _environment() -> jinja2.Environment:
 
     # Markdown, not HTML: HTML escaping would garble it; the filters make outside strings inert.
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("covaction", "templates"),
+        loader=jinja2.PackageLoader("covaction.render", "templates"),
         autoescape=False,  # noqa: S701
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

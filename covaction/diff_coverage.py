@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from types import MappingProxyType
 
-from covaction.diff import ChangedLines, Status
+from covaction.changed_lines import ChangedLines, Status
 from covaction.model import Counts, CoverageReport, percent_of
 
 

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from covaction import __version__, escape
+from covaction import __version__
 from covaction.errors import CovactionError
 from covaction.model import Counts, CoverageReport, display_percent
+from covaction.render import escape
 
 SCHEMA = "covaction-baseline"
 VERSION = 1

@@ -10,20 +10,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from covaction import formats, gates, result
+from covaction import formats, gates
+from covaction.documents import result
+from covaction.edges import artifact_download, coverage_data
+from covaction.edges import git as git_mod
+from covaction.edges.runner import Annotation
+from covaction.edges.workspace import REPORT_CAP, Workspace
 from covaction.errors import DiffError, InputError, ReportError, WorkspaceError
 from covaction.model import CoverageReport, ParsedReport, Unmatched
-from covaction.runner import Annotation
+from covaction.pins import workflows as workflows_mod
+from covaction.render import markdown
 from covaction.settings import Settings
-from covaction.workspace import REPORT_CAP, Workspace
+from covaction.stages import workflow_run_comment
 
 if TYPE_CHECKING:
-    from covaction.baseline import Baseline
-    from covaction.context import GitHubContext
-    from covaction.diff import ChangedLines
-    from covaction.github_api import GitHubApi
-    from covaction.main import Edges
-    from covaction.pinning import ActionRef
+    from covaction.changed_lines import ChangedLines
+    from covaction.cli import Edges
+    from covaction.documents.baseline import Baseline
+    from covaction.edges.github_rest import GitHubApi
+    from covaction.github_context import GitHubContext
+    from covaction.pins.workflows import ActionRef
 
 AUTO_FILES = ("coverage.xml", ".coverage", "coverage.json")
 _UNSET = object()
@@ -53,7 +59,7 @@ class Run:
 
 
 def run(settings: Settings, edges: Edges) -> int:
-    from covaction import context, gitrepo
+    from covaction import github_context
 
     environ = edges.environ
     runner = edges.runner
@@ -61,10 +67,10 @@ def run(settings: Settings, edges: Edges) -> int:
     if not os.path.isdir(root):
         raise InputError(f"GITHUB_WORKSPACE {root[:200]!r} is not a directory")
     workspace = Workspace(root)
-    github = context.from_environ(environ, _event_bytes(environ))
+    github = github_context.from_environ(environ, _event_bytes(environ))
     for note in github.notes:
         runner.warning(note)
-    tracked = gitrepo.tracked_files(str(workspace.root), environ)
+    tracked = git_mod.tracked_files(str(workspace.root), environ)
     scratch_root = environ.get("RUNNER_TEMP") or tempfile.gettempdir()
     with tempfile.TemporaryDirectory(
         prefix="covaction-", dir=scratch_root if os.path.isdir(scratch_root) else None
@@ -92,9 +98,7 @@ def _run(state: Run) -> int:
     settings, runner = state.settings, state.runner
     _connect(state)
     if settings.mode == "publish" or state.github.event_name == "workflow_run":
-        from covaction import publish
-
-        return publish.run_publish(state)
+        return workflow_run_comment.run_publish(state)
     report_files = find_reports(state)
     pin_only = not report_files
     report = None if pin_only else load_reports(state, report_files)
@@ -102,17 +106,17 @@ def _run(state: Run) -> int:
     baseline, baseline_note = (None, "") if pin_only else load_baseline(state)
     refs = scan_pins(state)
 
-    from covaction import compare, diffcov, pinning, render
+    from covaction import compare, diff_coverage
 
     diff = (
-        diffcov.diff_coverage(report, changes)
+        diff_coverage.diff_coverage(report, changes)
         if (report is not None and changes is not None)
         else None
     )
     comparison = (
         compare.compare(report, baseline, diff, baseline_note) if report is not None else None
     )
-    pin_summary = pinning.PinSummary.of(refs)
+    pin_summary = workflows_mod.PinSummary.of(refs)
     suggestions, pin_notes = suggest_pins(state, pin_summary.findings, refs)
     checks: list[gates.Check | None] = []
     if comparison is not None:
@@ -134,7 +138,7 @@ def _run(state: Run) -> int:
     annotation_notes = tuple(runner.annotate(annotations)) if settings.annotations else ()
 
     rows = tuple(
-        render.PinRow(r.file, r.line, r.uses, r.verdict, r.reason, suggestions.get(r.uses, ""))
+        markdown.PinRow(r.file, r.line, r.uses, r.verdict, r.reason, suggestions.get(r.uses, ""))
         for r in pin_summary.findings
     )
     notices = list(report.notices if report else ())
@@ -146,7 +150,7 @@ def _run(state: Run) -> int:
         )
     for note in notices:
         runner.notice(note)
-    links = render.Links(
+    links = markdown.Links(
         server_url=state.github.server_url,
         repository=state.github.repository,
         head_sha=(
@@ -157,7 +161,7 @@ def _run(state: Run) -> int:
     outputs: dict[str, str] = {}
     comment_url = ""
     if comparison is not None:
-        ctx = render.RenderContext(
+        ctx = markdown.RenderContext(
             report_name=settings.report_name,
             comparison=comparison,
             verdict=verdict,
@@ -174,11 +178,11 @@ def _run(state: Run) -> int:
             notices=tuple(notices),
             annotation_notes=annotation_notes,
         )
-        comment = render.render_comment(ctx)
-        summary = render.render_summary(ctx)
+        comment = markdown.render_comment(ctx)
+        summary = markdown.render_summary(ctx)
     else:
         comment = ""
-        summary = render.render_pins_only(verdict, rows, pin_summary, pin_notes)
+        summary = markdown.render_pins_only(verdict, rows, pin_summary, pin_notes)
     if runner.actions:
         runner.write_summary(summary)
         comment_url = publish_comment(state, comment) if comment else ""
@@ -202,9 +206,8 @@ def _run(state: Run) -> int:
     if pr is not None and pr.is_fork and comparison is not None:
         # The fork's token cannot comment: keep the result as data for a trusted workflow_run
         # workflow to render and post (mode: publish).
-        from covaction import publish
 
-        publish.store_result(state, doc)
+        workflow_run_comment.store_result(state, doc)
     if settings.report_json:
         path = write_report_json(state, doc)
         outputs["report-json"] = path
@@ -229,7 +232,7 @@ def _connect(state: Run) -> None:
     if not gh.repository or not gh.api_url:
         state.api_note = "GITHUB_REPOSITORY or GITHUB_API_URL is missing or malformed"
         return
-    from covaction.github_api import GitHubApi
+    from covaction.edges.github_rest import GitHubApi
 
     factory = state.edges.github_factory or GitHubApi
     max_wait = state.edges.environ.get("COVACTION_MAX_RETRY_WAIT", "")
@@ -293,11 +296,9 @@ def load_reports(state: Run, names: list[str]) -> CoverageReport:
         if fmt == "auto":
             fmt = formats.detect(ws.head(name, what), name)
         if fmt == "coveragepy":
-            from covaction.formats import coveragepy
-
             path = ws.resolve(name, what)
             ws.check_regular(path, name, what, REPORT_CAP)
-            report, unmatched = coveragepy.parse_data_file(
+            report, unmatched = coverage_data.parse_data_file(
                 path, name, str(ws.root), lambda p: mapper.map(p), state.scratch
             )
             parsed.append(report)
@@ -358,27 +359,27 @@ def _map_go_modules(state: Run, report: ParsedReport) -> ParsedReport:
 
 
 def load_changes(state: Run) -> ChangedLines | None:
-    from covaction import diff, gitrepo
+    from covaction import changed_lines
 
     settings, ws = state.settings, state.workspace
     if settings.diff_file:
         data = ws.read(settings.diff_file, "diff-file", DIFF_CAP)
-        return diff.parse_unified_diff(data)
+        return changed_lines.parse_unified_diff(data)
     if settings.diff_base:
-        return diff.parse_unified_diff(
-            gitrepo.diff_against(str(ws.root), state.edges.environ, settings.diff_base)
+        return changed_lines.parse_unified_diff(
+            git_mod.diff_against(str(ws.root), state.edges.environ, settings.diff_base)
         )
     pr = state.github.pull_request
     if pr is None or state.api is None:
         return None
-    from covaction.github_api import ApiFailure
+    from covaction.edges.github_rest import ApiFailure
 
     try:
         entries = state.api.pr_files(pr.number)
     except ApiFailure as failure:
         state.runner.warning(f"diff coverage skipped: {failure.message}")
         return None
-    changes = _fill_missing_patches(state, diff.from_github_files(entries), pr.base_sha)
+    changes = _fill_missing_patches(state, changed_lines.from_github_files(entries), pr.base_sha)
     if pr.changed_files and len(entries) < pr.changed_files:
         state.runner.warning(
             f"GitHub listed {len(entries)} of the pull request's {pr.changed_files} changed files "
@@ -391,21 +392,21 @@ def _fill_missing_patches(state: Run, changes: ChangedLines, base_sha: str) -> C
     """Files GitHub sent no patch for (large or binary): `git diff` when the base is here."""
     from dataclasses import replace
 
-    from covaction import diff, gitrepo
+    from covaction import changed_lines
 
     missing = [p for p in changes.not_measured if changes.files[p].status != "binary"]
     if not missing:
         return changes
     root, environ = str(state.workspace.root), state.edges.environ
-    if not gitrepo.has_commit(root, environ, base_sha):
+    if not git_mod.has_commit(root, environ, base_sha):
         state.runner.info(
             f"{len(missing)} changed file(s) came without a patch and the base commit is not in "
             "the checkout (actions/checkout fetch-depth: 0 fetches it): listed as not measured"
         )
         return changes
     try:
-        local = diff.parse_unified_diff(
-            gitrepo.diff_paths(root, environ, base_sha, "HEAD", missing)
+        local = changed_lines.parse_unified_diff(
+            git_mod.diff_paths(root, environ, base_sha, "HEAD", missing)
         )
     except DiffError as exc:
         state.runner.info(f"Changed lines of files without a patch stay unknown: {exc}")
@@ -422,7 +423,7 @@ def _fill_missing_patches(state: Run, changes: ChangedLines, base_sha: str) -> C
 
 
 def load_baseline(state: Run) -> tuple[Baseline | None, str]:
-    from covaction import baseline as baseline_module
+    from covaction.documents import baseline as baseline_module
 
     settings = state.settings
     if settings.baseline_file:
@@ -436,34 +437,29 @@ def load_baseline(state: Run) -> tuple[Baseline | None, str]:
     pr = state.github.pull_request
     if pr is None:
         if state.github.on_default_branch and state.api is not None:
-            from covaction import artifacts
-
-            state.previous_baseline, note = artifacts.previous_on_branch(state)
+            state.previous_baseline, note = artifact_download.previous_on_branch(state)
             return state.previous_baseline, note
         return None, "not a pull request"
     if state.api is None:
         return None, f"no API access ({state.api_note})"
-    from covaction import artifacts
 
-    return artifacts.find_baseline(state, pr)
+    return artifact_download.find_baseline(state, pr)
 
 
 def store_baseline(state: Run, report: CoverageReport) -> str:
     gh = state.github
     if not gh.on_default_branch:
         return ""
-    from covaction import artifacts
 
     if state.previous_baseline is not _UNSET:
-        return artifacts.store_baseline(state, report, state.previous_baseline)
-    return artifacts.store_baseline(state, report)
+        return artifact_download.store_baseline(state, report, state.previous_baseline)
+    return artifact_download.store_baseline(state, report)
 
 
 # ---------------------------------------------------------------------------- pins
 
 
 def scan_pins(state: Run) -> tuple[ActionRef, ...]:
-    from covaction import pinning
 
     settings, ws = state.settings, state.workspace
     if settings.pin_policy == "off":
@@ -476,17 +472,17 @@ def scan_pins(state: Run) -> tuple[ActionRef, ...]:
         candidates = ws.glob(".github/workflows/*") + ws.glob("**/action.y*ml")
     readable: list[tuple[str, bytes]] = []
     unreadable: list[ActionRef] = []
-    for rel in pinning.workflow_paths(candidates):
+    for rel in workflows_mod.workflow_paths(candidates):
         try:
             readable.append((rel, ws.read(rel, "workflow", WORKFLOW_CAP)))
         except WorkspaceError as exc:
             # A workflow we cannot read (a link out of the workspace, over 1 MiB) is a finding.
             unreadable.append(
-                pinning.ActionRef(
+                workflows_mod.ActionRef(
                     file=rel, line=1, uses="", verdict="parse-error", reason=str(exc)[:200]
                 )
             )
-    refs = [*pinning.scan(readable, allowlist), *unreadable]
+    refs = [*workflows_mod.scan(readable, allowlist), *unreadable]
     return tuple(refs)
 
 
@@ -495,7 +491,6 @@ def suggest_pins(
 ) -> tuple[dict[str, str], list[str]]:
     """With a token: resolve each unpinned tag or branch to its commit, and check that a pinned
     reference's `# vX.Y.Z` comment names the tag that points at its SHA (at most 50 lookups)."""
-    from covaction import pinning
 
     todo = {r.uses: r for r in findings if r.verdict == "unpinned" and r.owner_repo and r.ref}
     commented = {
@@ -507,7 +502,7 @@ def suggest_pins(
         return {}, []
     if state.api is None:
         return {}, [f"Fix suggestions and version-comment checks were skipped: {state.api_note}."]
-    from covaction.github_api import ApiFailure
+    from covaction.edges.github_rest import ApiFailure
 
     out: dict[str, str] = {}
     notes: list[str] = []
@@ -519,14 +514,14 @@ def suggest_pins(
             budget -= 1
             sha = state.api.resolve_ref(ref.owner_repo or "", ref.ref or "")
             if sha:
-                out[uses] = pinning.suggestion(ref, sha)
+                out[uses] = workflows_mod.suggestion(ref, sha)
         for ref in commented.values():
             if budget == 0:
                 break
             budget -= 1
             tag = ref.commented_version or ""
             sha = state.api.resolve_ref(ref.owner_repo or "", tag)
-            if sha and pinning.version_comment_mismatch(ref, sha):
+            if sha and workflows_mod.version_comment_mismatch(ref, sha):
                 notes.append(
                     f"{ref.file}:{ref.line}: {ref.uses} says {tag} in its comment, but {tag} "
                     f"points at {sha[:12]}; update the SHA or the comment."
@@ -588,7 +583,7 @@ def publish_comment(state: Run, body: str) -> str:
     if state.api is None:
         runner.warning(f"no pull request comment: {state.api_note}")
         return ""
-    from covaction.github_api import ApiFailure
+    from covaction.edges.github_rest import ApiFailure
 
     try:
         result_ = state.api.upsert_comment(
@@ -615,7 +610,7 @@ def publish_comment(state: Run, body: str) -> str:
 
 
 def _marker(report_name: str) -> str:
-    from covaction.render import marker
+    from covaction.render.markdown import marker
 
     return marker(report_name)
 
@@ -630,7 +625,7 @@ def write_report_json(state: Run, doc: dict[str, Any]) -> str:
     if target.is_symlink() or (target.exists() and not target.is_file()):
         raise InputError(f"report-json: {rel!r} exists and is not a regular file")
     parent.mkdir(parents=True, exist_ok=True)
-    from covaction.workspace import write_atomic
+    from covaction.edges.workspace import write_atomic
 
     data = (json.dumps(doc, indent=2, sort_keys=False) + "\n").encode("utf-8")
     try:

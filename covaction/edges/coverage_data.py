@@ -37,13 +37,12 @@ from types import FrameType
 from typing import Any
 from urllib.parse import quote
 
+from covaction.edges.workspace import MiB, Workspace
 from covaction.errors import ReportError
 from covaction.formats import coverage_json
 from covaction.model import ParsedReport, Unmatched
-from covaction.workspace import MiB, Workspace
 
 FORMAT = "coveragepy"
-SQLITE_MAGIC = b"SQLite format 3\x00"
 QUERY_SECONDS = 10.0
 REPORT_SECONDS = 300.0
 MAX_LINE = 10_000_000
@@ -67,10 +66,6 @@ _TABLES = {
     "arc": {"file_id", "context_id", "fromno", "tono"},
     "tracer": {"file_id", "tracer"},
 }
-
-
-def sniff(head: bytes) -> bool:
-    return head.startswith(SQLITE_MAGIC)
 
 
 @contextlib.contextmanager

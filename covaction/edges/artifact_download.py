@@ -32,16 +32,16 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from covaction import baseline as baseline_module
-from covaction import escape
-from covaction.baseline import quoted
+from covaction.documents import baseline as baseline_module
+from covaction.documents.baseline import quoted
+from covaction.edges.workspace import write_atomic
 from covaction.model import CoverageReport
-from covaction.workspace import write_atomic
+from covaction.render import escape
 
 if TYPE_CHECKING:
-    from covaction.baseline import Baseline
-    from covaction.context import PullRequest
-    from covaction.pipeline import Run
+    from covaction.documents.baseline import Baseline
+    from covaction.github_context import PullRequest
+    from covaction.stages.run import Run
 
 MiB = 1024 * 1024
 MAX_DOWNLOAD = 64 * MiB
@@ -196,7 +196,7 @@ def _run_problem(
 def search(state: Run, name: str, branch: str, prefer_sha: str) -> Search:
     """The newest usable baseline of `branch` (the one of `prefer_sha` first). Raises ApiFailure
     only when the listing itself fails; a failure on one candidate passes over to the next."""
-    from covaction.github_api import ApiFailure
+    from covaction.edges.github_rest import ApiFailure
 
     out = Search()
     listed = _listing(state, name, branch)
@@ -243,7 +243,7 @@ def find_baseline(state: Run, pr: PullRequest) -> tuple[Baseline | None, str]:
     before one was found. The note is our sentence with every outside value between single
     backticks (`baseline.quoted`), as the templates' `note` filter expects.
     """
-    from covaction.github_api import ApiFailure
+    from covaction.edges.github_rest import ApiFailure
 
     name = artifact_name(state.settings.baseline_artifact, state.settings.report_name)
     branch = pr.base_ref
@@ -486,7 +486,7 @@ def store_baseline(
     Runs of the default branch (push, workflow_dispatch, schedule) store one; `previous` is the
     branch's last baseline when the caller already looked it up (its trend is carried forward).
     """
-    from covaction import artifact_upload
+    from covaction.edges import artifact_upload
 
     settings, gh, runner = state.settings, state.github, state.runner
     if gh.event_name not in TRUSTED_EVENTS:
@@ -588,7 +588,7 @@ def _previous_for_trend(state: Run, name: str) -> Baseline | None:
     if state.api is None:
         state.runner.info(f"The trend starts anew: no API access ({state.api_note})")
         return None
-    from covaction.github_api import ApiFailure
+    from covaction.edges.github_rest import ApiFailure
 
     try:
         found = search(state, name, state.github.push_branch, "")

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from typing import Any, NoReturn, TextIO
 
 from covaction import __version__
+from covaction.edges.runner import Runner
 from covaction.errors import CovactionError
-from covaction.runner import Runner
 
 
 @dataclass
@@ -47,7 +47,7 @@ def main(argv: Sequence[str], environ: Mapping[str, str], out: TextIO | None = N
         return exc.exit_code
     runner.mask(settings.token)
     try:
-        from covaction.pipeline import run
+        from covaction.stages.run import run
 
         return run(settings, Edges(environ=environ, runner=runner))
     except CovactionError as exc:

@@ -1,0 +1,5 @@
+"""`python -m covaction`: the covaction command."""
+
+from covaction.cli import cli
+
+cli()
