@@ -4,7 +4,7 @@
 # No USER (the runner mounts the workspace for root) and no reliance on WORKDIR (the runner
 # sets /github/workspace as the working directory).
 
-# python:3.12-slim (Debian bookworm)
+# python:3.12.14-slim (Debian trixie)
 FROM python:3.12-slim@sha256:78387bc3881b8273120a12ebe6c1ab22b018ccc2c9adf565ae1ac9b536e184ea
 
 ENV PYTHONUNBUFFERED=1 \

@@ -80,6 +80,11 @@ def _workspace_path(name: str, value: str) -> str:
     return value
 
 
+def _lines(name: str, value: str) -> tuple[str, ...]:
+    """Non-blank lines, stripped; their form is checked by the module that reads them."""
+    return tuple(line.strip() for line in value.splitlines() if line.strip())
+
+
 def _patterns(name: str, value: str) -> tuple[str, ...]:
     items = [p.strip() for p in re.split(r"[\n,]", value) if p.strip()]
     for item in items:
@@ -152,6 +157,20 @@ INPUTS: tuple[InputSpec, ...] = (
         _format_choice,
     ),
     InputSpec(
+        "coverage-metric",
+        "auto",
+        "What the headline counts: auto (what the producer's own tool reports), lines, "
+        "lines-and-branches, branches, statements or instructions.",
+        _choice(("auto", "lines", "lines-and-branches", "branches", "statements", "instructions")),
+    ),
+    InputSpec(
+        "coverage-config",
+        "",
+        "coverage.py's configuration file when it is not at a default place "
+        "(e.g. ci/coverage.cfg, as given to --cov-config).",
+        _workspace_path,
+    ),
+    InputSpec(
         "github-token",
         "",
         "Token for the GitHub API (default in the action: ${{ github.token }}). Never printed.",
@@ -200,6 +219,13 @@ INPUTS: tuple[InputSpec, ...] = (
         _allowlist,
     ),
     InputSpec(
+        "pin-rules",
+        "",
+        "Pin policy per pattern, one 'PATTERN: hash-pin|ref-pin|any' per line (first match "
+        "wins), e.g. 'actions/*: ref-pin'; references no rule matches need a full SHA.",
+        _lines,
+    ),
+    InputSpec(
         "annotations", "true", "Annotate uncovered changed lines and unpinned references.", _boolean
     ),
     InputSpec(
@@ -230,6 +256,8 @@ def env_name(name: str) -> str:
 class Settings:
     coverage_files: tuple[str, ...]
     format: str
+    coverage_metric: str
+    coverage_config: str
     token: str
     minimum_coverage: Decimal | None
     minimum_diff_coverage: Decimal | None
@@ -240,6 +268,7 @@ class Settings:
     comment: str
     pin_policy: str
     pin_allowlist: tuple[str, ...]
+    pin_rules: tuple[str, ...]
     annotations: bool
     diff_base: str
     diff_file: str
