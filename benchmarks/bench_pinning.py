@@ -23,9 +23,9 @@ from pathlib import Path
 
 import yaml
 
-from covaction.pins import workflows
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from covaction.pins import github_yaml, workflows
 
 ACTIONS = [
     "actions/checkout",
@@ -176,13 +176,13 @@ def main() -> None:
         )
         loaders = {"libyaml (CSafeLoader)": getattr(yaml, "CSafeLoader", None)}
         loaders["pure Python (SafeLoader)"] = yaml.SafeLoader
-        saved = workflows._LOADER
+        saved = github_yaml.LOADER
         try:
             for name, loader in loaders.items():
                 if loader is None:
                     print(f"{name}: not available")
                     continue
-                workflows._LOADER = loader
+                github_yaml.LOADER = loader
                 seconds = best_of(
                     args.repeat,
                     lambda: workflows.scan(files, ("my-org/*",)),
@@ -192,7 +192,7 @@ def main() -> None:
                     f"{lines / seconds:,.0f} lines/s (best of {args.repeat})"
                 )
         finally:
-            workflows._LOADER = saved
+            github_yaml.LOADER = saved
 
         laughs = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
         laughs += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from covaction.errors import InputError
-from covaction.pins import workflows
+from covaction.pins import github_yaml
 from covaction.pins.workflows import (
     ActionRef,
     PinSummary,
@@ -38,7 +38,7 @@ def loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> I
     chosen = LOADERS[request.param]
     if chosen is None:
         pytest.skip("PyYAML built without libyaml")
-    monkeypatch.setattr(workflows, "_LOADER", chosen)
+    monkeypatch.setattr(github_yaml, "LOADER", chosen)
     yield request.param
 
 
@@ -202,7 +202,7 @@ CASES: list[tuple[str, str, bytes, list[tuple[int, str, str]]]] = [
                     with:
                       uses: with/input@v1
                   # - uses: commented/step@v1
-                services:
+                outputs:
                   uses: not/a-step@v1
             """),
         [(9, "unpinned", "actions/checkout@v4")],
@@ -419,12 +419,17 @@ REASONS = [
     ("actions/checkout@v4", "unpinned", "tag v4 can be moved", "action"),
     ("actions/checkout@release/v1", "unpinned", "branch or tag release/v1 can be moved", "action"),
     ("actions/checkout@8f4b7f8", "unpinned", "short SHA", "action"),
-    (f"actions/checkout@{SHA.upper()}", "unpinned", "uppercase", "action"),
+    (
+        f"actions/checkout@{SHA.upper()}",
+        "unpinned",
+        f"upper case; write it in lower case: {SHA}",
+        "action",
+    ),
     ("actions/checkout", "unpinned", "no @ref", "action"),
     ("actions@v4", "unpinned", "not a valid reference", "action"),
     ("a/b@c@d", "unpinned", "more than one @", "action"),
-    ("docker://alpine:3.19", "unpinned", "docker image without digest", "docker"),
-    ("docker://alpine", "unpinned", "docker image without digest or tag", "docker"),
+    ("docker://alpine:3.19", "unpinned", "tag 3.19 can be moved; a digest (@sha256:…)", "docker"),
+    ("docker://alpine", "unpinned", "without a tag or digest pulls latest", "docker"),
     ("docker://alpine@sha256:abc", "unpinned", "is not sha256", "docker"),
     (f"docker://alpine@{DIGEST}", "pinned", "digest", "docker"),
     ("a/b@${{ x }}", "unverifiable", "expression cannot be verified", "action"),
@@ -608,12 +613,12 @@ TEMPLATE = y(f"""\
 def check_never_raises(data: bytes) -> None:
     for path in (WF, "dir/action.yml"):
         for chosen in {v for v in LOADERS.values() if v is not None}:
-            saved = workflows._LOADER
-            workflows._LOADER = chosen
+            saved = github_yaml.LOADER
+            github_yaml.LOADER = chosen
             try:
                 refs = scan_file(path, data)
             finally:
-                workflows._LOADER = saved
+                github_yaml.LOADER = saved
             assert isinstance(refs, list)
             for ref in refs:
                 assert isinstance(ref, ActionRef)
