@@ -1,119 +1,299 @@
-"""The git edge: tracked files and diffs from the workspace's checkout, never shell-expanded.
+"""The git edge: tracked files and diffs from the workspace's checkout, read as data only.
 
-The container runs as root over a checkout owned by the runner user, so every call allows the
-workspace as a safe.directory for that process only (GIT_CONFIG_* variables), as the contract
-(A.9) asks, without touching global configuration.
+Everything in the checkout may come from the pull request: an earlier step (the PR's own tests)
+can rewrite `.git/config`, hooks, alternates, and the home directory's `.gitconfig`. So every git
+covaction runs here is boxed in, in layers, whatever those files say:
+
+- the git program is looked up in the system directories first, never first in a PATH that an
+  earlier step could have changed (GITHUB_ENV reaches a container step);
+- git gets an environment built from scratch: no token, no runner variable, no GIT_* variable
+  from outside; HOME and XDG_CONFIG_HOME point at /dev/null and GIT_CONFIG_GLOBAL/SYSTEM at
+  /dev/null, so no global or system configuration is read (git-config(1) "ENVIRONMENT");
+- no transport can run: `GIT_ALLOW_PROTOCOL` set to the empty list (git(1): "behave as if
+  protocol.allow is set to never, and each of the listed protocols has protocol.<name>.allow set
+  to always (overriding any existing configuration)") stops ssh, file (so `uploadpack`), ext::,
+  http (so credential helpers) and every remote helper before it starts, which the repository's
+  own `protocol.<name>.allow` cannot undo the way it undoes `-c protocol.allow=never`;
+- lazy fetching is off: `GIT_NO_LAZY_FETCH=1` (git 2.45 on), and for every version a
+  partial-clone or promisor repository is refused before any command that could want an object,
+  since there git would fetch it through a remote the repository configures;
+- `objects/info/alternates` that reach outside the workspace and the git directory are refused;
+- command-line `-c` values (which outrank every configuration file, git-config(1) "FILES") turn
+  off fsmonitor, hooks, the pager, credential helpers and the untracked cache; diffs run with
+  `--no-ext-diff --no-textconv` and never descend into submodules;
+- git's own errors count: `ls-files` that could not read a tree prints `error:` yet exits 0.
+
+The container runs as root over a checkout owned by the runner user, so the workspace is a
+safe.directory for each call only (GIT_CONFIG_* variables), without touching global config.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import stat
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from covaction.errors import DiffError
 
 TIMEOUT = 60
+# Where a system's git lives; searched before the PATH the step was given.
+TRUSTED_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+ALTERNATES_CAP = 64 * 1024
+ALTERNATES_DEPTH = 5  # git follows alternates of alternates five deep (object-file.c)
+_FALSE = frozenset({"false", "no", "off", "0"})
+# Outrank the repository's configuration for these keys (command-line scope is read last).
+OVERRIDES = (
+    "core.fsmonitor=false",
+    "core.hooksPath=/dev/null",
+    "core.untrackedCache=false",
+    "core.pager=cat",
+    "core.quotePath=false",
+    "core.sshCommand=false",
+    "core.askPass=",
+    "credential.helper=",
+    "protocol.allow=never",
+    "submodule.recurse=false",
+)
+NOT_USED = "; files are matched against the workspace's files instead"
 
 
-def _env(workspace: str, environ: Mapping[str, str]) -> dict[str, str]:
-    keep = {k: v for k, v in environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")}
-    keep.update(
-        GIT_CONFIG_COUNT="1",
-        GIT_CONFIG_KEY_0="safe.directory",
-        GIT_CONFIG_VALUE_0=workspace,
-        GIT_TERMINAL_PROMPT="0",
-        GIT_OPTIONAL_LOCKS="0",
-        GIT_CONFIG_NOSYSTEM="1",
-        GIT_PAGER="cat",
-        GIT_EXTERNAL_DIFF="",
+@dataclass(frozen=True, slots=True)
+class Checkout:
+    """The repository git finds at the workspace (absolute, resolved paths)."""
+
+    top: str
+    git_dir: str
+    common_dir: str
+
+
+def git_program(environ: Mapping[str, str]) -> str | None:
+    """The git to run: the system's, else the first on the step's PATH (a laptop's own git)."""
+    return shutil.which("git", path=TRUSTED_PATH) or shutil.which(
+        "git", path=environ.get("PATH") or os.defpath
     )
-    keep.setdefault("PATH", os.defpath)
-    return keep
+
+
+def git_environment(workspace: str, program: str) -> dict[str, str]:
+    """The whole environment git runs with; nothing from the step's environment is passed."""
+    path = TRUSTED_PATH
+    where = os.path.dirname(program)
+    if where and where not in path.split(":"):
+        path = f"{where}:{path}"
+    return {
+        "PATH": path,
+        "LC_ALL": "C",  # git's own "error:" and "fatal:" prefixes, untranslated
+        "HOME": os.devnull,
+        "XDG_CONFIG_HOME": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_SYSTEM": os.devnull,
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_ATTR_NOSYSTEM": "1",
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": "safe.directory",
+        "GIT_CONFIG_VALUE_0": workspace,
+        "GIT_NO_LAZY_FETCH": "1",
+        "GIT_ALLOW_PROTOCOL": "",
+        "GIT_PROTOCOL_FROM_USER": "0",
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_ASKPASS": "",
+        "SSH_ASKPASS": "",
+        "GIT_SSH_COMMAND": "false",
+        "GIT_OPTIONAL_LOCKS": "0",
+        "GIT_PAGER": "cat",
+    }
 
 
 def _git(
     workspace: str, environ: Mapping[str, str], *args: str
 ) -> subprocess.CompletedProcess[bytes]:
+    program = git_program(environ)
+    if program is None:
+        raise FileNotFoundError(2, "git is not installed")
+    overrides = [item for value in OVERRIDES for item in ("-c", value)]
     return subprocess.run(
-        [
-            "git",
-            "-C",
-            workspace,
-            # The repository's own config comes from the pull request: never let it run a
-            # program (fsmonitor hooks run on ls-files/diff), a pager or an external diff.
-            "-c",
-            "core.fsmonitor=false",
-            "-c",
-            "core.pager=cat",
-            "-c",
-            "core.untrackedCache=false",
-            "-c",
-            "core.quotePath=false",
-            *args,
-        ],
+        [program, "-C", workspace, *overrides, *args],
+        stdin=subprocess.DEVNULL,
         capture_output=True,
-        env=_env(workspace, environ),
+        env=git_environment(workspace, program),
         timeout=TIMEOUT,
         check=False,
     )
 
 
-def tracked_files(workspace: str, environ: Mapping[str, str]) -> list[str] | None:
-    """Repository-relative paths git tracks, or None when the workspace is not a checkout."""
+def _complaint(done: subprocess.CompletedProcess[bytes]) -> str:
+    """git's first `error:` or `fatal:` line, "" when it printed none and succeeded."""
+    lines = done.stderr.decode("utf-8", "replace").splitlines()
+    bad = [line for line in lines if line.startswith(("error:", "fatal:"))]
+    if bad:
+        return bad[0][:200]
+    if done.returncode != 0:
+        return (lines[0][:200] if lines else "") or f"exit code {done.returncode}"
+    return ""
+
+
+def inspect(workspace: str, environ: Mapping[str, str]) -> tuple[Checkout | None, str]:
+    """The checkout at `workspace`, or None and why covaction runs no git in it.
+
+    The reason is "" when there is simply no checkout (no `.git`, git not installed).
+    """
+    has_git = os.path.lexists(os.path.join(workspace, ".git"))
     try:
-        top = _git(workspace, environ, "rev-parse", "--show-toplevel")
-        if top.returncode != 0:
-            return None
-        if os.path.realpath(top.stdout.decode().strip()) != os.path.realpath(workspace):
-            prefix = os.path.relpath(
-                os.path.realpath(workspace), os.path.realpath(top.stdout.decode().strip())
-            )
-            if prefix.startswith(".."):
-                return None
+        done = _git(
+            workspace,
+            environ,
+            "rev-parse",
+            "--path-format=absolute",
+            "--show-toplevel",
+            "--git-dir",
+            "--git-common-dir",
+        )
+        listing = None if done.returncode else _git(workspace, environ, "config", "-z", "--list")
+    except FileNotFoundError:
+        return None, ""
+    except subprocess.TimeoutExpired:
+        return None, f"git took over {TIMEOUT}s to open the checkout" if has_git else ""
+    except (OSError, subprocess.SubprocessError) as exc:
+        return None, f"git could not run ({type(exc).__name__})" if has_git else ""
+    if listing is None:
+        return None, f"git cannot read the checkout ({_complaint(done)})" if has_git else ""
+    paths = done.stdout.decode("utf-8", "surrogateescape").split("\n")
+    if len(paths) != 4 or paths[3] or not all(os.path.isabs(p) for p in paths[:3]):
+        return None, "git named the checkout's directories in a form covaction cannot read"
+    checkout = Checkout(*(os.path.realpath(p) for p in paths[:3]))
+    if listing.returncode != 0:
+        return None, f"git cannot read the checkout's configuration ({_complaint(listing)})"
+    why = _promisor(listing.stdout) or _alternates(workspace, checkout)
+    return (None, why) if why else (checkout, "")
+
+
+def _promisor(config: bytes) -> str:
+    """Why the configuration makes this a partial clone (git would fetch missing objects)."""
+    for entry in config.split(b"\0"):
+        name, _, value = entry.decode("utf-8", "replace").partition("\n")
+        key = name.lower()
+        # git's promisor-remote.c: extensions.partialClone names one; `remote.<name>.promisor`
+        # (a valueless one is true) or any `remote.<name>.partialCloneFilter` makes one (a
+        # lazy fetch writes the latter into .git/config); older gits read
+        # core.partialCloneFilter too.
+        remote = key.startswith("remote.")
+        if not (
+            (key == "extensions.partialclone" and value)
+            or (remote and key.endswith(".promisor") and value.lower() not in _FALSE)
+            or (remote and key.endswith(".partialclonefilter"))
+            or key == "core.partialclonefilter"
+        ):
+            continue
+        setting = name[:100]
+        return (
+            f"the checkout is a partial clone ({setting} in its git configuration): covaction "
+            "runs no git in it, because git would fetch missing objects through a remote the "
+            "repository configures (check out without `filter:` to use git)"
+        )
+    return ""
+
+
+def _alternates(workspace: str, checkout: Checkout) -> str:
+    """Why the object store borrows objects from outside the workspace, "" when it does not."""
+    roots = [os.path.realpath(workspace), checkout.common_dir]
+    todo = [(os.path.join(checkout.common_dir, "objects"), 0)]
+    seen: set[str] = set()
+    while todo:
+        objects, depth = todo.pop()
+        path = os.path.join(objects, "info", "alternates")
+        try:
+            st = os.stat(path)
+            if not stat.S_ISREG(st.st_mode) or st.st_size > ALTERNATES_CAP:
+                raise OSError(0, "not a small regular file")
+            with open(path, "rb") as fh:
+                text = fh.read(ALTERNATES_CAP).decode("utf-8", "surrogateescape")
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return _borrowed("objects/info/alternates cannot be read as a small regular file")
+        for line in text.split("\n"):
+            if not line or line.startswith("#"):
+                continue
+            target = os.path.realpath(os.path.join(objects, line))
+            if line.startswith('"') or not any(
+                target == root or target.startswith(root.rstrip(os.sep) + os.sep) for root in roots
+            ):
+                return _borrowed(
+                    f"objects/info/alternates names an object store outside the workspace "
+                    f"({line[:100]!r})"
+                )
+            if depth + 1 < ALTERNATES_DEPTH and target not in seen:
+                seen.add(target)
+                todo.append((target, depth + 1))
+    return ""
+
+
+def _borrowed(what: str) -> str:
+    return f"the checkout's {what}: covaction runs no git in it"
+
+
+def tracked_files(
+    workspace: str, environ: Mapping[str, str], warn: Callable[[str], None] | None = None
+) -> list[str] | None:
+    """Repository-relative paths git tracks, or None when the workspace is not a checkout.
+
+    `warn` hears why git's list is not used when there is a checkout (refused, or git failed).
+    """
+
+    def refuse(why: str) -> None:
+        if why and warn is not None:
+            warn(why + NOT_USED)
+
+    checkout, why = inspect(workspace, environ)
+    if checkout is None:
+        refuse(why)
+        return None
+    prefix = os.path.relpath(os.path.realpath(workspace), checkout.top)
+    if prefix.startswith(".."):
+        return None
+    try:
         done = _git(
             workspace, environ, "ls-files", "-z", "--cached", "--others", "--exclude-standard"
         )
-    except (OSError, subprocess.SubprocessError):
+    except (OSError, subprocess.SubprocessError) as exc:
+        refuse(f"git ls-files could not run ({type(exc).__name__})")
         return None
-    if done.returncode != 0:
+    complaint = _complaint(done)
+    if complaint:
+        refuse(f"git ls-files failed ({complaint})")
         return None
     return [p for p in done.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
+
+
+def _diff_options() -> tuple[str, ...]:
+    return (
+        "-c", "diff.noprefix=false", "-c", "diff.mnemonicPrefix=false", "-c",
+        "diff.submodule=short", "diff", "--no-color", "--no-ext-diff", "--no-textconv",
+        "--ignore-submodules=all", "--submodule=short", f"-O{os.devnull}", "--src-prefix=a/",
+        "--dst-prefix=b/", "--no-relative", "--find-renames", "-U0",
+    )  # fmt: skip
 
 
 def diff_against(workspace: str, environ: Mapping[str, str], base: str) -> str:
     """`git diff BASE...HEAD` (changes since the merge base), as text."""
     if base.startswith("-"):
         raise DiffError(f"diff-base: {base[:40]!r} is not a ref")
+    checkout, why = inspect(workspace, environ)
+    if checkout is None:
+        raise DiffError(f"diff-base: {why or 'the workspace is not a git checkout'}")
     try:
-        done = _git(
-            workspace,
-            environ,
-            "-c",
-            "diff.noprefix=false",
-            "-c",
-            "diff.mnemonicPrefix=false",
-            "diff",
-            "--no-color",
-            "--no-ext-diff",
-            "--no-textconv",
-            "--src-prefix=a/",
-            "--dst-prefix=b/",
-            "--no-relative",
-            "--find-renames",
-            "-U0",
-            f"{base}...HEAD",
-            "--",
-        )
+        done = _git(workspace, environ, *_diff_options(), f"{base}...HEAD", "--")
     except subprocess.TimeoutExpired:
         raise DiffError(f"git diff {base}...HEAD took over {TIMEOUT}s") from None
     except OSError as exc:
         raise DiffError(f"git is not available to compute the diff ({exc.strerror})") from None
-    if done.returncode != 0:
-        detail = done.stderr.decode("utf-8", "replace").strip().splitlines()[:1]
+    complaint = _complaint(done)
+    if complaint:
         raise DiffError(
-            f"diff-base: git diff {base[:60]}...HEAD failed ({' '.join(detail)[:200]}); fetch the "
-            "base with actions/checkout fetch-depth: 0, or pass an existing ref"
+            f"diff-base: git diff {base[:60]}...HEAD failed ({complaint}); fetch the base "
+            "with actions/checkout fetch-depth: 0, or pass an existing ref"
         )
     return done.stdout.decode("utf-8", "surrogateescape")
 
@@ -121,6 +301,8 @@ def diff_against(workspace: str, environ: Mapping[str, str], base: str) -> str:
 def has_commit(workspace: str, environ: Mapping[str, str], sha: str) -> bool:
     """True when the checkout holds that commit (shallow checkouts usually lack the base)."""
     if not sha or sha.startswith("-"):
+        return False
+    if inspect(workspace, environ)[0] is None:
         return False
     try:
         done = _git(workspace, environ, "cat-file", "-e", f"{sha}^{{commit}}")
@@ -135,17 +317,15 @@ def diff_paths(
     """`git diff BASE HEAD -- paths` for files whose patch the API did not send."""
     if base.startswith("-") or head.startswith("-"):
         raise DiffError("not a commit")
+    checkout, why = inspect(workspace, environ)
+    if checkout is None:
+        raise DiffError(why or "the workspace is not a git checkout")
     try:
-        done = _git(
-            workspace, environ, "-c", "diff.noprefix=false", "-c", "diff.mnemonicPrefix=false",
-            "diff", "--no-color", "--no-ext-diff", "--no-textconv", "--src-prefix=a/",
-            "--dst-prefix=b/", "--no-relative", "--find-renames", "-U0", base, head, "--",
-            *paths,
-        )  # fmt: skip
+        done = _git(workspace, environ, *_diff_options(), base, head, "--", *paths)
     except (OSError, subprocess.SubprocessError) as exc:
         raise DiffError(
             f"git diff for files without a patch failed ({type(exc).__name__})"
         ) from None
-    if done.returncode != 0:
+    if _complaint(done):
         raise DiffError("git diff for files without a patch failed")
     return done.stdout.decode("utf-8", "surrogateescape")
