@@ -511,3 +511,11 @@ def test_a_superseded_pin_is_installed_from_the_snapshot_then_the_source_is_remo
         f"deb {options} {archive.format('debian')} trixie main",
         f"deb {options} {archive.format('debian-security')} trixie-security main",
     ]
+
+
+def test_build_context_holds_exactly_what_the_dockerfile_copies() -> None:
+    ignore = (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    rules = [ln for ln in ignore if ln.strip() and not ln.startswith("#")]
+    copies = [i.split()[1] for i in _dockerfile_instructions() if i.startswith("COPY ")]
+    assert rules[0] == "*"  # everything else stays out of the context
+    assert sorted(r[1:] for r in rules if r.startswith("!")) == sorted(copies)
