@@ -1,31 +1,32 @@
-"""The orchestrator: builds the edges, runs the stages, maps errors to exit codes.
+"""The `covaction` command and the container's entry: inputs into Settings, the real edges
+built, the run started, and the one place where errors become exit codes.
 
-Exit codes: 0 all gates passed, 1 a gate failed, 2 the run could not be done as asked. Every
-error the user can cause is one `::error::` line; no traceback reaches the log.
+Exit codes (`errors.ExitCode`): 0 all gates passed, 1 a gate failed, 2 the run could not be done
+as asked. Every error the user can cause is one `::error::` line; no traceback reaches the log.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, NoReturn, TextIO
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from covaction import __version__
 from covaction.edges.runner import Runner
-from covaction.errors import CovactionError
+from covaction.errors import CovactionError, ExitCode, InputError
 
+if TYPE_CHECKING:
+    from covaction.edges.github_rest import GitHubApi
+    from covaction.github_context import GitHubContext
+    from covaction.settings import Settings
 
-@dataclass
-class Edges:
-    """The outside world, built by `main` and replaceable in tests."""
-
-    environ: Mapping[str, str]
-    runner: Runner
-    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
-    github_factory: Callable[..., Any] | None = None
+EVENT_CAP = 25 * 1024 * 1024
+_MAX_WAIT = re.compile(r"[0-9]{1,4}(\.[0-9]{1,3})?", re.ASCII)
 
 
 def cli(argv: Sequence[str] | None = None) -> NoReturn:
@@ -33,7 +34,12 @@ def cli(argv: Sequence[str] | None = None) -> NoReturn:
     sys.exit(main(sys.argv[1:] if argv is None else argv, os.environ))
 
 
-def main(argv: Sequence[str], environ: Mapping[str, str], out: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str],
+    environ: Mapping[str, str],
+    out: TextIO | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> int:
     runner = Runner(environ, out)
     try:
         from covaction import settings as settings_module
@@ -44,18 +50,16 @@ def main(argv: Sequence[str], environ: Mapping[str, str], out: TextIO | None = N
             settings = settings_module.from_environ(environ)
     except CovactionError as exc:
         runner.error(str(exc))
-        return exc.exit_code
+        return int(exc.exit_code)
     runner.mask(settings.token)
     try:
-        from covaction.stages.run import run
-
-        return run(settings, Edges(environ=environ, runner=runner))
+        return int(_run(settings, environ, runner, now))
     except CovactionError as exc:
         runner.error(runner.scrub(str(exc)))
-        return exc.exit_code
+        return int(exc.exit_code)
     except KeyboardInterrupt:
         runner.error("interrupted")
-        return 2
+        return int(ExitCode.CANNOT_RUN)
     except Exception as exc:
         detail = runner.scrub(str(exc))[:300].replace("\n", " ")
         runner.error(
@@ -66,7 +70,75 @@ def main(argv: Sequence[str], environ: Mapping[str, str], out: TextIO | None = N
             import traceback
 
             runner.info(runner.scrub("".join(traceback.format_exc())))
-        return 2
+        return int(ExitCode.CANNOT_RUN)
+
+
+def _run(
+    settings: Settings, environ: Mapping[str, str], runner: Runner, now: Callable[[], datetime]
+) -> ExitCode:
+    """Build the real edges for one run, and run it."""
+    from covaction import github_context
+    from covaction.edges import Edges
+    from covaction.edges.workspace import Workspace
+    from covaction.stages.run import run
+
+    root = environ.get("GITHUB_WORKSPACE") or os.getcwd()
+    if not os.path.isdir(root):
+        raise InputError(f"GITHUB_WORKSPACE {root[:200]!r} is not a directory")
+    workspace = Workspace(root)
+    github = github_context.from_environ(environ, _event_bytes(environ))
+    for note in github.notes:
+        runner.warning(note)
+    scratch_root = environ.get("RUNNER_TEMP") or tempfile.gettempdir()
+    with tempfile.TemporaryDirectory(
+        prefix="covaction-", dir=scratch_root if os.path.isdir(scratch_root) else None
+    ) as tmp:
+        api, api_note = _connect(settings, environ, github)
+        edges = Edges(
+            environ=environ,
+            runner=runner,
+            workspace=workspace,
+            scratch=Path(tmp),
+            api=api,
+            api_note=api_note,
+            now=now,
+        )
+        return run(settings, edges, github)
+
+
+def _event_bytes(environ: Mapping[str, str]) -> bytes | None:
+    path = environ.get("GITHUB_EVENT_PATH", "")
+    if not path:
+        return None
+    # Only a regular file within the cap (a FIFO would hang); github_context then says the
+    # payload could not be read, and the run degrades to "not a pull request".
+    try:
+        p = Path(path)
+        if not p.is_file() or p.stat().st_size > EVENT_CAP:
+            return None
+        return p.read_bytes()
+    except OSError:
+        return None
+
+
+def _connect(
+    settings: Settings, environ: Mapping[str, str], github: GitHubContext
+) -> tuple[GitHubApi | None, str]:
+    """The REST edge, or None and why there is none."""
+    if not settings.token:
+        return None, "no token (laptop run, or github-token is empty)"
+    if not github.actions:
+        return None, "not running in GitHub Actions"
+    if not github.repository or not github.api_url:
+        return None, "GITHUB_REPOSITORY or GITHUB_API_URL is missing or malformed"
+    from covaction.edges.github_rest import GitHubApi
+
+    max_wait = environ.get("COVACTION_MAX_RETRY_WAIT", "")
+    if _MAX_WAIT.fullmatch(max_wait):
+        return GitHubApi(
+            settings.token, github.api_url, github.repository, max_wait=float(max_wait)
+        ), ""
+    return GitHubApi(settings.token, github.api_url, github.repository), ""
 
 
 if __name__ == "__main__":

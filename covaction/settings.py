@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -27,6 +28,36 @@ _TOKEN_MAX = 64 * 1024
 _REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/@{}~^-]{0,254}", re.ASCII)
 
 
+class Mode(StrEnum):
+    """`auto` chooses from the event; `publish` posts a fork's stored result."""
+
+    AUTO = "auto"
+    PUBLISH = "publish"
+
+
+class CommentMode(StrEnum):
+    UPDATE = "update"  # one comment, edited in place
+    NEW = "new"  # a new comment each run
+    OFF = "off"
+
+
+class PinPolicy(StrEnum):
+    FAIL = "fail"
+    WARN = "warn"
+    OFF = "off"
+
+
+class Metric(StrEnum):
+    """What the headline counts; AUTO is what the producer's own tool reports."""
+
+    AUTO = "auto"
+    LINES = "lines"
+    LINES_AND_BRANCHES = "lines-and-branches"
+    BRANCHES = "branches"
+    STATEMENTS = "statements"
+    INSTRUCTIONS = "instructions"
+
+
 def _threshold(name: str, value: str) -> Decimal | None:
     if not value:
         return None
@@ -36,6 +67,17 @@ def _threshold(name: str, value: str) -> Decimal | None:
             "with an optional decimal point, e.g. 80 or 79.95 (no % sign)"
         )
     return Decimal(value)
+
+
+def _enum(kind: type[StrEnum]) -> Callable[[str, str], StrEnum]:
+    options = tuple(member.value for member in kind)
+
+    def convert(name: str, value: str) -> StrEnum:
+        if value not in options:
+            raise InputError(f"input {name}: {value[:40]!r} is not one of {', '.join(options)}")
+        return kind(value)
+
+    return convert
 
 
 def _choice(options: tuple[str, ...]) -> Callable[[str, str], str]:
@@ -161,7 +203,7 @@ INPUTS: tuple[InputSpec, ...] = (
         "auto",
         "What the headline counts: auto (what the producer's own tool reports), lines, "
         "lines-and-branches, branches, statements or instructions.",
-        _choice(("auto", "lines", "lines-and-branches", "branches", "statements", "instructions")),
+        _enum(Metric),
     ),
     InputSpec(
         "coverage-config",
@@ -204,13 +246,13 @@ INPUTS: tuple[InputSpec, ...] = (
         "comment",
         "update",
         "update one comment in place, new each run, or off.",
-        _choice(("update", "new", "off")),
+        _enum(CommentMode),
     ),
     InputSpec(
         "pin-policy",
         "warn",
         "fail, warn or off for actions not pinned to a full SHA.",
-        _choice(("fail", "warn", "off")),
+        _enum(PinPolicy),
     ),
     InputSpec(
         "pin-allowlist",
@@ -240,7 +282,7 @@ INPUTS: tuple[InputSpec, ...] = (
         "auto",
         "auto chooses from the event; publish posts, from a trusted workflow_run workflow, the "
         "result a fork's pull request run stored.",
-        _choice(("auto", "publish")),
+        _enum(Mode),
     ),
 )
 
@@ -256,7 +298,7 @@ def env_name(name: str) -> str:
 class Settings:
     coverage_files: tuple[str, ...]
     format: str
-    coverage_metric: str
+    coverage_metric: Metric
     coverage_config: str
     token: str
     minimum_coverage: Decimal | None
@@ -265,15 +307,15 @@ class Settings:
     baseline_artifact: str
     baseline_file: str
     report_name: str
-    comment: str
-    pin_policy: str
+    comment: CommentMode
+    pin_policy: PinPolicy
     pin_allowlist: tuple[str, ...]
     pin_rules: tuple[str, ...]
     annotations: bool
     diff_base: str
     diff_file: str
     report_json: str
-    mode: str
+    mode: Mode
 
     def __repr__(self) -> str:  # never show the token
         return f"Settings(report_name={self.report_name!r}, format={self.format!r}, ...)"

@@ -13,13 +13,8 @@ import pytest
 
 from covaction.compare import compare
 from covaction.documents import baseline as b
-from covaction.edges.artifact_download import (
-    Download,
-    UnpackError,
-    artifact_name,
-    member_names,
-    unpack,
-)
+from covaction.documents.baseline import artifact_name, member_names
+from covaction.edges.artifact_download import Download, UnpackError, unpack
 from covaction.model import Counts, CoverageReport, FileCoverage
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)

@@ -20,7 +20,7 @@ import pytest
 from covaction import diff_coverage, gates
 from covaction.changed_lines import ChangedLines, FileChange
 from covaction.compare import Comparison, compare
-from covaction.documents import result
+from covaction.documents import result, result_reader
 from covaction.documents.baseline import Baseline, TrendPoint
 from covaction.github_context import GitHubContext, PullRequest
 from covaction.model import Counts, CoverageReport, FileCoverage, Unmatched
@@ -227,15 +227,17 @@ def doc_of(case: Case) -> dict[str, Any]:
 
 def published_context(doc: dict[str, Any], report_name: str = "coverage") -> markdown.RenderContext:
     """What the workflow_run run renders from the stored document."""
-    stored = result.loads(result.dumps(doc))
-    state = SimpleNamespace(
-        settings=settings(report_name=report_name),
-        github=SimpleNamespace(server_url="https://github.com", repository=REPO),
-    )
+    stored = result_reader.loads(result.dumps(doc))
+    gh = SimpleNamespace(server_url="https://github.com", repository=REPO)
     trigger = workflow_run_comment.Trigger(
         RUN_ID, HEAD, "contrib/widget", "pull_request", "success", ()
     )
-    return workflow_run_comment.render_context(state, stored, trigger)  # type: ignore[arg-type]
+    return workflow_run_comment.render_context(
+        settings(report_name=report_name),
+        gh,  # type: ignore[arg-type]
+        stored,
+        trigger,
+    )
 
 
 # ----------------------------------------------------------------------------- round trip
@@ -274,7 +276,7 @@ def test_the_stored_result_renders_the_same_comment_and_summary(name: str) -> No
 
 def test_the_round_trip_rebuilds_the_objects() -> None:
     case = make_case()
-    stored = result.loads(result.dumps(doc_of(case)))
+    stored = result_reader.loads(result.dumps(doc_of(case)))
     c, original = stored.comparison, case.comparison
     assert stored.verdict == case.verdict
     assert c.counts == original.counts and c.base_counts == original.base_counts
@@ -324,7 +326,7 @@ def test_unknown_keys_are_ignored_within_a_version() -> None:
     doc = doc_of(make_case())
     doc["later"] = {"anything": [1, 2]}
     doc["coverage"]["files"][0]["more"] = "x"
-    assert result.loads(result.dumps(doc)).report_name == "coverage"
+    assert result_reader.loads(result.dumps(doc)).report_name == "coverage"
 
 
 # ----------------------------------------------------------------------------- tampering
@@ -467,7 +469,7 @@ def test_a_tampered_document_is_refused(name: str) -> None:
     doc = doc_of(make_case())
     TAMPERED[name](doc)
     with pytest.raises(result.ResultError) as caught:
-        result.loads(result.dumps(doc))
+        result_reader.loads(result.dumps(doc))
     message = str(caught.value)
     assert "\n" not in message and len(message) < 400
 
@@ -487,14 +489,14 @@ def test_a_tampered_document_is_refused(name: str) -> None:
 )
 def test_malformed_json_is_refused(data: bytes) -> None:
     with pytest.raises(result.ResultError):
-        result.loads(data)
+        result_reader.loads(data)
 
 
 def test_an_oversized_document_is_refused_before_parsing() -> None:
     data = result.dumps(doc_of(make_case()))
-    assert result.loads(data, max_bytes=len(data)).report_name == "coverage"
+    assert result_reader.loads(data, max_bytes=len(data)).report_name == "coverage"
     with pytest.raises(result.ResultError, match="over the"):
-        result.loads(data, max_bytes=len(data) - 1)
+        result_reader.loads(data, max_bytes=len(data) - 1)
 
 
 def test_a_pin_only_result_cannot_be_published() -> None:
@@ -504,18 +506,18 @@ def test_a_pin_only_result_cannot_be_published() -> None:
         github=github(), comment_url="",
     )  # fmt: skip
     with pytest.raises(result.ResultError, match="coverage: is missing"):
-        result.loads(result.dumps(doc))
+        result_reader.loads(result.dumps(doc))
 
 
 # ----------------------------------------------------------------------------- the trigger
 
 
-def _state(run: Any, environ: dict[str, str] | None = None) -> Any:
-    return SimpleNamespace(
-        github=SimpleNamespace(workflow_run=run, repository=REPO, event_name="workflow_run"),
-        edges=SimpleNamespace(
-            environ=environ if environ is not None else {"GITHUB_REPOSITORY_ID": "111"}
-        ),
+def _trigger(run: Any, environ: dict[str, str] | None = None) -> Any:
+    """The trigger as `publish` reads it from a workflow_run event of this repository."""
+    github = SimpleNamespace(workflow_run=run, repository=REPO, event_name="workflow_run")
+    return workflow_run_comment.read_trigger(
+        github,  # type: ignore[arg-type]
+        environ if environ is not None else {"GITHUB_REPOSITORY_ID": "111"},
     )
 
 
@@ -531,7 +533,7 @@ def _run(**kw: Any) -> dict[str, Any]:
 
 
 def test_the_trigger_is_read_from_the_event() -> None:
-    trigger = workflow_run_comment.read_trigger(_state(_run()))
+    trigger = _trigger(_run())
     assert trigger == workflow_run_comment.Trigger(
         RUN_ID, HEAD, "contrib/widget", "pull_request", "failure", ()
     )
@@ -540,7 +542,7 @@ def test_the_trigger_is_read_from_the_event() -> None:
         {"number": 8, "head": {"sha": HEAD}, "base": {"repo": {"id": 111}}},
         {"number": 9, "head": {"sha": "c1" * 20}, "base": {"repo": {"id": 111}}},  # another commit
     ])  # fmt: skip
-    assert workflow_run_comment.read_trigger(_state(same)).pull_requests == (8,)
+    assert _trigger(same).pull_requests == (8,)
 
 
 @pytest.mark.parametrize(
@@ -560,9 +562,9 @@ def test_only_a_completed_pull_request_run_of_this_repository_is_published(
     run: Any, why: str
 ) -> None:
     with pytest.raises(workflow_run_comment.Refused, match=why):
-        workflow_run_comment.read_trigger(_state(run))
+        _trigger(run)
 
 
 def test_the_result_artifact_is_named_after_the_report() -> None:
-    assert workflow_run_comment.artifact_name("coverage") == "covaction-result-coverage"
-    assert len(workflow_run_comment.artifact_name("x" * 64)) <= 100
+    assert result.artifact_name("coverage") == "covaction-result-coverage"
+    assert len(result.artifact_name("x" * 64)) <= 100

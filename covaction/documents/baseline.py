@@ -12,15 +12,16 @@ format moves on.
 
 from __future__ import annotations
 
+import hashlib
 import json
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from covaction import __version__
-from covaction.errors import CovactionError
+from covaction.documents import strict_json
+from covaction.errors import DocumentError
 from covaction.model import Counts, CoverageReport, display_percent
 from covaction.render import escape
 
@@ -32,14 +33,39 @@ MAX_FILES = 200_000
 MAX_PATH = 4096
 MAX_COUNT = 10**9
 
-_COMMIT = re.compile(r"(?:[0-9a-f]{40}|[0-9a-f]{64})?")
-_RUN_ID = re.compile(r"[0-9]{0,20}")
-_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_COMMIT = strict_json.COMMIT
+_RUN_ID = strict_json.RUN_ID
+_CONTROL = strict_json.CONTROL
 
 
-class BaselineError(CovactionError):
+class BaselineError(DocumentError):
     """A baseline that cannot be used; the run goes on without one."""
+
+
+BASELINE_FILE = "baseline.json"
+MAX_ARTIFACT_NAME = 100
+
+
+def artifact_name(base: str, report_name: str) -> str:
+    """The artifact of one report: `base` for the default report, `base-report` otherwise.
+
+    Both parts may be 64 characters, the service takes 100: a longer name keeps its start and a
+    hash of the whole, so that it stays unique and the finder computes the same one.
+    """
+    name = base if report_name == "coverage" else f"{base}-{report_name}"
+    if len(name) <= MAX_ARTIFACT_NAME:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+    return f"{name[: MAX_ARTIFACT_NAME - 13]}-{digest}"
+
+
+def member_names(report_name: str) -> tuple[str, ...]:
+    """Names the baseline may have inside the artifact's zip, most expected first."""
+    return (
+        BASELINE_FILE,  # this action's own upload, or upload-artifact of baseline-path
+        f"{report_name}/{BASELINE_FILE}",  # upload-artifact of the whole .covaction folder
+        f"covaction-baseline-{report_name}.json",  # earlier development builds
+    )
 
 
 def quoted(value: str, limit: int = 80) -> str:
@@ -93,13 +119,7 @@ class Baseline:
 
 
 def _parse_time(text: str) -> datetime | None:
-    if not _TIME.fullmatch(text):
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
+    return strict_json.parse_time(text)
 
 
 def _counts_list(c: Counts) -> list[int]:
@@ -161,36 +181,6 @@ def dumps(baseline: Baseline) -> bytes:
 
 
 # ---------------------------------------------------------------------------- reading
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    doc = dict(pairs)
-    if len(doc) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise ValueError(f"duplicate key {quoted(key, 60)}")
-            seen.add(key)
-    return doc
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number a baseline may hold")
-
-
-def _parse(data: bytes, origin: str) -> Any:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise BaselineError(f"{origin}: the baseline is not UTF-8 text") from None
-    try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
-    except RecursionError:
-        raise BaselineError(f"{origin}: the baseline nests too deeply") from None
-    except ValueError as exc:
-        raise BaselineError(
-            f"{origin}: the baseline is not valid JSON ({str(exc)[:120]})"
-        ) from None
 
 
 def _counts(value: Any, origin: str, where: str) -> Counts:
@@ -295,7 +285,13 @@ def loads_baseline(data: bytes, origin: str) -> Baseline:
     """Parse and validate a baseline document; BaselineError says why it cannot be used."""
     if len(data) > MAX_BYTES:
         raise BaselineError(f"{origin}: the baseline is over {MAX_BYTES // (1024 * 1024)} MiB")
-    doc = _parse(data, origin)
+    doc = strict_json.loads(
+        data,
+        max_bytes=MAX_BYTES,
+        error=lambda message: BaselineError(f"{origin}: {message}"),
+        noun="the baseline",
+        bom=True,
+    )
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         raise BaselineError(f'{origin}: not a covaction baseline (no "schema": "{SCHEMA}")')
     version = doc.get("version")

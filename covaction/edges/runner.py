@@ -15,10 +15,10 @@ import stat
 import sys
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TextIO
 
 from covaction.errors import CovactionError
+from covaction.render.annotations import Annotation
 
 SUMMARY_BUDGET = 1_000_000  # bytes; the runner drops a summary over 1 MiB entirely
 ANNOTATIONS_PER_LEVEL = 10  # the runner attaches at most 10 of each level per step
@@ -122,16 +122,6 @@ class CommandGuard(io.TextIOBase):
         self._after_cr = False
         self.inner.write(line + "\n")
         self.inner.flush()
-
-
-@dataclass(frozen=True, slots=True)
-class Annotation:
-    level: str  # error | warning | notice
-    message: str
-    file: str = ""
-    line: int = 0
-    end_line: int = 0
-    title: str = ""
 
 
 class Runner:

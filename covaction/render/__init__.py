@@ -1,0 +1,1 @@
+"""What a run shows: the render context, the Markdown templates, escaping, annotations."""

@@ -13,7 +13,7 @@ Every string from a report, path, workflow or server goes through the `escape` f
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
@@ -30,7 +30,7 @@ from covaction.render import escape
 if TYPE_CHECKING:
     import jinja2
 
-    from covaction.pins.workflows import PinSummary
+    from covaction.pins.workflows import ActionRef, PinSummary
 
 COMMENT_LIMIT = 65_536
 COMMENT_BUDGET = 65_000
@@ -135,7 +135,6 @@ class RenderContext:
     pin_notes: tuple[str, ...] = ()
     notices: tuple[str, ...] = ()
     annotation_notes: tuple[str, ...] = ()
-    event_note: str = ""
     limits: Limits = COMMENT_LEVELS[0]
 
     @property
@@ -160,6 +159,45 @@ class RenderContext:
             for c in self.verdict.checks
             if not (c.name == "pins" and c.status == PASSED and not self.pins_checked)
         )
+
+
+def pin_rows(findings: Sequence[ActionRef], suggestions: Mapping[str, str]) -> tuple[PinRow, ...]:
+    """The pin findings as the templates show them, each with its suggested fix."""
+    return tuple(
+        PinRow(r.file, r.line, r.uses, r.verdict, r.reason, suggestions.get(r.uses, ""))
+        for r in findings
+    )
+
+
+def build_context(
+    *,
+    report_name: str,
+    comparison: Comparison,
+    verdict: Verdict,
+    thresholds: Mapping[str, Decimal | None],
+    links: Links,
+    findings: Sequence[ActionRef],
+    suggestions: Mapping[str, str],
+    pin_policy: str,
+    pin_counts: Mapping[str, int],
+    pin_notes: Sequence[str],
+    notices: Sequence[str],
+    annotation_notes: Sequence[str] = (),
+) -> RenderContext:
+    """The one render context, for a run's own comment and for a fork's stored result."""
+    return RenderContext(
+        report_name=report_name,
+        comparison=comparison,
+        verdict=verdict,
+        thresholds=dict(thresholds),
+        links=links,
+        pins=pin_rows(findings, suggestions),
+        pin_policy=pin_policy,
+        pin_counts=dict(pin_counts),
+        pin_notes=tuple(pin_notes),
+        notices=tuple(notices),
+        annotation_notes=tuple(annotation_notes),
+    )
 
 
 def marker(report_name: str) -> str:
@@ -444,3 +482,18 @@ def render_pins_only(
     for note in notes:
         lines += ["", f"*{escape.text(note, 500)}*"]
     return "\n".join(lines) + "\n"
+
+
+def baseline_not_stored(reason: str, name: str, major: str) -> str:
+    """The job summary's section when the step could not upload the baseline itself."""
+    return (
+        "\n#### Baseline not stored\n\n"
+        f"The step could not upload the baseline ({escape.text(reason)}). Store it with a "
+        "step after this one (give this step an `id`, and pin the action to a full commit SHA):\n\n"
+        "```yaml\n"
+        f"- uses: actions/upload-artifact@{major}\n"
+        "  with:\n"
+        f"    name: {name}\n"
+        "    path: ${{ steps.<id>.outputs.baseline-path }}\n"
+        "```\n"
+    )

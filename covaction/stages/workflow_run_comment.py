@@ -1,16 +1,16 @@
-"""Fork pull requests: the result kept as an artifact, and posted from a trusted `workflow_run`.
+"""Fork pull requests: the result posted from a trusted `workflow_run` workflow.
 
-A fork's pull-request run has a read-only token (contract D.2). It still computes everything;
-`store_result` keeps the result as data (the `result` document, numbers and findings, never
-Markdown) in the artifact `covaction-result-<report-name>` of its run.
+A fork's pull-request run has a read-only token. It still computes everything; the stage
+`uploads.store_result` keeps the result as data (the `result` document, numbers and findings,
+never Markdown) in the artifact `covaction-result-<report-name>` of its run.
 
-A second workflow on `workflow_run` (contract D.3) runs the action with `mode: publish`:
-`run_publish` acts only on a completed pull-request run of this repository, reads the artifact
-of exactly that run (`workflow_run.id`), validates it strictly (`result.loads`), and renders
-the comment anew through the same templates. The pull request's number comes from GitHub:
-the event's `workflow_run.pull_requests` (same-repository pull requests), else the open pull
-requests whose head is the run's head repository and commit (forks). The artifact only says
-which of those it is for, and must name one of them. Nothing of the fork is checked out or run.
+A second workflow on `workflow_run` runs the action with `mode: publish`: `publish` acts only on
+a completed pull-request run of this repository, reads the artifact of exactly that run
+(`workflow_run.id`), validates it strictly (`result_reader.loads`), and renders the comment anew
+through the same templates. The pull request's number comes from GitHub: the event's
+`workflow_run.pull_requests` (same-repository pull requests), else the open pull requests whose
+head is the run's head repository and commit (forks). The artifact only says which of those it
+is for, and must name one of them. Nothing of the fork is checked out or run.
 
 A document that fails any check changes nothing but one `::notice`; what the maintainer must
 fix (a token that cannot comment or read artifacts) is an error, exit 2. Publishing exits 0
@@ -22,20 +22,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from covaction.documents import result
-from covaction.edges import artifact_download, artifact_upload
-from covaction.errors import GitHubError, InputError
+from covaction.documents import result, result_reader
+from covaction.documents.result import RESULT_FILE, artifact_name
+from covaction.edges import Edges, artifact_download
+from covaction.edges.github_rest import ApiFailure, GitHubApi
+from covaction.errors import ExitCode, GitHubError, InputError, NothingToPublish
+from covaction.github_context import GitHubContext
 from covaction.render import markdown
+from covaction.settings import Settings
 
-if TYPE_CHECKING:
-    from covaction.edges.github_rest import GitHubApi
-    from covaction.render.markdown import RenderContext
-    from covaction.stages.run import Run
-
-ARTIFACT_PREFIX = "covaction-result-"
-RESULT_FILE = "result.json"
 PR_EVENTS = ("pull_request", "pull_request_target")
 LIST_PAGES = 3  # pages of 100 open pull requests searched for a fork's head
 _SHA = re.compile(r"[0-9a-f]{40}")
@@ -43,45 +40,10 @@ _REPO = re.compile(r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}")
 _BRANCH = re.compile(r"[^\x00-\x20~^:?*\[\\\x7f]{1,255}")
 
 
-def artifact_name(report_name: str) -> str:
-    """The artifact that holds one report's result (report names are at most 64 characters)."""
-    return ARTIFACT_PREFIX + report_name
-
-
-# ---------------------------------------------------------------------------- storing
-
-
-def store_result(state: Run, doc: Mapping[str, Any]) -> str:
-    """Keep this run's result for a `workflow_run` workflow; returns the file's path.
-
-    The file is written under the workspace (`.covaction/<report>/result.json`, usable by an
-    upload step on the host) and uploaded as an artifact of the run where the runner allows it.
-    """
-
-    runner = state.runner
-    name = artifact_name(state.settings.report_name)
-    data = result.dumps(doc)
-    path = artifact_download.write_local(state, RESULT_FILE, data)
-    uploaded = artifact_upload.upload_artifact(name, RESULT_FILE, data, environ=state.edges.environ)
-    for warning in uploaded.warnings:
-        runner.warning(warning)
-    if uploaded.uploaded:
-        runner.info(
-            f"Result stored as artifact {name} ({uploaded.size} bytes) for a workflow_run "
-            "workflow with mode: publish to post the comment"
-        )
-        return path
-    runner.warning(
-        f"The result was not stored as artifact {name}: {uploaded.reason}, with name: {name} "
-        f"and path: {path}; a workflow_run workflow with mode: publish posts the comment from it"
-    )
-    return path
-
-
 # ---------------------------------------------------------------------------- publishing
 
 
-class Refused(Exception):
+class Refused(NothingToPublish):
     """Nothing to publish, and why (one line for a `::notice`)."""
 
 
@@ -97,31 +59,29 @@ class Trigger:
     pull_requests: tuple[int, ...]  # same-repository pull requests GitHub lists for the run
 
 
-def run_publish(state: Run) -> int:
+def publish(settings: Settings, edges: Edges, github: GitHubContext) -> ExitCode:
     """Post the comment for the pull-request run that triggered this `workflow_run` run."""
-    settings, runner = state.settings, state.runner
-    if state.github.event_name != "workflow_run":
+    runner = edges.runner
+    if github.event_name != "workflow_run":
         raise InputError(
             "input mode: publish posts the result of another run and works only in a workflow "
-            f"triggered by workflow_run, not {state.github.event_name or 'this event'}; use mode: "
+            f"triggered by workflow_run, not {github.event_name or 'this event'}; use mode: "
             "auto here"
         )
     if settings.comment == "off":
         runner.info("comment: off, so there is nothing to publish")
-        return 0
+        return ExitCode.PASSED
     try:
-        trigger = read_trigger(state)
-        api = _api(state)
-        candidates = pull_request_numbers(state, api, trigger)
-        data, artifact_id = fetch_result(state, trigger)
-        stored = _validate(state, trigger, data, artifact_id, candidates)
+        trigger = read_trigger(github, edges.environ)
+        api = _api(edges)
+        candidates = pull_request_numbers(api, github, trigger)
+        data, artifact_id = fetch_result(settings, api, github, trigger)
+        stored = _validate(settings, github, trigger, data, artifact_id, candidates)
     except Refused as why:
         runner.notice(f"No coverage comment posted: {why}")
-        return 0
+        return ExitCode.PASSED
     assert stored.pull_request is not None
-    ctx = render_context(state, stored, trigger)
-    from covaction.edges.github_rest import ApiFailure
-
+    ctx = render_context(settings, github, stored, trigger)
     body = markdown.render_comment(ctx)
     runner.write_summary(markdown.render_summary(ctx))
     try:
@@ -147,21 +107,21 @@ def run_publish(state: Run) -> int:
     )
     outputs = result.outputs(stored.comparison, stored.verdict, stored.pin_summary, posted.url, "")
     runner.set_outputs(outputs)
-    return 0
+    return ExitCode.PASSED
 
 
-def _api(state: Run) -> GitHubApi:
-    if state.api is None:
+def _api(edges: Edges) -> GitHubApi:
+    if edges.api is None:
         raise GitHubError(
-            f"mode: publish needs the GitHub API, and there is none: {state.api_note}"
+            f"mode: publish needs the GitHub API, and there is none: {edges.api_note}"
         )
-    return state.api
+    return edges.api
 
 
-def read_trigger(state: Run) -> Trigger:
+def read_trigger(github: GitHubContext, environ: Mapping[str, str]) -> Trigger:
     """The triggering run from the event; Refused unless it is a completed pull-request run
-    of this repository (contract B.5/B.6)."""
-    run = state.github.workflow_run
+    of this repository."""
+    run = github.workflow_run
     if not isinstance(run, Mapping):
         raise Refused("the workflow_run event has no usable workflow_run object")
     run_id = run.get("id")
@@ -174,12 +134,12 @@ def read_trigger(state: Run) -> Trigger:
     if event not in PR_EVENTS:
         raise Refused(f"run {run_id} was triggered by {str(event)[:40]}, not a pull request")
     repository = run.get("repository")
-    own = state.github.repository
+    own = github.repository
     full_name = repository.get("full_name") if isinstance(repository, Mapping) else None
     if not own or not isinstance(full_name, str) or full_name.lower() != own.lower():
         raise Refused(f"run {run_id} belongs to another repository")
     repo_id = repository.get("id") if isinstance(repository, Mapping) else None
-    expected_id = state.edges.environ.get("GITHUB_REPOSITORY_ID", "")
+    expected_id = environ.get("GITHUB_REPOSITORY_ID", "")
     if expected_id.isdigit() and repo_id != int(expected_id):
         raise Refused(f"run {run_id} belongs to another repository (id)")
     head_sha = run.get("head_sha")
@@ -191,7 +151,7 @@ def read_trigger(state: Run) -> Trigger:
     numbers = []
     listed = run.get("pull_requests")
     for pr in listed if isinstance(listed, list) else ():
-        # Contract B.6: a listed pull request counts only when its base is this repository;
+        # A listed pull request counts only when its base is this repository;
         # and only for this very commit (GitHub may list a same-named branch's pull request).
         if not isinstance(pr, Mapping):
             continue
@@ -210,12 +170,14 @@ def read_trigger(state: Run) -> Trigger:
     return Trigger(run_id, head_sha, head_name, str(event), conclusion, tuple(numbers))
 
 
-def pull_request_numbers(state: Run, api: GitHubApi, trigger: Trigger) -> tuple[int, ...]:
+def pull_request_numbers(
+    api: GitHubApi, github: GitHubContext, trigger: Trigger
+) -> tuple[int, ...]:
     """The pull requests the run is for, as GitHub knows them (never from the artifact).
 
     Same-repository runs list theirs in the event; for a fork's run the list is empty, and the
     open pull requests of this repository are searched for the run's head repository and
-    head commit (contract B.5).
+    head commit.
     """
     if trigger.pull_requests:
         return trigger.pull_requests
@@ -224,10 +186,8 @@ def pull_request_numbers(state: Run, api: GitHubApi, trigger: Trigger) -> tuple[
             f"run {trigger.run_id} lists no pull request and its head repository is unknown "
             "(deleted fork?)"
         )
-    from covaction.edges.github_rest import ApiFailure
-
     owner = trigger.head_repository.split("/")[0]
-    branch = state.github.workflow_run.get("head_branch") if state.github.workflow_run else None
+    branch = github.workflow_run.get("head_branch") if github.workflow_run else None
     # `head=owner:branch` narrows the search; the match below decides, so a misleading branch
     # name (a fork's branch may be called anything) can only find nothing.
     params: dict[str, Any] = {"state": "open", "per_page": 100}
@@ -238,7 +198,7 @@ def pull_request_numbers(state: Run, api: GitHubApi, trigger: Trigger) -> tuple[
         for page in range(1, LIST_PAGES + 1):
             items = api.get_json(
                 "looking up the pull request of the run",
-                f"/repos/{state.github.repository}/pulls",
+                f"/repos/{github.repository}/pulls",
                 {**params, "page": page},
             )
             if not isinstance(items, list):
@@ -281,16 +241,15 @@ def _matching_number(trigger: Trigger) -> Any:
     return number
 
 
-def fetch_result(state: Run, trigger: Trigger) -> tuple[bytes, int]:
+def fetch_result(
+    settings: Settings, api: GitHubApi, github: GitHubContext, trigger: Trigger
+) -> tuple[bytes, int]:
     """The result document of exactly the triggering run (newest upload of the name wins)."""
-    from covaction.edges.github_rest import ApiFailure
-
-    api = _api(state)
-    name = artifact_name(state.settings.report_name)
+    name = artifact_name(settings.report_name)
     try:
         listing = api.get_json(
             "listing the run's artifacts",
-            f"/repos/{state.github.repository}/actions/runs/{trigger.run_id}/artifacts",
+            f"/repos/{github.repository}/actions/runs/{trigger.run_id}/artifacts",
             {"name": name, "per_page": 100},
         )
     except ApiFailure as failure:
@@ -314,7 +273,7 @@ def fetch_result(state: Run, trigger: Trigger) -> tuple[bytes, int]:
         )
     item = max(usable, key=lambda a: a["id"])
     try:
-        fetched = artifact_download.download(state, item)
+        fetched = artifact_download.download(api, github.repository, item)
         data = artifact_download.unpack(fetched, (RESULT_FILE,))
     except artifact_download.UnpackError as exc:
         raise Refused(f"artifact {item['id']} of run {trigger.run_id} was refused: {exc}") from None
@@ -326,17 +285,22 @@ def fetch_result(state: Run, trigger: Trigger) -> tuple[bytes, int]:
 
 
 def _validate(
-    state: Run, trigger: Trigger, data: bytes, artifact_id: int, candidates: tuple[int, ...]
-) -> result.Stored:
+    settings: Settings,
+    github: GitHubContext,
+    trigger: Trigger,
+    data: bytes,
+    artifact_id: int,
+    candidates: tuple[int, ...],
+) -> result_reader.Stored:
     """The stored result, checked against what GitHub says about the run."""
     label = f"artifact {artifact_id} of run {trigger.run_id} was refused"
     try:
-        stored = result.loads(data)
+        stored = result_reader.loads(data)
     except result.ResultError as exc:
         raise Refused(f"{label}: {exc}") from None
-    if stored.report_name != state.settings.report_name:
-        raise Refused(f"{label}: it holds another report-name than {state.settings.report_name}")
-    if stored.repository.lower() != state.github.repository.lower():
+    if stored.report_name != settings.report_name:
+        raise Refused(f"{label}: it holds another report-name than {settings.report_name}")
+    if stored.repository.lower() != github.repository.lower():
         raise Refused(f"{label}: it was made for another repository")
     if stored.head_sha != trigger.head_sha:
         raise Refused(f"{label}: it was made for another commit than the run's head")
@@ -346,38 +310,30 @@ def _validate(
     return stored
 
 
-def render_context(state: Run, stored: result.Stored, trigger: Trigger) -> RenderContext:
+def render_context(
+    settings: Settings, github: GitHubContext, stored: result_reader.Stored, trigger: Trigger
+) -> markdown.RenderContext:
     """The render context of the stored result; links point at the pull request's head commit
     and at the triggering run, where the job summary holds everything."""
-
-    gh = state.github
+    gh = github
     run_url = (
         f"{gh.server_url}/{gh.repository}/actions/runs/{trigger.run_id}" if gh.server_url else ""
     )
-    return markdown.RenderContext(
-        report_name=state.settings.report_name,
+    return markdown.build_context(
+        report_name=settings.report_name,
         comparison=stored.comparison,
         verdict=stored.verdict,
-        thresholds=dict(stored.thresholds),
+        thresholds=stored.thresholds,
         links=markdown.Links(
             server_url=gh.server_url,
             repository=gh.repository,
             head_sha=trigger.head_sha,
             run_url=run_url,
         ),
-        pins=pin_rows(stored),
+        findings=stored.pin_summary.findings,
+        suggestions=stored.suggestions,
         pin_policy=stored.pin_policy,
         pin_counts=stored.pin_counts,
         pin_notes=stored.pin_notes,
         notices=stored.notices,
-    )
-
-
-def pin_rows(stored: result.Stored) -> tuple[Any, ...]:
-
-    return tuple(
-        markdown.PinRow(
-            r.file, r.line, r.uses, r.verdict, r.reason, stored.suggestions.get(r.uses, "")
-        )
-        for r in stored.pin_summary.findings
     )

@@ -1,0 +1,126 @@
+"""Finding the coverage reports in the workspace and reading them into one mapped report."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from covaction import formats, paths
+from covaction.edges import coverage_data
+from covaction.edges.runner import Runner
+from covaction.edges.workspace import REPORT_CAP, Workspace
+from covaction.errors import ReportError, WorkspaceError
+from covaction.formats import gocover
+from covaction.model import CoverageReport, ParsedReport, Unmatched
+from covaction.settings import Settings
+
+AUTO_FILES = ("coverage.xml", ".coverage", "coverage.json")
+GO_MOD_CAP = 1024 * 1024
+
+
+def find(settings: Settings, workspace: Workspace, runner: Runner) -> list[str]:
+    """Workspace-relative report paths; [] means "the pin check alone"."""
+    if settings.coverage_files:
+        found: list[str] = []
+        for pattern in settings.coverage_files:
+            matches = workspace.glob(pattern) if any(ch in pattern for ch in "*?[") else [pattern]
+            if not matches:
+                raise ReportError(
+                    f"coverage-files: {pattern!r} matches no file in the workspace; check the path "
+                    "and that the tests wrote their report before this step"
+                )
+            for m in matches:
+                if m not in found:
+                    found.append(m)
+        return found
+    for name in AUTO_FILES:
+        if workspace.exists(name):
+            runner.info(f"Using {name} (auto-detected; set coverage-files to choose)")
+            return [name]
+    gated = (
+        settings.minimum_coverage is not None
+        or settings.minimum_diff_coverage is not None
+        or settings.maximum_coverage_drop is not None
+    )
+    if gated:
+        raise ReportError(
+            "no coverage report found: looked for coverage.xml, .coverage and coverage.json at the "
+            "workspace root; run the tests with coverage first, or set coverage-files"
+        )
+    runner.notice("No coverage report found and no coverage gate set: running the pin check alone")
+    return []
+
+
+def load(
+    settings: Settings,
+    workspace: Workspace,
+    tracked: Sequence[str] | None,
+    scratch: Path,
+    names: list[str],
+) -> CoverageReport:
+    """Every report parsed, mapped onto the repository's paths and merged."""
+    ws = workspace
+    mapper = paths.PathMapper(
+        str(ws.root), tracked, exists=ws.exists, listing=lambda: ws.glob("**/*")
+    )
+    parsed: list[ParsedReport] = []
+    extra_unmatched: list[Unmatched] = []
+    for name in names:
+        what = f"coverage report {name}"
+        fmt = settings.format
+        if fmt == "auto":
+            fmt = formats.detect(ws.head(name, what), name)
+        if fmt == "coveragepy":
+            path = ws.resolve(name, what)
+            ws.check_regular(path, name, what, REPORT_CAP)
+            report, unmatched = coverage_data.parse_data_file(
+                path, name, str(ws.root), lambda p: mapper.map(p), scratch
+            )
+            parsed.append(report)
+            extra_unmatched.extend(unmatched)
+        else:
+            report = formats.parse(fmt, ws.chunks(name, what), name)
+            if fmt == "go":
+                report = _map_go_modules(ws, tracked, report)
+            parsed.append(report)
+    merged = paths.map_reports(parsed, mapper)
+    if extra_unmatched:
+        seen = {u.path for u in merged.unmatched}
+        merged = replace(
+            merged,
+            unmatched=merged.unmatched + tuple(u for u in extra_unmatched if u.path not in seen),
+        )
+    if not merged.files and not merged.unmatched:
+        raise ReportError(
+            f"{', '.join(names)}: the report holds no file; check that the tests ran under coverage"
+        )
+    if not merged.files:
+        raise ReportError(
+            f"{', '.join(names)}: none of the {len(merged.unmatched)} paths in the report "
+            f"matches a file in the repository (e.g. {merged.unmatched[0].path[:200]}); run "
+            "covaction from the repository root, or use relative paths (coverage.py: "
+            "relative_files = true)"
+        )
+    return merged
+
+
+def _map_go_modules(
+    ws: Workspace, tracked: Sequence[str] | None, report: ParsedReport
+) -> ParsedReport:
+    """Go profiles name files by import path: map them through the repository's go.mod/go.work."""
+    candidates = tracked if tracked is not None else ws.glob("**/go.mod")
+    mods = {}
+    for rel in candidates:
+        if rel == "go.mod" or rel.endswith("/go.mod"):
+            try:
+                mods[rel] = ws.read(rel, "go.mod", GO_MOD_CAP)
+            except WorkspaceError:
+                continue
+    work = ws.read("go.work", "go.work", GO_MOD_CAP) if ws.exists("go.work") else None
+    roots = gocover.module_roots(mods, work)
+    files = []
+    for fc in report.files:
+        target = gocover.map_import_path(fc.path, roots)
+        files.append(fc.with_path(target) if target else fc)
+    return replace(report, files=tuple(files))

@@ -1,0 +1,167 @@
+"""What a run keeps: this run's baseline, a fork's result, and the report-json file.
+
+Each is written under the workspace first (`.covaction/<report>/<file>`: its workspace-relative
+path means something to a later step on the host, the container's paths do not), then uploaded
+as an artifact of the run where the runner allows it (see `edges.artifact_upload`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from covaction.documents import baseline as baseline_module
+from covaction.documents import result
+from covaction.documents.baseline import BASELINE_FILE, Baseline, artifact_name
+from covaction.edges import Edges, artifact_upload
+from covaction.edges.workspace import Workspace, write_atomic
+from covaction.errors import InputError
+from covaction.github_context import GitHubContext
+from covaction.model import CoverageReport
+from covaction.render import markdown
+from covaction.settings import Settings
+from covaction.stages import baseline_search
+
+LOCAL_DIR = ".covaction"
+
+
+def store_baseline(
+    settings: Settings,
+    edges: Edges,
+    github: GitHubContext,
+    report: CoverageReport,
+    lookup: baseline_search.Lookup,
+) -> str:
+    """Write this run's baseline, upload it as an artifact of the run; returns baseline-path.
+
+    Runs of the default branch (push, workflow_dispatch, schedule) store one; the branch's last
+    baseline (already looked up when `lookup.searched`) carries its trend forward.
+    """
+    runner = edges.runner
+    if not github.on_default_branch:
+        return ""
+    if github.event_name not in baseline_search.TRUSTED_EVENTS:
+        runner.info(
+            f"No baseline stored: baselines come from runs of the branch, not {github.event_name}"
+        )
+        return ""
+    name = artifact_name(settings.baseline_artifact, settings.report_name)
+    previous: Baseline | None = (
+        lookup.previous
+        if lookup.searched
+        else baseline_search.previous_for_trend(settings, edges, github)
+    )
+    new = baseline_module.build(
+        report,
+        commit=github.sha,
+        branch=github.push_branch,
+        report_name=settings.report_name,
+        now=edges.now(),
+        previous=previous,
+        run_id=github.run_id,
+    )
+    data = baseline_module.dumps(new)
+    shown_path = write_local(settings, edges, BASELINE_FILE, data)
+    uploaded = artifact_upload.upload_artifact(name, BASELINE_FILE, data, environ=edges.environ)
+    for warning in uploaded.warnings:
+        runner.warning(warning)
+    if uploaded.uploaded:
+        where = f" {uploaded.artifact_url}" if uploaded.artifact_url else ""
+        runner.info(
+            f"Baseline stored as artifact {name}: id {uploaded.artifact_id}, {uploaded.size} "
+            f"bytes, {uploaded.digest}, {len(new.trend)} trend point(s){where}"
+        )
+        return shown_path
+    runner.warning(
+        f"The baseline was not stored as artifact {name}: {uploaded.reason}, with name: {name} "
+        f"and path: {shown_path} (the output baseline-path); the job summary shows the step"
+    )
+    major = "v3" if "@v3" in artifact_upload.fallback_hint(edges.environ) else "v4"
+    runner.write_summary(markdown.baseline_not_stored(uploaded.reason, name, major))
+    return shown_path
+
+
+def store_result(settings: Settings, edges: Edges, doc: Mapping[str, Any]) -> str:
+    """Keep a fork's result for a `workflow_run` workflow; returns the file's path.
+
+    The file is written under the workspace (`.covaction/<report>/result.json`, usable by an
+    upload step on the host) and uploaded as an artifact of the run where the runner allows it.
+    """
+    runner = edges.runner
+    name = result.artifact_name(settings.report_name)
+    data = result.dumps(doc)
+    path = write_local(settings, edges, result.RESULT_FILE, data)
+    uploaded = artifact_upload.upload_artifact(
+        name, result.RESULT_FILE, data, environ=edges.environ
+    )
+    for warning in uploaded.warnings:
+        runner.warning(warning)
+    if uploaded.uploaded:
+        runner.info(
+            f"Result stored as artifact {name} ({uploaded.size} bytes) for a workflow_run "
+            "workflow with mode: publish to post the comment"
+        )
+        return path
+    runner.warning(
+        f"The result was not stored as artifact {name}: {uploaded.reason}, with name: {name} "
+        f"and path: {path}; a workflow_run workflow with mode: publish posts the comment from it"
+    )
+    return path
+
+
+def write_local(settings: Settings, edges: Edges, filename: str, data: bytes) -> str:
+    """`.covaction/<report>/<filename>` under the workspace; returns its relative path.
+
+    The container's paths mean nothing to a later step on the host, the workspace-relative path
+    does. No link is followed: a checked-in `.covaction` link cannot redirect the write. Where
+    the workspace cannot take it, RUNNER_TEMP's absolute path is the fallback.
+    """
+    root = edges.workspace.root
+    rel = f"{LOCAL_DIR}/{settings.report_name}/{filename}"
+    try:
+        folder = root
+        for part in (LOCAL_DIR, settings.report_name):
+            folder = folder / part
+            try:
+                os.mkdir(folder, 0o755)
+            except FileExistsError:
+                pass
+            if not stat.S_ISDIR(os.lstat(folder).st_mode):
+                raise OSError(f"{part} is not a folder")
+        write_atomic(folder / filename, data)
+        return rel
+    except OSError as exc:
+        edges.runner.warning(
+            f"could not write {rel} in the workspace ({type(exc).__name__}); writing it under "
+            "RUNNER_TEMP instead"
+        )
+    temp = Path(edges.environ.get("RUNNER_TEMP") or edges.scratch)
+    target = temp / f"covaction-{settings.report_name}-{filename}"
+    try:
+        write_atomic(target, data)
+    except OSError:
+        target = edges.scratch / filename
+        write_atomic(target, data)
+    return str(target)
+
+
+def write_report_json(settings: Settings, workspace: Workspace, doc: Mapping[str, Any]) -> str:
+    """The report-json file, written atomically inside the workspace; returns its path."""
+    rel = settings.report_json
+    target = workspace.root / rel
+    parent = target.parent.resolve()
+    if parent != workspace.root and workspace.root not in parent.parents:
+        raise InputError(f"report-json: {rel!r} leaves the workspace")
+    if target.is_symlink() or (target.exists() and not target.is_file()):
+        raise InputError(f"report-json: {rel!r} exists and is not a regular file")
+    parent.mkdir(parents=True, exist_ok=True)
+    data = (json.dumps(doc, indent=2, sort_keys=False) + "\n").encode("utf-8")
+    try:
+        write_atomic(target, data)
+    except OSError as exc:
+        raise InputError(f"report-json: cannot write {rel!r} ({exc.strerror})") from None
+    return rel
