@@ -1,7 +1,18 @@
 """(report, baseline, diff coverage) -> Comparison: totals, deltas, per file and per folder.
 
-Deltas compare like with like: a baseline measured with branches, compared with a run measured
-without them, is read on lines alone (and the note says so).
+Deltas compare like with like, in the report's metric (`CoverageReport.metric`):
+
+- the baseline's counts are read in this run's metric: they store lines and branches (and Go
+  statements / JaCoCo instructions since metrics exist), so a baseline written by an older
+  covaction, or under another metric, is compared on the same fraction of its counts;
+- a baseline that lacks what the metric counts (no units for `statements`/`instructions`,
+  no branches for `branches`) is not compared: `comparable` is False, `delta` None, and the
+  note says why (the drop gate is then skipped with that reason);
+- under `lines-and-branches`, a baseline measured with branches, compared with a run measured
+  without them (or the reverse), is read on lines alone, and the note says so.
+
+Files the report measures but that could not be placed in the repository are rows of
+`unplaced` (no links, with the reason); they count in every total.
 """
 
 from __future__ import annotations
@@ -13,7 +24,15 @@ from fractions import Fraction
 
 from covaction.diff_coverage import DiffCoverage, FileDiffCoverage, format_ranges
 from covaction.documents.baseline import Baseline
-from covaction.model import Counts, CoverageReport
+from covaction.model import (
+    BRANCHES,
+    LINES,
+    LINES_AND_BRANCHES,
+    METRIC_LABELS,
+    UNIT_METRICS,
+    Counts,
+    CoverageReport,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,9 +40,10 @@ class FileRow:
     path: str
     counts: Counts
     base: Counts | None
-    status: str  # "" | "new" | "deleted"
+    status: str  # "" | "new" | "deleted" | "unplaced"
     missing: str  # uncovered lines as ranges, `12-18, 40`
     diff: FileDiffCoverage | None = None
+    reason: str = ""  # why an unplaced file is not in the repository ("outside the repository")
 
     @property
     def percent(self) -> Fraction:
@@ -33,7 +53,8 @@ class FileRow:
     def delta(self) -> Fraction | None:
         if self.base is None or self.status == "deleted":
             return None
-        return self.counts.percent - self.base.percent
+        # The base carries the metric compared (lines alone when one side has no branches).
+        return self.counts.with_metric(self.base.effective_metric).percent - self.base.percent
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +69,7 @@ class DirRow:
         """None for a folder new since the baseline, or one whose files were all deleted."""
         if self.base is None or self.files == 0:
             return None
-        return self.counts.percent - self.base.percent
+        return self.counts.with_metric(self.base.effective_metric).percent - self.base.percent
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,16 +83,37 @@ class Comparison:
     directories: tuple[DirRow, ...]
     changed: tuple[FileRow, ...]  # files of the change that the report measures
     diff: DiffCoverage | None
+    unplaced: tuple[FileRow, ...] = ()  # measured, counted, not placed in the repository
+    comparable: bool = True  # False: the baseline cannot give this run's metric
+
+    @property
+    def metric(self) -> str:
+        return self.counts.effective_metric
 
     @property
     def base_counts(self) -> Counts | None:
-        return self.baseline.counts if self.baseline else None
+        """The baseline's totals in this run's metric; None without a comparable baseline."""
+        if self.baseline is None or not self.comparable:
+            return None
+        return self.baseline.counts.with_metric(self.compared_counts.effective_metric)
 
     @property
     def compared_counts(self) -> Counts:
-        """This run's totals as the baseline measured them: without branches if it had none."""
-        if self.baseline is not None and not self.baseline.has_branches:
-            return Counts(self.counts.statements, self.counts.covered_lines)
+        """This run's totals as the baseline measured them: under `lines-and-branches`, on
+        lines alone when either side measured no branches."""
+        if (
+            self.baseline is not None
+            and self.counts.effective_metric == LINES_AND_BRANCHES
+            and not (self.baseline.has_branches and self.report.has_branches)
+        ):
+            c = self.counts
+            return Counts(
+                c.statements,
+                c.covered_lines,
+                units=c.units,
+                covered_units=c.covered_units,
+                metric=LINES,
+            )
         return self.counts
 
     @property
@@ -104,37 +146,84 @@ def rollup(rows: Sequence[FileRow], deleted: Sequence[FileRow]) -> tuple[DirRow,
     return tuple(DirRow(k, c, b, n) for k, (c, b, n) in sorted(dirs.items()))
 
 
+def comparable(report: CoverageReport, baseline: Baseline) -> str:
+    """ "" when the baseline can give the report's metric, else why not (for the note)."""
+    metric = report.counts.effective_metric
+    base = baseline.counts
+    if metric in UNIT_METRICS and base.units == 0 and report.counts.units > 0:
+        return (
+            f"not compared: the baseline stores no {METRIC_LABELS[metric]} (written by an "
+            "older covaction or under another metric); the next baseline from the base branch "
+            "will"
+        )
+    if metric == BRANCHES and not baseline.has_branches and report.has_branches:
+        return "not compared: the baseline measured no branches"
+    return ""
+
+
 def compare(
     report: CoverageReport,
     baseline: Baseline | None,
     diff: DiffCoverage | None,
     baseline_note: str = "",
 ) -> Comparison:
-    if baseline is not None and baseline.has_branches and not report.has_branches:
-        baseline = lines_only(baseline)
-        baseline_note = _join(baseline_note, "compared on lines: this run measured no branches")
-    elif baseline is not None and report.has_branches and not baseline.has_branches:
-        baseline_note = _join(baseline_note, "compared on lines: the baseline measured no branches")
+    metric = report.counts.effective_metric
+    ok = True
+    if baseline is not None:
+        why = comparable(report, baseline)
+        if why:
+            ok = False
+            baseline_note = _join(baseline_note, why)
+        elif metric == LINES_AND_BRANCHES and baseline.has_branches and not report.has_branches:
+            baseline = lines_only(baseline)
+            baseline_note = _join(baseline_note, "compared on lines: this run measured no branches")
+        elif metric == LINES_AND_BRANCHES and report.has_branches and not baseline.has_branches:
+            baseline_note = _join(
+                baseline_note, "compared on lines: the baseline measured no branches"
+            )
+    row_metric = metric
+    if (
+        baseline is not None
+        and metric == LINES_AND_BRANCHES
+        and not (baseline.has_branches and report.has_branches)
+    ):
+        row_metric = LINES
     base_files = baseline.files if baseline else {}
+
+    def base_of(path: str) -> Counts | None:
+        base = base_files.get(path)
+        return base.with_metric(row_metric) if base is not None and ok else None
+
     rows = []
     for path, fc in report.files.items():
-        base = base_files.get(path)
-        status = "new" if baseline is not None and base is None else ""
+        status = "new" if baseline is not None and path not in base_files else ""
         rows.append(
             FileRow(
                 path,
                 fc.counts,
-                base,
+                base_of(path),
                 status,
                 format_ranges(fc.missed_lines()),
                 diff.files.get(path) if diff else None,
             )
         )
     rows.sort(key=lambda r: (-r.counts.missing_lines - r.counts.missing_branches, r.path))
+    reasons = {u.path: u.reason for u in report.unmatched}
+    unplaced = tuple(
+        FileRow(
+            path,
+            fc.counts,
+            base_of(path),
+            "unplaced",
+            format_ranges(fc.missed_lines()),
+            reason=reasons.get(path, ""),
+        )
+        for path, fc in report.unplaced.items()
+    )
     deleted = tuple(
-        FileRow(path, Counts(), counts, "deleted", "")
+        FileRow(path, Counts(metric=metric), base_of(path), "deleted", "")
         for path, counts in sorted(base_files.items())
-        if path not in report.files
+        if path not in report.files and path not in report.unplaced
     )
     directories = rollup(rows, deleted)
     changed = tuple(sorted((r for r in rows if r.diff is not None), key=lambda r: r.path))
@@ -148,12 +237,17 @@ def compare(
         directories=directories,
         changed=changed,
         diff=diff,
+        unplaced=unplaced,
+        comparable=ok,
     )
 
 
 def lines_only(baseline: Baseline) -> Baseline:
     """The baseline with its branch counts dropped, for a run that measured no branches."""
-    files = {path: Counts(c.statements, c.covered_lines) for path, c in baseline.files.items()}
+    files = {
+        path: Counts(c.statements, c.covered_lines, units=c.units, covered_units=c.covered_units)
+        for path, c in baseline.files.items()
+    }
     return replace(baseline, files=files, has_branches=False)
 
 

@@ -1,8 +1,18 @@
 """The common coverage model every format parses into: Counts, FileCoverage, CoverageReport.
 
-Counts add up like coverage.py's `Numbers`: per-file counts sum to the totals, and the total
-percentage is (covered lines + covered branches) / (statements + branches), 100 when there is
-nothing to cover. Percentages are exact `Fraction`s for gates; `display_percent` reproduces
+Counts add up like coverage.py's `Numbers`: per-file counts sum to the totals. Which fraction
+of them is "the coverage" depends on the metric, chosen per report to be the figure the
+producer's own tool prints (see `METRICS` and `covaction.paths.choose_metric`):
+
+- `lines-and-branches`: (covered lines + covered branches) / (lines + branches), coverage.py's
+  `coverage report` total (its "statements" are lines);
+- `lines`: covered lines / lines (`lcov --summary`, gcovr, Istanbul's "Lines", PHPUnit's "Lines");
+- `branches`: covered branches / branches;
+- `statements`: Go statements (blocks weighted by their statement count, `go tool cover`);
+- `instructions`: JaCoCo's INSTRUCTION counter.
+
+The last two are "units", counted apart from lines (`Counts.units`). Percentages are exact
+`Fraction`s for gates, 100 when there is nothing to cover; `display_percent` reproduces
 coverage.py's own rounding for what people read.
 """
 
@@ -11,22 +21,46 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from itertools import islice
 from operator import lt
 
 HUNDRED = Fraction(100)
 
+LINES, LINES_AND_BRANCHES, BRANCHES = "lines", "lines-and-branches", "branches"
+STATEMENTS, INSTRUCTIONS = "statements", "instructions"
+METRICS = (LINES, LINES_AND_BRANCHES, BRANCHES, STATEMENTS, INSTRUCTIONS)
+UNIT_METRICS = frozenset({STATEMENTS, INSTRUCTIONS})
+# How a metric reads in a sentence ("Coverage 81.2% of statements").
+METRIC_LABELS = {
+    LINES: "lines",
+    LINES_AND_BRANCHES: "lines and branches",
+    BRANCHES: "branches",
+    STATEMENTS: "statements",
+    INSTRUCTIONS: "instructions",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Counts:
-    """Coverable and covered lines and branches; adds with `+` and `sum()`."""
+    """Coverable and covered lines, branches and units; adds with `+` and `sum()`.
+
+    `statements` is the number of coverable lines (coverage.py's name for them), whatever the
+    format; `units`/`covered_units` are the format's own smaller unit when it has one (Go
+    statements, JaCoCo instructions), 0 otherwise. `metric` names what `percent` counts; ""
+    (counts from before metrics existed, and `Counts()`) means `lines-and-branches`, the
+    convention every earlier covaction figure used. A sum keeps the first non-empty metric.
+    Equality compares the counts only.
+    """
 
     statements: int = 0
     covered_lines: int = 0
     branches: int = 0
     covered_branches: int = 0
+    units: int = 0
+    covered_units: int = 0
+    metric: str = field(default="", compare=False)  # how to read them, not part of them
 
     def __add__(self, other: Counts) -> Counts:
         return Counts(
@@ -34,6 +68,9 @@ class Counts:
             self.covered_lines + other.covered_lines,
             self.branches + other.branches,
             self.covered_branches + other.covered_branches,
+            self.units + other.units,
+            self.covered_units + other.covered_units,
+            self.metric or other.metric,
         )
 
     def __radd__(self, other: int | Counts) -> Counts:
@@ -42,6 +79,14 @@ class Counts:
             return self
         assert isinstance(other, Counts)
         return other + self
+
+    def with_metric(self, metric: str) -> Counts:
+        """The same counts, read as `metric`."""
+        return self if metric == self.metric else replace(self, metric=metric)
+
+    @property
+    def effective_metric(self) -> str:
+        return self.metric or LINES_AND_BRANCHES
 
     @property
     def missing_lines(self) -> int:
@@ -52,16 +97,36 @@ class Counts:
         return self.branches - self.covered_branches
 
     @property
+    def missing_units(self) -> int:
+        return self.units - self.covered_units
+
+    @property
     def numerator(self) -> int:
+        """What `percent` counts as covered, in the metric's own unit."""
+        metric = self.effective_metric
+        if metric == LINES:
+            return self.covered_lines
+        if metric == BRANCHES:
+            return self.covered_branches
+        if metric in UNIT_METRICS:
+            return self.covered_units
         return self.covered_lines + self.covered_branches
 
     @property
     def denominator(self) -> int:
+        """What `percent` counts as coverable, in the metric's own unit."""
+        metric = self.effective_metric
+        if metric == LINES:
+            return self.statements
+        if metric == BRANCHES:
+            return self.branches
+        if metric in UNIT_METRICS:
+            return self.units
         return self.statements + self.branches
 
     @property
     def percent(self) -> Fraction:
-        """Exact total percentage as coverage.py defines it; 100 when nothing is coverable."""
+        """Exact percentage of the metric; 100 when nothing is coverable."""
         return percent_of(self.numerator, self.denominator)
 
     @property
@@ -74,6 +139,13 @@ class Counts:
         if self.branches == 0:
             return None
         return percent_of(self.covered_branches, self.branches)
+
+    @property
+    def unit_percent(self) -> Fraction | None:
+        """Exact percentage of Go statements / JaCoCo instructions, None without units."""
+        if self.units == 0:
+            return None
+        return percent_of(self.covered_units, self.units)
 
 
 def percent_of(numerator: int, denominator: int) -> Fraction:
@@ -104,11 +176,57 @@ def _typed(values: Iterable[int]) -> array[int]:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class Units:
+    """A format's own units of one file (Go blocks, JaCoCo instructions), per key.
+
+    A key names one unit across reports of one build: a Go block's packed start and end
+    position, a JaCoCo line number. `total[i]` and `covered[i]` belong to `keys[i]`. Merging
+    takes, per key, the larger total and covered count: exact for Go (a block is covered when
+    any profile covered it, as `go tool cover` merges), a lower bound where a key groups several
+    units that may have run in different reports (`exact` False: JaCoCo's per-line counts).
+    """
+
+    keys: tuple[int, ...]
+    total: array[int]
+    covered: array[int]
+    exact: bool = True
+
+    @classmethod
+    def from_mapping(cls, units: Mapping[int, tuple[int, int]], exact: bool = True) -> Units:
+        """From {key: (total, covered)}."""
+        keys = tuple(sorted(units))
+        return cls(
+            keys, _typed(units[k][0] for k in keys), _typed(units[k][1] for k in keys), exact
+        )
+
+    def mapping(self) -> dict[int, tuple[int, int]]:
+        return {k: (t, c) for k, t, c in zip(self.keys, self.total, self.covered, strict=True)}
+
+
+@dataclass(frozen=True, slots=True)
+class BranchIds:
+    """Which branches of one line were not taken, named by the report's own branch ids.
+
+    `missed`: the ids not taken (coverage.py's `missing-branches` destinations, `.coverage`
+    arcs such as "12->15", LCOV's "block,branch"). `known`: every branch id of the line when
+    the format lists them all (LCOV), None when it names only the missed ones. With ids, a
+    merge is a union of taken branches, as `coverage combine` and `lcov -a` do: two runs that
+    took the two sides of one `if` give 2 of 2.
+    """
+
+    missed: frozenset[str]
+    known: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class FileCoverage:
     """One source file: its coverable lines with hit counts, and branch counts per line.
 
     `lines` is sorted and unique; `hits[i]` belongs to `lines[i]` (0 means not covered).
     `branch_lines` is sorted; `branch_total[i]` and `branch_covered[i]` belong to it.
+    `units`: Go statements or JaCoCo instructions, when the format counts them.
+    `branch_ids`: per branch line, which branches were missed, when the format says so (used
+    only to merge reports exactly). `metric`: what `counts.percent` counts (see `Counts`).
     """
 
     path: str
@@ -117,6 +235,9 @@ class FileCoverage:
     branch_lines: array[int] = field(default_factory=lambda: _typed(()))
     branch_total: array[int] = field(default_factory=lambda: _typed(()))
     branch_covered: array[int] = field(default_factory=lambda: _typed(()))
+    units: Units | None = None
+    branch_ids: Mapping[int, BranchIds] | None = None
+    metric: str = ""
 
     @classmethod
     def from_mappings(
@@ -124,8 +245,16 @@ class FileCoverage:
         path: str,
         hits: Mapping[int, int],
         branches: Mapping[int, tuple[int, int]] | None = None,
+        *,
+        branch_ids: Mapping[int, BranchIds] | None = None,
+        units: Units | None = None,
     ) -> FileCoverage:
-        """Build from {line: hits} and {line: (covered, total)}."""
+        """Build from {line: hits} and {line: (covered, total)}.
+
+        `branch_ids` ({line: BranchIds}) is the hook for formats that say which branches ran
+        (the `.coverage` reader: missed arcs per line as "from->to"); the counts in
+        `branches` stay authoritative for the file's own numbers.
+        """
         lines = sorted(hits)
         blines = sorted(branches or {})
         return cls(
@@ -135,21 +264,28 @@ class FileCoverage:
             _typed(blines),
             _typed((branches or {})[n][1] for n in blines),
             _typed((branches or {})[n][0] for n in blines),
+            units,
+            branch_ids or None,
         )
 
     def with_path(self, path: str) -> FileCoverage:
-        return FileCoverage(
-            path, self.lines, self.hits, self.branch_lines, self.branch_total, self.branch_covered
-        )
+        return replace(self, path=path)
+
+    def with_metric(self, metric: str) -> FileCoverage:
+        return self if metric == self.metric else replace(self, metric=metric)
 
     @property
     def counts(self) -> Counts:
         covered = len(self.hits) - self.hits.tolist().count(0)
+        units = self.units
         return Counts(
             statements=len(self.lines),
             covered_lines=covered,
             branches=sum(self.branch_total),
             covered_branches=sum(self.branch_covered),
+            units=sum(units.total) if units is not None else 0,
+            covered_units=sum(units.covered) if units is not None else 0,
+            metric=self.metric,
         )
 
     def hit(self, line: int) -> int | None:
@@ -191,21 +327,89 @@ class FileCoverage:
         }
 
 
-def merge_files(path: str, parts: Iterable[FileCoverage]) -> FileCoverage:
-    """Union of several reports of one file: a line is covered if any report covers it.
+MAX_HITS = 2**63 - 1
 
-    Hits add up; for a line's branches the best report wins (the most covered, the largest
-    total), since reports carry counts, not which branches were taken.
+
+def merge_files(path: str, parts: Iterable[FileCoverage]) -> tuple[FileCoverage, bool]:
+    """Union of several reports of one file, and whether some merged count is a lower bound.
+
+    A line is covered if any report covers it (hits add up). A line's branches are a union
+    where every report names them (`BranchIds`): with every id listed (LCOV), the union of
+    all branches and of the taken ones; with only the missed ones listed and the same total
+    (coverage.py), the branches missed by every report. Otherwise the best report wins (the
+    most covered, the largest total), which is a lower bound: the reports carry counts, not
+    which branches were taken (JaCoCo's `mb`/`cb`, gcovr's and Istanbul's Cobertura). Units
+    merge per key (see `Units`).
     """
+    parts = list(parts)
     hits: dict[int, int] = {}
-    branches: dict[int, tuple[int, int]] = {}
+    per_line: dict[int, list[tuple[int, int, BranchIds | None]]] = {}
+    units: dict[int, tuple[int, int]] = {}
+    has_units = False
+    units_exact = True
+    lower_bound = False
     for part in parts:
         for n, h in zip(part.lines, part.hits, strict=True):
-            hits[n] = hits.get(n, 0) + h
+            hits[n] = min(hits.get(n, 0) + h, MAX_HITS)
+        ids = part.branch_ids or {}
         for n, (c, t) in part.branches_map().items():
-            old = branches.get(n)
-            branches[n] = (c, t) if old is None else (max(old[0], c), max(old[1], t))
-    return FileCoverage.from_mappings(path, hits, branches)
+            per_line.setdefault(n, []).append((c, t, ids.get(n)))
+        if part.units is not None:
+            has_units = True
+            units_exact = units_exact and part.units.exact
+            for k, (t, c) in part.units.mapping().items():
+                old = units.get(k)
+                if old is None:
+                    units[k] = (t, c)
+                else:
+                    if not part.units.exact and c and old[1] and (t, c) != old:
+                        lower_bound = True
+                    units[k] = (max(old[0], t), max(old[1], c))
+    branches: dict[int, tuple[int, int]] = {}
+    merged_ids: dict[int, BranchIds] = {}
+    for n, entries in per_line.items():
+        result = _merge_line(entries)
+        if result is None:
+            covered = max(e[0] for e in entries)
+            total = max(e[1] for e in entries)
+            branches[n] = (covered, total)
+            # Exact only when one report took every branch, or at most one took any.
+            if len(entries) > 1 and covered < total and sum(e[0] > 0 for e in entries) > 1:
+                lower_bound = True
+        else:
+            branches[n], merged_ids[n] = result
+    merged = FileCoverage.from_mappings(
+        path,
+        hits,
+        branches,
+        branch_ids=merged_ids or None,
+        units=Units.from_mapping(units, units_exact) if has_units else None,
+    )
+    return replace(merged, metric=parts[0].metric if parts else ""), lower_bound
+
+
+def _merge_line(
+    entries: list[tuple[int, int, BranchIds | None]],
+) -> tuple[tuple[int, int], BranchIds] | None:
+    """One line's branches merged by id, or None when some report does not name them."""
+    ids = [e[2] for e in entries]
+    if any(i is None for i in ids):
+        return None
+    named = [i for i in ids if i is not None]
+    if len(entries) == 1:
+        return (entries[0][0], entries[0][1]), named[0]
+    if all(i.known is not None for i in named):
+        every: frozenset[str] = frozenset().union(*(i.known or () for i in named))
+        taken = frozenset().union(*((i.known or frozenset()) - i.missed for i in named))
+        return (len(taken), len(every)), BranchIds(every - taken, every)
+    totals = {e[1] for e in entries}
+    if len(totals) != 1:
+        return None
+    total = totals.pop()
+    missed = frozenset.intersection(*(i.missed for i in named))
+    if len(missed) > total:
+        return None
+    return (total - len(missed), total), BranchIds(missed)
 
 
 class FileBuilder:
@@ -216,10 +420,24 @@ class FileBuilder:
     occurrence is covered.
     """
 
-    __slots__ = ("_ordered", "bcovered", "blines", "btotal", "hits", "lines", "path")
+    __slots__ = (
+        "_ordered",
+        "bcovered",
+        "blines",
+        "branch_ids",
+        "btotal",
+        "hits",
+        "lines",
+        "path",
+        "units",
+        "units_exact",
+    )
 
     def __init__(self, path: str) -> None:
         self.path = path
+        self.units: dict[int, tuple[int, int]] | None = None  # key -> (total, covered)
+        self.units_exact = True
+        self.branch_ids: dict[int, BranchIds] | None = None
         self.lines: array[int] = array("q")
         self.hits: array[int] = array("q")
         self.blines: array[int] = array("q")
@@ -275,7 +493,19 @@ class FileBuilder:
             blines = _typed(border)
             btotal = _typed(bmerged[n][1] for n in border)
             bcovered = _typed(bmerged[n][0] for n in border)
-        return FileCoverage(self.path, lines, hits, blines, btotal, bcovered)
+        units = None if self.units is None else Units.from_mapping(self.units, self.units_exact)
+        return FileCoverage(
+            self.path, lines, hits, blines, btotal, bcovered, units, self.branch_ids or None
+        )
+
+    def add_units(self, key: int, total: int, covered: int) -> None:
+        """One unit group (a JaCoCo line's instructions); a key seen twice keeps the larger."""
+        if self.units is None:
+            self.units = {}
+        old = self.units.get(key)
+        self.units[key] = (
+            (total, covered) if old is None else (max(old[0], total), max(old[1], covered))
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,6 +514,10 @@ class ParsedReport:
 
     `roots` are the report's source roots (Cobertura `<source>`, a Go module path, ...) that a
     report path may be relative to; `paths.py` tries them when mapping onto the repository.
+    `producer` is the tool that wrote the report as the report says ("" when it does not say),
+    `metric` the figure that tool calls "the coverage", `metrics` every metric the report can
+    give, `rule` how the headline counts in a few words ("statements, as `go tool cover
+    -func`"), and `rule_note` a notice saying which rule was used when the producer is unknown.
     """
 
     format: str
@@ -292,6 +526,11 @@ class ParsedReport:
     roots: tuple[str, ...] = ()
     origin: str = ""
     notices: tuple[str, ...] = ()
+    producer: str = ""
+    metric: str = LINES_AND_BRANCHES
+    metrics: tuple[str, ...] = (LINES, LINES_AND_BRANCHES, BRANCHES)
+    rule: str = ""
+    rule_note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,7 +543,14 @@ class Unmatched:
 
 @dataclass(frozen=True, slots=True)
 class CoverageReport:
-    """Coverage mapped onto repository-relative paths, ready to compare and gate."""
+    """Coverage mapped onto repository-relative paths, ready to compare and gate.
+
+    `files` are the files placed in the repository (links, diff coverage, per-file rows);
+    `unplaced` are the report's other files, by the path the report names, each with its
+    reason in `unmatched`: they count in every total, as in the producer's own tool.
+    `metric` is what every percentage of this report counts (see `Counts`); `metric_note`
+    says, in one sentence, whose rule that is ("Go's statements, as `go tool cover -func`").
+    """
 
     files: Mapping[str, FileCoverage]
     has_branches: bool
@@ -312,10 +558,23 @@ class CoverageReport:
     sources: tuple[str, ...] = ()
     unmatched: tuple[Unmatched, ...] = ()
     notices: tuple[str, ...] = ()
+    metric: str = ""
+    metric_note: str = ""
+    producers: tuple[str, ...] = ()
+    unplaced: Mapping[str, FileCoverage] = field(default_factory=dict)
+    metrics: tuple[str, ...] = ()
 
     @property
     def counts(self) -> Counts:
-        return sum((f.counts for f in self.files.values()), Counts())
+        """Totals of every measured file, placed or not, read as `metric`."""
+        total = sum((f.counts for f in self.files.values()), Counts())
+        total = sum((f.counts for f in self.unplaced.values()), total)
+        return total.with_metric(self.metric)
+
+    @property
+    def placed_counts(self) -> Counts:
+        """Totals of the files placed in the repository only."""
+        return sum((f.counts for f in self.files.values()), Counts()).with_metric(self.metric)
 
     def __iter__(self) -> Iterator[FileCoverage]:
         return iter(self.files.values())

@@ -1,19 +1,49 @@
-"""Mapping the paths a report names onto repository-relative paths.
+"""Mapping the paths a report names onto repository-relative paths, and merging the reports.
 
 Ground truth is the repository's file list (git-tracked files where there is a checkout, else
 the files that exist in the workspace). A report path is tried, in order: as written (relative
 to the workspace, or absolute inside it), joined to each of the report's source roots, and
-finally by its longest unambiguous suffix among the repository's files (reports written on
-another machine, `/home/runner/work/x/x/src/a.py` -> `src/a.py`). A path that matches nothing,
-or matches several files equally well, is unmatched: it is counted and named, never dropped.
+by its longest unambiguous suffix among the repository's files (reports written on another
+machine, `/home/runner/work/x/x/src/a.py` -> `src/a.py`). A suffix match needs at least one
+directory beyond the base name: a base name alone never places a file (`helpers/util.py`
+measured on PYTHONPATH is not the repository's `pkg/util.py`).
+
+Then, once per report, the report's root prefix is inferred from its unambiguous suffix
+matches (`/home/runner/work/x/x/` -> ``) and applied to the paths still unplaced, so a
+top-level `/…/index.js` beside `/…/lib/index.js` lands on `index.js`.
+
+A path that matches nothing, or several files equally well, is unplaced: it still counts in
+every total (as in the producer's own tool) and is named with its true reason ("on disk, not
+tracked by git", "outside the repository", "no such file"); only links and diff coverage need
+placed paths.
 """
 
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Iterable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from typing import NamedTuple
 
-from covaction.model import CoverageReport, FileCoverage, ParsedReport, Unmatched, merge_files
+from covaction.errors import InputError
+from covaction.model import (
+    LINES,
+    LINES_AND_BRANCHES,
+    METRIC_LABELS,
+    CoverageReport,
+    FileCoverage,
+    ParsedReport,
+    Unmatched,
+    merge_files,
+)
+
+
+class Placement(NamedTuple):
+    """Where a report path landed: the repository path or why not, and for a suffix match
+    the (report prefix, repository prefix) pair it implies."""
+
+    target: str | Unmatched
+    prefixes: tuple[str, str] | None = None
 
 
 def normalize(path: str) -> str:
@@ -75,80 +105,220 @@ class PathMapper:
         return rel
 
     def map(self, path: str, roots: Iterable[str] = ()) -> str | Unmatched:
+        """The repository path of a report path, or why there is none."""
+        return self.place(path, roots).target
+
+    def place(self, path: str, roots: Iterable[str] = ()) -> Placement:
+        """`map`, plus the prefix pair a suffix match implies (for `map_reports`)."""
         if "\\" in path:
             # A Linux file may have a backslash in its name: try it as written first.
             as_written = self._relative(path.strip())
             if as_written is not None and self._is_file(as_written):
-                return as_written
+                return Placement(as_written)
         raw = normalize(path)
         if not raw:
-            return Unmatched(path, "empty path")
-        candidates = [raw] + [
+            return Placement(Unmatched(path, "empty path"))
+        candidates = self._candidates(raw, roots)
+        for candidate in candidates:
+            rel = self._relative(candidate)
+            if rel is not None and self._is_file(rel):
+                return Placement(rel)
+        return self._by_suffix(path, candidates)
+
+    def _candidates(self, raw: str, roots: Iterable[str]) -> list[str]:
+        return [raw] + [
             normalize(posixpath.join(normalize(root), raw))
             for root in roots
             if not raw.startswith("/")
         ]
-        for candidate in candidates:
-            rel = self._relative(candidate)
-            if rel is not None and self._is_file(rel):
-                return rel
-        return self._by_suffix(path, candidates)
 
-    def _by_suffix(self, original: str, candidates: list[str]) -> str | Unmatched:
+    def with_prefix(self, path: str, roots: Iterable[str], prefixes: tuple[str, str]) -> str | None:
+        """The repository file `path` names under an inferred (report, repository) prefix."""
+        old, new = prefixes
+        for candidate in self._candidates(normalize(path), roots):
+            if old and not candidate.startswith(old):
+                continue
+            rest = candidate[len(old) :]
+            if not rest or rest.startswith("/"):
+                continue
+            rel = posixpath.normpath(new + rest)
+            if self._is_file(rel):
+                return rel
+        return None
+
+    def _by_suffix(self, original: str, candidates: list[str]) -> Placement:
         names = self._names()
-        if not names:
-            return Unmatched(original, "no file of that path in the workspace")
         best: set[str] = set()
         best_len = 0
+        best_candidate: dict[str, str] = {}
+        same_name: list[str] = []
         for candidate in candidates:
             parts = [p for p in candidate.split("/") if p and p != ".."]
             if not parts:
                 continue
             for option in names.get(parts[-1], ()):
+                same_name.append(option)
                 opt_parts = option.split("/")
                 n = 0
                 while n < min(len(parts), len(opt_parts)) and parts[-1 - n] == opt_parts[-1 - n]:
                     n += 1
+                if n < 2:
+                    continue  # a base name alone never places a file
                 if n > best_len:
                     best, best_len = {option}, n
-                elif n == best_len and n:
+                    best_candidate = {option: candidate}
+                elif n == best_len:
                     best.add(option)
+                    best_candidate.setdefault(option, candidate)
         if len(best) == 1:
-            return next(iter(best))
+            option = next(iter(best))
+            candidate = best_candidate[option]
+            cut = option.split("/")
+            tail = "/".join(cut[len(cut) - best_len :])
+            if not candidate.endswith(tail):
+                return Placement(option)  # `..` parts in the way: no prefix to infer
+            prefixes = (candidate[: len(candidate) - len(tail)], option[: len(option) - len(tail)])
+            return Placement(option, prefixes)
         if len(best) > 1:
             shown = ", ".join(sorted(best)[:3])
-            return Unmatched(original, f"matches several files equally well ({shown})")
-        return Unmatched(original, "no file of that name in the repository")
+            return Placement(Unmatched(original, f"matches several files equally well ({shown})"))
+        return Placement(Unmatched(original, self._reason(candidates[0], sorted(set(same_name)))))
+
+    def _reason(self, raw: str, same_name: list[str]) -> str:
+        """Why a path is not a repository file, as far as covaction can tell without guessing."""
+        rel = self._relative(raw)
+        if rel is None:
+            reason = "outside the repository"
+        elif self._tracked is not None and self._exists is not None and self._exists(rel):
+            reason = "on disk, not tracked by git"
+        else:
+            reason = "no such file"
+        if same_name:
+            reason += f" (the repository has {same_name[0]}, whose folders do not match)"
+        return reason
 
 
-def map_reports(reports: Iterable[ParsedReport], mapper: PathMapper) -> CoverageReport:
-    """Map every report's paths and merge them: a line is covered if any report covers it."""
+class MetricChoice(NamedTuple):
+    metric: str
+    note: str
+    notices: tuple[str, ...]
+
+
+def choose_metric(reports: Sequence[ParsedReport], requested: str = "auto") -> MetricChoice:
+    """The metric of the headline: the producers' own (`auto`), or the one asked for.
+
+    Reports whose producers count differently (a Go profile and an LCOV file) are read on
+    lines, which every format has, with a notice. A metric a report cannot give is an
+    InputError naming the report and what it can give.
+    """
+    notices = [r.rule_note for r in reports if r.rule_note]
+    if requested != "auto":
+        for r in reports:
+            if requested not in r.metrics:
+                raise InputError(
+                    f"coverage-metric: {requested} is not measured by {r.origin or r.format} "
+                    f"({r.producer or r.format}); it measures {', '.join(r.metrics)}"
+                )
+        return MetricChoice(
+            requested, f"{METRIC_LABELS[requested]} (coverage-metric: {requested})", tuple(notices)
+        )
+    if not reports:
+        return MetricChoice(LINES_AND_BRANCHES, "", ())
+    defaults = {r.metric for r in reports}
+    if len(defaults) == 1:
+        rules = list(dict.fromkeys(r.rule for r in reports if r.rule))
+        note = "; ".join(rules) if rules else METRIC_LABELS[reports[0].metric]
+        return MetricChoice(reports[0].metric, note, tuple(notices))
+    who = ", ".join(
+        dict.fromkeys(f"{r.producer or r.format}: {METRIC_LABELS[r.metric]}" for r in reports)
+    )
+    notices.append(
+        f"the reports' tools count coverage differently ({who}); the headline counts lines, "
+        "which every report measures (set coverage-metric to choose)"
+    )
+    return MetricChoice(LINES, "lines, which every report measures", tuple(notices))
+
+
+def map_reports(
+    reports: Iterable[ParsedReport], mapper: PathMapper, metric: str = "auto"
+) -> CoverageReport:
+    """Map every report's paths and merge them: a line is covered if any report covers it.
+
+    `metric` is the coverage-metric input (see `choose_metric`). Files whose path cannot be
+    placed are kept in `unplaced` under the path the report names (merged the same way) and
+    count in every total.
+    """
+    reports = list(reports)
+    choice = choose_metric(reports, metric)
     by_path: dict[str, list[FileCoverage]] = {}
+    lost: dict[str, list[FileCoverage]] = {}
     unmatched: dict[str, Unmatched] = {}
-    formats: list[str] = []
-    sources: list[str] = []
-    notices: list[str] = []
+    notices: list[str] = list(choice.notices)
     has_branches = False
     for report in reports:
-        formats.append(report.format)
-        sources.append(report.origin)
         notices.extend(report.notices)
         has_branches = has_branches or report.has_branches
-        for fc in report.files:
-            target = mapper.map(fc.path, report.roots)
+        placed: list[tuple[FileCoverage, Placement]] = [
+            (fc, mapper.place(fc.path, report.roots)) for fc in report.files
+        ]
+        votes = Counter(p.prefixes for _fc, p in placed if p.prefixes is not None)
+        prefixes = votes.most_common(1)[0][0] if votes else None
+        for fc, placement in placed:
+            target = placement.target
+            if isinstance(target, Unmatched) and prefixes is not None:
+                found = mapper.with_prefix(fc.path, report.roots, prefixes)
+                if found is not None:
+                    target = found
             if isinstance(target, Unmatched):
                 unmatched.setdefault(target.path, target)
+                lost.setdefault(target.path, []).append(fc)
                 continue
             by_path.setdefault(target, []).append(fc)
-    files: Mapping[str, FileCoverage] = {
-        path: (parts[0].with_path(path) if len(parts) == 1 else merge_files(path, parts))
-        for path, parts in sorted(by_path.items())
-    }
+    lower_bound = False
+
+    def merged(path: str, parts: list[FileCoverage]) -> FileCoverage:
+        nonlocal lower_bound
+        if len(parts) == 1:
+            return parts[0].with_path(path).with_metric(choice.metric)
+        fc, bound = merge_files(path, parts)
+        lower_bound = lower_bound or bound
+        return fc.with_metric(choice.metric)
+
+    files = {path: merged(path, parts) for path, parts in sorted(by_path.items())}
+    unplaced = {path: merged(path, parts) for path, parts in sorted(lost.items())}
+    if lower_bound:
+        notices.append(
+            "merged branch counts are a lower bound: where the reports carry counts only, not "
+            "which branches ran (JaCoCo's mb/cb, gcovr's or Istanbul's Cobertura), a line's "
+            "merged branches are those of the report that covered the most"
+        )
+    metrics = (
+        [m for m in reports[0].metrics if all(m in r.metrics for r in reports)] if reports else []
+    )
     return CoverageReport(
         files=files,
         has_branches=has_branches,
-        formats=tuple(dict.fromkeys(formats)),
-        sources=tuple(sources),
+        formats=tuple(dict.fromkeys(r.format for r in reports)),
+        sources=tuple(r.origin for r in reports),
         unmatched=tuple(unmatched.values()),
         notices=tuple(dict.fromkeys(notices)),
+        metric=choice.metric,
+        metric_note=choice.note,
+        producers=tuple(dict.fromkeys(r.producer for r in reports if r.producer)),
+        unplaced=unplaced,
+        metrics=tuple(metrics),
+    )
+
+
+def placement_warning(report: CoverageReport) -> str:
+    """One warning when no report path could be placed in the repository, else ""."""
+    if report.files or not report.unmatched:
+        return ""
+    first = report.unmatched[0]
+    return (
+        f"none of the {len(report.unmatched)} paths in the report matches a file in the "
+        f"repository (e.g. {first.path[:200]}: {first.reason}); totals and gates count every "
+        "file, but diff coverage and links need paths that match: run covaction from the "
+        "repository root, or have the tool write relative paths (coverage.py: relative_files "
+        "= true)"
     )

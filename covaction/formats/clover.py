@@ -45,7 +45,7 @@ from collections.abc import Iterable
 
 from covaction.errors import ReportError
 from covaction.formats.xmlstream import feed, make_parser
-from covaction.model import FileBuilder, ParsedReport
+from covaction.model import BRANCHES, LINES, LINES_AND_BRANCHES, FileBuilder, ParsedReport
 
 FORMAT = "clover"
 
@@ -96,6 +96,7 @@ def parse(chunks: Iterable[bytes], origin: str) -> ParsedReport:
     test_depth = [0]  # > 0 while inside <testproject>
     current: list[_FileElement | None] = [None]
     has_branches = [False]
+    producer = [""]
 
     def fail(what: str) -> ReportError:
         return ReportError(f"{origin}: XML line {parser.CurrentLineNumber}: {what}")
@@ -114,6 +115,11 @@ def parse(chunks: Iterable[bytes], origin: str) -> ParsedReport:
     def line(element: _FileElement, attrs: dict[str, str]) -> None:
         num = number(attrs, "num", 1)
         kind = attrs.get("type")
+        if kind == "method" and "crap" in attrs:
+            # PHPUnit's method element: the declaration's line, not one of PHPUnit's "Lines"
+            # (php-code-coverage counts executable lines only; the method is counted apart).
+            number(attrs, "count")
+            return
         if kind in {"stmt", "method"}:
             element.builder.add_line(num, number(attrs, "count"))
         elif kind == "cond":
@@ -141,6 +147,8 @@ def parse(chunks: Iterable[bytes], origin: str) -> ParsedReport:
         if depth[0] == 1:
             if name != "coverage":
                 raise fail(f"the root element is <{name}>, not Clover's <coverage>")
+            root = dict(zip(flat[::2], flat[1::2], strict=True))
+            producer[0] = _producer(root.get("clover"))
             return
         if depth[0] == 2 and name in _COBERTURA:
             raise fail(f"<coverage> with <{name}> is Cobertura XML, not Clover")
@@ -179,6 +187,49 @@ def parse(chunks: Iterable[bytes], origin: str) -> ParsedReport:
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     feed(parser, chunks, origin, "Clover")  # unknown encodings are one ReportError there
+    name = producer[0]
+    rule, note = _RULES.get(name, _RULES[""])
     return ParsedReport(
-        FORMAT, tuple(b.build() for b in files.values()), has_branches[0], (), origin
+        FORMAT,
+        tuple(b.build() for b in files.values()),
+        has_branches[0],
+        (),
+        origin,
+        producer=name,
+        metric=LINES,
+        metrics=(LINES, BRANCHES, LINES_AND_BRANCHES),
+        rule=rule,
+        rule_note=note.format(origin=origin) if note else "",
     )
+
+
+_RULES = {
+    "Istanbul": ('lines, as Istanbul\'s text-summary ("Lines")', ""),
+    "PHPUnit": ('lines, as PHPUnit\'s "Lines" (method declarations are not lines)', ""),
+    "gcovr": ("lines, as gcovr's summary", ""),
+    "OpenClover": (
+        "lines",
+        "{origin}: OpenClover's own total counts statements, branches and methods together, "
+        "which a Clover report does not fully carry; the headline counts lines",
+    ),
+    "": (
+        "lines",
+        "{origin}: the Clover report does not say which tool wrote it; the headline counts "
+        "its lines",
+    ),
+}
+
+
+def _producer(clover: str | None) -> str:
+    """The tool that wrote a Clover report, from the root's `clover=` attribute.
+
+    Istanbul writes `clover="3.2.0"` (istanbul-reports' clover writer), gcovr a timestamp,
+    OpenClover its own version, PHPUnit (php-code-coverage) no `clover=` at all.
+    """
+    if clover is None:
+        return "PHPUnit"
+    if clover == "3.2.0":
+        return "Istanbul"
+    if clover.isdigit():
+        return "gcovr"
+    return "OpenClover"

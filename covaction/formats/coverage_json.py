@@ -13,7 +13,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from covaction.errors import ReportError
-from covaction.model import FileCoverage, ParsedReport
+from covaction.model import (
+    BRANCHES,
+    LINES,
+    LINES_AND_BRANCHES,
+    BranchIds,
+    FileCoverage,
+    ParsedReport,
+)
 
 FORMAT = "coverage-json"
 _MAX_LINE = 10_000_000
@@ -107,13 +114,31 @@ def from_document(doc: Any, origin: str) -> ParsedReport:
         hits = dict.fromkeys(missing, 0)
         hits.update(dict.fromkeys(executed, 1))
         branches: dict[int, tuple[int, int]] = {}
+        known: dict[int, set[str]] = {}
+        missed: dict[int, set[str]] = {}
         if "executed_branches" in entry or "missing_branches" in entry:
             branch_data = True
             for arc in _arcs(entry.get("executed_branches", []), origin, path, "executed_branches"):
                 c, t = branches.get(arc[0], (0, 0))
                 branches[arc[0]] = (c + 1, t + 1)
+                known.setdefault(arc[0], set()).add(f"{arc[0]}->{arc[1]}")
             for arc in _arcs(entry.get("missing_branches", []), origin, path, "missing_branches"):
                 c, t = branches.get(arc[0], (0, 0))
                 branches[arc[0]] = (c, t + 1)
-        files.append(FileCoverage.from_mappings(path, hits, branches))
-    return ParsedReport(format=FORMAT, files=tuple(files), has_branches=branch_data, origin=origin)
+                known.setdefault(arc[0], set()).add(f"{arc[0]}->{arc[1]}")
+                missed.setdefault(arc[0], set()).add(f"{arc[0]}->{arc[1]}")
+        # Arcs name every branch, so reports merge as `coverage combine` unions them.
+        ids = {
+            n: BranchIds(frozenset(missed.get(n, ())), frozenset(arcs)) for n, arcs in known.items()
+        }
+        files.append(FileCoverage.from_mappings(path, hits, branches, branch_ids=ids))
+    return ParsedReport(
+        format=FORMAT,
+        files=tuple(files),
+        has_branches=branch_data,
+        origin=origin,
+        producer="coverage.py",
+        metric=LINES_AND_BRANCHES,
+        metrics=(LINES, BRANCHES, LINES_AND_BRANCHES),
+        rule="statements and branches together, as coverage.py's `coverage report`",
+    )

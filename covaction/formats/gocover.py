@@ -41,12 +41,20 @@ import heapq
 import posixpath
 import re
 from array import array
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 
 from covaction.errors import ReportError
 from covaction.formats.lcov import show, text_lines
-from covaction.model import Counts, FileCoverage, ParsedReport
+from covaction.model import (
+    LINES,
+    LINES_AND_BRANCHES,
+    STATEMENTS,
+    Counts,
+    FileCoverage,
+    ParsedReport,
+    Units,
+)
 
 FORMAT = "go"
 
@@ -190,9 +198,25 @@ def _build(files: dict[bytes, _File], origin: str) -> GoProfile:
                 "refused as not a real profile"
             )
         lines, hits = _sweep(spans)
-        out.append(FileCoverage(entry.path, lines, hits))
+        units = Units.from_mapping(
+            {
+                key: ((value & _MASK), (value & _MASK) if value >> _SHIFT else 0)
+                for key, value in entry.blocks.items()
+            }
+        )
+        out.append(FileCoverage(entry.path, lines, hits, units=units))
     total = sum(by_file.values(), Counts())
-    report = ParsedReport(FORMAT, tuple(out), False, (), origin)
+    report = ParsedReport(
+        FORMAT,
+        tuple(out),
+        False,
+        (),
+        origin,
+        producer="Go",
+        metric=STATEMENTS,
+        metrics=(STATEMENTS, LINES, LINES_AND_BRANCHES),
+        rule="statements, as `go test -cover` and `go tool cover` count them",
+    )
     return GoProfile(report, total, by_file)
 
 
@@ -316,3 +340,179 @@ def map_import_path(path: str, roots: Mapping[str, str]) -> str | None:
     rest = path[len(best) + 1 :]
     directory = roots[best]
     return f"{directory}/{rest}" if directory else rest
+
+
+# --- `go tool cover -func`: only blocks inside function declarations count -------------------
+
+_SEMI_AFTER = frozenset({"break", "continue", "fallthrough", "return"})
+
+
+def func_extents(source: bytes) -> list[tuple[int, int, int, int]]:
+    """(startLine, startCol, endLine, endCol) of each top-level `func` declaration with a body.
+
+    What `go tool cover -func` takes from go/parser (`ast.FuncDecl` from `Pos()` to `End()`,
+    1-based byte columns, the end just past the closing brace); a declaration without a body
+    (assembly) is skipped, as there. A light scanner: comments, strings, raw strings and runes
+    are skipped, a `func` counts only where a declaration can start (depth 0, after a line
+    that Go ends with a semicolon), and `struct{...}`/`interface{...}` in a signature are types.
+    """
+    tokens = list(_tokens(source))
+    extents: list[tuple[int, int, int, int]] = []
+    depth = 0
+    starts_decl = True  # at the start of the file or after an (inserted) semicolon
+    i = 0
+    while i < len(tokens):
+        text, line, col, newline_before, prev_ends = tokens[i]
+        boundary = starts_decl or (newline_before and prev_ends)
+        if text == "func" and depth == 0 and boundary:
+            end = _func_body_end(tokens, i + 1)
+            if end is not None:
+                j, end_line, end_col = end
+                extents.append((line, col, end_line, end_col))
+                i = j + 1
+                starts_decl = False
+                continue
+        if text in "({[" and len(text) == 1:
+            depth += 1
+        elif text in ")}]" and len(text) == 1:
+            depth = max(0, depth - 1)
+        starts_decl = text == ";"
+        i += 1
+    return extents
+
+
+def _func_body_end(
+    tokens: list[tuple[str, int, int, bool, bool]], i: int
+) -> tuple[int, int, int] | None:
+    """(index, line, column just past it) of the body's closing brace, None without a body."""
+    depth = 0
+    previous = ""
+    while i < len(tokens):
+        text, _line, _col, newline_before, prev_ends = tokens[i]
+        if depth == 0 and (text == ";" or (newline_before and prev_ends and text != "{")):
+            return None  # the declaration ended without a body
+        if text in "([":
+            depth += 1
+        elif text in ")]":
+            depth -= 1
+        elif text == "{":
+            if previous in {"struct", "interface"} or depth > 0:
+                depth += 1
+            else:
+                level = 0
+                for j in range(i, len(tokens)):
+                    if tokens[j][0] == "{":
+                        level += 1
+                    elif tokens[j][0] == "}":
+                        level -= 1
+                        if level == 0:
+                            return j, tokens[j][1], tokens[j][2] + 1
+                return None
+        elif text == "}":
+            depth -= 1
+        previous = text
+        i += 1
+    return None
+
+
+_WORD = re.compile(rb"[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*|[0-9][0-9A-Za-z_.]*")
+
+
+def _tokens(source: bytes) -> Iterator[tuple[str, int, int, bool, bool]]:
+    """(text, line, column, newline before it, the token before it ends a Go line) per token.
+
+    Only what `func_extents` needs: words, numbers, brackets, `;`; literals and comments are
+    one opaque token ("lit"), other operators their first byte.
+    """
+    n = len(source)
+    i, line, line_start = 0, 1, 0
+    newline = False
+    prev_ends = False
+    while i < n:
+        c = source[i]
+        if c == 0x0A:
+            line += 1
+            line_start = i + 1
+            newline = True
+            i += 1
+            continue
+        if c in b" \t\r":
+            i += 1
+            continue
+        if source.startswith(b"//", i):
+            j = source.find(b"\n", i)
+            i = n if j < 0 else j
+            continue
+        if source.startswith(b"/*", i):
+            j = source.find(b"*/", i + 2)
+            j = n if j < 0 else j + 2
+            breaks = source.count(b"\n", i, j)
+            if breaks:
+                line += breaks
+                line_start = source.rfind(b"\n", i, j) + 1
+                newline = True
+            i = j
+            continue
+        col = i - line_start + 1
+        start_line = line
+        if c in b"\"'`":
+            j = i + 1
+            while j < n and source[j] != c:
+                if c != 0x60 and source[j] == 0x5C:  # a backslash escape outside raw strings
+                    j += 1
+                elif source[j] == 0x0A:
+                    if c != 0x60:
+                        break  # an unterminated literal: stop at the line's end
+                    line += 1
+                    line_start = j + 1
+                j += 1
+            i = j + 1
+            text = "lit"
+        else:
+            m = _WORD.match(source, i)
+            if m is not None:
+                text = m.group().decode("utf-8", "replace")
+                i = m.end()
+            else:
+                text = chr(c)
+                if source.startswith((b"++", b"--"), i):
+                    text = "++"
+                    i += 1
+                i += 1
+        yield text, start_line, col, newline, prev_ends
+        newline = False
+        prev_ends = (
+            text == "lit"
+            or text in ")]}"
+            or text == "++"
+            or (
+                (text[:1].isalnum() or text[:1] == "_" or not text[:1].isascii())
+                and (text not in _KEYWORDS or text in _SEMI_AFTER)
+            )
+        )
+
+
+_KEYWORDS = frozenset(
+    "break case chan const continue default defer else fallthrough for func go goto if import "
+    "interface map package range return select struct switch type var".split()
+)
+
+
+def in_functions(fc: FileCoverage, source: bytes) -> FileCoverage:
+    """The file with only the blocks `go tool cover -func` counts: those inside a function
+    declaration of `source` (blocks of package-level function literals are left out)."""
+    if fc.units is None:
+        return fc
+    extents = func_extents(source)
+    kept: dict[int, tuple[int, int]] = {}
+    for key, (total, covered) in fc.units.mapping().items():
+        sl, sc = key >> 96, (key >> 64) & 0xFFFFFFFF
+        el, ec = (key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF
+        for fsl, fsc, fel, fec in extents:
+            if sl > fel or (sl == fel and sc >= fec):
+                continue  # past the end of the function
+            if el < fsl or (el == fsl and ec <= fsc):
+                continue  # before its beginning
+            kept[key] = (total, covered)
+            break
+    return replace(fc, units=Units.from_mapping(kept))

@@ -34,7 +34,14 @@ from collections.abc import Iterable
 
 from covaction.errors import ReportError
 from covaction.formats.xmlstream import feed, make_parser
-from covaction.model import FileBuilder, ParsedReport
+from covaction.model import (
+    BRANCHES,
+    INSTRUCTIONS,
+    LINES,
+    LINES_AND_BRANCHES,
+    FileBuilder,
+    ParsedReport,
+)
 
 FORMAT = "jacoco"
 
@@ -106,6 +113,7 @@ def parse(chunks: Iterable[bytes], origin: str) -> ParsedReport:
                         if 1 <= nr <= MAX_LINE_NUMBER:
                             if mi + ci > 0:
                                 builder.add_line(nr, ci)
+                                builder.add_units(nr, mi + ci, ci)
                             if mb + cb > 0:
                                 builder.add_branches(nr, cb, mb + cb)
                                 has_branches[0] = True
@@ -122,6 +130,7 @@ def parse(chunks: Iterable[bytes], origin: str) -> ParsedReport:
             mb, cb = number(attrs, "mb", 0), number(attrs, "cb", 0)
             if mi + ci > 0:
                 builder.add_line(nr, ci)
+                builder.add_units(nr, min(mi + ci, MAX_COUNT), ci)
             if mb + cb > 0:
                 builder.add_branches(nr, cb, min(mb + cb, MAX_COUNT))
                 has_branches[0] = True
@@ -137,6 +146,7 @@ def parse(chunks: Iterable[bytes], origin: str) -> ParsedReport:
             builder = files.get(path)
             if builder is None:
                 builder = files[path] = FileBuilder(path)
+                builder.units_exact = False  # per-line counts: a merge is a lower bound
             current[0] = builder
         elif name == "package":
             attrs = dict(zip(flat[::2], flat[1::2], strict=True))
@@ -156,5 +166,13 @@ def parse(chunks: Iterable[bytes], origin: str) -> ParsedReport:
     parser.EndElementHandler = end
     feed(parser, chunks, origin, "JaCoCo")  # unknown encodings are one ReportError there
     return ParsedReport(
-        FORMAT, tuple(b.build() for b in files.values()), has_branches[0], (), origin
+        FORMAT,
+        tuple(b.build() for b in files.values()),
+        has_branches[0],
+        (),
+        origin,
+        producer="JaCoCo",
+        metric=INSTRUCTIONS,
+        metrics=(INSTRUCTIONS, LINES, BRANCHES, LINES_AND_BRANCHES),
+        rule="instructions, as JaCoCo's report totals them (its Total row)",
     )

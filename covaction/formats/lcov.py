@@ -33,7 +33,14 @@ import re
 from collections.abc import Iterable, Iterator
 
 from covaction.errors import ReportError
-from covaction.model import FileBuilder, ParsedReport
+from covaction.model import (
+    BRANCHES,
+    LINES,
+    LINES_AND_BRANCHES,
+    BranchIds,
+    FileBuilder,
+    ParsedReport,
+)
 
 FORMAT = "lcov"
 
@@ -231,15 +238,36 @@ class _Parser:
         has_branches = False
         for rec in self.files.values():
             per_line: dict[int, tuple[int, int]] = {}
-            for (line, _block, _branch), taken in rec.branches.items():
+            known: dict[int, set[str]] = {}
+            missed: dict[int, set[str]] = {}
+            for (line, block, branch), taken in rec.branches.items():
                 covered, total = per_line.get(line, (0, 0))
                 per_line[line] = (covered + (taken > 0), total + 1)
+                name = f"{block.decode('utf-8', 'replace')},{branch.decode('utf-8', 'replace')}"
+                known.setdefault(line, set()).add(name)
+                if not taken:
+                    missed.setdefault(line, set()).add(name)
             for line in sorted(per_line):
                 covered, total = per_line[line]
                 rec.builder.add_branches(line, covered, total)
+            if per_line:
+                rec.builder.branch_ids = {
+                    line: BranchIds(frozenset(missed.get(line, ())), frozenset(ids))
+                    for line, ids in known.items()
+                }
             has_branches = has_branches or bool(per_line)
             files.append(rec.builder.build())
-        return ParsedReport(FORMAT, tuple(files), has_branches, (), self.origin)
+        return ParsedReport(
+            FORMAT,
+            tuple(files),
+            has_branches,
+            (),
+            self.origin,
+            producer="LCOV",
+            metric=LINES,
+            metrics=(LINES, BRANCHES, LINES_AND_BRANCHES),
+            rule="lines, as `lcov --summary` and genhtml count them",
+        )
 
 
 def parse(chunks: Iterable[bytes], origin: str) -> ParsedReport:
