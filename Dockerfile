@@ -1,8 +1,8 @@
 # covaction's container. Released versions do not build it on the runner: the release workflow
 # (.github/workflows/release.yml) builds it once for linux/amd64 and linux/arm64, and the release
 # commit's action.yml names the pushed image by digest. The main branch, forks and local builds
-# build it here (contract A.1: on every job that uses the action), so it stays small and installs
-# nothing unpinned: the base image by digest, every Debian package at an exact version (checked
+# build it (the runner does so on every job that uses the action: actions/runner,
+# ContainerActionHandler), so it stays small and installs nothing unpinned: the base image by digest, every Debian package at an exact version (checked
 # after the install), Python packages from the hash-locked requirements.txt, and the package's own
 # files. No USER (the runner mounts the workspace for root) and no reliance on WORKDIR (the runner
 # sets /github/workspace as the working directory).
