@@ -2,10 +2,11 @@
 # (.github/workflows/release.yml) builds it once for linux/amd64 and linux/arm64, and the release
 # commit's action.yml names the pushed image by digest. The main branch, forks and local builds
 # build it (the runner does so on every job that uses the action: actions/runner,
-# ContainerActionHandler), so it stays small and installs nothing unpinned: the base image by digest, every Debian package at an exact version (checked
-# after the install), Python packages from the hash-locked requirements.txt, and the package's own
-# files. No USER (the runner mounts the workspace for root) and no reliance on WORKDIR (the runner
-# sets /github/workspace as the working directory).
+# ContainerActionHandler), so it stays small and installs nothing unpinned: the base image by
+# digest, every Debian package at an exact version (checked after the install), Python packages
+# from the hash-locked requirements.txt, and the package's own files. No USER (the runner mounts
+# the workspace for root) and no reliance on WORKDIR (the runner sets /github/workspace as the
+# working directory).
 
 # python:3.12.14-slim (Debian trixie)
 FROM python:3.12-slim@sha256:78387bc3881b8273120a12ebe6c1ab22b018ccc2c9adf565ae1ac9b536e184ea
