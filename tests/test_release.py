@@ -168,6 +168,16 @@ def test_only_the_signing_job_can_mint_an_oidc_token() -> None:
         assert "id-token" not in (workflow.get("permissions") or {})
 
 
+def test_the_token_reaches_only_the_steps_that_run_gh() -> None:
+    workflow = _release()
+    assert "GH_TOKEN" not in workflow.get("env", {})
+    for name, job in workflow["jobs"].items():
+        assert "GH_TOKEN" not in job.get("env", {}), name
+        for step in job["steps"]:
+            runs_gh = bool(re.search(r"\bgh (api|release|attestation)\b", step.get("run", "")))
+            assert ("GH_TOKEN" in step.get("env", {})) == runs_gh, (name, step.get("name"))
+
+
 # --- what the release downloads and runs is pinned too ---------------------------------------------
 
 
