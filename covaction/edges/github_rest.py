@@ -1,44 +1,104 @@
-"""The GitHub edge: the only module that imports PyGithub (and talks to the REST API).
+"""The GitHub edge: every call covaction makes to GitHub's REST API, bounded, retried and safe.
 
-Calls go through one wrapper that retries what is worth retrying within a bounded time (5xx,
-timeouts, malformed answers, and 403/429 rate limits honouring `Retry-After` and
-`X-RateLimit-Reset`), and turns every failure into one `ApiFailure` with a kind the caller can
-act on (`permission` on a fork's read-only token, `not-found`, `rate-limit`, `server`,
-`network`, `timeout`, `auth`, `client`, `gone`). The library itself retries only 5xx answers to
-idempotent reads, without sleeping on `Retry-After` (that wait could be unbounded).
+One path carries every request (`GitHubApi._request`):
+- a run-wide `Deadline` (two minutes by default): once it has passed nothing more is sent, every
+  further call fails at once with the kind `deadline`, and `skipped_note()` says what was left
+  out, for one warning;
+- a few attempts per request (`REST_POLICY`), waits bounded by the deadline;
+- rate limits as GitHub documents them ("Exceeding the rate limit",
+  https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api): `retry-after`
+  is honoured (seconds or an HTTP date), `x-ratelimit-remaining: 0` waits for
+  `x-ratelimit-reset`, a secondary limit without either waits at least a minute; a wait that
+  would pass the deadline ends the call at once and says so, and later calls are not sent;
+- pages follow `Link: rel="next"` on the API host only, with a page cap, and stop with a note
+  when a link repeats or a page is empty.
 
-Writes are made idempotent: POST is never retried blindly. After a failure whose outcome is
-unknown (5xx, malformed answer, dropped connection, timeout) the comments are listed again and
-a new comment carrying our marker and body is adopted instead of posting twice (contract F.4).
-The token never appears in a message.
+Writes are never repeated blindly: after a POST whose outcome is unknown (5xx, malformed answer,
+dropped connection, timeout) the comments are listed again and a new comment with our marker and
+body is adopted instead of posting twice. Only comments written by the token's own identity are
+adopted or edited. A comment GitHub refuses as too long fails with the kind `too-long`, so the
+caller can send a smaller rendering. The token never appears in a message.
+
+HTTP goes through requests directly: proxy and CA variables are honoured, redirects are followed
+only on the API host. PyGithub's requester (this module imported it before) has one timeout for
+every request and repeats a `202` every 2 s without limit, which no deadline could bound, and
+reading `raw_data` of a listed object completes it with one GET per item.
 """
 
 from __future__ import annotations
 
 import http.client
-import time
-from collections.abc import Callable, Iterator, Mapping
+import json
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
-from urllib.parse import quote
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+from urllib.parse import parse_qsl, quote, urljoin, urlsplit
+
+import requests
+from requests.auth import AuthBase
+from requests.utils import parse_header_links
 
 from covaction import __version__
+from covaction.edges.retry import Clock, Deadline, RetryPolicy, retry_after
 
-T = TypeVar("T")
-BOT_LOGIN = "github-actions[bot]"
-SECONDARY_WAIT = 60.0  # contract C.3: without Retry-After, wait at least a minute
-RETRYABLE = ("rate-limit", "server", "network", "timeout")
-UNCERTAIN = ("server", "network", "timeout")  # a write may have happened anyway
+DEFAULT_DEADLINE = 120.0  # seconds for all API work of a run
+REST_POLICY = RetryPolicy(attempts=4, first=0.5, factor=2.0, cap=8.0)  # waits 0.5, 1, 2 s
+SECONDARY_WAIT = 60.0  # the docs: "Otherwise, wait for at least one minute before retrying"
+COMMENT_PAGES = 50  # 5,000 comments
+RESPONSE_CAP = 64 * 1024 * 1024
+MAX_REDIRECTS = 3
+MIN_REQUEST_TIME = 0.05  # seconds: with less left before the deadline, nothing is sent
+ACTIONS_BOT = "github-actions[bot]"
+# Tokens that act as a user, by the prefixes GitHub gives them (classic and fine-grained
+# personal tokens, OAuth and GitHub App user tokens): they write as that user, GET /user says
+# who. Every other token (GITHUB_TOKEN and app installation tokens: `ghs_`) writes as a bot.
+USER_PREFIXES = ("ghp_", "github_pat_", "gho_", "ghu_")
+_OWNER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,99})", re.ASCII)  # `_` for managed users
+_REPO = re.compile(r"[A-Za-z0-9_.-]{1,100}", re.ASCII)
+_SHA = re.compile(r"[0-9a-f]{40}", re.ASCII)
+
+
+class FailureKind(StrEnum):
+    """What went wrong with a call, named for what the caller does about it."""
+
+    PERMISSION = "permission"  # 403: the token may not (a fork's read-only token)
+    NOT_FOUND = "not-found"
+    GONE = "gone"  # 410: an expired artifact
+    AUTH = "auth"  # 401: the token was refused
+    CLIENT = "client"  # another 4xx
+    TOO_LONG = "too-long"  # 422 "Body is too long" on a comment: send a smaller rendering
+    RATE_LIMIT = "rate-limit"
+    SERVER = "server"  # 5xx, or an answer that is not what GitHub sends
+    NETWORK = "network"
+    TIMEOUT = "timeout"
+    DEADLINE = "deadline"  # not sent: the run's API deadline passed (see skipped_note)
+
+
+RETRYABLE = (
+    FailureKind.RATE_LIMIT,
+    FailureKind.SERVER,
+    FailureKind.NETWORK,
+    FailureKind.TIMEOUT,
+)
+UNCERTAIN = (
+    FailureKind.SERVER,
+    FailureKind.NETWORK,
+    FailureKind.TIMEOUT,
+)  # a write may have landed
 
 
 class ApiFailure(Exception):
     """A failed API call: `kind` says what to do, `message` is one safe line."""
 
-    def __init__(self, kind: str, message: str, status: int = 0) -> None:
+    def __init__(self, kind: str, message: str, status: int = 0, *, later: bool = False) -> None:
         super().__init__(message)
-        self.kind = kind
+        self.kind = FailureKind(kind)
         self.message = message
         self.status = status
+        self.later = later  # the answer carried Retry-After: GitHub asked us to come back
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +108,7 @@ class Comment:
     url: str
     html_url: str
     author: str
+    author_id: int | None
     author_type: str
 
 
@@ -55,13 +116,71 @@ class Comment:
 class PostResult:
     action: str  # created | updated | unchanged
     url: str
+    notes: tuple[str, ...] = ()  # e.g. the comment listing stopped early
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who the token writes as: the Actions bot, or the user of a personal token."""
+
+    login: str
+    id: int | None = None  # compared when known: a login can be renamed
+    bot: bool = False
+
+    def wrote(self, comment: Comment) -> bool:
+        if self.id is not None and comment.author_id is not None:
+            return comment.author_id == self.id
+        return comment.author.lower() == self.login.lower() and (
+            (comment.author_type == "Bot") == self.bot
+        )
+
+
+ACTIONS_IDENTITY = Identity(ACTIONS_BOT, None, bot=True)  # its id differs on GHES
+
+
+@dataclass(slots=True)
+class _Reply:
+    status: int
+    headers: dict[str, str]  # lower-case names
+    content: bytes
+    data: Any = None
+
+
+class _TokenAuth(AuthBase):
+    """Sets the token; an explicit auth also keeps requests from using a `.netrc` entry."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"token {self._token}"
+        return request
+
+    def __repr__(self) -> str:
+        return "_TokenAuth(***)"
+
+
+def options_from_environ(environ: Mapping[str, str]) -> dict[str, float]:
+    """Keyword arguments for `GitHubApi` from the environment's knobs (plain decimals only):
+    `COVACTION_API_DEADLINE` (seconds for all API work, default 120) and
+    `COVACTION_MAX_RETRY_WAIT` (the longest single wait; our own backoff is shortened to it,
+    a longer wait GitHub asks for ends the call)."""
+    out: dict[str, float] = {}
+    for name, key in (
+        ("COVACTION_API_DEADLINE", "deadline"),
+        ("COVACTION_MAX_RETRY_WAIT", "max_wait"),
+    ):
+        value = environ.get(name, "")
+        if re.fullmatch(r"[0-9]{1,5}(\.[0-9]{1,3})?", value, re.ASCII):
+            out[key] = float(value)
+    return out
 
 
 class GitHubApi:
-    """PyGithub for the REST API, bounded retries, safe errors.
+    """GitHub's REST API for one run: bounded retries within one deadline, safe errors.
 
-    `max_wait` bounds the time one operation may spend waiting between attempts (rate limits
-    included); `timeout` is the per-request socket timeout.
+    `deadline` bounds all API work (seconds, or a shared `Deadline`); `max_wait` caps one wait
+    (None: only the deadline does); `timeout` is the longest one request may take.
     """
 
     def __init__(
@@ -70,329 +189,631 @@ class GitHubApi:
         api_url: str,
         repository: str,
         *,
-        max_wait: float = 60.0,
-        attempts: int = 4,
+        deadline: float | Deadline = DEFAULT_DEADLINE,
+        max_wait: float | None = None,
         timeout: float = 20.0,
-        sleep: Callable[[float], None] = time.sleep,
+        policy: RetryPolicy = REST_POLICY,
+        clock: Clock | None = None,
+        session: requests.Session | None = None,
     ) -> None:
-        from github import Auth, Github
-        from urllib3.util.retry import Retry
-
         self.token = token
         self.repository = repository
-        self.max_wait = max(0.0, max_wait)
-        self.attempts = max(1, attempts)
-        self.sleep = sleep
-        self.calls = 0
+        self.clock = clock or (deadline.clock if isinstance(deadline, Deadline) else Clock())
+        self.deadline = (
+            deadline if isinstance(deadline, Deadline) else Deadline(deadline, self.clock)
+        )
+        self.max_wait = None if max_wait is None else max(0.0, max_wait)
+        self.timeout = max(0.1, timeout)
+        self.policy = policy
+        self.session = session or requests.Session()
+        base = urlsplit(api_url.rstrip("/"))
+        self._base = f"{base.scheme}://{base.netloc}{base.path}"
+        self._origin = (base.scheme.lower(), (base.hostname or "").lower(), base.port)
+        self._prefix = base.path
+        self._repo = _repo_path(repository) or "/repos/" + quote(repository, safe="/")
         self.unreachable: str | None = None  # set once the API could not be reached
-        # 5xx on idempotent methods only, with a short backoff; rate limits and writes are
-        # handled by `call`, where every wait is bounded by max_wait.
-        retry = Retry(
-            total=3,
-            backoff_factor=min(0.5, max_wait / 16),
-            status_forcelist=tuple(range(500, 600)),
-            allowed_methods=frozenset({"GET", "HEAD", "DELETE"}),
-            respect_retry_after_header=False,
-        )
-        self.gh = Github(
-            auth=Auth.Token(token),
-            base_url=api_url,
-            timeout=int(max(1, timeout)),
-            per_page=100,
-            retry=retry,
-            lazy=True,
-            seconds_between_requests=0,
-            seconds_between_writes=0,
-            user_agent=f"covaction/{__version__}",
-        )
-        self.repo = self.gh.get_repo(repository)  # lazy, as the Github object is
+        self.skipped: list[str] = []  # calls not sent because the deadline had passed
+        self._stop_reason = ""
+        self._not_before = 0.0  # monotonic: GitHub asked us not to send anything before
+        self._identity: Identity | None = None
+        self._secondary = 0  # secondary limits met without retry-after, for the longer waits
 
-    # ------------------------------------------------------------------ call wrapper
+    def close(self) -> None:
+        self.session.close()
+
+    # ------------------------------------------------------------------ what was skipped
+    def skipped_note(self) -> str:
+        """One line for the run's warning when calls were skipped, "" when none was."""
+        if not self.skipped:
+            return ""
+        shown = "; ".join(self.skipped[:6]) + ("; ..." if len(self.skipped) > 6 else "")
+        return f"GitHub API work stopped ({self._stop_reason}); skipped: {shown}"
+
+    def _skip(self, what: str) -> ApiFailure:
+        if what not in self.skipped:
+            self.skipped.append(what)
+        reason = self._stop_reason or "the run's API deadline had passed"
+        return ApiFailure(FailureKind.DEADLINE, f"{what}: not sent, {reason}")
+
+    def _stop(self, reason: str) -> None:
+        if not self._stop_reason:
+            self._stop_reason = reason
+
+    # ------------------------------------------------------------------ the one request path
     def _scrub(self, text: str) -> str:
         return text.replace(self.token, "***") if self.token else text
 
-    def _fail(self, failure: ApiFailure) -> ApiFailure:
-        return ApiFailure(failure.kind, self._scrub(failure.message), failure.status)
+    def _fail(self, failure: ApiFailure, extra: str = "") -> ApiFailure:
+        return ApiFailure(
+            failure.kind,
+            self._scrub(failure.message + extra),
+            failure.status,
+            later=failure.later,
+        )
 
-    def call(
-        self,
-        what: str,
-        fn: Callable[[], T],
-        retry_on: tuple[str, ...] = RETRYABLE,
-    ) -> T:
-        """Run one API operation with bounded retries; failures become ApiFailure.
-
-        `retry_on` names the failure kinds worth another attempt; a POST passes only
-        ("rate-limit",), where GitHub certainly stored nothing.
-        """
+    def _admit(self, what: str) -> None:
+        """Before each request: refuse after the deadline, wait out GitHub's requested pause."""
+        if self.deadline.remaining() <= MIN_REQUEST_TIME:
+            self._stop(f"the run's {self.deadline.seconds:g} s for API work had passed")
+            raise self._skip(what)
         if self.unreachable is not None:
             # The API could not be reached a moment ago, after retries: fail fast rather than
             # spend the whole retry budget again on every later call of this run.
-            raise self._fail(ApiFailure("network", f"{what}: {self.unreachable}"))
-        delay = 1.0
-        started = time.monotonic()
-        last: ApiFailure | None = None
-        for attempt in range(self.attempts):
-            self.calls += 1
+            raise ApiFailure(FailureKind.NETWORK, self._scrub(f"{what}: {self.unreachable}"))
+        wait = self._not_before - self.clock.monotonic()
+        if wait > 0:
+            if not self.deadline.allows(wait) or (
+                self.max_wait is not None and wait > self.max_wait
+            ):
+                raise self._skip(what)
+            self.clock.sleep(wait)
+            if self.deadline.remaining() <= MIN_REQUEST_TIME:
+                self._stop(f"the run's {self.deadline.seconds:g} s for API work had passed")
+                raise self._skip(what)
+
+    def _request(
+        self,
+        what: str,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        accept: str = "application/vnd.github+json",
+        ok: tuple[int, ...] = (200,),
+        retry_on: tuple[FailureKind, ...] = RETRYABLE,
+        follow: bool = True,
+        shape: type | None = None,
+    ) -> _Reply:
+        """One request with its retries; returns a reply whose status is in `ok`, else raises.
+
+        JSON answers are parsed into `data` (and must be a `shape` when one is given); with a
+        non-JSON `accept`, `data` is the text.
+        """
+        failures = 0
+        while True:
+            self._admit(what)
+            never_connected = False
             try:
-                return fn()
-            except Exception as exc:  # classified below; an unknown one is raised again
-                last, hint = _classify(what, exc)
-            if last.kind not in retry_on or attempt + 1 == self.attempts:
-                break
-            left = self.max_wait - (time.monotonic() - started)
-            if last.kind == "rate-limit":
-                # Honour the server's hint; without one wait a minute (C.3), within the budget.
-                wait = hint if hint is not None else min(SECONDARY_WAIT, left)
+                reply = self._send(method, url, params, body, accept, follow)
+                failure, instructed = self._judge(what, reply, ok, accept, shape)
+            except _Transport as exc:
+                failure, instructed = exc.failure(what), None
+                never_connected = not exc.connected
+                reply = None
+            if failure is None:
+                assert reply is not None
+                return reply
+            failures += 1
+            if failure.kind not in retry_on or not self.policy.more(failures):
+                if never_connected and failure.kind in retry_on:
+                    # Only a read that never connected on every attempt trips this: a write
+                    # whose connection broke may have landed, and the caller must look again.
+                    self.unreachable = "the GitHub API was unreachable earlier in this run"
+                raise self._fail(failure)
+            if instructed is not None:
+                # GitHub said how long: never sooner, and give up now if that is too long.
+                wait, reason = instructed
+                if not self.deadline.allows(wait):
+                    left = self.deadline.remaining()
+                    self._stop(f"{reason}, past this run's API deadline")
+                    raise self._fail(
+                        failure,
+                        f": {reason}, more than the {left:.0f} s left for API work in this run: "
+                        "gave up",
+                    )
+                if self.max_wait is not None and wait > self.max_wait:
+                    self._stop(f"{reason}, more than this run waits")
+                    raise self._fail(
+                        failure,
+                        f": {reason}, more than this run waits ({self.max_wait:g} s): gave up",
+                    )
+                continue  # `_admit` waits until `_not_before`
+            wait = self.policy.wait(failures)
+            if self.max_wait is not None:
+                wait = min(wait, self.max_wait)
+            if not self.deadline.allows(wait):
+                raise self._fail(failure, "; no time left for another attempt in this run")
+            self.clock.sleep(wait)
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None,
+        body: Any,
+        accept: str,
+        follow: bool,
+    ) -> _Reply:
+        """One HTTP exchange (plus same-host redirects of a GET); raises `_Transport`."""
+        headers = {"Accept": accept, "User-Agent": f"covaction/{__version__}"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode("utf-8")
+            headers["Content-Type"] = "application/json; charset=utf-8"
+        target = self._absolute(url)
+        query = dict(params) if params else None
+        for _hop in range(MAX_REDIRECTS + 1):
+            left = self.deadline.remaining()
+            if left <= MIN_REQUEST_TIME:
+                raise _Transport(FailureKind.TIMEOUT, "the run's API deadline passed", True)
+            timeout = min(self.timeout, left)
+            try:
+                response = self.session.request(
+                    method,
+                    target,
+                    params=query,
+                    data=data,
+                    headers=headers,
+                    auth=_TokenAuth(self.token),
+                    timeout=(min(10.0, timeout), timeout),
+                    allow_redirects=False,
+                    stream=True,
+                )
+            except requests.RequestException as exc:
+                raise _Transport.of(exc) from None
+            with response:
+                lowered = {k.lower(): v for k, v in response.headers.items()}
+                status = response.status_code
+                location = lowered.get("location", "")
+                if follow and method == "GET" and status in (301, 302, 307, 308) and location:
+                    moved = self._on_api(urljoin(target, location))
+                    if moved is None:
+                        raise _Transport(
+                            FailureKind.SERVER, "GitHub redirected to another host", True
+                        )
+                    target, query = moved, None
+                    continue
+                return _Reply(status, lowered, self._read(response))
+        raise _Transport(FailureKind.SERVER, "too many redirects", True)
+
+    def _read(self, response: requests.Response) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_content(64 * 1024):
+                size += len(chunk)
+                if size > RESPONSE_CAP:
+                    raise _Transport(FailureKind.SERVER, "the answer is larger than 64 MiB", True)
+                if self.deadline.passed():
+                    raise _Transport(FailureKind.TIMEOUT, "the run's API deadline passed", True)
+                chunks.append(chunk)
+        except requests.RequestException as exc:
+            raise _Transport.of(exc, connected=True) from None
+        except (http.client.HTTPException, OSError) as exc:
+            raise _Transport(FailureKind.NETWORK, type(exc).__name__, True) from None
+        return b"".join(chunks)
+
+    def _judge(
+        self,
+        what: str,
+        reply: _Reply,
+        ok: tuple[int, ...],
+        accept: str,
+        shape: type | None,
+    ) -> tuple[ApiFailure | None, tuple[float, str] | None]:
+        """(failure or None, the wait GitHub asked for and why); a successful reply gets its
+        `data`. A wait GitHub asked for also holds back every later request (`_not_before`)."""
+        h = reply.headers
+        if reply.status in ok:
+            if "json" not in accept or reply.status in (204, 302):
+                reply.data = reply.content.decode("utf-8", "replace")
+                return None, None
+            try:
+                data = json.loads(reply.content)
+            except ValueError:
+                message = f"{what}: GitHub's answer was not valid JSON"
+                return ApiFailure(FailureKind.SERVER, message, reply.status), None
+            if shape is not None and not isinstance(data, shape):
+                message = f"{what}: GitHub's answer is not the {shape.__name__} it should be"
+                return ApiFailure(FailureKind.SERVER, message, reply.status), None
+            reply.data = data
+            return None, None
+        failure = _failure(what, reply)
+        wait = retry_after(h, self.clock.wall())
+        reason = "" if wait is None else f"GitHub asks to wait {wait:.0f} s (Retry-After)"
+        if "retry-after" in h:
+            failure.later = True
+        if failure.kind == FailureKind.RATE_LIMIT and wait is None:
+            reset = h.get("x-ratelimit-reset", "").strip()
+            if (
+                h.get("x-ratelimit-remaining") == "0"
+                and reset.isascii()
+                and reset.isdigit()
+                and len(reset) <= 12
+            ):
+                wait = max(1.0, int(reset) - self.clock.wall() + 1.0)
+                until = datetime.fromtimestamp(int(reset), UTC).strftime("%H:%M:%S")
+                reason = f"the rate limit for this token is used up until {until} UTC"
             else:
-                wait = delay
-            if wait > left or left <= 0:
-                break
-            self.sleep(wait)
-            delay = min(delay * 2, 30.0)
-        assert last is not None
-        if last.kind == "network" and "network" in retry_on:
-            # Only a read that failed to connect on every retry trips this: a write whose
-            # connection broke may have landed, and the caller must look again.
-            self.unreachable = "the GitHub API was unreachable earlier in this run"
-        raise self._fail(last) from None
+                # A secondary limit without retry-after: at least a minute, longer each time.
+                self._secondary += 1
+                wait = SECONDARY_WAIT * 2 ** (self._secondary - 1)
+                reason = (
+                    "a secondary rate limit without retry-after asks for a pause of at least "
+                    f"{wait:.0f} s"
+                )
+        elif wait is None and "retry-after" in h:
+            wait = self.policy.wait(1)  # garbage: our own first backoff, never no retry at all
+            reason = f"Retry-After is unreadable, so {wait:g} s"
+        if wait is None:
+            return failure, None
+        self._not_before = max(self._not_before, self.clock.monotonic() + wait)
+        return failure, (wait, reason)
+
+    # ------------------------------------------------------------------ URLs
+    def _absolute(self, url: str) -> str:
+        if url.startswith("/"):
+            return self._base + url
+        checked = self._on_api(url)
+        if checked is None:
+            raise _Transport(FailureKind.SERVER, "a URL GitHub gave is not on the API host", True)
+        return checked
+
+    def _on_api(self, url: str) -> str | None:
+        """`url` when it is on the API's scheme, host, port and path prefix, else None."""
+        try:
+            parts = urlsplit(url)
+            where = (parts.scheme.lower(), (parts.hostname or "").lower(), parts.port)
+        except ValueError:
+            return None
+        if where != self._origin or not parts.path.startswith(self._prefix + "/"):
+            return None
+        return url
+
+    def _pages(
+        self, what: str, path: str, cap: int, params: Mapping[str, Any] | None = None
+    ) -> tuple[list[Any], str]:
+        """Every item of a listing, following `Link: next`; (items, note when it stopped early)."""
+        url = path
+        query: Mapping[str, Any] | None = {"per_page": 100, **(params or {})}
+        seen = {_page_key(self._absolute(path), query)}
+        items: list[Any] = []
+        for page in range(1, cap + 1):
+            reply = self._request(what, "GET", url, params=query, shape=list)
+            data: list[Any] = reply.data
+            items.extend(data)
+            link = _next_link(reply.headers.get("link", ""))
+            if link is None:
+                return items, ""
+            target = self._on_api(urljoin(self._absolute(url), link))
+            if target is None:
+                return items, f"{what}: GitHub's next page is not on the API host; stopped there"
+            if not data:
+                return items, f"{what}: GitHub sent an empty page that links to another; stopped"
+            key = _page_key(target, None)
+            if key in seen:
+                return items, (
+                    f"{what}: GitHub's next-page link repeats an earlier page; stopped after "
+                    f"{page} page{'s' if page > 1 else ''}"
+                )
+            seen.add(key)
+            url, query = target, None
+        return items, f"{what}: stopped after {cap} pages of 100"
 
     # ------------------------------------------------------------------ pull requests
     def pr_files(self, number: int) -> list[dict[str, Any]]:
         """All files of a PR (up to GitHub's 3,000), `patch` absent where GitHub sent none.
 
-        GitHub drops patches once a response holds about 20,000 patch lines (contract C.4.5):
-        a page of 100 with entries lacking their patch is read again once as five pages of 20,
-        and the patches found there are used.
+        GitHub drops patches once a response holds about 20,000 patch lines: a page of 100 with
+        entries lacking their patch is read again once as five pages of 20, and the patches
+        found there are used.
         """
-        path = f"/repos/{self.repository}/pulls/{number}/files"
+        what = "listing the pull request's files"
+        path = f"{self._repo}/pulls/{int(number)}/files"
 
         def page_of(size: int, page: int) -> list[dict[str, Any]]:
-            _, data = self.gh.requester.requestJsonAndCheck(
-                "GET", path, parameters={"per_page": size, "page": page}
+            reply = self._request(
+                what, "GET", path, params={"per_page": size, "page": page}, shape=list
             )
-            return (
-                [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
-            )
+            return [item for item in reply.data if isinstance(item, dict)]
 
-        def fetch() -> list[dict[str, Any]]:
-            out: list[dict[str, Any]] = []
-            for page in range(1, 31):
-                data = page_of(100, page)
-                if not data:
-                    break
-                if any(_patch_missing(item) for item in data):
-                    again: dict[str, dict[str, Any]] = {}
-                    for small in range(5 * page - 4, 5 * page + 1):
-                        part = page_of(20, small)
-                        again.update((str(i.get("filename")), i) for i in part if "patch" in i)
-                        if len(part) < 20:
-                            break
-                    data = [
-                        again.get(str(item.get("filename")), item) if _patch_missing(item) else item
-                        for item in data
-                    ]
-                out.extend(data)
-                if len(data) < 100:
-                    break
-            return out
-
-        return self.call("listing the pull request's files", fetch)
+        out: list[dict[str, Any]] = []
+        for page in range(1, 31):
+            data = page_of(100, page)
+            if not data:
+                break
+            if any(_patch_missing(item) for item in data):
+                again: dict[str, dict[str, Any]] = {}
+                for small in range(5 * page - 4, 5 * page + 1):
+                    part = page_of(20, small)
+                    again.update((str(i.get("filename")), i) for i in part if "patch" in i)
+                    if len(part) < 20:
+                        break
+                data = [
+                    again.get(str(item.get("filename")), item) if _patch_missing(item) else item
+                    for item in data
+                ]
+            out.extend(data)
+            if len(data) < 100:
+                break
+        return out
 
     # ------------------------------------------------------------------ comments
-    def comments(self, number: int) -> Iterator[Comment]:
-        """Every comment of the PR, oldest first, across all pages."""
-        issue = self.repo.get_issue(number)
-        listed = self.call(
-            "listing the pull request's comments", lambda: list(issue.get_comments())
+    def comments(self, number: int) -> tuple[list[Comment], str]:
+        """Every comment of the PR, oldest first, and a note when the listing stopped early."""
+        items, note = self._pages(
+            "listing the pull request's comments",
+            f"{self._repo}/issues/{int(number)}/comments",
+            COMMENT_PAGES,
         )
-        for c in listed:
-            yield _comment(c.raw_data)
+        return [c for c in map(_comment, items) if c is not None], note
 
-    def find_comment(self, number: int, marker: str) -> Comment | None:
-        """Our comment for this report; see `_ours`."""
-        return self._ours(list(self.comments(number)), marker)
+    def identity(self) -> Identity:
+        """Who the token writes as, asked once: a personal or OAuth token as its user (GET
+        /user); any other token (GITHUB_TOKEN, an installation token) as the Actions bot."""
+        if self._identity is None:
+            self._identity = self._whoami()
+        return self._identity
 
-    def _ours(self, comments: list[Comment], marker: str) -> Comment | None:
-        """The newest comment that starts with the marker, preferring a bot's.
-
-        A GITHUB_TOKEN (or app token) writes as a bot: a person's comment that pasted our marker
-        is never adopted then. With a personal token we cannot know our login; a bot's marked
-        comment still wins over a person's.
-        """
-        marked = [c for c in comments if c.body.startswith(marker)]
-        bots = [c for c in marked if c.author_type == "Bot"]
-        if bots:
-            return bots[-1]
-        if self.token.startswith(("ghs_", "v1.")):
-            return None
-        return marked[-1] if marked else None
+    def _whoami(self) -> Identity:
+        if not self.token.startswith(USER_PREFIXES):
+            return ACTIONS_IDENTITY
+        try:
+            reply = self._request("finding the token's user", "GET", "/user", shape=dict)
+        except ApiFailure as failure:
+            # An installation token answers 403 "Resource not accessible by integration".
+            if failure.kind in (FailureKind.PERMISSION, FailureKind.NOT_FOUND):
+                return ACTIONS_IDENTITY
+            raise
+        login, uid = reply.data.get("login"), reply.data.get("id")
+        if not isinstance(login, str) or not login or len(login) > 100:
+            raise ApiFailure(FailureKind.SERVER, "finding the token's user: GitHub sent no login")
+        bot = reply.data.get("type") == "Bot"
+        return Identity(login, uid if type(uid) is int else None, bot=bot)
 
     def upsert_comment(self, number: int, marker: str, body: str, mode: str) -> PostResult:
-        """Create or update our comment; `mode` is update or new. Never posts twice."""
-        before = list(self.comments(number))
+        """Create or update our comment; `mode` is update or new. Never posts twice.
+
+        Only a comment the token's own identity wrote is updated: one a person wrote (a marker
+        pasted into a pull request's discussion) is never adopted.
+        """
+        before, note = self.comments(number)
+        notes = (note,) if note else ()
         if mode == "update":
-            existing = self._ours(before, marker)
-            if existing is not None:
+            ours = self._written_by_us([c for c in before if c.body.startswith(marker)])
+            if ours:
+                existing = ours[-1]
                 if existing.body == body:
-                    return PostResult("unchanged", existing.html_url)
+                    return PostResult("unchanged", existing.html_url, notes)
                 updated = self._edit(existing, body)
                 if updated is not None:
-                    return updated
+                    return PostResult(updated.action, updated.url, notes)
                 # The comment was deleted in the meantime: post a new one.
-        return self._create(number, marker, body, {c.id for c in before})
+        posted = self._create(number, marker, body, {c.id for c in before})
+        return PostResult(posted.action, posted.url, notes)
+
+    def _written_by_us(self, comments: list[Comment]) -> list[Comment]:
+        """Those of `comments` the token's identity wrote (asked only when there are some)."""
+        if not comments:
+            return []
+        me = self.identity()
+        return [c for c in comments if me.wrote(c)]
 
     def _edit(self, existing: Comment, body: str) -> PostResult | None:
         """PATCH our comment (idempotent, so retried); None when it no longer exists."""
-        url = existing.url or f"/repos/{self.repository}/issues/comments/{existing.id}"
-
-        def patch() -> dict[str, Any]:
-            _, data = self.gh.requester.requestJsonAndCheck("PATCH", url, input={"body": body})
-            return data if isinstance(data, dict) else {}
-
+        url = self._on_api(existing.url) or f"{self._repo}/issues/comments/{existing.id}"
         try:
-            data = self.call("updating the coverage comment", patch)
+            reply = self._request(
+                "updating the coverage comment", "PATCH", url, body={"body": body}, shape=dict
+            )
         except ApiFailure as failure:
-            if failure.kind == "not-found":
+            if failure.kind == FailureKind.NOT_FOUND:
                 return None
             raise
-        return PostResult("updated", str(data.get("html_url") or existing.html_url))
+        return PostResult("updated", str(reply.data.get("html_url") or existing.html_url))
 
     def _create(self, number: int, marker: str, body: str, known: set[int]) -> PostResult:
         """POST a new comment; after an uncertain failure, adopt it if it was stored anyway."""
-        issue = self.repo.get_issue(number)
+        path = f"{self._repo}/issues/{int(number)}/comments"
         failure: ApiFailure | None = None
-        for _ in range(2):
+        for attempt in range(self.policy.attempts):
             try:
-                created = self.call(
+                reply = self._request(
                     "posting the coverage comment",
-                    lambda: issue.create_comment(body),
-                    retry_on=("rate-limit",),
+                    "POST",
+                    path,
+                    body={"body": body},
+                    ok=(201, 200),
+                    retry_on=(FailureKind.RATE_LIMIT,),  # GitHub certainly stored nothing
+                    shape=dict,
                 )
-                return PostResult("created", str(created.raw_data.get("html_url", "")))
+                return PostResult("created", str(reply.data.get("html_url", "")))
             except ApiFailure as exc:
                 if exc.kind not in UNCERTAIN:
                     raise
                 failure = exc
-            stored = self._stored(number, marker, body, known, patient=failure.kind == "timeout")
+            # Never a second POST without first looking for the first one.
+            stored = self._stored(number, body, known, failure.kind)
             if stored is not None:
                 return PostResult("created", stored.html_url)
-            if failure.kind == "timeout":
+            if failure.kind == FailureKind.TIMEOUT:
                 # GitHub may still store it after we gave up waiting: posting again could
                 # make two comments. The next run finds and updates whichever exists.
                 raise ApiFailure(
-                    "timeout",
+                    FailureKind.TIMEOUT,
                     "posting the coverage comment timed out and it did not appear; not posted "
                     "again, to avoid a duplicate",
                 )
+            if attempt >= 1 and not failure.later:
+                break  # two failures GitHub did not ask us to repeat: stop
         assert failure is not None
         raise failure
 
-    def _stored(
-        self, number: int, marker: str, body: str, known: set[int], patient: bool
-    ) -> Comment | None:
-        """A comment created since `known` was listed that carries our marker and body."""
-        waits = [0.0] + ([1.0, 2.0, 4.0] if patient else [])
-        started = time.monotonic()
+    def _stored(self, number: int, body: str, known: set[int], kind: FailureKind) -> Comment | None:
+        """A comment created since `known` was listed, by us, with our marker and body."""
+        waits = [0.0] + ([1.0, 2.0, 4.0] if kind == FailureKind.TIMEOUT else [])
         for wait in waits:
             if wait:
-                if time.monotonic() - started + wait > self.max_wait:
+                if not self.deadline.allows(wait):
                     break
-                self.sleep(wait)
+                self.clock.sleep(wait)
             try:
-                comments = list(self.comments(number))
-            except ApiFailure:
+                comments, _ = self.comments(number)
+            except ApiFailure as failure:
+                if failure.kind == FailureKind.DEADLINE:
+                    raise
                 continue
-            for c in reversed(comments):
-                if c.id not in known and c.body.startswith(marker) and c.body == body:
-                    return c
+            new = self._written_by_us([c for c in comments if c.id not in known and c.body == body])
+            if new:
+                return new[-1]
         return None
 
     # ------------------------------------------------------------------ refs (pin check)
     def resolve_ref(self, owner_repo: str, ref: str) -> str | None:
-        """The commit SHA a tag or branch of another repository points at, None if unknown."""
+        """The commit SHA a tag or branch of another repository points at, None if unknown.
 
-        def fetch() -> str | None:
-            status, _, body = self.gh.requester.requestJson(
+        `owner_repo` comes from a workflow file: anything that is not a GitHub owner/name is
+        refused here, without a request.
+        """
+        path = _repo_path(owner_repo)
+        if path is None or not ref or len(ref) > 255 or not ref.isprintable():
+            return None
+        what = f"resolving {owner_repo}@{ref[:100]}"
+        try:
+            reply = self._request(
+                what,
                 "GET",
-                f"/repos/{owner_repo}/commits/{quote(ref, safe='')}",
-                headers={"Accept": "application/vnd.github.sha"},
+                f"{path}/commits/{quote(ref, safe='')}",
+                accept="application/vnd.github.sha",
             )
-            if status == 200 and isinstance(body, str) and len(body.strip()) == 40:
-                return body.strip()
-            if status in (404, 422):
+        except ApiFailure as failure:
+            if failure.kind == FailureKind.NOT_FOUND or failure.status == 422:
                 return None
-            from github import GithubException
-
-            raise GithubException(status, None, None)
-
-        return self.call(f"resolving {owner_repo}@{ref}", fetch)
+            raise
+        sha = str(reply.data).strip()
+        return sha if _SHA.fullmatch(sha) else None
 
     # ------------------------------------------------------------------ raw JSON for artifacts
     def get_json(self, what: str, path: str, parameters: Mapping[str, Any] | None = None) -> Any:
-        def fetch() -> Any:
-            _, data = self.gh.requester.requestJsonAndCheck(
-                "GET", path, parameters=dict(parameters or {})
-            )
-            return data
-
-        return self.call(what, fetch)
+        return self._request(what, "GET", path, params=parameters).data
 
     def redirect_location(self, what: str, path: str) -> str:
         """The Location of a 302 (artifact download); never follows it with the token."""
-
-        def fetch() -> str:
-            from github import GithubException
-
-            status, headers, _ = self.gh.requester.requestJson("GET", path)
-            location = {k.lower(): v for k, v in headers.items()}.get("location")
-            if status == 302 and location:
-                return str(location)
-            raise GithubException(status, None, headers)
-
-        return self.call(what, fetch)
+        reply = self._request(what, "GET", path, ok=(302,), follow=False)
+        location = reply.headers.get("location", "")
+        if not location:
+            raise ApiFailure(FailureKind.SERVER, f"{what}: GitHub's redirect has no Location")
+        return location
 
 
-def _comment(raw: Mapping[str, Any]) -> Comment:
-    user = raw.get("user") or {}
+class _Transport(Exception):
+    """A request that got no usable HTTP answer."""
+
+    def __init__(self, kind: FailureKind, why: str, connected: bool) -> None:
+        super().__init__(why)
+        self.kind = kind
+        self.why = why
+        self.connected = connected
+
+    def failure(self, what: str) -> ApiFailure:
+        if self.kind == FailureKind.TIMEOUT:
+            text = f"{what}: the GitHub API did not answer in time ({self.why})"
+        elif self.kind == FailureKind.NETWORK and not self.connected:
+            text = f"{what}: cannot reach the GitHub API ({self.why})"
+        elif self.kind == FailureKind.NETWORK:
+            text = f"{what}: the connection to the GitHub API failed ({self.why})"
+        else:
+            text = f"{what}: {self.why}"
+        return ApiFailure(self.kind, text)
+
+    @classmethod
+    def of(cls, exc: BaseException, connected: bool = False) -> _Transport:
+        """Classify a requests exception; the text names the kind only (no URL, no token)."""
+        chain = list(_causes(exc))
+        names = {type(item).__name__ for item in chain}
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
+            return cls(FailureKind.NETWORK, "connect timeout", False)
+        if isinstance(exc, requests.exceptions.Timeout):
+            return cls(FailureKind.TIMEOUT, "read timeout", True)
+        if isinstance(exc, (requests.exceptions.SSLError, requests.exceptions.ProxyError)):
+            return cls(FailureKind.NETWORK, type(exc).__name__, False)
+        if isinstance(exc, requests.exceptions.ConnectionError) and not connected:
+            never = {"NewConnectionError", "ConnectionRefusedError", "NameResolutionError"}
+            if names & never:
+                return cls(FailureKind.NETWORK, "connection refused or no such host", False)
+        return cls(FailureKind.NETWORK, type(exc).__name__, True)
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    out: list[BaseException] = []
+    pending: list[BaseException] = [exc]
+    while pending and len(out) < 12:
+        current = pending.pop(0)
+        if any(current is seen for seen in out):
+            continue
+        out.append(current)
+        linked = [getattr(current, "reason", None), current.__cause__, current.__context__]
+        linked += list(current.args)
+        pending.extend(item for item in linked if isinstance(item, BaseException))
+    return out
+
+
+def _repo_path(owner_repo: str) -> str | None:
+    """`/repos/owner/name` for a name GitHub could have, None for anything else."""
+    owner, sep, name = owner_repo.partition("/")
+    if not sep or not _OWNER.fullmatch(owner) or not _REPO.fullmatch(name) or name in (".", ".."):
+        return None
+    return f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
+
+
+def _next_link(header: str) -> str | None:
+    if not header or len(header) > 16 * 1024:
+        return None
+    try:
+        links = parse_header_links(header)
+    except (ValueError, IndexError):
+        return None
+    for link in links:
+        if link.get("rel") == "next" and link.get("url"):
+            return str(link["url"])
+    return None
+
+
+def _page_key(
+    url: str, params: Mapping[str, Any] | None
+) -> tuple[str, tuple[tuple[str, str], ...]]:
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    query += [(str(k), str(v)) for k, v in (params or {}).items()]
+    return parts.path.lower(), tuple(sorted(query))
+
+
+def _comment(raw: Any) -> Comment | None:
+    if not isinstance(raw, dict) or type(raw.get("id")) is not int:
+        return None
+    user = raw.get("user")
+    user = user if isinstance(user, dict) else {}
+    uid = user.get("id")
     return Comment(
-        id=int(raw.get("id") or 0),
-        body=str(raw.get("body") or ""),
-        url=str(raw.get("url") or ""),
-        html_url=str(raw.get("html_url") or ""),
-        author=str(user.get("login", "")) if isinstance(user, dict) else "",
-        author_type=str(user.get("type", "")) if isinstance(user, dict) else "",
+        id=raw["id"],
+        body=raw["body"] if isinstance(raw.get("body"), str) else "",
+        url=raw["url"] if isinstance(raw.get("url"), str) else "",
+        html_url=raw["html_url"] if isinstance(raw.get("html_url"), str) else "",
+        author=user["login"] if isinstance(user.get("login"), str) else "",
+        author_id=uid if type(uid) is int else None,
+        author_type=user["type"] if isinstance(user.get("type"), str) else "",
     )
-
-
-def _classify(what: str, exc: Exception) -> tuple[ApiFailure, float | None]:
-    """The failure an exception stands for, and the server's wait hint in seconds."""
-    import requests
-    from github import GithubException
-
-    if isinstance(exc, ApiFailure):
-        return exc, None
-    if isinstance(exc, GithubException):
-        failure = _failure(what, exc.status, exc.data, exc.headers)
-        hint = _retry_after(exc.headers) if failure.kind == "rate-limit" else None
-        return failure, hint
-    if isinstance(exc, requests.exceptions.RetryError):
-        return ApiFailure("server", f"{what}: GitHub kept answering with server errors"), None
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return ApiFailure("network", f"{what}: cannot reach the GitHub API (timeout)"), None
-    if isinstance(exc, requests.exceptions.Timeout):
-        return ApiFailure("timeout", f"{what}: the GitHub API did not answer in time"), None
-    if isinstance(exc, (requests.exceptions.RequestException, http.client.HTTPException, OSError)):
-        name = type(exc).__name__
-        message = f"{what}: the connection to the GitHub API failed ({name})"
-        return ApiFailure("network", message), None
-    if isinstance(exc, ValueError):
-        # PyGithub raises json's ValueError on a body that is not the JSON it announced.
-        return ApiFailure("server", f"{what}: GitHub's answer was not valid JSON"), None
-    if isinstance(exc, AssertionError):
-        # PyGithub asserts that follow-up URLs stay on the API host.
-        return ApiFailure("server", f"{what}: the API answered with a URL on another host"), None
-    raise exc
 
 
 def _patch_missing(item: Mapping[str, Any]) -> bool:
@@ -400,45 +821,54 @@ def _patch_missing(item: Mapping[str, Any]) -> bool:
     return "patch" not in item and item.get("status") != "removed"
 
 
-def _retry_after(headers: Mapping[str, str] | None) -> float | None:
-    """Seconds to wait from `Retry-After`, or until `X-RateLimit-Reset` when none remain."""
-    if not headers:
-        return None
-    h = {k.lower(): v for k, v in headers.items()}
-    value = (h.get("retry-after") or "").strip()
-    if value.isdigit():
-        return float(value)
-    reset = (h.get("x-ratelimit-reset") or "").strip()
-    if h.get("x-ratelimit-remaining") == "0" and reset.isdigit():
-        return max(1.0, float(reset) - time.time() + 1)
-    return None
+def _too_long(data: Any) -> bool:
+    """A 422 that says the comment body is too long (current and older error shapes)."""
+    texts = [data.get("message")] if isinstance(data, dict) else []
+    errors = data.get("errors") if isinstance(data, dict) else None
+    for error in errors if isinstance(errors, list) else []:
+        if isinstance(error, dict):
+            texts.append(error.get("message"))
+        elif isinstance(error, str):
+            texts.append(error)
+    return any(isinstance(t, str) and "body is too long" in t.lower() for t in texts)
 
 
-def _failure(what: str, status: int, data: Any, headers: Mapping[str, str] | None) -> ApiFailure:
+def _failure(what: str, reply: _Reply) -> ApiFailure:
+    status, h = reply.status, reply.headers
+    try:
+        data = json.loads(reply.content) if reply.content else None
+    except ValueError:
+        data = None
     message = data.get("message", "") if isinstance(data, dict) else ""
     message = " ".join(str(message).split())[:200]
-    h = {k.lower(): v for k, v in (headers or {}).items()}
-    limited = (
-        "rate limit" in message.lower()
-        or h.get("x-ratelimit-remaining") == "0"
-        or "retry-after" in h
-    )
+    lowered = message.lower()
+    limited = "rate limit" in lowered or h.get("x-ratelimit-remaining") == "0" or "retry-after" in h
     if status == 429 or (status == 403 and limited):
-        return ApiFailure("rate-limit", f"{what}: rate limited by GitHub ({status})", status)
+        return ApiFailure(
+            FailureKind.RATE_LIMIT, f"{what}: rate limited by GitHub ({status})", status
+        )
     if status == 401:
-        return ApiFailure("auth", f"{what}: the token was refused (401 Bad credentials)", status)
+        return ApiFailure(
+            FailureKind.AUTH, f"{what}: the token was refused (401 Bad credentials)", status
+        )
     if status == 403:
-        needed = h.get("x-accepted-github-permissions", "")
+        needed = h.get("x-accepted-github-permissions", "")[:200]
         extra = f"; it needs {needed}" if needed else ""
         return ApiFailure(
-            "permission",
+            FailureKind.PERMISSION,
             f"{what}: the token may not do this (403 {message or 'Forbidden'}{extra})",
             status,
         )
     if status == 404:
-        return ApiFailure("not-found", f"{what}: not found (404)", status)
+        return ApiFailure(FailureKind.NOT_FOUND, f"{what}: not found (404)", status)
     if status == 410:
-        return ApiFailure("gone", f"{what}: gone (410 {message})", status)
-    if status >= 500:
-        return ApiFailure("server", f"{what}: GitHub answered {status}", status)
-    return ApiFailure("client", f"{what}: GitHub answered {status} {message}".rstrip(), status)
+        return ApiFailure(FailureKind.GONE, f"{what}: gone (410 {message})", status)
+    if status == 422 and _too_long(data):
+        return ApiFailure(
+            FailureKind.TOO_LONG, f"{what}: GitHub refused the body as too long (422)", status
+        )
+    if status >= 500 or status == 202:
+        return ApiFailure(FailureKind.SERVER, f"{what}: GitHub answered {status}", status)
+    return ApiFailure(
+        FailureKind.CLIENT, f"{what}: GitHub answered {status} {message}".rstrip(), status
+    )
