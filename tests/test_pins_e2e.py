@@ -148,3 +148,73 @@ def test_annotations_can_be_turned_off(action: ActionRun, policy: str) -> None:
     action.inputs.update({"annotations": "false", "pin-policy": policy})
     r = action.run()
     assert not [c for c in r.commands if c.props.get("file")]
+
+
+IMAGES_WORKFLOW = f"""\
+name: integration
+on: [pull_request]
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    container: python:3.12-slim
+    services:
+      postgres:
+        image: postgres:16
+      redis:
+        image: redis@sha256:{"4b" * 32}
+    steps:
+      - uses: actions/checkout@{SHA_CHECKOUT} # v4.3.0
+      - uses: $/.github/actions/setup
+      - run: pytest
+"""
+
+
+def test_images_are_findings_and_self_repository_steps_are_not(action: ActionRun) -> None:
+    (action.workspace / ".github" / "workflows").mkdir(parents=True)
+    (action.workspace / ".github" / "workflows" / "it.yml").write_text(IMAGES_WORKFLOW)
+    (action.workspace / ".github" / "actions" / "setup").mkdir(parents=True)
+    (action.workspace / ".github" / "actions" / "setup" / "action.yml").write_text(
+        "runs:\n  using: docker\n  image: docker://ghcr.io/acme/setup:1\n"
+    )
+    action.inputs.update({"report-json": "result.json", "pin-policy": "fail"})
+    r = action.run()
+    assert r.code == 1, r.stdout + r.stderr
+    assert r.outputs["unpinned-actions"] == "3"
+    annotated = {(c.props.get("file"), c.props.get("line")) for c in r.of("error")}
+    assert annotated >= {
+        (".github/workflows/it.yml", "6"),  # container
+        (".github/workflows/it.yml", "9"),  # service
+        (".github/actions/setup/action.yml", "3"),  # the Docker action's image
+    }
+    doc = json.loads((action.workspace / "result.json").read_text())
+    refs = {(x["file"], x["line"]): x for x in doc["pinning"]["references"]}
+    assert refs[(".github/workflows/it.yml", 11)]["verdict"] == "pinned"  # redis by digest
+    assert refs[(".github/workflows/it.yml", 14)]["verdict"] == "local"  # $/
+    assert refs[(".github/workflows/it.yml", 6)]["kind"] == "docker"
+    assert "digest" in refs[(".github/workflows/it.yml", 9)]["reason"]
+
+
+WIRING = (
+    "pin-rules reaches the scan once stages/pin_check.py passes settings.pin_rules to "
+    "workflows.scan (the lead's change); then remove this marker"
+)
+
+
+@pytest.mark.xfail(strict=True, reason=WIRING)
+def test_pin_rules_let_trusted_owners_use_tags(action: ActionRun) -> None:
+    _repo(action.workspace)
+    action.inputs.update(
+        {"pin-policy": "fail", "pin-rules": "actions/*: ref-pin\nmy-org/*: any\nother/*: ref-pin"}
+    )
+    r = action.run()
+    assert r.code == 1
+    assert r.outputs["unpinned-actions"] == "1"  # docker://alpine:3.20 needs a digest
+
+
+@pytest.mark.xfail(strict=True, reason=WIRING)
+def test_a_bad_pin_rules_line_stops_the_run_naming_the_input(action: ActionRun) -> None:
+    _repo(action.workspace)
+    action.inputs["pin-rules"] = "actions/*: pinned"
+    r = action.run()
+    assert r.code == 2
+    assert any(e.startswith("pin-rules: the line 'actions/*: pinned'") for e in r.errors)

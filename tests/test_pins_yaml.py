@@ -13,6 +13,8 @@ from collections.abc import Iterator
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from covaction.pins import github_yaml
 from covaction.pins.workflows import ActionRef, scan_file
@@ -326,3 +328,59 @@ def test_an_anchor_redefined_inside_itself_is_not_recursive() -> None:
             steps: [*a]
         """)
     assert found(text) == [(2, "unpinned", "actions/cache@v4")]
+
+
+# --------------------------------------------------------------------------- generated workflows
+
+
+@st.composite
+def generated_workflow(draw: st.DrawFn) -> tuple[str, int]:
+    """A workflow in the shapes projects write (block and flow steps, anchors, aliased steps,
+    alias keys, containers) with NEL/LS/PS/CR inside quoted names; and how many references
+    are written in it (an aliased step is not written again)."""
+    label = st.text(alphabet="ab é\u2028\u2029\x85\r", max_size=6)
+    lines = ["x-keys: {uses: &u uses}", "on: [push]", "jobs:"]
+    anchors: list[str] = []
+    written = 0
+    for j in range(draw(st.integers(1, 3))):
+        lines += [f"  job{j}:", f'    name: "{draw(label)}"', "    runs-on: ubuntu-latest"]
+        if draw(st.booleans()):
+            lines.append(f"    container: node:{j + 18}")
+            written += 1
+        lines.append("    steps:")
+        for s in range(draw(st.integers(1, 4))):
+            form = draw(st.sampled_from(["block", "flow", "anchored", "alias", "alias-key"]))
+            uses = f"o{j}/r{s}@v{s}"
+            if form == "alias" and anchors:
+                lines.append(f"      - *{draw(st.sampled_from(anchors))}")
+                continue
+            written += 1
+            if form == "flow":
+                lines.append(f'      - {{name: "{draw(label)}", uses: {uses}}}')
+            elif form == "anchored":
+                name = draw(st.sampled_from(["a", "b", "c"]))  # redefined now and then
+                anchors.append(name)
+                lines += [
+                    f"      - &{name}",
+                    f'        name: "{draw(label)}"',
+                    f"        uses: {uses}",
+                ]
+            elif form == "alias-key":
+                lines += [f'      - name: "{draw(label)}"', f"        *u : {uses}"]
+            else:
+                lines += [f'      - name: "{draw(label)}"', f"        uses: {uses}"]
+    return "\n".join(lines) + "\n", written
+
+
+@settings(max_examples=150, deadline=None)
+@given(generated_workflow())
+def test_generated_workflows_put_every_finding_where_ruamel_sees_its_key(
+    case: tuple[str, int],
+) -> None:
+    text, written = case
+    refs = scan_file(WF, text.encode())
+    assert all(r.verdict != "parse-error" for r in refs), refs
+    assert len(refs) == written
+    keys = ruamel_keys(text)
+    for ref in refs:
+        assert keys.get((ref.line, ref.column)) == ref.source.replace("-", "."), (ref, text)
