@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from types import ModuleType
 
 from covaction.errors import ReportError
+from covaction.formats import xmlstream
 from covaction.model import ParsedReport
 
 # Format name -> module under covaction.formats; detection tries them in this order.
@@ -45,6 +46,11 @@ def detect(head: bytes, origin: str) -> str:
             f"{origin}: the XML declares entities; coverage reports never need them, so it is "
             "refused as a possible entity-expansion or external-entity attack"
         )
+    encoding = xmlstream.bom_encoding(head)
+    if encoding is not None:
+        # UTF-16/32 with a byte order mark (Windows tools): sniff the text, not its bytes.
+        bom = 4 if "32" in encoding else 2
+        head = head[bom:].decode(encoding, "ignore").encode("utf-8")
     for fmt in available():
         if module(fmt).sniff(head):
             return fmt

@@ -44,7 +44,7 @@ import re
 from collections.abc import Iterable
 
 from covaction.errors import ReportError
-from covaction.formats.xmlstream import feed, make_parser
+from covaction.formats.xmlstream import feed, make_parser, utf8
 from covaction.model import BRANCHES, LINES, LINES_AND_BRANCHES, FileBuilder, ParsedReport
 
 FORMAT = "clover"
@@ -186,7 +186,7 @@ def parse(chunks: Iterable[bytes], origin: str) -> ParsedReport:
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
-    feed(parser, chunks, origin, "Clover")  # unknown encodings are one ReportError there
+    feed(parser, utf8(chunks), origin, "Clover")  # unknown encodings are one ReportError there
     name = producer[0]
     rule, note = _RULES.get(name, _RULES[""])
     return ParsedReport(

@@ -284,7 +284,7 @@ def parse(chunks: Iterable[bytes], origin: str, *, regions: bool = True) -> Pars
     parser.CommentHandler = comment
     parser.XmlDeclHandler = declaration
     parser.StartDoctypeDeclHandler = doctype
-    xmlstream.feed(parser, fed(chunks), origin, "Cobertura")
+    xmlstream.feed(parser, fed(xmlstream.utf8(chunks)), origin, "Cobertura")
     flush()
     if not state.seen_root:
         raise ReportError(f"{origin}: no <coverage> element; this is not a Cobertura report")

@@ -33,7 +33,7 @@ import re
 from collections.abc import Iterable
 
 from covaction.errors import ReportError
-from covaction.formats.xmlstream import feed, make_parser
+from covaction.formats.xmlstream import feed, make_parser, utf8
 from covaction.model import (
     BRANCHES,
     INSTRUCTIONS,
@@ -164,7 +164,7 @@ def parse(chunks: Iterable[bytes], origin: str) -> ParsedReport:
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
-    feed(parser, chunks, origin, "JaCoCo")  # unknown encodings are one ReportError there
+    feed(parser, utf8(chunks), origin, "JaCoCo")  # unknown encodings are one ReportError there
     return ParsedReport(
         FORMAT,
         tuple(b.build() for b in files.values()),

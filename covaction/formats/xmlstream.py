@@ -8,7 +8,9 @@ handlers keep, not the document.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import codecs
+import re
+from collections.abc import Callable, Iterable, Iterator
 from xml.parsers import expat
 
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
@@ -28,6 +30,64 @@ def _forbid_unparsed(name: str, *args: object) -> None:
 
 def _forbid_external(context: str, base: str | None, sysid: str | None, pubid: str | None) -> int:
     raise ExternalReferenceForbidden(context, base, sysid, pubid)
+
+
+# Byte order marks, longest first (UTF-32LE's starts like UTF-16LE's).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_DECLARED = re.compile(r"""\A(<\?xml[^>]*?\sencoding\s*=\s*)(["'])[^"']*\2""")
+
+
+def bom_encoding(head: bytes) -> str | None:
+    """The UTF-16/UTF-32 encoding a byte order mark announces, None without one."""
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            return name
+    return None
+
+
+def utf8(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The document as UTF-8 when it starts with a UTF-16 or UTF-32 byte order mark.
+
+    Windows tools (PowerShell's `Out-File`, some .NET writers) save Cobertura as UTF-16; expat
+    reads UTF-16 but not UTF-32, and the readers' byte patterns are UTF-8. The text is decoded
+    incrementally (memory stays per chunk) and the declaration's `encoding=` becomes UTF-8.
+    Anything else passes through untouched; undecodable data is one ReportError at the caller
+    (`feed` turns the decoder's ValueError into it).
+    """
+    it = iter(chunks)
+    head = b""
+    for chunk in it:
+        head += chunk
+        if len(head) >= 4:
+            break
+    encoding = bom_encoding(head)
+    if encoding is None:
+        if head:
+            yield head
+        yield from it
+        return
+    decoder = codecs.getincrementaldecoder(encoding)()
+    text = decoder.decode(head[len(codecs.BOM_UTF32 if "32" in encoding else codecs.BOM_UTF16) :])
+    first = True
+    for chunk in it:
+        text += decoder.decode(chunk)
+        if first and len(text) < 400 and "?>" not in text:
+            continue  # the whole declaration first, to rewrite it
+        if first:
+            text = _DECLARED.sub(r"\1\2UTF-8\2", text, count=1)
+            first = False
+        yield text.encode("utf-8")
+        text = ""
+    text += decoder.decode(b"", True)
+    if first:
+        text = _DECLARED.sub(r"\1\2UTF-8\2", text, count=1)
+    if text:
+        yield text.encode("utf-8")
 
 
 def make_parser() -> expat.XMLParserType:
