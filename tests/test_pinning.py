@@ -239,7 +239,7 @@ CASES: list[tuple[str, str, bytes, list[tuple[int, str, str]]]] = [
         [(4, "unpinned", "actions/checkout@v4")],
     ),
     (
-        "every-document-of-a-multi-document-file",
+        "a-second-document-is-refused-as-github-does-and-every-document-is-scanned",
         WF,
         y("""\
             jobs:
@@ -252,7 +252,11 @@ CASES: list[tuple[str, str, bytes, list[tuple[int, str, str]]]] = [
                 steps:
                   - uses: actions/cache@v3
             """),
-        [(4, "unpinned", "actions/checkout@v4"), (9, "unpinned", "actions/cache@v3")],
+        [
+            (4, "unpinned", "actions/checkout@v4"),
+            (5, "parse-error", ""),
+            (9, "unpinned", "actions/cache@v3"),
+        ],
     ),
     (
         "crlf-line-endings-keep-line-numbers",

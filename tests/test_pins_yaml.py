@@ -238,6 +238,20 @@ def test_an_anchor_in_an_action_file_is_refused_and_its_steps_still_read(loader:
     ]
 
 
+def test_one_document_may_start_with_dashes_but_a_second_one_is_refused() -> None:
+    """GitHub reads one document (YamlObjectReader.ValidateEnd expects the stream to end)."""
+    one = "---\njobs:\n  a:\n    steps:\n      - uses: actions/cache@v4\n...\n"
+    assert found(one) == [(5, "unpinned", "actions/cache@v4")]
+    two = one + "---\njobs:\n  b:\n    steps:\n      - uses: actions/cache@v3\n"
+    refs = scan_file(WF, two.encode())
+    assert [(r.line, r.verdict) for r in refs] == [
+        (5, "unpinned"),
+        (7, "parse-error"),
+        (11, "unpinned"),
+    ]
+    assert "second YAML document" in refs[1].reason
+
+
 # --------------------------------------------------------------------------- lines
 
 

@@ -262,6 +262,7 @@ def read(text: str, positions: Positions | None = None) -> Parsed:
     anchors: dict[str, Node] = {}
     first_anchor: Mark | None = None
     total = 0
+    documents = 0
     try:
         loader = LOADER(text)
     except yaml.YAMLError as exc:  # the pure-Python reader checks characters up front
@@ -338,6 +339,13 @@ def read(text: str, positions: Positions | None = None) -> Parsed:
             else:
                 if kind is DocumentStartEvent:
                     anchors.clear()  # anchors are per document
+                    documents += 1
+                    if documents == 2:
+                        # YamlObjectReader.ValidateEnd: after the first document GitHub
+                        # expects the end of the stream ("Expected stream end parse event").
+                        line, column = pos.of(event.start_mark)
+                        reason = "a second YAML document: GitHub reads one and refuses the file"
+                        problems.append(Problem(line, column, reason))
                 continue
             at = event.start_mark
             if not stack:

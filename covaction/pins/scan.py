@@ -14,8 +14,8 @@ is written under its anchor, however many times it is aliased, since a finding i
 fix. GitHub has no merge keys (`<<:`): a job or step that uses one is a `parse-error` finding.
 A file GitHub would refuse is a `parse-error` finding, never a silent skip; where the refusal
 is local (a repeated key, a key that is not a string, an anchor in an action file, which the
-runner's action reader refuses) the rest of the file is still read. Several documents in one
-file are all scanned.
+runner's action reader refuses, a second document) the rest of the file is still read, every
+document of it.
 """
 
 from __future__ import annotations
