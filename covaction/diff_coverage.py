@@ -15,7 +15,10 @@ Definitions, chosen to equal diff-cover's JSON report on the same report and dif
   breaks the range, so every line in a range is an uncovered changed line.
 
 A changed file the report does not know (README, a file outside the measured sources) is
-listed in `not_in_report` and counts nowhere; a changed file the report knows but whose
+listed in `not_in_report` and counts nowhere; those of them that look like source files the
+report would measure (the same extension as a file it measures: a new module no test imports)
+are also listed in `unmeasured_sources`, for the comment to name. A changed file the report
+knows but whose
 changed lines are unknown (GitHub sent no patch, binary) is listed in `not_measured`, and the
 totals are then a lower bound of the work, not the whole of it. Deleted files count nowhere.
 """
@@ -28,7 +31,7 @@ from fractions import Fraction
 from types import MappingProxyType
 
 from covaction.changed_lines import ChangedLines, Status
-from covaction.model import Counts, CoverageReport, percent_of
+from covaction.model import LINES, Counts, CoverageReport, percent_of
 
 
 def line_ranges(lines: Iterable[int]) -> tuple[tuple[int, int], ...]:
@@ -88,7 +91,8 @@ class DiffCoverage:
     files: Mapping[str, FileDiffCoverage] = field(default_factory=lambda: MappingProxyType({}))
     not_in_report: tuple[str, ...] = ()
     not_measured: tuple[str, ...] = ()
-    counts: Counts = field(default_factory=Counts)
+    counts: Counts = field(default_factory=lambda: Counts(metric=LINES))
+    unmeasured_sources: tuple[str, ...] = ()  # in not_in_report, with a measured extension
 
     @property
     def coverable(self) -> int:
@@ -171,11 +175,21 @@ def diff_coverage(report: CoverageReport, changes: ChangedLines) -> DiffCoverage
             covered=tuple(covered),
             uncovered=tuple(uncovered),
             partial=tuple(partial),
-            counts=Counts(len(coverable), len(covered), branches, covered_branches),
+            counts=Counts(len(coverable), len(covered), branches, covered_branches, metric=LINES),
         )
+    measured = {_extension(p) for p in report.files} | {_extension(p) for p in report.unplaced}
+    measured.discard("")
     return DiffCoverage(
         files=MappingProxyType(files),
         not_in_report=tuple(not_in_report),
         not_measured=tuple(not_measured),
-        counts=sum((f.counts for f in files.values()), Counts()),
+        counts=sum((f.counts for f in files.values()), Counts(metric=LINES)),
+        unmeasured_sources=tuple(p for p in not_in_report if _extension(p) in measured),
     )
+
+
+def _extension(path: str) -> str:
+    """`.py` of `pkg/a.py`, "" without one (`Makefile`, `.gitignore`)."""
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    stem, dot, ext = name.rpartition(".")
+    return f".{ext.lower()}" if dot and stem else ""
