@@ -16,6 +16,7 @@ from email.utils import format_datetime
 
 import pytest
 
+from covaction.edges.artifact_upload import Timing, upload_artifact
 from covaction.edges.github_rest import (
     ACTIONS_BOT,
     ApiFailure,
@@ -25,6 +26,8 @@ from covaction.edges.github_rest import (
 )
 from covaction.edges.retry import Clock, Deadline, RetryPolicy, retry_after
 from tests.fakegithub import FakeGitHub, Fault
+from tests.fakeresults import FakeResults, runtime_environ
+from tests.fakeresults import Fault as ResultsFault
 
 REPO = "octo-org/widget"
 NUMBER = 42
@@ -517,3 +520,56 @@ def test_one_policy_class_expresses_the_three_schedules() -> None:
     assert twirp.wait(1) == 3.0
     assert twirp.wait(2, lambda low, high: high) == pytest.approx(6.75)
     assert twirp.more(4) and not twirp.more(5)
+
+
+# ---------------------------------------------------------------------------- the upload edge
+
+
+@pytest.fixture
+def results() -> Iterator[FakeResults]:
+    with FakeResults() as fake:
+        yield fake
+        assert not fake.errors, f"the fake recorded errors: {fake.errors!r}"
+
+
+def test_the_upload_uses_the_same_policy_and_stops_at_the_runs_deadline(
+    results: FakeResults,
+) -> None:
+    """The Results service answers 503 every time: the toolkit's waits (3 s, then 4.5-6.75 s)
+    run until the next one (6.75 s or more) would pass the run's deadline of 10 s."""
+    offset = [0.0]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        offset[0] += seconds
+
+    deadline = Deadline(10, Clock(monotonic=lambda: time.monotonic() + offset[0], sleep=sleep))
+    results.inject("CreateArtifact", ResultsFault.twirp("unavailable", "later", count=9))
+    result = upload_artifact(
+        "covaction-result-coverage",
+        "result.json",
+        b"{}",
+        environ=runtime_environ(results),
+        timing=Timing(sleep=sleep),
+        deadline=deadline,
+    )
+    assert not result.uploaded
+    assert result.reason.startswith(
+        "CreateArtifact: no time left before the run's API deadline; store the file"
+    )
+    assert results.routes() == ["CreateArtifact"] * 3
+    assert waits[0] == 3.0 and 4.5 <= waits[1] < 6.75 and len(waits) == 2
+
+
+def test_an_upload_after_the_deadline_sends_nothing(results: FakeResults) -> None:
+    deadline = Deadline(0)
+    result = upload_artifact(
+        "covaction-result-coverage",
+        "result.json",
+        b"{}",
+        environ=runtime_environ(results),
+        deadline=deadline,
+    )
+    assert not result.uploaded and results.requests == []
+    assert result.reason.startswith("CreateArtifact: no time left before the run's API deadline")

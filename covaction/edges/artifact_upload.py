@@ -34,6 +34,7 @@ from requests.auth import AuthBase
 from urllib3.exceptions import ProtocolError
 
 from covaction import __version__
+from covaction.edges.retry import Deadline, RetryPolicy
 
 SERVICE_PATH: Final = "/twirp/github.actions.results.api.v1.ArtifactService/"
 ARTIFACT_VERSION: Final = 4
@@ -41,15 +42,13 @@ BLOB_CONTENT_TYPE: Final = "application/zip"
 MAX_NAME_LENGTH: Final = 100
 FORBIDDEN_NAME_CHARACTERS: Final = '":<>|*?\r\n\\/'
 
-TWIRP_ATTEMPTS: Final = 5
+#: The toolkit's Twirp client (I.2.7): 5 attempts, 3 s after the first failure, then 1.5 times
+#: longer each time, drawn from [w, 1.5 w].
+TWIRP_POLICY: Final = RetryPolicy(attempts=5, first=3.0, factor=1.5, jitter=0.5)
 TWIRP_RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
-TWIRP_FIRST_WAIT: Final = 3.0
-TWIRP_WAIT_FACTOR: Final = 1.5
-
-BLOB_TRIES: Final = 4
+#: The Azure storage SDK's exponential retry (I.3.6): 4 tries, (2 ** (n - 1) - 1) * 4 s, <= 120 s.
+BLOB_POLICY: Final = RetryPolicy(attempts=4, first=4.0, factor=2.0, less=4.0, cap=120.0)
 BLOB_RETRY_STATUSES: Final = frozenset({500, 503})
-BLOB_WAIT_UNIT: Final = 4.0
-BLOB_MAX_WAIT: Final = 120.0
 BLOCK_SIZE: Final = 8 * 1024 * 1024
 
 _JWT_CHARACTERS = re.compile(r"[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]*)+=*")
@@ -246,8 +245,11 @@ def upload_artifact(
     session: requests.Session | None = None,
     retention_days: int | None = None,
     timing: Timing | None = None,
+    deadline: Deadline | None = None,
 ) -> UploadResult:
     """Zip ``data`` as ``filename`` and store it as artifact ``name`` of the current run.
+
+    With a ``deadline`` (the run's API deadline), no request starts and no retry waits past it.
 
     Never raises for an unavailable or failing service: the result says what happened. Raises
     ``ValueError`` only for arguments the caller should have validated (name, file name,
@@ -280,7 +282,7 @@ def upload_artifact(
     _guard_transport_log()
     own_session = session is None
     http_session = requests.Session() if session is None else session
-    uploader = _Uploader(target, http_session, timing or Timing(), name)
+    uploader = _Uploader(target, http_session, timing or Timing(), name, deadline)
     try:
         outcome = uploader.run(content, digest, environ, retention_days)
     except _Failure as failure:
@@ -383,8 +385,14 @@ class _NoAuth(AuthBase):
 
 class _Uploader:
     def __init__(
-        self, target: _Target, session: requests.Session, timing: Timing, name: str
+        self,
+        target: _Target,
+        session: requests.Session,
+        timing: Timing,
+        name: str,
+        deadline: Deadline | None = None,
     ) -> None:
+        self._deadline = deadline
         self._target = target
         self._session = session
         self._timing = timing
@@ -535,13 +543,15 @@ class _Uploader:
     # -- transport ------------------------------------------------------------------------
 
     def _timeout(self) -> tuple[float, float]:
-        return (self._timing.connect_timeout, self._timing.read_timeout)
+        left = self._deadline.remaining() if self._deadline is not None else float("inf")
+        return (min(self._timing.connect_timeout, left), min(self._timing.read_timeout, left))
 
-    def _twirp_wait(self, failed_attempt: int) -> float:
-        if failed_attempt == 0:
-            return TWIRP_FIRST_WAIT
-        low = TWIRP_FIRST_WAIT * TWIRP_WAIT_FACTOR**failed_attempt
-        return self._timing.uniform(low, low * TWIRP_WAIT_FACTOR)
+    def _wait(self, seconds: float, what: str) -> None:
+        """Sleep before an attempt (0 s before the first), unless the run's deadline comes first."""
+        if self._deadline is not None and not self._deadline.allows(seconds + 0.05):
+            raise _Failure(f"{what}: no time left before the run's API deadline")
+        if seconds > 0:
+            self._timing.sleep(seconds)
 
     def _call(
         self, method: str, body: Mapping[str, Any], *, first_create: bool = False
@@ -550,9 +560,8 @@ class _Uploader:
         url = self._target.origin + SERVICE_PATH + method
         payload = json.dumps(body, separators=(",", ":")).encode()
         last = ""
-        for attempt in range(TWIRP_ATTEMPTS):
-            if attempt:
-                self._timing.sleep(self._twirp_wait(attempt - 1))
+        for attempt in range(TWIRP_POLICY.attempts):
+            self._wait(TWIRP_POLICY.wait(attempt, self._timing.uniform) if attempt else 0, method)
             try:
                 response = self._session.post(
                     url,
@@ -599,15 +608,13 @@ class _Uploader:
                 last = f"({status} {_phrase(status)}) {code}: {msg}"
                 continue
             raise _Refused(method, status, code, msg)
-        raise _Failure(f"{method} failed after {TWIRP_ATTEMPTS} attempts: {last}")
+        raise _Failure(f"{method} failed after {TWIRP_POLICY.attempts} attempts: {last}")
 
     def _put(self, url: str, body: bytes, headers: Mapping[str, str], what: str) -> None:
         """One blob request with the Azure SDK's storage retry policy (I.3.6)."""
         last = ""
-        for attempt in range(BLOB_TRIES):
-            wait = min((2 ** (attempt - 1) - 1) * BLOB_WAIT_UNIT, BLOB_MAX_WAIT) if attempt else 0
-            if wait > 0:
-                self._timing.sleep(wait)
+        for attempt in range(BLOB_POLICY.attempts):
+            self._wait(BLOB_POLICY.wait(attempt) if attempt else 0, f"uploading {what}")
             try:
                 response = self._session.put(
                     url,
@@ -639,7 +646,7 @@ class _Uploader:
                 hint = ": the signed upload URL expired or is not valid"
             raise _Failure(f"blob storage refused {what} {text}{hint}")
         raise _Failure(
-            f"uploading {what} to blob storage failed after {BLOB_TRIES} tries: {last}; "
+            f"uploading {what} to blob storage failed after {BLOB_POLICY.attempts} tries: {last}; "
             f"{_NETWORK_HINT}"
         )
 
