@@ -213,3 +213,38 @@ def test_scan_refuses_bad_rules_before_reading_any_file() -> None:
 
     with pytest.raises(InputError, match="pin-rules: the line 'nonsense'"):
         scan(files(), (), ["nonsense"])
+
+
+README_RULES = """\
+# our release tooling must name a commit ...
+my-org/release-tools: hash-pin
+# ... GitHub's own actions and the rest of ours may use version tags
+actions/*: ref-pin
+github/*: ref-pin
+my-org/*: ref-pin
+# the database the integration tests start needs at least a version tag
+docker://postgres: ref-pin
+"""
+
+
+def test_the_readme_example_does_what_the_readme_says() -> None:
+    text = textwrap.dedent("""\
+        jobs:
+          test:
+            services:
+              db: {image: postgres}
+              db16: {image: postgres:16}
+            steps:
+              - uses: actions/checkout@v4
+              - uses: my-org/setup@main
+              - uses: my-org/release-tools@v2
+              - uses: codecov/codecov-action@v5
+        """).encode()
+    refs = scan([(WF, text)], (), README_RULES.splitlines())
+    assert [r.uses for r in PinSummary.of(refs).findings] == [
+        "postgres",
+        "my-org/release-tools@v2",
+        "codecov/codecov-action@v5",
+    ]
+    release = next(r for r in refs if r.uses == "my-org/release-tools@v2")
+    assert "pin-rules 'my-org/release-tools: hash-pin' requires a full commit SHA" in release.reason
