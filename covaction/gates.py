@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from covaction.model import display_percent
+from covaction.model import METRIC_LABELS, display_percent
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 TITLES = {
@@ -59,13 +59,21 @@ def below(actual: Fraction, minimum: Decimal) -> bool:
 
 
 def minimum_check(
-    name: str, title: str, actual: Fraction | None, minimum: Decimal | None, skip_reason: str = ""
+    name: str,
+    title: str,
+    actual: Fraction | None,
+    minimum: Decimal | None,
+    skip_reason: str = "",
+    metric: str = "",
 ) -> Check | None:
+    """`metric` (a `model.METRICS` name) is said after the figure: "81.25% of statements"."""
     if minimum is None:
         return None
     if actual is None:
         return Check(name, title, SKIPPED, None, minimum, skip_reason or "not measured")
-    shown = display_percent(actual)
+    shown = display_percent(actual) + "%"
+    if metric:
+        shown += f" of {METRIC_LABELS.get(metric, metric)}"
     if below(actual, minimum):
         return Check(
             name,
@@ -73,10 +81,10 @@ def minimum_check(
             FAILED,
             actual,
             minimum,
-            f"{title} {shown}% is below the minimum {minimum}%",
+            f"{title} {shown} is below the minimum {minimum}%",
         )
     return Check(
-        name, title, PASSED, actual, minimum, f"{title} {shown}% meets the minimum {minimum}%"
+        name, title, PASSED, actual, minimum, f"{title} {shown} meets the minimum {minimum}%"
     )
 
 
@@ -137,14 +145,16 @@ def coverage_checks(
     minimum_diff: Decimal | None,
     maximum_drop: Decimal | None,
     baseline_note: str,
+    metric: str = "",
 ) -> list[Check | None]:
     """The three coverage gates, built the same way wherever a verdict is made or re-checked.
 
     `compared_total` is this run's total measured like the baseline (lines only when the
-    baseline had no branches), so the drop gate compares like with like.
+    baseline had no branches), so the drop gate compares like with like. `metric` (the
+    report's `metric`) names what the total counts in its message; "" leaves it unsaid.
     """
     return [
-        minimum_check("total", TITLES["total"], total, minimum),
+        minimum_check("total", TITLES["total"], total, minimum, metric=metric),
         diff_check(diff_known, diff_percent, minimum_diff),
         drop_check(compared_total, base_total, maximum_drop, baseline_note),
     ]

@@ -103,3 +103,23 @@ def test_display_matches_coverage_py(value: Fraction, precision: int, shown: str
     from coverage.results import display_covered
 
     assert display_percent(value, precision) == shown == display_covered(float(value), precision)
+
+
+def test_the_total_gate_says_what_the_metric_counts() -> None:
+    from covaction.gates import coverage_checks
+
+    checks = coverage_checks(
+        total=Fraction(1300, 22),
+        diff_known=False,
+        diff_percent=None,
+        compared_total=Fraction(1300, 22),
+        base_total=None,
+        minimum=Decimal("60"),
+        minimum_diff=None,
+        maximum_drop=None,
+        baseline_note="",
+        metric="statements",
+    )
+    total = checks[0]
+    assert total is not None and total.status == "failed"
+    assert total.message == "Total coverage 59.09% of statements is below the minimum 60%"

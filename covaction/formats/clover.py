@@ -1,5 +1,11 @@
 """Clover XML reports (Istanbul/Jest/c8/nyc, PHPUnit, OpenClover, gcovr) into the model.
 
+The producer is read from the root: Istanbul writes `clover="3.2.0"`, gcovr a timestamp there,
+OpenClover its version, PHPUnit no `clover=` at all. The headline counts lines, the figure
+Istanbul's text-summary ("Lines"), PHPUnit's "Lines" and gcovr's summary print; OpenClover's own
+total (statements, branches and methods as elements) is not carried whole, so a notice says
+lines were used.
+
 How a Clover report is counted
 ------------------------------
 Only `coverage > project > (package >) file > line` is read. `<testproject>` (OpenClover's and
@@ -10,11 +16,12 @@ summaries and are ignored.
   path there and a short name in `name=`), else `name=` (PHPUnit writes the full path there).
   There are no source roots.
 * `<line type="stmt" count=N>`: a coverable line, covered when N > 0.
-* `<line type="method" count=N>`: the line declaring a function; a coverable line, covered when
-  N > 0. That is what the producers intend: PHPUnit writes the method's highest line count
-  there (so it is covered when any line of the method ran) and counts methods as elements of the
-  file; OpenClover writes the number of calls and counts methods in its total coverage.
-  Istanbul never writes method lines.
+* `<line type="method">` with a `crap=` attribute (PHPUnit, php-code-coverage's Clover writer):
+  the declaration of a method, counted apart by PHPUnit; not a line. PHPUnit's "Lines" are
+  its executable lines only (`statements` in its `<metrics>`), which the `stmt` lines are.
+* Any other `<line type="method" count=N>` (OpenClover writes the number of calls): the line
+  declaring a function; a coverable line, covered when N > 0. Istanbul never writes method
+  lines.
 * `<line type="cond">` is a coverable line with branches, read the way its producer wrote it:
   - with a `count=` attribute (Istanbul, the commonest Clover producer since it is Jest's
     default): `truecount` is the number of the line's branches that were taken and `falsecount`
@@ -28,9 +35,9 @@ summaries and are ignored.
   Several decisions on one line add up.
 * Several `<line>` elements for one line number (OpenClover writes one per statement) count as
   one line, covered if any is; the same file appearing twice merges the same way.
-* Lines therefore equal Istanbul's `statements` metric exactly; for PHPUnit and OpenClover they
-  are the distinct lines holding statements, methods or decisions, which can differ from their
-  `statements` metric (statements, not lines; method lines are counted apart there).
+* Lines therefore equal Istanbul's lines (`getLineCoverage`, which its Clover writer lists) and
+  PHPUnit's executable lines exactly; for OpenClover they are the distinct lines holding
+  statements, methods or decisions.
 
 The XML goes through the hardened streaming parser (`xmlstream`). Malformed XML, a root other
 than `<coverage>`, Cobertura XML (a `<coverage>` root with `<sources>`/`<packages>`), a `<file>`

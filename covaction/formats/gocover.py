@@ -27,6 +27,12 @@ and `map_import_path` turn those into repository paths. There are no branches in
   92.1%, `-func` 92.0%). On real profiles the line figure stays close to Go's: go1.19's
   strings 97.80% of lines vs 97.98% of statements, encoding/json 91.67% vs 92.05%, bufio
   92.22% vs 93.44%, text/template 87.81% vs 87.65%.
+* The headline counts statements (`metric` "statements"): every block is a unit of `numStmt`
+  statements keyed by its position, so profiles merge block by block exactly as Go merges them.
+  `in_functions(file, source)` keeps only the blocks `go tool cover -func` totals (those inside
+  a function declaration of the source, found by `func_extents`); with it, the headline equals
+  `-func`'s total (checked on Go's own packages: strings, encoding/json, text/template, bufio,
+  go/ast, net/url). Without the source it equals `go test -cover`'s figure.
 * Repeated `mode:` lines (profiles joined with `cat`) are accepted; blank lines are skipped.
 
 Hostile input ends in one `ReportError`: a missing `mode:` line, a line that is not a block,

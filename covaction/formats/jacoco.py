@@ -1,5 +1,9 @@
 """JaCoCo XML reports (`jacoco:report`, Gradle `jacocoTestReport`, Kover) into the model.
 
+The headline counts instructions, JaCoCo's own default: the INSTRUCTION counter is the first
+column and the percentage of its HTML report's Total row, and the default counter of its check
+rules. LINE and BRANCH are available through `coverage-metric` (lines, branches).
+
 How a JaCoCo report is counted
 ------------------------------
 Only `report > (group >)* package > sourcefile > line` is read; `<class>`, `<method>` and every
@@ -16,6 +20,11 @@ Only `report > (group >)* package > sourcefile > line` is read; `<class>`, `<met
   covered `cb`. This reproduces the report's own LINE and BRANCH counters of each
   `<sourcefile>` exactly. A `<line>` with neither `mi` nor `ci` carries no coverage at all
   (gcovr's JaCoCo output is like that) and is refused rather than read as "not coverable".
+* Instructions: each line's `mi + ci`, covered `ci` (units keyed by line number); summed per
+  `<sourcefile>` they equal its INSTRUCTION counter (JaCoCo attributes every instruction of a
+  class compiled with line numbers, javac's default, to a line). Two reports of one file merge
+  per line (the larger `ci`), which is a lower bound of what the merged execution data would
+  say, as for branches: the XML carries counts, not which instructions ran.
 * A line reported twice for one file (groups) counts once, covered if either covers it; for
   branches the larger covered and total counts win.
 * `has_branches` is true when at least one line has `mb + cb > 0` (JaCoCo omits branch

@@ -1,5 +1,8 @@
 """LCOV tracefiles (`lcov`, `geninfo`, c8/nyc/Istanbul, grcov, cargo-llvm-cov) into the model.
 
+The headline counts lines, as `lcov --summary` and genhtml do (and c8/nyc, whose LCOV lines
+are Istanbul's "Lines"); branches are available through `coverage-metric`.
+
 How an LCOV file is counted
 ---------------------------
 * A record runs from `SF:<path>` to `end_of_record`; the file is named exactly as `SF:` names
@@ -16,7 +19,8 @@ How an LCOV file is counted
   line are accepted and ignored: the model has no function metric.
 * Several records for one file (one per test name, or concatenated tracefiles) are merged as
   `lcov -a` does: a line is covered if any record covers it (hits: the highest count), and a
-  branch is covered if any record took it; branches are matched by (line, block, branch), so two
+  branch is covered if any record took it; branches are matched by (line, block, branch) (kept
+  as `BranchIds`, so separate tracefiles merge in `paths.map_reports` the same way), so two
   records taking different arms of one `if` give 2 of 2. gcc/gcov block ids are stable between
   runs; c8 (V8) numbers its blocks per run, so tracefiles of different c8 runs merge into more
   branches than either has, exactly as `lcov -a` merges them.
