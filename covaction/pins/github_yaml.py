@@ -56,7 +56,7 @@ __all__ = [
     "Parsed",
     "Positions",
     "Problem",
-    "Reject",
+    "Refusal",
     "Scalar",
     "Sequence",
     "decode",
@@ -185,14 +185,21 @@ class Positions:
         return self.at_index(mark.index)
 
 
-class Reject(Exception):
-    """The file cannot be read as GitHub would; carries the 1-based position and the reason."""
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """GitHub would refuse the whole file: where (1-based) and why, on one line."""
+
+    line: int
+    column: int
+    reason: str
+
+
+class _Reject(Exception):
+    """Stops the reading at the first thing that makes GitHub refuse the whole file."""
 
     def __init__(self, line: int, column: int, reason: str) -> None:
         super().__init__(reason)
-        self.line = line
-        self.column = column
-        self.reason = one_line(reason)
+        self.refusal = Refusal(line, column, one_line(reason))
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,13 +232,13 @@ def one_line(text: str) -> str:
     return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
 
 
-def decode(data: bytes) -> str:
-    """UTF-8 text without a byte-order mark; Reject at the line of the first bad byte."""
+def decode(data: bytes) -> str | Refusal:
+    """UTF-8 text without a byte-order mark, or a Refusal at the line of the first bad byte."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise Reject(line, 1, f"not valid UTF-8 (byte {exc.start + 1})") from None
+        return Refusal(line, 1, f"not valid UTF-8 (byte {exc.start + 1})")
     return text.removeprefix("\ufeff")
 
 
@@ -252,10 +259,16 @@ class _Frame:
         self.dup: tuple[Mark, str, Mark] | None = None  # (where, key text, first definition)
 
 
-def read(text: str, positions: Positions | None = None) -> Parsed:
-    """Every document of `text` as GitHub would build it; raises Reject where GitHub would
+def read(text: str) -> Parsed | Refusal:
+    """Every document of `text` as GitHub would build it, or a Refusal where GitHub would
     refuse the whole file (not YAML, over GitHub's limits, an undefined or recursive alias)."""
-    pos = positions or Positions(text)
+    try:
+        return _read(text, Positions(text))
+    except _Reject as exc:
+        return exc.refusal
+
+
+def _read(text: str, pos: Positions) -> Parsed:
     roots: list[Node] = []
     problems: list[Problem] = []
     stack: list[_Frame] = []
@@ -268,9 +281,9 @@ def read(text: str, positions: Positions | None = None) -> Parsed:
     except yaml.YAMLError as exc:  # the pure-Python reader checks characters up front
         raise _yaml_reject(exc, text, pos) from None
 
-    def reject(mark: Mark, reason: str) -> Reject:
+    def reject(mark: Mark, reason: str) -> _Reject:
         line, column = pos.of(mark)
-        return Reject(line, column, reason)
+        return _Reject(line, column, reason)
 
     # PyYAML's event classes do not type their attributes.
     next_event: Callable[[], Any] = loader.get_event
@@ -396,7 +409,7 @@ def _line_around(text: str, index: int) -> str:
     return text[start : end.start() if end else len(text)]
 
 
-def _yaml_reject(exc: yaml.YAMLError, text: str, pos: Positions) -> Reject:
+def _yaml_reject(exc: yaml.YAMLError, text: str, pos: Positions) -> _Reject:
     line = column = 1
     reason = "not valid YAML"
     if isinstance(exc, yaml.MarkedYAMLError):
@@ -415,4 +428,4 @@ def _yaml_reject(exc: yaml.YAMLError, text: str, pos: Positions) -> Reject:
             found = text.find(chr(character))
             if found >= 0:
                 line, column = pos.at_index(found)
-    return Reject(line, column, reason)
+    return _Reject(line, column, reason)

@@ -29,9 +29,8 @@ from covaction.pins.github_yaml import (
     Mapping,
     Mark,
     Node,
-    Parsed,
     Positions,
-    Reject,
+    Refusal,
     Scalar,
     Sequence,
     decode,
@@ -281,6 +280,10 @@ class _Walker:
         )
 
 
+def _refused(path: str, refusal: Refusal) -> ActionRef:
+    return ActionRef(path, refusal.line, "", "parse-error", refusal.reason, column=refusal.column)
+
+
 def scan_file(path: str, data: bytes) -> list[ActionRef]:
     """Every reference GitHub would fetch for one workflow or action file, in line order.
 
@@ -289,11 +292,12 @@ def scan_file(path: str, data: bytes) -> list[ActionRef]:
     a workflow. Never raises for any content: what cannot be read is a `parse-error` finding.
     """
     as_action = is_action_path(path) and not is_workflow_path(path)
-    try:
-        text = decode(data)
-        parsed: Parsed = read(text)
-    except Reject as exc:
-        return [ActionRef(path, exc.line, "", "parse-error", exc.reason, column=exc.column)]
+    text = decode(data)
+    if isinstance(text, Refusal):
+        return [_refused(path, text)]
+    parsed = read(text)
+    if isinstance(parsed, Refusal):
+        return [_refused(path, parsed)]
     walker = _Walker(path, text, parsed.positions)
     for problem in parsed.problems:
         uses = problem.value if problem.key == "uses" else ""
