@@ -23,7 +23,60 @@ from covaction.errors import CovactionError
 from tests.harness import COMMAND, parse_commands, parse_file_command
 
 ACTIONS = {"GITHUB_ACTIONS": "true"}
-HOSTILE = st.text(alphabet=st.sampled_from(list(":%\r\n,= \tae\u2028\x00")), max_size=30)
+# Single characters, plus registered command names so that `##[add-mask]` can appear.
+HOSTILE = st.lists(
+    st.sampled_from([*":%\r\n,= \tae\u2028\x00#[]", "##[", "add-mask", "error"]), max_size=30
+).map("".join)
+# actions/runner ActionCommandManager: stop-commands plus every registered extension's name
+# (internal-set-repo-path only for the runner's own plugins), compared ignoring case.
+REGISTERED = frozenset(
+    "stop-commands set-env set-output save-state add-mask add-path add-matcher remove-matcher "
+    "debug warning error notice group endgroup echo".split()
+)
+# .NET char.IsWhiteSpace, which String.TrimStart() strips.
+NET_SPACE = "\t\n\v\f\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B)))
+NET_SPACE += "\u2028\u2029\u202f\u205f\u3000"
+
+
+def runner_parse(line: str) -> tuple[str, dict[str, str], str] | None:
+    """What actions/runner makes of one line: `ActionCommand.TryParseV2(line) ||
+    ActionCommand.TryParse(line)` (src/Runner.Common/ActionCommand.cs), name, properties, data."""
+
+    def unescape(text: str, table: tuple[tuple[str, str], ...]) -> str:
+        for escaped, plain in table:
+            text = text.replace(escaped, plain)
+        return text
+
+    data_table = (("%0D", "\r"), ("%0A", "\n"), ("%25", "%"))
+    message = line.lstrip(NET_SPACE)
+    if message.startswith("::"):
+        end = message.find("::", 2)
+        info = message[2:end] if end >= 0 else ""
+        name = info.split(" ", 1)[0]
+        if end >= 0 and name.lower() in REGISTERED:
+            props = {}
+            for pair in info[len(name) + 1 :].strip(NET_SPACE).split(","):
+                key, sep, value = pair.partition("=")
+                if sep and key and value:
+                    props[key] = unescape(
+                        value, (*data_table[:2], ("%3A", ":"), ("%2C", ","), data_table[2])
+                    )
+            return name.lower(), props, unescape(message[end + 2 :], data_table)
+    start = line.find("##[")
+    end = line.find("]", start) if start >= 0 else -1
+    if end < 0:
+        return None
+    info = line[start + 3 : end]
+    name = info.split(" ", 1)[0]
+    if name.lower() not in REGISTERED:
+        return None
+    legacy = (("%3B", ";"), ("%0D", "\r"), ("%0A", "\n"), ("%5D", "]"), ("%25", "%"))
+    props = {}
+    for pair in info[len(name) + 1 :].split(";"):
+        key, sep, value = pair.partition("=")
+        if sep and key and value:
+            props[key] = unescape(value, legacy)
+    return name.lower(), props, unescape(line[end + 1 :], legacy)
 
 
 def runner(tmp_path: Path, **env: str) -> tuple[Runner, io.StringIO]:
@@ -41,7 +94,7 @@ def runner(tmp_path: Path, **env: str) -> tuple[Runner, io.StringIO]:
 
 def command_lines(text: str) -> list[str]:
     """The lines the runner would parse as commands (.NET ReadLine splits at CR, LF, CRLF)."""
-    return [line for line in re.split(r"\r\n|\r|\n", text) if COMMAND.match(line.lstrip())]
+    return [line for line in re.split(r"\r\n|\r|\n", text) if runner_parse(line)]
 
 
 @pytest.mark.parametrize(
@@ -103,7 +156,7 @@ def test_guard_lets_no_command_through_however_writes_are_split(pieces: list[str
     emitted = inner.getvalue()
     assert command_lines(emitted) == []
     normal = re.sub(r"\r\n|\r", "\n", "".join(pieces) + "\n")
-    assert emitted.replace("%3A", ":") == normal.replace("%3A", ":")
+    assert emitted.replace("%3A", ":").replace("##%5B", "##[") == normal
 
 
 def test_runner_commands_pass_the_guard_on_a_line_of_their_own() -> None:
@@ -219,3 +272,84 @@ def test_outside_actions_lines_are_plain(capsys: pytest.CaptureFixture[str]) -> 
     r.info("::not a command here")
     assert out.getvalue() == "::not a command here\n"
     assert capsys.readouterr().err == "warning: a.py:3: careful\n"
+
+
+@pytest.mark.parametrize(
+    "line, parsed",
+    [
+        ("::error::x", ("error", {}, "x")),
+        ("  ::Warning file=a%2Cb::y", ("warning", {"file": "a,b"}, "y")),
+        ("##[add-mask]s3cret", ("add-mask", {}, "s3cret")),
+        ("log text ##[set-output name=x;]v%5D", ("set-output", {"name": "x"}, "v]")),
+        ("###[stop-commands]tok", ("stop-commands", {}, "tok")),
+        ("::nope::x ##[error]boom", ("error", {}, "boom")),
+        ("##[nope]x ##[error]y", None),
+        ("#[error]x", None),
+    ],
+)
+def test_the_parser_replica_reads_lines_as_the_runner(
+    line: str, parsed: tuple[str, dict[str, str], str] | None
+) -> None:
+    """Worked through ActionCommand.cs by hand: V2 first, then the legacy prefix anywhere."""
+    assert runner_parse(line) == parsed
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "##[add-mask]s3cret",
+        "coverage.py: could not read x##[set-output name=passed]true",
+        "###[stop-commands]tok",
+        "  ##[group]fake group",
+        "a ##[error]one ##[warning]two",
+        "::error::x ##[add-mask]y",
+        "##[##[error]x",
+    ],
+)
+def test_legacy_commands_anywhere_in_a_line_are_defanged(line: str) -> None:
+    """actions/runner's TryParse finds `##[` anywhere in a line (issue 16 B.5)."""
+    out = io.StringIO()
+    Runner(ACTIONS, out).info(line)
+    assert command_lines(out.getvalue()) == []
+    assert runner_parse(defang(line)) is None
+    assert defang(line).replace("%3A", ":", 1).replace("##%5B", "##[") == line
+
+
+@pytest.mark.parametrize("split", range(1, 18))
+def test_the_guard_catches_a_legacy_prefix_split_across_writes(split: int) -> None:
+    text = "text ##[add-mask]x\n"
+    inner = io.StringIO()
+    guard = CommandGuard(inner)
+    for piece in (text[:split], text[split:]):
+        guard.write(piece)
+    assert inner.getvalue() == "text ##%5Badd-mask]x\n"
+
+
+@pytest.mark.parametrize("text", ["x #", "x ##", "x #[add-mask]y", "##", "#"])
+def test_held_hashes_come_out_before_a_runner_command(text: str) -> None:
+    inner = io.StringIO()
+    guard = CommandGuard(inner)
+    guard.write(text)
+    Runner(ACTIONS, guard).error("boom")
+    assert inner.getvalue() == f"{text}\n::error::boom\n"
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(message=HOSTILE, file=HOSTILE, title=HOSTILE)
+def test_our_commands_keep_outside_text_whole_whatever_it_holds(
+    message: str, file: str, title: str
+) -> None:
+    """The runner reads our line as the command we meant (V2 wins over the legacy syntax), with
+    the message, file and title exactly as given: a `##[add-mask]` inside is data."""
+    out = io.StringIO()
+    Runner(ACTIONS, out).annotate([Annotation("warning", message, file=file, line=3, title=title)])
+    [line, end] = re.split(r"\r\n|\r|\n", out.getvalue())
+    assert end == ""
+    # The runner trims the property list (`.Trim()`), so a last property loses trailing spaces.
+    escaped = escape_property(title)
+    trimmed = len(escaped) - len(escaped.rstrip(NET_SPACE))  # spaces are not escaped
+    shown = title if file or not trimmed else title[:-trimmed]
+    props = {"title": shown} if shown else {}
+    if file:
+        props.update(file=file, line="3")
+    assert runner_parse(line) == ("warning", props, message)

@@ -1,9 +1,11 @@
 """The Actions runner edge: outputs file, step summary, workflow commands and annotations.
 
 Escaping follows actions/toolkit (`command.ts` escapeData/escapeProperty, `file-command.ts`
-prepareKeyValueMessage): every string from outside is escaped so it can never start a
-`::command::` line, and outputs always use the multi-line form with a random delimiter.
-Outside GitHub Actions the same calls print plain lines for a person at a terminal.
+prepareKeyValueMessage): every string from outside is escaped so that no line it is printed on
+can be read as a workflow command, in either syntax the runner obeys (actions/runner
+`ActionCommand.TryParseV2`: `::name::` at the start of a line; `ActionCommand.TryParse`: the
+legacy `##[name]` anywhere in a line), and outputs always use the multi-line form with a random
+delimiter. Outside GitHub Actions the same calls print plain lines for a person at a terminal.
 """
 
 from __future__ import annotations
@@ -41,16 +43,32 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+# The legacy prefix (actions/runner ActionCommand.Prefix), found by IndexOf anywhere in a line.
+LEGACY_PREFIX = "##["
+_LEGACY_SAFE = "##%5B"  # printed as is: the runner unescapes only inside a command
+
+
 def defang(line: str) -> str:
     """One log line that the runner cannot read as a workflow command.
 
-    The runner strips leading whitespace and looks for `::`; a plain line that would start so
-    gets its first colon escaped (`%3A`), which the runner prints as is.
+    `TryParseV2` strips leading whitespace and looks for `::`: a line that would start so gets
+    its first colon escaped (`%3A`). `TryParse` finds `##[` anywhere: each gets its bracket
+    escaped (`%5B`). The runner prints both escapes as they are. (Its culture-sensitive IndexOf
+    and StartsWith skip ignorable characters such as U+00AD, but it then cuts the command name
+    at a fixed offset, which lands on `[` or `:`, never on a command's name, unless the prefix is
+    literal.)
     """
+    line = line.replace(LEGACY_PREFIX, _LEGACY_SAFE)
     stripped = line.lstrip()
     if stripped.startswith("::"):
         return line[: len(line) - len(stripped)] + "%3A" + stripped[1:]
     return line
+
+
+def _hold(text: str) -> tuple[str, str]:
+    """`text` less its trailing `#` (two at most), which the next write could turn into `##[`."""
+    keep = min(2, len(text) - len(text.rstrip("#")))
+    return (text[:-keep], text[-keep:]) if keep else (text, "")
 
 
 def defang_text(text: str) -> str:
@@ -63,14 +81,17 @@ class CommandGuard(io.TextIOBase):
 
     Libraries print warnings (coverage.py names files from the report in them) and Python
     prints tracebacks; each line written here is defanged. Partial lines are held until they
-    can no longer turn into `::` at their start. The Runner writes its commands through
-    `write_command`, which bypasses the guard.
+    can no longer turn into `::` at their start, and a trailing `#` or `##` until the next
+    write shows whether `[` follows. The Runner writes its commands through `write_command`,
+    which bypasses the guard.
     """
 
     def __init__(self, inner: TextIO) -> None:
         super().__init__()
         self.inner = inner
-        self._pending = ""  # the start of the current line, while it might still become `::`
+        # Held back: the start of the current line, while it might still become `::`; or,
+        # once the start is out, a trailing `#`/`##` that might still become `##[`.
+        self._pending = ""
         self._mid_line = False  # the current line's start is already out (and was vetted)
         self._after_cr = False  # the last write ended in CR: an LF next completes that CRLF
 
@@ -98,14 +119,22 @@ class CommandGuard(io.TextIOBase):
         self._pending = ""
         out = []
         for line in lines:
-            out.append((line if self._mid_line else defang(line)) + "\n")
+            # Mid-line, what went out never ended in `#`, so a `##[` lies wholly in `line`;
+            # defang's `::` check looks at the start of the text only, and that is not a
+            # line start here, so only the legacy prefix is escaped.
+            out.append(
+                (line.replace(LEGACY_PREFIX, _LEGACY_SAFE) if self._mid_line else defang(line))
+                + "\n"
+            )
             self._mid_line = False
         if self._mid_line:
-            out.append(tail)
+            head, self._pending = _hold(tail)
+            out.append(head.replace(LEGACY_PREFIX, _LEGACY_SAFE))
         elif tail.lstrip() in ("", ":"):
             self._pending = tail
         else:
-            out.append(defang(tail))
+            head, self._pending = _hold(tail)
+            out.append(defang(head))
             self._mid_line = True
         if out:
             self.inner.write("".join(out))
