@@ -170,6 +170,15 @@ def test_image_findings_speak_of_a_digest_not_a_commit_sha() -> None:
     assert action.title == "Unpinned action"
 
 
+def test_a_parse_error_about_a_reference_says_what_is_wrong_not_that_it_is_unpinned() -> None:
+    text = f"jobs:\n  a:\n    steps:\n      - uses: a/b@{SHA}\n        uses: evil/x@main\n"
+    error = scan_file(WF, text.encode())[1]
+    assert error.uses == "evil/x@main"
+    assert error.message == error.reason
+    assert error.message.startswith("duplicate key 'uses' (first at line 4)")
+    assert error.title == "Unreadable workflow"
+
+
 def test_an_empty_container_means_none_but_an_empty_service_is_refused() -> None:
     """WorkflowTemplateConverter.ConvertToJobContainer: `container: ''` is no container; an
     empty service image, or `docker://` alone, is "Container image cannot be empty"."""

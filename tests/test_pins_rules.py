@@ -141,6 +141,12 @@ def test_pin_allowlist_still_exempts_first_and_is_named() -> None:
     assert result[14] == "pin-allowlist: acme-corp/setup-toolchain"
 
 
+def test_rules_given_as_one_text_are_read_line_by_line() -> None:
+    as_text = scan([(WF, WORKFLOW)], (), "actions/*: ref-pin\n*: any")
+    as_lines = scan([(WF, WORKFLOW)], (), ["actions/*: ref-pin", "*: any"])
+    assert as_text == as_lines
+
+
 def test_allowed_references_are_counted_as_allowed() -> None:
     summary = PinSummary.of(scan([(WF, WORKFLOW)], (), ["actions/*: ref-pin", "*: any"]))
     assert (summary.pinned, summary.unpinned, summary.unverifiable, summary.allowed) == (

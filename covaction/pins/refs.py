@@ -69,7 +69,7 @@ class ActionRef:
     @property
     def message(self) -> str:
         """One line saying what is wrong: an image lacks a digest, an action a commit SHA."""
-        if not self.uses:
+        if not self.uses or self.verdict == "parse-error":
             return self.reason
         if self.is_image:
             return f"{self.uses} is not pinned to an image digest (@sha256:…): {self.reason}"

@@ -327,6 +327,6 @@ def scan(
     (`PATTERN: hash-pin|ref-pin|any`), parsed here: a bad line raises InputError before any
     file is read. See `policy.apply` for what each exempts. Sorted by file, line and column.
     """
-    parsed_rules = policy.parse_pin_rules(rules)
+    parsed_rules = policy.parse_pin_rules(rules.splitlines() if isinstance(rules, str) else rules)
     found = [ref for path, data in files for ref in scan_file(path, data)]
     return tuple(sorted(policy.apply(found, allowlist, parsed_rules), key=order))
