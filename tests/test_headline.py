@@ -10,7 +10,11 @@ tool's own precision and rounding.
 from __future__ import annotations
 
 import math
+import os
 import re
+import shutil
+import subprocess
+import sys
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -26,32 +30,32 @@ from covaction.paths import PathMapper, map_reports
 REAL = Path(__file__).resolve().parent / "fixtures" / "real"
 
 
-def printed(tool: str, command: str) -> str:
+def printed(tool: str, command: str, root: Path | None = None) -> str:
     """What the command (a substring of its `$ ...` line) printed, from COMMANDS.txt."""
-    text = (REAL / tool / "COMMANDS.txt").read_text()
+    text = ((root or REAL) / tool / "COMMANDS.txt").read_text()
     blocks = re.split(r"^\$ ", text, flags=re.M)[1:]
     found = [b.split("\n", 1)[1] for b in blocks if command in b.split("\n", 1)[0]]
     assert len(found) == 1, (command, len(found))
     return found[0]
 
 
-def tracked(tool: str) -> list[str]:
-    root = REAL / tool / "project"
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+def tracked(tool: str, root: Path | None = None) -> list[str]:
+    project = (root or REAL) / tool / "project"
+    return sorted(str(p.relative_to(project)) for p in project.rglob("*") if p.is_file())
 
 
-def parsed(tool: str, name: str) -> ParsedReport:
-    data = (REAL / tool / name).read_bytes()
+def parsed(tool: str, name: str, root: Path | None = None) -> ParsedReport:
+    data = ((root or REAL) / tool / name).read_bytes()
     fmt = formats.detect(data[:4096], name)
     report = formats.parse(fmt, [data[i : i + 977] for i in range(0, len(data), 977)], name)
     if fmt == "go":
-        report = go_in_repository(report)
+        report = go_in_repository(report, root)
     return report
 
 
-def go_in_repository(report: ParsedReport) -> ParsedReport:
+def go_in_repository(report: ParsedReport, real: Path | None = None) -> ParsedReport:
     """As the run stage does: import paths through go.mod, then -func's function extents."""
-    root = REAL / "go" / "project"
+    root = (real or REAL) / "go" / "project"
     roots = gocover.module_roots({"go.mod": (root / "go.mod").read_bytes()}, None)
     files = []
     for fc in report.files:
@@ -70,9 +74,11 @@ def go_in_repository(report: ParsedReport) -> ParsedReport:
     )
 
 
-def headline(tool: str, names: Sequence[str], metric: str = "auto") -> CoverageReport:
-    mapper = PathMapper("/nowhere/checkout", tracked(tool))
-    report = map_reports([parsed(tool, n) for n in names], mapper, metric)
+def headline(
+    tool: str, names: Sequence[str], metric: str = "auto", root: Path | None = None
+) -> CoverageReport:
+    mapper = PathMapper("/nowhere/checkout", tracked(tool, root))
+    report = map_reports([parsed(tool, n, root) for n in names], mapper, metric)
     assert report.unmatched == (), report.unmatched  # every file placed in the project
     return report
 
@@ -287,3 +293,63 @@ def test_reports_of_different_producers_are_read_on_lines_with_a_notice() -> Non
     report = map_reports([parsed("c", "run1.info"), parsed("java", "jacoco1.xml")], mapper)
     assert report.metric == "lines"
     assert any("count coverage differently" in n for n in report.notices)
+
+
+# --- live: rebuild a tool's fixtures with the real tool, then the same checks -------------------
+
+LIVE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # tool: (programs on PATH, files that must exist)
+    "go": (("go",), ()),
+    "c": (("gcc", "gcov", "lcov", "genhtml", "gcovr"), ()),
+    "java": (("java", "javac", "ant"), ("/usr/share/java/org.jacoco.ant.jar",)),
+    "php": (("php", "phpunit"), ()),
+    "py": ((), ()),
+}
+
+
+@pytest.mark.parametrize("tool", sorted(LIVE))
+def test_live_rebuilt_fixtures_keep_the_tools_headline(
+    tool: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """regenerate.sh with the tools installed here; skipped for a tool that is absent."""
+    programs, files = LIVE[tool]
+    missing = [p for p in programs if shutil.which(p) is None]
+    missing += [f for f in files if not Path(f).exists()]
+    if (
+        tool == "php"
+        and "pcov"
+        not in subprocess.run(["php", "-m"], capture_output=True, text=True, check=False).stdout
+    ):
+        missing.append("php-pcov")
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)}")
+    copy = tmp_path / "real"
+    copy.mkdir()
+    shutil.copy(REAL / "regenerate.sh", copy / "regenerate.sh")
+    shutil.copytree(REAL / tool / "project", copy / tool / "project")
+    env = {**os.environ, "COVACTION_VENV": str(Path(sys.executable).parent)}
+    done = subprocess.run(
+        ["sh", str(copy / "regenerate.sh"), tool], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    monkeypatch.setattr(sys.modules[__name__], "REAL", copy)
+    checks = {
+        "go": lambda: [
+            test_go_headline_is_go_tool_cover_func_total(p) for p in ("set", "coverpkg")
+        ],
+        "c": lambda: [
+            test_lcov_headline_is_lcov_summary_lines("merged.info"),
+            test_lcov_two_runs_merge_like_lcov_add(),
+            test_gcovr_cobertura_headline_is_gcovr_summary_lines(),
+        ],
+        "java": lambda: [
+            test_jacoco_headline_is_the_html_total_row_instructions("jacoco1.xml", "html1"),
+            test_jacoco_merged_reports_are_a_lower_bound_and_say_so(),
+        ],
+        "php": lambda: [test_phpunit_clover_headline_is_phpunit_lines()],
+        "py": lambda: [
+            test_coverage_py_cobertura_headline_is_coverage_report("cov1.xml", ".cov1"),
+            test_coverage_py_two_runs_taking_both_sides_of_an_if_merge_to_all_branches(),
+        ],
+    }
+    checks[tool]()
