@@ -2,7 +2,8 @@
 
 Generates --files workflow files (default 300) of about 150 lines with 10-20 steps each, in the
 shapes real repositories use (matrix, `with:` inputs, `run: |` scripts, version comments, an
-anchor now and then) and a composite action.yml per ten workflows, in a temporary directory.
+anchor now and then, a job with a container, service images and a `$/` step in every fourth
+file) and a composite action.yml per ten workflows, in a temporary directory.
 Reads them back as the filesystem edge would, then times `workflow_paths` + `scan` (best of
 --repeat) with libyaml's loader and with PyYAML's pure-Python fallback, and times one scan of
 each hostile file (billion laughs, 1 MB of nesting, a recursive alias). Run by hand:
@@ -113,6 +114,22 @@ def workflow(rng: random.Random, n: int) -> str:
         ]
         for i in range(rng.randint(5, 10)):
             lines += step(rng, i)
+    if n % 4 == 0:  # no random draws here: the other files stay as they were
+        image = f"postgres:16@sha256:{n:064x}" if n % 8 == 0 else "postgres:16"
+        lines += [
+            "  integration:",
+            "    runs-on: ubuntu-latest",
+            f"    container: python:3.{10 + n % 4}-slim",
+            "    services:",
+            "      postgres:",
+            f"        image: {image}",
+            "        env: {POSTGRES_PASSWORD: postgres}",
+            "        ports: ['5432:5432']",
+            "      redis: redis:7",
+            "    steps:",
+            "      - uses: $/.github/actions/setup",
+            "      - run: python -m pytest -m integration",
+        ]
     lines += [
         "  release:",
         "    needs: [job0]",
