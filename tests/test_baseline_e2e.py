@@ -8,11 +8,15 @@ and the run goes on as if there were no baseline.
 
 from __future__ import annotations
 
+import http.client
+import http.server
 import io
 import itertools
 import json
 import shutil
 import stat
+import threading
+import urllib.parse
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -24,6 +28,7 @@ import pytest
 from covaction.documents import baseline as baseline_module
 from covaction.edges.artifact_upload import zip_single_file
 from covaction.model import Counts
+from covaction.stages import baseline_search
 from tests.fakegithub import WRITE_TOKEN, FakeGitHub, FileChange, fake_github  # noqa: F401
 from tests.fakeresults import FakeResults, FinalizedArtifact, Run, runtime_environ
 from tests.harness import ActionRun, Result
@@ -146,7 +151,7 @@ def pull_request(
         "repository": repo,
     }  # fmt: skip
     action.inputs = {"github-token": token, **inputs}
-    action.env = {"GITHUB_REPOSITORY_ID": str(REPO_ID)}
+    action.env["GITHUB_REPOSITORY_ID"] = str(REPO_ID)
     return action.run()
 
 
@@ -354,6 +359,83 @@ def test_the_pr_compares_with_its_base_commit_and_says_which_and_how_old(
     assert WRITE_TOKEN not in body
 
 
+class _ForwardProxy(http.server.ThreadingHTTPServer):
+    """A plain-HTTP forward proxy on loopback that records what it relays."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str, dict[str, str]]] = []
+        super().__init__(("127.0.0.1", 0), _ProxyHandler)
+
+
+class _ProxyHandler(http.server.BaseHTTPRequestHandler):
+    server: _ForwardProxy
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def _relay(self) -> None:
+        target = urllib.parse.urlsplit(self.path)  # a proxy receives the absolute URI
+        self.server.seen.append((self.command, self.path, dict(self.headers)))
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        conn = http.client.HTTPConnection(target.hostname or "", target.port, timeout=30)
+        headers = {k: v for k, v in self.headers.items() if k.lower() != "proxy-connection"}
+        path = target.path + (f"?{target.query}" if target.query else "")
+        conn.request(self.command, path, body=body or None, headers=headers)
+        reply = conn.getresponse()
+        data = reply.read()
+        self.send_response(reply.status)
+        for key, value in reply.getheaders():
+            if key.lower() not in ("transfer-encoding", "connection", "content-length"):
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        conn.close()
+
+    do_GET = do_POST = do_PATCH = _relay
+
+
+def test_behind_a_proxy_the_baseline_download_goes_through_it_without_credentials(
+    action: ActionRun, github: FakeGitHub, project: Path
+) -> None:
+    """Self-hosted runners pass HTTP(S)_PROXY into the container: the API and the storage
+    download both go through the proxy; the storage host still gets no Authorization and no
+    ~/.netrc credentials (a netrc naming the storage host is planted in HOME)."""
+    store(github, document({"sample/calc.py": Counts(20, 17), "tests/test_calc.py": Counts(6, 6)}))
+    proxy = _ForwardProxy()
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    home = action.tmp / "proxy-home"
+    home.mkdir()
+    storage = urllib.parse.urlsplit(github.base_url).hostname
+    (home / ".netrc").write_text(f"machine {storage} login netrc-user password netrc-secret\n")
+    (home / ".netrc").chmod(0o600)
+    action.env.update({
+        "HTTP_PROXY": f"http://127.0.0.1:{proxy.server_address[1]}",
+        "http_proxy": f"http://127.0.0.1:{proxy.server_address[1]}",
+        "NO_PROXY": "", "no_proxy": "", "HOME": str(home),
+    })  # fmt: skip
+    try:
+        result = pull_request(action, github, project, **{"maximum-coverage-drop": "10.21"})
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    assert result.code == 0, result.stdout
+    assert result.outputs["base-coverage"] == "88.46"
+    storage_paths = {r.path for r in github.requests_for(host="storage")}
+    assert storage_paths
+    relayed = [
+        (urllib.parse.urlsplit(uri).path, headers)
+        for _method, uri, headers in proxy.seen
+        if urllib.parse.urlsplit(uri).path in storage_paths
+    ]
+    assert {path for path, _ in relayed} == storage_paths, proxy.seen  # every download, proxied
+    for _path, headers in relayed:
+        assert {k.lower() for k in headers}.isdisjoint({"authorization", "proxy-authorization"})
+    assert "netrc-secret" not in result.everything()
+
+
 def test_a_bigger_drop_fails_the_gate_with_one_error(
     action: ActionRun, github: FakeGitHub, project: Path
 ) -> None:
@@ -424,7 +506,6 @@ def test_without_the_base_commit_the_newest_is_used_and_the_comment_says_so(
         "fork-run-on-a-branch-named-main",
         "same-repo-pr-run-from-main",
         "expired",
-        "failed-run",
         "other-branch",
     ],
 )
@@ -440,14 +521,49 @@ def test_artifacts_that_are_not_a_base_branch_push_are_ignored(
         store(github, bad, event="pull_request")
     elif kind == "expired":
         store(github, bad, expired=True)
-    elif kind == "failed-run":
-        store(github, bad, conclusion="failure")
     else:
         store(github, bad, head_branch="release")
     result = pull_request(action, github, project, **{"maximum-coverage-drop": "1"})
     assert result.outputs["base-coverage"] == "90.00", result.stdout
     assert "the newest on `main`" in comment(github)
     assert result.code == 1  # 90 -> 78.26 fails the gate: the good baseline was used
+
+
+@pytest.mark.parametrize("shown", ["failure", "in_progress"])
+def test_a_trusted_run_that_did_not_succeed_still_supplies_the_baseline(
+    action: ActionRun, github: FakeGitHub, project: Path, shown: str
+) -> None:
+    """A failing gate or sibling job on main must not leave every later PR without a baseline,
+    nor must a run still going once its artifact is listed; the comment says so."""
+    store(github, document({"sample/calc.py": Counts(10, 9)}, commit=OLD_SHA), sha=OLD_SHA)
+    run_id = next(RUN_IDS)
+    if shown == "in_progress":
+        github.add_run(
+            REPO, run_id=run_id, head_sha=BASE_SHA, status="in_progress", conclusion=None
+        )
+    store(
+        github,
+        document({"sample/calc.py": Counts(10, 1)}),
+        run_id=run_id,
+        conclusion=("failure" if shown == "failure" else None),
+    )
+    result = pull_request(action, github, project, **{"maximum-coverage-drop": "1"})
+    assert result.outputs["base-coverage"] == "10.00", result.stdout
+    assert f"the pull request's base commit; its run did not succeed (`{shown}`)" in comment(github)
+    assert result.code == 0
+
+
+def test_candidates_are_ordered_newest_first_whatever_order_the_listing_has() -> None:
+    """GitHub documents no order for the artifacts listing: candidates are sorted by creation
+    time, then id, both newest first (the toolkit sorts by id itself)."""
+    listed = [
+        {"id": 7, "created_at": "2026-12-01T10:00:00Z"},
+        {"id": 9, "created_at": "2026-12-01T09:00:00Z"},
+        {"id": 8, "created_at": "2026-12-01T10:00:00Z"},
+        {"id": 3, "created_at": None},
+    ]
+    ordered = sorted(listed, key=baseline_search.newest_first, reverse=True)
+    assert [a["id"] for a in ordered] == [8, 7, 9, 3]
 
 
 @pytest.mark.parametrize("kind", ["fork-only", "expired-only", "pr-run-only"])
@@ -466,7 +582,7 @@ def test_no_usable_artifact_means_no_baseline_and_the_drop_gate_is_skipped(
     assert result.outputs["base-coverage"] == "" and result.outputs["coverage-delta"] == ""
     body = comment(github)
     if kind == "pr-run-only":
-        why = "no `covaction-baseline` artifact from a push to `main` whose run succeeded (1 from other runs"
+        why = "no `covaction-baseline` artifact from a push to `main` of the branch's own runs (1 from other runs"
     else:
         why = "no unexpired `covaction-baseline` artifact from a push to `main` (first run on this branch, or the artifact has expired)"
     assert f"No baseline: {why}" in body

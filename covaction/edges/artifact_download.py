@@ -13,6 +13,7 @@ import email.message
 import email.utils
 import hashlib
 import io
+import os
 import stat
 import struct
 import zipfile
@@ -61,7 +62,10 @@ def download(api: GitHubApi, repository: str, item: Mapping[str, Any]) -> Downlo
     import requests
 
     path = f"/repos/{repository}/actions/artifacts/{item['id']}/zip"
-    # No proxy credentials and no ~/.netrc: the URL carries its own signature.
+    # The URL carries its own signature: no Authorization and no ~/.netrc credentials go to the
+    # storage host (trust_env off). The proxy and CA settings the runner passes into the
+    # container (HTTP(S)_PROXY, NO_PROXY; REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, as requests reads
+    # them) still apply: on a self-hosted runner behind a proxy the download must go through it.
     session = requests.Session()
     session.trust_env = False
     got = None
@@ -95,7 +99,14 @@ def _fetch(session: Any, location: str) -> tuple[bytes, str, str] | None:
     import urllib3
 
     try:
-        with session.get(location, stream=True, allow_redirects=False, timeout=(10, 60)) as reply:
+        with session.get(
+            location,
+            stream=True,
+            allow_redirects=False,
+            timeout=(10, 60),
+            proxies=requests.utils.get_environ_proxies(location),
+            verify=os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True,
+        ) as reply:
             if reply.status_code == 403:
                 return None
             if reply.status_code != 200:

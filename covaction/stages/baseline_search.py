@@ -5,9 +5,14 @@ and cost one artifacts call per run; the name-filtered artifacts listing
 (`GET /repos/{owner}/{repo}/actions/artifacts?name=`) finds the candidates in one call, and one
 run lookup confirms each before it is downloaded. A candidate must be unexpired, on the base
 branch, from this repository's own run (never a fork's, whatever its branch is called), and
-that run must be a successful push, `workflow_dispatch` or `schedule` run; the artifact of the
-pull request's exact base commit wins, else the newest. A typical hit costs three API calls:
-the listing, the run, the download's 302.
+that run must be a push, `workflow_dispatch` or `schedule` run: the branch's own code and
+workflows. Its conclusion does not matter (a failing gate or a failing sibling job on the
+default branch must not leave every later pull request without a baseline; a run still going
+counts once its artifact is listed), and the comment says when the run did not succeed.
+GitHub documents no order for the listing (the toolkit sorts by id itself), so candidates are
+sorted here: the pull request's exact base commit first, then the newest by creation time,
+then the highest id. A typical hit costs three API calls: the listing, the run, the
+download's 302.
 """
 
 from __future__ import annotations
@@ -73,8 +78,9 @@ class Search:
     artifact: dict[str, Any] | None = None
     exact: bool = False
     rejected: list[str] = field(default_factory=list)  # hostile or broken artifacts
-    passed_over: int = 0  # candidates whose run is not a successful push (silently skipped)
+    passed_over: int = 0  # candidates whose run is not a trusted run of the branch
     candidates: int = 0
+    run_state: str = ""  # "" when the baseline's run succeeded, else its conclusion or status
 
 
 def _listing(edges: Edges, repository: str, name: str, branch: str) -> list[dict[str, Any]]:
@@ -129,10 +135,24 @@ def _repository_id(edges: Edges) -> int | None:
     return int(value) if value.isdigit() and len(value) < 20 else None
 
 
+def newest_first(item: dict[str, Any]) -> tuple[str, int]:
+    """Sort key: creation time (ISO 8601 in UTC sorts as text), then id; both descending."""
+    created = item.get("created_at")
+    return (created if isinstance(created, str) else "", item["id"])
+
+
+def _run_state(run: dict[str, Any]) -> str:
+    """ "" for a completed, successful run; otherwise how it stands, for the comment."""
+    if run.get("status") == "completed" and run.get("conclusion") == "success":
+        return ""
+    state = run.get("conclusion") if run.get("status") == "completed" else run.get("status")
+    return str(state or "unknown")[:40]
+
+
 def _run_problem(
     edges: Edges, repository: str, item: dict[str, Any], branch: str, cache: dict[int, Any]
 ) -> str | None:
-    """Why the artifact's run cannot supply a baseline (not a successful push of ours), or None."""
+    """Why the artifact's run cannot supply a baseline (not a trusted run of ours), or None."""
     api = edges.api
     assert api is not None
     listed = item["workflow_run"]
@@ -159,8 +179,6 @@ def _run_problem(
         return "its run belongs to another repository"
     if run.get("head_branch") != branch or run.get("head_sha") != listed.get("head_sha"):
         return "its run is for another branch or commit"
-    if run.get("status") != "completed" or run.get("conclusion") != "success":
-        return f"its run has not succeeded ({str(run.get('conclusion') or run.get('status'))[:40]})"
     return None
 
 
@@ -172,7 +190,7 @@ def search(
     api = edges.api
     assert api is not None
     out = Search()
-    listed = _listing(edges, repository, name, branch)
+    listed = sorted(_listing(edges, repository, name, branch), key=newest_first, reverse=True)
     out.candidates = len(listed)
     exact = [a for a in listed if prefer_sha and a["workflow_run"].get("head_sha") == prefer_sha]
     ordered = exact + [a for a in listed if a not in exact]
@@ -205,6 +223,7 @@ def search(
             out.rejected.append(f"{label} was rejected: {str(exc).removeprefix(label + ': ')}")
             continue
         out.baseline, out.artifact, out.exact = loaded, item, item in exact
+        out.run_state = _run_state(runs[item["workflow_run"]["id"]])
         return out
     return out
 
@@ -244,8 +263,8 @@ def find_baseline(
             note = f"no usable {shown} ({rejected})"
         elif found.passed_over:
             note = (
-                f"no {shown} whose run succeeded ({found.passed_over} from other runs, e.g. pull "
-                "requests or failed pushes, were passed over)"
+                f"no {shown} of the branch's own runs ({found.passed_over} from other runs, e.g. "
+                "pull requests, were passed over)"
             )
         else:
             note = f"no unexpired {shown} (first run on this branch, or the artifact has expired)"
@@ -261,6 +280,8 @@ def find_baseline(
         which = f"the newest on {quoted(branch)}; the base commit {pr.base_sha[:7]} has none"
     else:
         which = f"the newest on {quoted(branch)}"
+    if found.run_state:
+        which += f"; its run did not succeed ({quoted(found.run_state, 40)})"
     artifact_id = found.artifact["id"] if found.artifact else "?"
     runner.info(f"Baseline: artifact {artifact_id} of commit {loaded.commit[:12]}, {age}")
     return loaded, f"{which}, {age}"
