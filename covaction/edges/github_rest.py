@@ -19,38 +19,44 @@ body is adopted instead of posting twice. Only comments written by the token's o
 adopted or edited. A comment GitHub refuses as too long fails with the kind `too-long`, so the
 caller can send a smaller rendering. The token never appears in a message.
 
-HTTP goes through requests directly: proxy and CA variables are honoured, redirects are followed
-only on the API host. PyGithub's requester (this module imported it before) has one timeout for
-every request and repeats a `202` every 2 s without limit, which no deadline could bound, and
-reading `raw_data` of a listed object completes it with one GET per item.
+Each exchange is `github_http.Transport.send`, through requests, not PyGithub: PyGithub's
+requester has one timeout for every request and repeats a `202` every 2 s without limit, which
+no deadline could bound, and reading `raw_data` of a listed object completes it with one GET per
+item.
 """
 
 from __future__ import annotations
 
-import http.client
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
-from urllib.parse import parse_qsl, quote, urljoin, urlsplit
+from urllib.parse import quote, urljoin
 
 import requests
-from requests.auth import AuthBase
-from requests.utils import parse_header_links
 
-from covaction import __version__
+from covaction.edges.github_http import (
+    MIN_REQUEST_TIME,
+    RETRYABLE,
+    UNCERTAIN,
+    ApiFailure,
+    FailureKind,
+    Reply,
+    Transport,
+    classify,
+    next_link,
+    page_key,
+)
 from covaction.edges.retry import Clock, Deadline, RetryPolicy, retry_after
+
+__all__ = ["ApiFailure", "Comment", "FailureKind", "GitHubApi", "Identity", "PostResult"]
 
 DEFAULT_DEADLINE = 120.0  # seconds for all API work of a run
 REST_POLICY = RetryPolicy(attempts=4, first=0.5, factor=2.0, cap=8.0)  # waits 0.5, 1, 2 s
 SECONDARY_WAIT = 60.0  # the docs: "Otherwise, wait for at least one minute before retrying"
 COMMENT_PAGES = 50  # 5,000 comments
-RESPONSE_CAP = 64 * 1024 * 1024
-MAX_REDIRECTS = 3
-MIN_REQUEST_TIME = 0.05  # seconds: with less left before the deadline, nothing is sent
 ACTIONS_BOT = "github-actions[bot]"
 # Tokens that act as a user, by the prefixes GitHub gives them (classic and fine-grained
 # personal tokens, OAuth and GitHub App user tokens): they write as that user, GET /user says
@@ -59,46 +65,6 @@ USER_PREFIXES = ("ghp_", "github_pat_", "gho_", "ghu_")
 _OWNER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,99})", re.ASCII)  # `_` for managed users
 _REPO = re.compile(r"[A-Za-z0-9_.-]{1,100}", re.ASCII)
 _SHA = re.compile(r"[0-9a-f]{40}", re.ASCII)
-
-
-class FailureKind(StrEnum):
-    """What went wrong with a call, named for what the caller does about it."""
-
-    PERMISSION = "permission"  # 403: the token may not (a fork's read-only token)
-    NOT_FOUND = "not-found"
-    GONE = "gone"  # 410: an expired artifact
-    AUTH = "auth"  # 401: the token was refused
-    CLIENT = "client"  # another 4xx
-    TOO_LONG = "too-long"  # 422 "Body is too long" on a comment: send a smaller rendering
-    RATE_LIMIT = "rate-limit"
-    SERVER = "server"  # 5xx, or an answer that is not what GitHub sends
-    NETWORK = "network"
-    TIMEOUT = "timeout"
-    DEADLINE = "deadline"  # not sent: the run's API deadline passed (see skipped_note)
-
-
-RETRYABLE = (
-    FailureKind.RATE_LIMIT,
-    FailureKind.SERVER,
-    FailureKind.NETWORK,
-    FailureKind.TIMEOUT,
-)
-UNCERTAIN = (
-    FailureKind.SERVER,
-    FailureKind.NETWORK,
-    FailureKind.TIMEOUT,
-)  # a write may have landed
-
-
-class ApiFailure(Exception):
-    """A failed API call: `kind` says what to do, `message` is one safe line."""
-
-    def __init__(self, kind: str, message: str, status: int = 0, *, later: bool = False) -> None:
-        super().__init__(message)
-        self.kind = FailureKind(kind)
-        self.message = message
-        self.status = status
-        self.later = later  # the answer carried Retry-After: GitHub asked us to come back
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,28 +102,6 @@ class Identity:
 
 
 ACTIONS_IDENTITY = Identity(ACTIONS_BOT, None, bot=True)  # its id differs on GHES
-
-
-@dataclass(slots=True)
-class _Reply:
-    status: int
-    headers: dict[str, str]  # lower-case names
-    content: bytes
-    data: Any = None
-
-
-class _TokenAuth(AuthBase):
-    """Sets the token; an explicit auth also keeps requests from using a `.netrc` entry."""
-
-    def __init__(self, token: str) -> None:
-        self._token = token
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = f"token {self._token}"
-        return request
-
-    def __repr__(self) -> str:
-        return "_TokenAuth(***)"
 
 
 def options_from_environ(environ: Mapping[str, str]) -> dict[str, float]:
@@ -203,13 +147,8 @@ class GitHubApi:
             deadline if isinstance(deadline, Deadline) else Deadline(deadline, self.clock)
         )
         self.max_wait = None if max_wait is None else max(0.0, max_wait)
-        self.timeout = max(0.1, timeout)
         self.policy = policy
-        self.session = session or requests.Session()
-        base = urlsplit(api_url.rstrip("/"))
-        self._base = f"{base.scheme}://{base.netloc}{base.path}"
-        self._origin = (base.scheme.lower(), (base.hostname or "").lower(), base.port)
-        self._prefix = base.path
+        self.http = Transport(token, api_url, self.deadline, timeout, session)
         self._repo = _repo_path(repository) or "/repos/" + quote(repository, safe="/")
         self.unreachable: str | None = None  # set once the API could not be reached
         self.skipped: list[str] = []  # calls not sent because the deadline had passed
@@ -219,7 +158,7 @@ class GitHubApi:
         self._secondary = 0  # secondary limits met without retry-after, for the longer waits
 
     def close(self) -> None:
-        self.session.close()
+        self.http.session.close()
 
     # ------------------------------------------------------------------ what was skipped
     def skipped_note(self) -> str:
@@ -244,12 +183,7 @@ class GitHubApi:
         return text.replace(self.token, "***") if self.token else text
 
     def _fail(self, failure: ApiFailure, extra: str = "") -> ApiFailure:
-        return ApiFailure(
-            failure.kind,
-            self._scrub(failure.message + extra),
-            failure.status,
-            later=failure.later,
-        )
+        return failure.with_message(self._scrub(failure.message + extra))
 
     def _admit(self, what: str) -> None:
         """Before each request: refuse after the deadline, wait out GitHub's requested pause."""
@@ -284,7 +218,7 @@ class GitHubApi:
         retry_on: tuple[FailureKind, ...] = RETRYABLE,
         follow: bool = True,
         shape: type | None = None,
-    ) -> _Reply:
+    ) -> Reply:
         """One request with its retries; returns a reply whose status is in `ok`, else raises.
 
         JSON answers are parsed into `data` (and must be a `shape` when one is given); with a
@@ -293,20 +227,18 @@ class GitHubApi:
         failures = 0
         while True:
             self._admit(what)
-            never_connected = False
+            reply: Reply | None = None
             try:
-                reply = self._send(method, url, params, body, accept, follow)
+                reply = self.http.send(what, method, url, params, body, accept, follow)
                 failure, instructed = self._judge(what, reply, ok, accept, shape)
-            except _Transport as exc:
-                failure, instructed = exc.failure(what), None
-                never_connected = not exc.connected
-                reply = None
+            except ApiFailure as exc:
+                failure, instructed = exc, None
             if failure is None:
                 assert reply is not None
                 return reply
             failures += 1
             if failure.kind not in retry_on or not self.policy.more(failures):
-                if never_connected and failure.kind in retry_on:
+                if not failure.reached and failure.kind in retry_on:
                     # Only a read that never connected on every attempt trips this: a write
                     # whose connection broke may have landed, and the caller must look again.
                     self.unreachable = "the GitHub API was unreachable earlier in this run"
@@ -336,78 +268,10 @@ class GitHubApi:
                 raise self._fail(failure, "; no time left for another attempt in this run")
             self.clock.sleep(wait)
 
-    def _send(
-        self,
-        method: str,
-        url: str,
-        params: Mapping[str, Any] | None,
-        body: Any,
-        accept: str,
-        follow: bool,
-    ) -> _Reply:
-        """One HTTP exchange (plus same-host redirects of a GET); raises `_Transport`."""
-        headers = {"Accept": accept, "User-Agent": f"covaction/{__version__}"}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode("utf-8")
-            headers["Content-Type"] = "application/json; charset=utf-8"
-        target = self._absolute(url)
-        query = dict(params) if params else None
-        for _hop in range(MAX_REDIRECTS + 1):
-            left = self.deadline.remaining()
-            if left <= MIN_REQUEST_TIME:
-                raise _Transport(FailureKind.TIMEOUT, "the run's API deadline passed", True)
-            timeout = min(self.timeout, left)
-            try:
-                response = self.session.request(
-                    method,
-                    target,
-                    params=query,
-                    data=data,
-                    headers=headers,
-                    auth=_TokenAuth(self.token),
-                    timeout=(min(10.0, timeout), timeout),
-                    allow_redirects=False,
-                    stream=True,
-                )
-            except requests.RequestException as exc:
-                raise _Transport.of(exc) from None
-            with response:
-                lowered = {k.lower(): v for k, v in response.headers.items()}
-                status = response.status_code
-                location = lowered.get("location", "")
-                if follow and method == "GET" and status in (301, 302, 307, 308) and location:
-                    moved = self._on_api(urljoin(target, location))
-                    if moved is None:
-                        raise _Transport(
-                            FailureKind.SERVER, "GitHub redirected to another host", True
-                        )
-                    target, query = moved, None
-                    continue
-                return _Reply(status, lowered, self._read(response))
-        raise _Transport(FailureKind.SERVER, "too many redirects", True)
-
-    def _read(self, response: requests.Response) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
-        try:
-            for chunk in response.iter_content(64 * 1024):
-                size += len(chunk)
-                if size > RESPONSE_CAP:
-                    raise _Transport(FailureKind.SERVER, "the answer is larger than 64 MiB", True)
-                if self.deadline.passed():
-                    raise _Transport(FailureKind.TIMEOUT, "the run's API deadline passed", True)
-                chunks.append(chunk)
-        except requests.RequestException as exc:
-            raise _Transport.of(exc, connected=True) from None
-        except (http.client.HTTPException, OSError) as exc:
-            raise _Transport(FailureKind.NETWORK, type(exc).__name__, True) from None
-        return b"".join(chunks)
-
     def _judge(
         self,
         what: str,
-        reply: _Reply,
+        reply: Reply,
         ok: tuple[int, ...],
         accept: str,
         shape: type | None,
@@ -429,7 +293,7 @@ class GitHubApi:
                 return ApiFailure(FailureKind.SERVER, message, reply.status), None
             reply.data = data
             return None, None
-        failure = _failure(what, reply)
+        failure = classify(what, reply)
         wait = retry_after(h, self.clock.wall())
         reason = "" if wait is None else f"GitHub asks to wait {wait:.0f} s (Retry-After)"
         if "retry-after" in h:
@@ -462,46 +326,27 @@ class GitHubApi:
         return failure, (wait, reason)
 
     # ------------------------------------------------------------------ URLs
-    def _absolute(self, url: str) -> str:
-        if url.startswith("/"):
-            return self._base + url
-        checked = self._on_api(url)
-        if checked is None:
-            raise _Transport(FailureKind.SERVER, "a URL GitHub gave is not on the API host", True)
-        return checked
-
-    def _on_api(self, url: str) -> str | None:
-        """`url` when it is on the API's scheme, host, port and path prefix, else None."""
-        try:
-            parts = urlsplit(url)
-            where = (parts.scheme.lower(), (parts.hostname or "").lower(), parts.port)
-        except ValueError:
-            return None
-        if where != self._origin or not parts.path.startswith(self._prefix + "/"):
-            return None
-        return url
-
     def _pages(
         self, what: str, path: str, cap: int, params: Mapping[str, Any] | None = None
     ) -> tuple[list[Any], str]:
         """Every item of a listing, following `Link: next`; (items, note when it stopped early)."""
         url = path
         query: Mapping[str, Any] | None = {"per_page": 100, **(params or {})}
-        seen = {_page_key(self._absolute(path), query)}
+        seen = {page_key(self.http.absolute(path) or path, query)}
         items: list[Any] = []
         for page in range(1, cap + 1):
             reply = self._request(what, "GET", url, params=query, shape=list)
             data: list[Any] = reply.data
             items.extend(data)
-            link = _next_link(reply.headers.get("link", ""))
+            link = next_link(reply.headers.get("link", ""))
             if link is None:
                 return items, ""
-            target = self._on_api(urljoin(self._absolute(url), link))
+            target = self.http.on_api(urljoin(self.http.absolute(url) or url, link))
             if target is None:
                 return items, f"{what}: GitHub's next page is not on the API host; stopped there"
             if not data:
                 return items, f"{what}: GitHub sent an empty page that links to another; stopped"
-            key = _page_key(target, None)
+            key = page_key(target, None)
             if key in seen:
                 return items, (
                     f"{what}: GitHub's next-page link repeats an earlier page; stopped after "
@@ -612,7 +457,7 @@ class GitHubApi:
 
     def _edit(self, existing: Comment, body: str) -> PostResult | None:
         """PATCH our comment (idempotent, so retried); None when it no longer exists."""
-        url = self._on_api(existing.url) or f"{self._repo}/issues/comments/{existing.id}"
+        url = self.http.on_api(existing.url) or f"{self._repo}/issues/comments/{existing.id}"
         try:
             reply = self._request(
                 "updating the coverage comment", "PATCH", url, body={"body": body}, shape=dict
@@ -717,86 +562,12 @@ class GitHubApi:
         return location
 
 
-class _Transport(Exception):
-    """A request that got no usable HTTP answer."""
-
-    def __init__(self, kind: FailureKind, why: str, connected: bool) -> None:
-        super().__init__(why)
-        self.kind = kind
-        self.why = why
-        self.connected = connected
-
-    def failure(self, what: str) -> ApiFailure:
-        if self.kind == FailureKind.TIMEOUT:
-            text = f"{what}: the GitHub API did not answer in time ({self.why})"
-        elif self.kind == FailureKind.NETWORK and not self.connected:
-            text = f"{what}: cannot reach the GitHub API ({self.why})"
-        elif self.kind == FailureKind.NETWORK:
-            text = f"{what}: the connection to the GitHub API failed ({self.why})"
-        else:
-            text = f"{what}: {self.why}"
-        return ApiFailure(self.kind, text)
-
-    @classmethod
-    def of(cls, exc: BaseException, connected: bool = False) -> _Transport:
-        """Classify a requests exception; the text names the kind only (no URL, no token)."""
-        chain = list(_causes(exc))
-        names = {type(item).__name__ for item in chain}
-        if isinstance(exc, requests.exceptions.ConnectTimeout):
-            return cls(FailureKind.NETWORK, "connect timeout", False)
-        if isinstance(exc, requests.exceptions.Timeout):
-            return cls(FailureKind.TIMEOUT, "read timeout", True)
-        if isinstance(exc, (requests.exceptions.SSLError, requests.exceptions.ProxyError)):
-            return cls(FailureKind.NETWORK, type(exc).__name__, False)
-        if isinstance(exc, requests.exceptions.ConnectionError) and not connected:
-            never = {"NewConnectionError", "ConnectionRefusedError", "NameResolutionError"}
-            if names & never:
-                return cls(FailureKind.NETWORK, "connection refused or no such host", False)
-        return cls(FailureKind.NETWORK, type(exc).__name__, True)
-
-
-def _causes(exc: BaseException) -> list[BaseException]:
-    out: list[BaseException] = []
-    pending: list[BaseException] = [exc]
-    while pending and len(out) < 12:
-        current = pending.pop(0)
-        if any(current is seen for seen in out):
-            continue
-        out.append(current)
-        linked = [getattr(current, "reason", None), current.__cause__, current.__context__]
-        linked += list(current.args)
-        pending.extend(item for item in linked if isinstance(item, BaseException))
-    return out
-
-
 def _repo_path(owner_repo: str) -> str | None:
     """`/repos/owner/name` for a name GitHub could have, None for anything else."""
     owner, sep, name = owner_repo.partition("/")
     if not sep or not _OWNER.fullmatch(owner) or not _REPO.fullmatch(name) or name in (".", ".."):
         return None
     return f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
-
-
-def _next_link(header: str) -> str | None:
-    if not header or len(header) > 16 * 1024:
-        return None
-    try:
-        links = parse_header_links(header)
-    except (ValueError, IndexError):
-        return None
-    for link in links:
-        if link.get("rel") == "next" and link.get("url"):
-            return str(link["url"])
-    return None
-
-
-def _page_key(
-    url: str, params: Mapping[str, Any] | None
-) -> tuple[str, tuple[tuple[str, str], ...]]:
-    parts = urlsplit(url)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    query += [(str(k), str(v)) for k, v in (params or {}).items()]
-    return parts.path.lower(), tuple(sorted(query))
 
 
 def _comment(raw: Any) -> Comment | None:
@@ -819,56 +590,3 @@ def _comment(raw: Any) -> Comment | None:
 def _patch_missing(item: Mapping[str, Any]) -> bool:
     """An entry whose patch GitHub left out: no `patch` key on a file that was not removed."""
     return "patch" not in item and item.get("status") != "removed"
-
-
-def _too_long(data: Any) -> bool:
-    """A 422 that says the comment body is too long (current and older error shapes)."""
-    texts = [data.get("message")] if isinstance(data, dict) else []
-    errors = data.get("errors") if isinstance(data, dict) else None
-    for error in errors if isinstance(errors, list) else []:
-        if isinstance(error, dict):
-            texts.append(error.get("message"))
-        elif isinstance(error, str):
-            texts.append(error)
-    return any(isinstance(t, str) and "body is too long" in t.lower() for t in texts)
-
-
-def _failure(what: str, reply: _Reply) -> ApiFailure:
-    status, h = reply.status, reply.headers
-    try:
-        data = json.loads(reply.content) if reply.content else None
-    except ValueError:
-        data = None
-    message = data.get("message", "") if isinstance(data, dict) else ""
-    message = " ".join(str(message).split())[:200]
-    lowered = message.lower()
-    limited = "rate limit" in lowered or h.get("x-ratelimit-remaining") == "0" or "retry-after" in h
-    if status == 429 or (status == 403 and limited):
-        return ApiFailure(
-            FailureKind.RATE_LIMIT, f"{what}: rate limited by GitHub ({status})", status
-        )
-    if status == 401:
-        return ApiFailure(
-            FailureKind.AUTH, f"{what}: the token was refused (401 Bad credentials)", status
-        )
-    if status == 403:
-        needed = h.get("x-accepted-github-permissions", "")[:200]
-        extra = f"; it needs {needed}" if needed else ""
-        return ApiFailure(
-            FailureKind.PERMISSION,
-            f"{what}: the token may not do this (403 {message or 'Forbidden'}{extra})",
-            status,
-        )
-    if status == 404:
-        return ApiFailure(FailureKind.NOT_FOUND, f"{what}: not found (404)", status)
-    if status == 410:
-        return ApiFailure(FailureKind.GONE, f"{what}: gone (410 {message})", status)
-    if status == 422 and _too_long(data):
-        return ApiFailure(
-            FailureKind.TOO_LONG, f"{what}: GitHub refused the body as too long (422)", status
-        )
-    if status >= 500 or status == 202:
-        return ApiFailure(FailureKind.SERVER, f"{what}: GitHub answered {status}", status)
-    return ApiFailure(
-        FailureKind.CLIENT, f"{what}: GitHub answered {status} {message}".rstrip(), status
-    )
