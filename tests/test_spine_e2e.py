@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -231,3 +232,25 @@ def test_help_is_fast_and_lists_options() -> None:
         cwd=Path(__file__).resolve().parent.parent,
     )
     assert probe.stdout.strip().endswith("[]"), probe.stdout  # heavy modules stay unimported
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root, as in the container"
+)
+def test_files_written_into_the_workspace_belong_to_the_workspace_owner(simple: ActionRun) -> None:
+    """The container runs as root; on a self-hosted runner the next job's checkout (as the
+    runner's user) must be able to delete what covaction wrote: report-json, its folders, and
+    the .covaction folder with the baseline."""
+    ws = simple.workspace
+    os.chown(ws, 4321, 4321)
+    simple.event_name = "push"
+    simple.event = {"ref": "refs/heads/main", "repository": {"default_branch": "main"}}
+    simple.inputs.update({"report-json": "out/deep/result.json", "pin-policy": "off"})
+    r = simple.run()
+    assert r.code == 0, r.stdout + r.stderr
+    written = [ws / "out", ws / "out" / "deep", ws / "out" / "deep" / "result.json"]
+    written += [ws / ".covaction", ws / ".covaction" / "coverage"]
+    written.append(ws / ".covaction" / "coverage" / "baseline.json")
+    for path in written:
+        st = path.lstat()
+        assert (st.st_uid, st.st_gid) == (4321, 4321), path

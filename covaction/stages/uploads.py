@@ -128,11 +128,13 @@ def write_local(settings: Settings, edges: Edges, filename: str, data: bytes) ->
             folder = folder / part
             try:
                 os.mkdir(folder, 0o755)
+                give_to_workspace_owner(root, folder)
             except FileExistsError:
                 pass
             if not stat.S_ISDIR(os.lstat(folder).st_mode):
                 raise OSError(f"{part} is not a folder")
         write_atomic(folder / filename, data)
+        give_to_workspace_owner(root, folder / filename)
         return rel
     except OSError as exc:
         edges.runner.warning(
@@ -158,10 +160,31 @@ def write_report_json(settings: Settings, workspace: Workspace, doc: Mapping[str
         raise InputError(f"report-json: {rel!r} leaves the workspace")
     if target.is_symlink() or (target.exists() and not target.is_file()):
         raise InputError(f"report-json: {rel!r} exists and is not a regular file")
+    made = [p for p in (parent, *parent.parents) if not p.exists()]
     parent.mkdir(parents=True, exist_ok=True)
+    for folder in made:
+        give_to_workspace_owner(workspace.root, folder)
     data = (json.dumps(doc, indent=2, sort_keys=False) + "\n").encode("utf-8")
     try:
         write_atomic(target, data)
     except OSError as exc:
         raise InputError(f"report-json: cannot write {rel!r} ({exc.strerror})") from None
+    give_to_workspace_owner(workspace.root, target)
     return rel
+
+
+def give_to_workspace_owner(root: Path, path: Path) -> None:
+    """A file or folder we made in the workspace gets the workspace's owner.
+
+    The container runs as root; on a self-hosted runner the next job's checkout (as the runner's
+    user) could not delete a root-owned `.covaction` folder. Best effort: nothing to do unless
+    we are root and the owners differ; a link is never followed.
+    """
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return
+    try:
+        owner = os.stat(root)
+        if os.lstat(path).st_uid != owner.st_uid or os.lstat(path).st_gid != owner.st_gid:
+            os.chown(path, owner.st_uid, owner.st_gid, follow_symlinks=False)
+    except OSError:
+        return
