@@ -128,7 +128,10 @@ def test_every_call_504_after_a_delay_ends_at_the_deadline(gh: FakeGitHub) -> No
 
 def test_after_the_deadline_no_call_is_sent(gh: FakeGitHub, clock: RecordingClock) -> None:
     api = make_api(gh, clock, deadline=10)
-    clock.offset += 11
+    clock.offset += 600  # the run parses and renders: not API work, the budget is untouched
+    assert api.deadline.remaining() == 10
+    with api.deadline.running():
+        clock.offset += 11  # API work elsewhere (a download, an upload) used it all
     for call in (
         lambda: api.pr_files(NUMBER),
         lambda: api.upsert_comment(NUMBER, MARKER, MARKER + "\nx", "update"),

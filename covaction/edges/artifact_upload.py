@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import http
 import io
@@ -284,7 +285,8 @@ def upload_artifact(
     http_session = requests.Session() if session is None else session
     uploader = _Uploader(target, http_session, timing or Timing(), name, deadline)
     try:
-        outcome = uploader.run(content, digest, environ, retention_days)
+        with deadline.running() if deadline is not None else contextlib.nullcontext():
+            outcome = uploader.run(content, digest, environ, retention_days)
     except _Failure as failure:
         why = uploader.redact(failure.why)
         return UploadResult(

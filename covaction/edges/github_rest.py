@@ -222,8 +222,26 @@ class GitHubApi:
         """One request with its retries; returns a reply whose status is in `ok`, else raises.
 
         JSON answers are parsed into `data` (and must be a `shape` when one is given); with a
-        non-JSON `accept`, `data` is the text.
+        non-JSON `accept`, `data` is the text. Its time counts against the deadline.
         """
+        with self.deadline.running():
+            return self._attempts(
+                what, method, url, params, body, accept, ok, retry_on, follow, shape
+            )
+
+    def _attempts(
+        self,
+        what: str,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None,
+        body: Any,
+        accept: str,
+        ok: tuple[int, ...],
+        retry_on: tuple[FailureKind, ...],
+        follow: bool,
+        shape: type | None,
+    ) -> Reply:
         failures = 0
         while True:
             self._admit(what)

@@ -1,7 +1,7 @@
 """When a failed call is tried again and how long to wait: one policy for the REST and upload edges.
 
 `RetryPolicy` says how many attempts a call gets and how long to wait after each failure;
-`Deadline` bounds all the API work of a run; `retry_after` reads the server's `Retry-After`
+`Deadline` bounds the time a run spends on API work; `retry_after` reads the server's `Retry-After`
 header (RFC 9110 section 10.2.3: delay-seconds or an HTTP-date). `Clock` bundles the three
 clock functions so tests run the same code without sleeping.
 """
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC
 from email.utils import parsedate_to_datetime
@@ -29,16 +30,37 @@ class Clock:
 
 
 class Deadline:
-    """The moment by which a run's API work must end; nothing is started or waited for after it."""
+    """A run's budget of seconds for API work: time counts while some work is `running()`
+    (requests and the waits between them), not while the run parses or renders in between."""
 
     def __init__(self, seconds: float, clock: Clock | None = None) -> None:
         self.clock = clock or Clock()
         self.seconds = max(0.0, seconds)
-        self._end = self.clock.monotonic() + self.seconds
+        self._spent = 0.0
+        self._since: float | None = None
+        self._depth = 0
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        """Count the time of the enclosed work (nested uses count once)."""
+        if self._depth == 0:
+            self._since = self.clock.monotonic()
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if self._depth == 0 and self._since is not None:
+                self._spent += self.clock.monotonic() - self._since
+                self._since = None
+
+    def spent(self) -> float:
+        running = self.clock.monotonic() - self._since if self._since is not None else 0.0
+        return self._spent + running
 
     def remaining(self) -> float:
         """Seconds left, never negative."""
-        return max(0.0, self._end - self.clock.monotonic())
+        return max(0.0, self.seconds - self.spent())
 
     def passed(self) -> bool:
         return self.remaining() <= 0.0
