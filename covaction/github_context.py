@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 _SHA = re.compile(r"[0-9a-f]{40}")
-_REPO = re.compile(r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}")
+# owner/name as GitHub allows them (an owner has no dot; `_` for managed users' logins, as
+# edges/github_rest.py), ASCII only: the value goes into every API path unquoted.
+_REPO = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}/[A-Za-z0-9_.-]{1,100}", re.ASCII)
 _URL = re.compile(r"(https?)://([A-Za-z0-9.\-\[\]:]+)(/[A-Za-z0-9._~/%-]*)?", re.ASCII)
 _LOOPBACK = re.compile(r"(?:localhost|127(?:\.[0-9]{1,3}){3}|\[::1\])(?::[0-9]{1,5})?", re.ASCII)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
@@ -98,6 +100,26 @@ def _api_url(value: str, notes: list[str]) -> str:
     return url
 
 
+def _repository(value: str, actions: bool, notes: list[str]) -> str:
+    """GITHUB_REPOSITORY if it is an owner/name GitHub could have, else "" and a note why."""
+    if not value:
+        if actions:
+            notes.append(
+                "GITHUB_REPOSITORY is not set (the runner sets it to owner/name): API calls are "
+                "skipped"
+            )
+        return ""
+    if _REPO.fullmatch(value) and value.partition("/")[2] not in (".", ".."):
+        return value
+    shown = ascii(value[:100]) + ("..." if len(value) > 100 else "")
+    notes.append(
+        f"GITHUB_REPOSITORY {shown} is not owner/name (an owner of letters, digits, '-' or '_', "
+        "a name of letters, digits, '-', '_' or '.', at most 100 characters each): API calls "
+        "are skipped"
+    )
+    return ""
+
+
 def _dig(doc: Any, *keys: str) -> Any:
     for key in keys:
         if not isinstance(doc, dict):
@@ -140,10 +162,7 @@ def from_environ(environ: Mapping[str, str], event_data: bytes | None) -> GitHub
             f"event {name!r} is neither a pull request nor a push: coverage is reported in the "
             "job summary, with no comment and no baseline"
         )
-    repository = environ.get("GITHUB_REPOSITORY", "")
-    if repository and (not _REPO.fullmatch(repository) or {".", ".."} & set(repository.split("/"))):
-        notes.append("GITHUB_REPOSITORY is malformed; API calls are skipped")
-        repository = ""
+    repository = _repository(environ.get("GITHUB_REPOSITORY", ""), actions, notes)
     api_url = _api_url(environ.get("GITHUB_API_URL", "https://api.github.com"), notes)
     server_url = environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
     if not _URL.fullmatch(server_url):
