@@ -6,6 +6,8 @@
 and the test fails if the fake itself crashed). Parametrise it indirectly to pass constructor
 arguments, e.g. `@pytest.mark.parametrize("fake_github", [{"path_prefix": "/api/v3"}],
 indirect=True)`. It also sets `NO_PROXY=127.0.0.1,localhost` so proxies never see the traffic.
+At teardown every exchange the fake saw is judged by GitHub's OpenAPI description (`openapi.py`;
+when `node_modules` is installed) and the test fails on any disagreement.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.fakegithub import openapi
 from tests.fakegithub.faults import Fault, FaultRule
 from tests.fakegithub.model import (
     BOT_ID,
@@ -52,6 +55,10 @@ def fake_github(
         yield fake
     if fake.internal_errors:
         pytest.fail("the fake GitHub server crashed:\n" + "\n".join(fake.internal_errors))
+    if openapi.available():
+        problems = openapi.judge(fake.log.all(), fake.path_prefix, fake.default_api_version)
+        if problems:
+            pytest.fail("GitHub's OpenAPI description disagrees:\n" + "\n".join(problems[:40]))
 
 
 __all__ = [

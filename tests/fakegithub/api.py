@@ -254,6 +254,7 @@ class ApiApp:
 
         fault = fake.faults.take(route.name if route else None, req.method, path or req.path)
         if fault is not None and fault.kind in {"respond", "reset"}:
+            req.record.fault = fault.kind
             return self._fault_response(fault, route, base_headers)
 
         try:
@@ -278,10 +279,12 @@ class ApiApp:
         if fault is not None:
             response.delay = fault.delay
             if fault.kind == "store_then_fail" and 200 <= response.status < 300:
+                req.record.fault = fault.kind
                 failed = self._fault_response(fault, route, base_headers)
                 failed.delay = fault.delay
                 return failed
             if fault.kind == "truncate":
+                req.record.fault = fault.kind
                 response.abort = "truncate"
         return response
 
@@ -466,13 +469,16 @@ class ApiApp:
             "reset": int(bucket.rate_reset),
             "resource": "core",
         }
-        doc: dict[str, Any] = {"resources": {"core": core}}
+        search = {"limit": 30, "used": 0, "remaining": 30, "reset": int(bucket.rate_reset)}
+        doc: dict[str, Any] = {
+            "resources": {"core": core, "search": {**search, "resource": "search"}}
+        }
         if c.api_version < "2026-03-10":
             doc["rate"] = core
         return Reply(json=doc)
 
     def get_repo(self, c: Ctx) -> Reply:
-        return Reply(json=render.repository(self.base, c.st.repo))
+        return Reply(json=render.full_repository(self.base, c.st.repo))
 
     def list_pulls(self, c: Ctx) -> Reply:
         q = c.q

@@ -126,6 +126,8 @@ class _Handler(BaseHTTPRequestHandler):
                 b"fake GitHub crashed; see FakeGitHub.internal_errors",
             )
         record.status = None if response.abort == "reset" else response.status
+        record.response_headers = tuple(response.headers)
+        record.response_body = response.body
         if response.delay:
             time.sleep(response.delay)
         if response.abort == "reset":

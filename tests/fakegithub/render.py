@@ -44,52 +44,151 @@ def synthetic_repo_id(full_name: str) -> int:
     return 500_000 + zlib.crc32(full_name.lower().encode()) % 400_000
 
 
-def repository(base: str, repo: Repository) -> JSON:
-    url = repo_url(base, repo)
+def user(base: str, u: User) -> JSON:
+    """A `simple-user` with every field GitHub's description marks required."""
+    url = f"{base}/users/{quote(u.login)}"
     return {
-        "id": repo.id,
-        "node_id": f"R_{repo.id}",
-        "name": repo.name,
-        "full_name": repo.full_name,
-        "private": repo.private,
-        "visibility": "private" if repo.private else "public",
-        "fork": repo.fork,
-        "default_branch": repo.default_branch,
-        "owner": repo.owner.json(),
+        "login": u.login,
+        "id": u.id,
+        "node_id": f"U_{u.id}",
+        "avatar_url": f"https://avatars.githubusercontent.com/u/{u.id}?v=4",
+        "gravatar_id": "",
         "url": url,
-        "html_url": f"{HTML}/{repo.full_name}",
-        "pulls_url": f"{url}/pulls{{/number}}",
-        "issues_url": f"{url}/issues{{/number}}",
-        "issue_comment_url": f"{url}/issues/comments{{/number}}",
-        "commits_url": f"{url}/commits{{/sha}}",
-        "compare_url": f"{url}/compare/{{base}}...{{head}}",
-        "git_refs_url": f"{url}/git/refs{{/sha}}",
-        "git_tags_url": f"{url}/git/tags{{/sha}}",
-        "statuses_url": f"{url}/statuses/{{sha}}",
-        "created_at": iso(repo.created_at),
-        "updated_at": iso(repo.created_at),
-        "pushed_at": iso(repo.created_at),
+        "html_url": f"{HTML}/{quote(u.login)}",
+        "followers_url": f"{url}/followers",
+        "following_url": f"{url}/following{{/other_user}}",
+        "gists_url": f"{url}/gists{{/gist_id}}",
+        "starred_url": f"{url}/starred{{/owner}}{{/repo}}",
+        "subscriptions_url": f"{url}/subscriptions",
+        "organizations_url": f"{url}/orgs",
+        "repos_url": f"{url}/repos",
+        "events_url": f"{url}/events{{/privacy}}",
+        "received_events_url": f"{url}/received_events",
+        "type": u.type,
+        "user_view_type": "public",
+        "site_admin": False,
+    }
+
+
+def reactions(url: str) -> JSON:
+    """A `reaction-rollup` with no reactions."""
+    counts = dict.fromkeys(
+        ("+1", "-1", "laugh", "confused", "heart", "hooray", "eyes", "rocket"), 0
+    )
+    return {"url": f"{url}/reactions", "total_count": 0, **counts}
+
+
+#: The `{...}` URL templates of `repository` / `minimal-repository` (suffix after the repo URL).
+_REPO_URLS = {
+    "archive_url": "/{archive_format}{/ref}",
+    "assignees_url": "/assignees{/user}",
+    "blobs_url": "/git/blobs{/sha}",
+    "branches_url": "/branches{/branch}",
+    "collaborators_url": "/collaborators{/collaborator}",
+    "comments_url": "/comments{/number}",
+    "commits_url": "/commits{/sha}",
+    "compare_url": "/compare/{base}...{head}",
+    "contents_url": "/contents/{+path}",
+    "contributors_url": "/contributors",
+    "deployments_url": "/deployments",
+    "downloads_url": "/downloads",
+    "events_url": "/events",
+    "forks_url": "/forks",
+    "git_commits_url": "/git/commits{/sha}",
+    "git_refs_url": "/git/refs{/sha}",
+    "git_tags_url": "/git/tags{/sha}",
+    "hooks_url": "/hooks",
+    "issue_comment_url": "/issues/comments{/number}",
+    "issue_events_url": "/issues/events{/number}",
+    "issues_url": "/issues{/number}",
+    "keys_url": "/keys{/key_id}",
+    "labels_url": "/labels{/name}",
+    "languages_url": "/languages",
+    "merges_url": "/merges",
+    "milestones_url": "/milestones{/number}",
+    "notifications_url": "/notifications{?since,all,participating}",
+    "pulls_url": "/pulls{/number}",
+    "releases_url": "/releases{/id}",
+    "stargazers_url": "/stargazers",
+    "statuses_url": "/statuses/{sha}",
+    "subscribers_url": "/subscribers",
+    "subscription_url": "/subscription",
+    "tags_url": "/tags",
+    "teams_url": "/teams",
+    "trees_url": "/git/trees{/sha}",
+}
+
+
+def _repository(
+    base: str, rid: int, full_name: str, owner: User, *, private: bool, fork: bool, branch: str,
+    created: str,
+) -> JSON:  # fmt: skip
+    url = f"{base}/repos/{full_name}"
+    html = f"{HTML}/{full_name}"
+    return {
+        "id": rid,
+        "node_id": f"R_{rid}",
+        "name": full_name.partition("/")[2],
+        "full_name": full_name,
+        "private": private,
+        "visibility": "private" if private else "public",
+        "fork": fork,
+        "default_branch": branch,
+        "owner": user(base, owner),
+        "description": None,
+        "homepage": None,
+        "language": None,
+        "license": None,
+        "mirror_url": None,
+        "url": url,
+        "html_url": html,
+        "clone_url": f"{html}.git",
+        "git_url": f"git://github.com/{full_name}.git",
+        "ssh_url": f"git@github.com:{full_name}.git",
+        "svn_url": html,
+        **{key: url + suffix for key, suffix in _REPO_URLS.items()},
+        "created_at": created,
+        "updated_at": created,
+        "pushed_at": created,
+        "size": 0,
+        "forks": 0,
+        "forks_count": 0,
+        "open_issues": 0,
+        "open_issues_count": 0,
+        "stargazers_count": 0,
+        "watchers": 0,
+        "watchers_count": 0,
+        "has_issues": True,
+        "has_projects": True,
+        "has_wiki": True,
+        "has_pages": False,
+        "has_downloads": True,
+        "has_discussions": False,
         "archived": False,
         "disabled": False,
     }
 
 
+def repository(base: str, repo: Repository) -> JSON:
+    """A `repository` (also valid as `minimal-repository`)."""
+    return _repository(
+        base, repo.id, repo.full_name, repo.owner, private=repo.private, fork=repo.fork,
+        branch=repo.default_branch, created=iso(repo.created_at),
+    )  # fmt: skip
+
+
+def full_repository(base: str, repo: Repository) -> JSON:
+    """`GET /repos/{owner}/{repo}`: a `full-repository`."""
+    return {**repository(base, repo), "network_count": 0, "subscribers_count": 0}
+
+
 def foreign_repository(base: str, full_name: str, *, fork: bool) -> JSON:
-    """A minimal repository object for a repository the fake was not told about."""
-    owner, _, name = full_name.partition("/")
-    rid = synthetic_repo_id(full_name)
-    return {
-        "id": rid,
-        "node_id": f"R_{rid}",
-        "name": name,
-        "full_name": full_name,
-        "private": False,
-        "fork": fork,
-        "default_branch": "main",
-        "owner": User(owner, synthetic_repo_id(owner)).json(),
-        "url": f"{base}/repos/{full_name}",
-        "html_url": f"{HTML}/{full_name}",
-    }
+    """A repository object for a repository the fake was not told about."""
+    owner = full_name.partition("/")[0]
+    return _repository(
+        base, synthetic_repo_id(full_name), full_name, User(owner, synthetic_repo_id(owner)),
+        private=False, fork=fork, branch="main", created="2020-01-01T00:00:00Z",
+    )  # fmt: skip
 
 
 def repo_ref(base: str, lookup: RepoLookup, full_name: str, *, fork: bool) -> JSON:
@@ -138,12 +237,13 @@ def pull_request(
         "commits_url": f"{url}/pulls/{pr.number}/commits",
         "review_comments_url": f"{url}/pulls/{pr.number}/comments",
         "comments_url": f"{url}/issues/{pr.number}/comments",
+        "review_comment_url": f"{url}/pulls/comments{{/number}}",
         "statuses_url": f"{url}/statuses/{pr.head_sha}",
         "number": pr.number,
         "state": pr.state,
         "locked": False,
         "title": pr.title,
-        "user": pr.user.json(),
+        "user": user(base, pr.user),
         "body": pr.body,
         "labels": [],
         "created_at": iso(pr.created_at),
@@ -153,20 +253,22 @@ def pull_request(
         "merge_commit_sha": pr.merge_commit_sha,
         "assignee": None,
         "assignees": [],
+        "milestone": None,
         "requested_reviewers": [],
+        "requested_teams": [],
         "draft": pr.draft,
         "head": {
             "label": f"{head_owner}:{pr.head_ref}",
             "ref": pr.head_ref,
             "sha": pr.head_sha,
-            "user": User(head_owner, synthetic_repo_id(head_owner)).json(),
+            "user": user(base, User(head_owner, synthetic_repo_id(head_owner))),
             "repo": head_repo,
         },
         "base": {
             "label": f"{repo.owner.login}:{pr.base_ref}",
             "ref": pr.base_ref,
             "sha": pr.base_sha,
-            "user": repo.owner.json(),
+            "user": user(base, repo.owner),
             "repo": repository(base, repo),
         },
         "author_association": "CONTRIBUTOR",
@@ -179,6 +281,19 @@ def pull_request(
         "additions": pr.additions,
         "deletions": pr.deletions,
         "changed_files": pr.changed_files,
+        "auto_merge": None,
+        "merged_by": None,
+        "maintainer_can_modify": False,
+        "_links": {
+            "self": {"href": f"{url}/pulls/{pr.number}"},
+            "html": {"href": f"{HTML}/{repo.full_name}/pull/{pr.number}"},
+            "issue": {"href": f"{url}/issues/{pr.number}"},
+            "comments": {"href": f"{url}/issues/{pr.number}/comments"},
+            "review_comments": {"href": f"{url}/pulls/{pr.number}/comments"},
+            "review_comment": {"href": f"{url}/pulls/comments{{/number}}"},
+            "commits": {"href": f"{url}/pulls/{pr.number}/commits"},
+            "statuses": {"href": f"{url}/statuses/{pr.head_sha}"},
+        },
     }
     if api_version >= "2026-03-10":
         del doc["merge_commit_sha"], doc["assignee"]
@@ -191,24 +306,32 @@ def issue(base: str, repo: Repository, item: Issue | PullRequest, comments: int)
         "url": f"{url}/issues/{item.number}",
         "repository_url": url,
         "comments_url": f"{url}/issues/{item.number}/comments",
+        "events_url": f"{url}/issues/{item.number}/events",
+        "labels_url": f"{url}/issues/{item.number}/labels{{/name}}",
         "html_url": f"{HTML}/{repo.full_name}/issues/{item.number}",
         "id": item.id,
         "node_id": f"I_{item.id}",
         "number": item.number,
         "title": item.title,
-        "user": item.user.json(),
+        "user": user(base, item.user),
         "state": item.state,
         "locked": False,
         "labels": [],
+        "assignee": None,
         "assignees": [],
+        "milestone": None,
         "comments": comments,
         "created_at": iso(item.created_at),
         "updated_at": iso(item.created_at),
+        "closed_at": None if item.state == "open" else iso(item.created_at),
     }
     if isinstance(item, PullRequest):
         doc["pull_request"] = {
             "url": f"{url}/pulls/{item.number}",
             "html_url": f"{HTML}/{repo.full_name}/pull/{item.number}",
+            "diff_url": f"{HTML}/{repo.full_name}/pull/{item.number}.diff",
+            "patch_url": f"{HTML}/{repo.full_name}/pull/{item.number}.patch",
+            "merged_at": iso(item.updated_at) if item.merged else None,
         }
     return doc
 
@@ -222,11 +345,11 @@ def comment(base: str, repo: Repository, c: Comment) -> JSON:
         "html_url": f"{HTML}/{repo.full_name}/pull/{c.issue_number}#issuecomment-{c.id}",
         "issue_url": f"{url}/issues/{c.issue_number}",
         "body": c.body,
-        "user": c.user.json(),
+        "user": user(base, c.user),
         "author_association": c.author_association,
         "created_at": iso(c.created_at),
         "updated_at": iso(c.updated_at),
-        "reactions": {"total_count": 0},
+        "reactions": reactions(f"{url}/issues/comments/{c.id}"),
     }
 
 
@@ -249,7 +372,13 @@ def commit(base: str, repo: Repository, c: Commit, files: list[JSON] | None = No
             "message": c.message,
             "tree": {"sha": c.sha[::-1], "url": f"{url}/git/trees/{c.sha[::-1]}"},
             "comment_count": 0,
-            "verification": {"verified": False, "reason": "unsigned"},
+            "verification": {
+                "verified": False,
+                "reason": "unsigned",
+                "signature": None,
+                "payload": None,
+                "verified_at": None,
+            },
         },
         "author": None,
         "committer": None,
@@ -334,13 +463,14 @@ def workflow_run(
             "id": run.head_repository_id,
         }
     )
+    minimal = {"id": repo.id, "url": url, "name": repo.name}
     prs = [
         {
             "url": f"{url}/pulls/{n}",
             "id": 2_100_000_000 + n,
             "number": n,
-            "head": {"ref": run.head_branch, "sha": run.head_sha, "repo": {"id": repo.id}},
-            "base": {"ref": repo.default_branch, "sha": run.head_sha, "repo": {"id": repo.id}},
+            "head": {"ref": run.head_branch, "sha": run.head_sha, "repo": minimal},
+            "base": {"ref": repo.default_branch, "sha": run.head_sha, "repo": minimal},
         }
         for n in run.pull_requests
     ]
@@ -366,8 +496,8 @@ def workflow_run(
         "created_at": iso(run.created_at),
         "updated_at": iso(run.updated_at),
         "run_started_at": iso(run.created_at),
-        "actor": run.actor.json(),
-        "triggering_actor": run.actor.json(),
+        "actor": user(base, run.actor),
+        "triggering_actor": user(base, run.actor),
         "jobs_url": f"{run_url}/jobs",
         "logs_url": f"{run_url}/logs",
         "check_suite_url": f"{url}/check-suites/{run.check_suite_id}",
@@ -375,7 +505,14 @@ def workflow_run(
         "cancel_url": f"{run_url}/cancel",
         "rerun_url": f"{run_url}/rerun",
         "workflow_url": f"{url}/actions/workflows/{run.workflow_id}",
-        "head_commit": {"id": run.head_sha, "tree_id": run.head_sha[::-1], "message": ""},
+        "head_commit": {
+            "id": run.head_sha,
+            "tree_id": run.head_sha[::-1],
+            "message": "",
+            "timestamp": iso(run.created_at),
+            "author": {"name": "Mona Lisa", "email": "mona@example.com"},
+            "committer": {"name": "GitHub", "email": "noreply@github.com"},
+        },
         "repository": repository(base, repo),
         "head_repository": head_repo,
     }
@@ -405,6 +542,25 @@ def artifact(base: str, repo: Repository, a: Artifact) -> JSON:
     }
 
 
+def github_actions_app(base: str) -> JSON:
+    """The `integration` that owns checks created with a GITHUB_TOKEN."""
+    return {
+        "id": 15368,
+        "client_id": "Iv1.05c79e9ad1f6bdfa",
+        "slug": "github-actions",
+        "node_id": "MDM6QXBwMTUzNjg=",
+        "owner": {**user(base, User("github", 9919, "Organization"))},
+        "name": "GitHub Actions",
+        "description": "Automate your workflow from idea to production",
+        "external_url": "https://help.github.com/en/actions",
+        "html_url": "https://github.com/apps/github-actions",
+        "created_at": "2018-07-30T09:30:17Z",
+        "updated_at": "2024-04-10T20:33:16Z",
+        "permissions": {"checks": "write", "metadata": "read", "statuses": "write"},
+        "events": ["check_run", "check_suite", "pull_request", "push"],
+    }
+
+
 def check_run(base: str, repo: Repository, c: CheckRun) -> JSON:
     url = f"{repo_url(base, repo)}/check-runs/{c.id}"
     output = {
@@ -429,7 +585,7 @@ def check_run(base: str, repo: Repository, c: CheckRun) -> JSON:
         "output": output,
         "name": c.name,
         "check_suite": {"id": 7_700_000_000 + c.id % 1000},
-        "app": {"id": 15368, "slug": "github-actions", "name": "GitHub Actions"},
+        "app": github_actions_app(base),
         "pull_requests": [],
     }
 
@@ -445,5 +601,6 @@ def commit_status(base: str, repo: Repository, s: CommitStatus) -> JSON:
         "context": s.context,
         "created_at": iso(s.created_at),
         "updated_at": iso(s.created_at),
-        "creator": s.creator.json(),
+        "creator": user(base, s.creator),
+        "avatar_url": None,
     }

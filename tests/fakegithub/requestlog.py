@@ -10,7 +10,8 @@ from typing import Any
 
 @dataclass(slots=True)
 class RecordedRequest:
-    """One received request. `status` is filled in once the answer is known (None for a reset).
+    """One received request. `status` and the `response_*` fields are filled in once the answer is
+    known (`status` None for a reset).
 
     `host` is `"api"` or `"storage"` (other fakes sharing the log may use their own names);
     `path` is the raw request path including any GHES prefix; `query` keeps order and repeats.
@@ -25,6 +26,10 @@ class RecordedRequest:
     body: bytes
     route: str | None = None
     status: int | None = None
+    response_headers: tuple[tuple[str, str], ...] = ()
+    response_body: bytes = b""
+    #: The kind of the injected fault that replaced the answer (not judged by GitHub's description).
+    fault: str | None = None
 
     def header(self, name: str) -> str | None:
         """The first value of header `name` (case-insensitive), or None."""
