@@ -258,6 +258,34 @@ def test_no_transport_runs_even_past_the_refusal(box: Box, server: str, transpor
     )
 
 
+@pytest.mark.parametrize("transport", ["file", "ext"])
+def test_command_line_protocol_allow_never_alone_loses_to_the_repository(
+    box: Box, transport: str
+) -> None:
+    """Why the environment carries GIT_ALLOW_PROTOCOL: `-c protocol.allow=never` is outranked by
+    the repository's more specific `protocol.<name>.allow=always` (git-config(1)), as the issue
+    found. Without GIT_ALLOW_PROTOCOL and GIT_NO_LAZY_FETCH the payload runs despite every
+    other layer; this is the control for the test above."""
+    box.sparse_without("b")
+    url = str(box.tmp) if transport == "file" else f"ext::{box.payload}"
+    box.config(
+        "extensions.partialClone=origin",
+        f"remote.origin.url={url}",
+        f"remote.origin.uploadpack={box.payload}",
+        f"protocol.{transport}.allow=always",
+    )
+    program = git.git_program(box.environ) or "git"
+    env = git.git_environment(str(box.ws), program)
+    del env["GIT_ALLOW_PROTOCOL"], env["GIT_NO_LAZY_FETCH"]
+    overrides = [item for value in git.OVERRIDES for item in ("-c", value)]
+    assert "protocol.allow=never" in git.OVERRIDES
+    subprocess.run(
+        [program, "-C", str(box.ws), *overrides, "ls-files"],
+        capture_output=True, env=env, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert box.marker.exists()
+
+
 def test_a_partial_clone_filter_alone_makes_a_promisor_and_is_refused(box: Box) -> None:
     """What a lazy fetch leaves in .git/config: no `promisor`, no extension, still a promisor."""
     box.sparse_without("b")
@@ -461,3 +489,15 @@ def test_alternates_inside_the_workspace_are_data(box: Box) -> None:
     out = box.run_all()
     assert out["warnings"] == [] and out["has_base"] is True
     assert isinstance(out["tracked"], list) and set(FILES) <= set(out["tracked"])
+
+
+def test_a_fifo_for_git_to_read_costs_one_timeout_per_run(
+    box: Box, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """.git/config as a FIFO makes every git block on open(): the first call times out, and
+    every later call in that workspace is refused without running git again."""
+    monkeypatch.setattr(git, "TIMEOUT", 1)
+    config = box.ws / ".git/config"
+    config.unlink()
+    os.mkfifo(config)
+    assert_refused(box.run_all(), "git took over 1s to open the checkout")

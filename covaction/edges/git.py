@@ -58,6 +58,9 @@ OVERRIDES = (
     "submodule.recurse=false",
 )
 NOT_USED = "; files are matched against the workspace's files instead"
+# Workspaces where git ran out of time once (a FIFO for .git/config or HEAD, an include of
+# one): every later call there fails at once, so one run waits TIMEOUT at most once.
+_STUCK: set[str] = set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,15 +115,22 @@ def _git(
     program = git_program(environ)
     if program is None:
         raise FileNotFoundError(2, "git is not installed")
-    overrides = [item for value in OVERRIDES for item in ("-c", value)]
-    return subprocess.run(
-        [program, "-C", workspace, *overrides, *args],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        env=git_environment(workspace, program),
-        timeout=TIMEOUT,
-        check=False,
-    )
+    command = [program, "-C", workspace, *(i for v in OVERRIDES for i in ("-c", v)), *args]
+    where = os.path.realpath(workspace)
+    if where in _STUCK:
+        raise subprocess.TimeoutExpired(command, 0)
+    try:
+        return subprocess.run(
+            command,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            env=git_environment(workspace, program),
+            timeout=TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        _STUCK.add(where)
+        raise
 
 
 def _complaint(done: subprocess.CompletedProcess[bytes]) -> str:
