@@ -337,6 +337,36 @@ def test_a_longest_wait_shortens_our_backoff_but_never_githubs(
     )
 
 
+def test_a_202_forever_is_a_server_failure_not_an_endless_wait(
+    gh: FakeGitHub, api: GitHubApi, clock: RecordingClock
+) -> None:
+    """PyGithub's requester repeated a 202 every 2 s without limit."""
+    gh.inject("list_comments", Fault(status=202, body=b"{}"), persistent=True)
+    with pytest.raises(ApiFailure) as failure:
+        api.comments(NUMBER)
+    assert failure.value.kind == FailureKind.SERVER
+    assert count(gh, "list_comments") == 4 and clock.waits == [0.5, 1.0, 2.0]
+
+
+def test_redirects_stay_on_the_api_host_and_end(gh: FakeGitHub, api: GitHubApi) -> None:
+    here = f"{gh.base_url}/repos/{REPO}/issues/{NUMBER}/comments?per_page=100"
+    gh.inject(f"GET {COMMENTS}", Fault(status=301, body=b"{}", headers=(("Location", here),)),
+              persistent=True)  # fmt: skip
+    with pytest.raises(ApiFailure) as failure:
+        api.comments(NUMBER)
+    assert failure.value.message.startswith(
+        "listing the pull request's comments: too many redirects"
+    )
+    assert count(gh, "list_comments") == 16  # 4 attempts of 1 request and 3 redirects
+    gh.clear_faults()
+    away = "https://attacker.example/steal"
+    redirect = Fault(status=302, body=b"{}", headers=(("Location", away),))
+    gh.inject(f"GET {COMMENTS}", redirect, persistent=True)
+    with pytest.raises(ApiFailure) as failure:
+        make_api(gh, RecordingClock(gh)).comments(NUMBER)
+    assert "GitHub redirected to another host" in failure.value.message
+
+
 # ---------------------------------------------------------------------------- too long
 
 
