@@ -25,20 +25,24 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import sqlite3
+import stat
 import threading
 import time
+import tomllib
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
 from typing import Any
 from urllib.parse import quote
 
 from covaction.edges.workspace import MiB, Workspace
-from covaction.errors import ReportError
+from covaction.errors import CovactionError, InputError, ReportError
 from covaction.formats import coverage_json
 from covaction.model import ParsedReport, Unmatched
 
@@ -247,18 +251,270 @@ def _harmless_environ() -> Iterator[None]:
         os.environ.update(saved)
 
 
-def _copy_config(ws: Workspace, dest: Path) -> None:
-    """The repository's coverage.py configuration files, copied through the safe reader."""
+def _one_line(exc: BaseException | str) -> str:
+    return " ".join(str(exc).split())[:300]
+
+
+def _reason(exc: BaseException) -> str:
+    """An error's text; a regex error's position is in coverage.py's translation, not the
+    pattern the user wrote, so it is left out."""
+    return re.sub(r" at position \d+", "", _one_line(exc))
+
+
+# ---------------------------------------------------------------------------- configuration
+
+
+@dataclass(frozen=True)
+class _Config:
+    """The repository's coverage.py configuration as coverage.py reads it, and where it came from.
+
+    `copies` maps each copied file's name in the scratch folder to its workspace path; `label`
+    is the workspace path of the file coverage.py took its settings from ("" when none).
+    """
+
+    folder: Path
+    specified: str  # the copy's name of a file named by `coverage-config`, "" for the lookup
+    copies: dict[str, str]
+    settings: Any  # coverage.config.CoverageConfig
+    label: str
+    our_file: bool
+
+    def relabel(self, text: str) -> str:
+        """coverage.py's text with the scratch copies named by their workspace paths."""
+        text = text.replace(str(self.folder) + os.sep, "")
+        if self.specified and self.copies[self.specified] != self.specified:
+            text = re.sub(
+                rf"(?<![\w./-]){re.escape(self.specified)}(?![\w.-])",
+                self.copies[self.specified].replace("\\", "\\\\"),
+                text,
+            )
+        return text
+
+    def setting(self, section: str, option: str = "") -> str:
+        """`FILE: [real section] option`, the section spelled as the file spells it."""
+        from coverage.config import HandyConfigParser
+        from coverage.tomlconfig import TomlConfigParser
+
+        real = section
+        name = next((k for k, v in self.copies.items() if v == self.label), "")
+        if name:
+            parser: Any = (
+                TomlConfigParser(self.our_file)
+                if name.endswith(".toml")
+                else HandyConfigParser(self.our_file)
+            )
+            with contextlib.suppress(Exception):
+                parser.read(str(self.folder / name))
+                real = parser.real_section(section) or section
+        where = f"[{real}]" + (f" {option}" if option else "")
+        return f"{self.label or 'coverage.py configuration'}: {where}"
+
+
+def _copy_config(ws: Workspace, dest: Path, named: str) -> tuple[str, dict[str, str]]:
+    """The configuration files coverage.py would look at, copied through the safe reader.
+
+    With `named` (the `coverage-config` input) only that file, as `--cov-config`/`--rcfile`
+    make coverage.py read only the file they name; else the default lookup's files.
+    """
     shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(parents=True)
+    if named:
+        try:
+            data = ws.read(named, "coverage-config", CONFIG_CAP)
+        except CovactionError as exc:
+            raise InputError(exc.message) from None
+        base = os.path.basename(named.rstrip("/"))
+        (dest / base).write_bytes(data)
+        return base, {base: named}
+    copies = {}
     for name in CONFIG_FILES:
         if os.path.lexists(ws.root / name):
-            data = ws.read(name, "coverage.py configuration", CONFIG_CAP)
-            (dest / name).write_bytes(data)
+            (dest / name).write_bytes(ws.read(name, "coverage.py configuration", CONFIG_CAP))
+            copies[name] = name
+    return "", copies
 
 
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:300]
+# Sections coverage.py looks up in a TOML file (CoverageConfig.CONFIG_FILE_OPTIONS and [paths]).
+_SECTIONS = ("run", "report", "paths", "html", "xml", "json", "lcov")
+
+
+def _check_toml_shape(path: Path, label: str, our_file: bool) -> None:
+    """Every table coverage.py walks to in a TOML file is a table.
+
+    coverage.py's TOML reader indexes `tool` -> `coverage` -> `run` and expects tables: `run = 5`
+    or `tool = 5` ends in a TypeError inside it, so the shape is checked first and named.
+    """
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError):
+        return  # coverage.py's own reader reports these, naming the file
+    prefixes = [("tool", "coverage")] + ([()] if our_file else [])
+    sections: list[tuple[str, ...]] = [(s,) for s in _SECTIONS]
+    for prefix in prefixes:
+        run = _walk(doc, (*prefix, "run"))
+        plugins = run.get("plugins") if isinstance(run, dict) else None
+        if isinstance(plugins, list):
+            sections += [tuple(p.split(".")) for p in plugins if isinstance(p, str)]
+        for section in sections:
+            node: Any = doc
+            for depth, part in enumerate((*prefix, *section)):
+                if not isinstance(node, dict) or part not in node:
+                    break
+                node = node[part]
+                if not isinstance(node, dict):
+                    name = ".".join((*prefix, *section)[: depth + 1])
+                    parent, _, key = name.rpartition(".")
+                    where = f"[{parent}] {key}" if parent else key
+                    raise ReportError(
+                        f"{label}: {where} = {_toml_value(node)} where coverage.py expects the "
+                        f"table [{name}]"
+                    )
+
+
+def _walk(doc: Any, parts: tuple[str, ...]) -> Any:
+    for part in parts:
+        if not isinstance(doc, dict):
+            return None
+        doc = doc.get(part)
+    return doc
+
+
+_KINDS = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list"}
+
+
+def _toml_value(value: Any) -> str:
+    text = _one_line(repr(value))[:40]
+    return f"{text} ({_KINDS.get(type(value), 'a ' + type(value).__name__)})"
+
+
+def _read_config(folder: Path, specified: str, copies: dict[str, str]) -> _Config:
+    """coverage.py's own lookup (config_files_to_try, CoverageConfig.from_file), one file at a
+    time so that an error names the file it comes from; called with the cwd in `folder`."""
+    from coverage.config import CoverageConfig, config_files_to_try
+
+    config = CoverageConfig()
+    label, our = "", False
+    for fname, our_file, was_specified in config_files_to_try(specified or True):
+        shown = copies.get(fname, fname)
+        if not os.path.isfile(fname):
+            if was_specified:
+                raise InputError(f"coverage-config: {shown} cannot be read")
+            continue
+        if fname.endswith(".toml"):
+            _check_toml_shape(folder / fname, shown, our_file)
+        try:
+            used = config.from_file(fname, lambda _msg: None, our_file=our_file)
+        except (CovactionError, _OverTime):
+            raise
+        except RecursionError:
+            raise ReportError(f"{shown}: the configuration nests too deeply to be read") from None
+        except Exception as exc:  # coverage.py's reader on hostile text: any failure is one line
+            message = _config_message(exc, fname, our_file).replace(fname, shown)
+            raise ReportError(f"{shown}: {message}") from None
+        if used:
+            label, our = shown, our_file
+            break
+    draft = _Config(folder, specified, copies, config, label, our)
+    try:
+        config.post_process()
+    except Exception as exc:
+        raise ReportError(f"{draft.setting('run', 'concurrency')}: {_one_line(exc)}") from None
+    return draft
+
+
+def _config_message(exc: Exception, fname: str, our_file: bool) -> str:
+    """coverage.py's reason, after the setting it concerns when one can be named."""
+    from coverage.exceptions import CoverageException
+
+    text = str(exc)
+    for prefix in (f"Couldn't read config file {fname}: ", f"Couldn't read {fname!r}: "):
+        text = text.removeprefix(prefix)
+    if not isinstance(exc, CoverageException | ValueError):
+        text = f"coverage.py cannot read it ({exc.__class__.__name__}: {text})"
+    setting = _failing_setting(fname, our_file)
+    if setting and not text.startswith(("Option [", "Invalid [")):
+        text = f"{setting}: {text}"
+    return _one_line(text)
+
+
+def _failing_setting(fname: str, our_file: bool) -> str:
+    """The first setting coverage.py's parser cannot read in `fname`, as `[section] option`.
+
+    The same reads as CoverageConfig.from_file, one setting at a time through the parser's public
+    getters, only to name what failed ("" when no single setting fails).
+    """
+    from coverage.config import CoverageConfig, HandyConfigParser
+    from coverage.tomlconfig import TomlConfigParser
+
+    parser: Any = (
+        TomlConfigParser(our_file) if fname.endswith(".toml") else HandyConfigParser(our_file)
+    )
+    try:
+        parser.read(fname)
+    except Exception:
+        return ""
+    wanted = [
+        (spec[1].partition(":")[0], spec[1].partition(":")[2], spec[2] if len(spec) > 2 else "")
+        for spec in CoverageConfig.CONFIG_FILE_OPTIONS
+    ]
+    with contextlib.suppress(Exception):
+        if parser.has_section("paths"):
+            wanted += [("paths", option, "list") for option in parser.options("paths")]
+    for section, option, kind in wanted:
+        try:
+            if parser.has_option(section, option):
+                getattr(parser, f"get{kind}")(section, option)
+        except Exception:
+            real = section
+            with contextlib.suppress(Exception):
+                real = parser.real_section(section) or section
+            return f"[{real}] {option}"
+    return ""
+
+
+def _check_settings(config: _Config) -> None:
+    """Values coverage.py accepts when reading but fails on while reporting, named up front."""
+    from coverage.files import globs_to_regex
+
+    settings = config.settings
+    for attr, section, option in (
+        ("report_include", "report", "include"),
+        ("report_omit", "report", "omit"),
+    ):
+        for pattern in getattr(settings, attr) or ():
+            try:
+                globs_to_regex([pattern])
+            except Exception as exc:
+                raise ReportError(
+                    f"{config.setting(section, option)}: {_one_line(repr(pattern))[:100]} is not "
+                    f"a valid file pattern ({_reason(exc)})"
+                ) from None
+
+
+def _aliases(config: _Config) -> Any:
+    """The repository's `[paths]` as coverage.py's PathAliases; a bad entry is one error."""
+    from coverage.files import PathAliases
+
+    aliases = PathAliases(relative=config.settings.relative_files)
+    for name, values in config.settings.paths.items():
+        where = config.setting("paths", name)
+        if not values:
+            raise ReportError(
+                f"{where} is empty; list the path to report files under first, then the paths "
+                "to map onto it"
+            )
+        for pattern in values[1:]:
+            try:
+                aliases.add(pattern, values[0])
+            except Exception as exc:
+                raise ReportError(
+                    f"{where}: {_one_line(repr(pattern))[:100]} is not a valid path pattern "
+                    f"({_reason(exc)})"
+                ) from None
+    return aliases
+
+
+# ---------------------------------------------------------------------------- reporting
 
 
 def parse_data_file(
@@ -267,12 +523,17 @@ def parse_data_file(
     workspace: str,
     map_path: Callable[[str], str | Unmatched],
     scratch: Path,
+    config_file: str = "",
 ) -> tuple[ParsedReport, list[Unmatched]]:
-    """Report a `.coverage` file with coverage.py; returns the report and unmatched paths."""
+    """Report a `.coverage` file with coverage.py; returns the report and unmatched paths.
+
+    `config_file` is the `coverage-config` input: a workspace-relative configuration file that
+    replaces coverage.py's default lookup, as `coverage report --rcfile` or `--cov-config` do.
+    """
     has_arcs, measured, traced = read_measured(path, origin)
     ws = Workspace(workspace)
     config_dir = scratch / "covaction-coverage-config"
-    _copy_config(ws, config_dir)
+    specified, copies = _copy_config(ws, config_dir, config_file)
     notices: list[str] = []
     try:
         with (
@@ -281,12 +542,18 @@ def parse_data_file(
             warnings.catch_warnings(record=True) as caught,
         ):
             warnings.simplefilter("always")
+            config: _Config | None = None
             try:
+                with _cwd(str(config_dir)):
+                    config = _read_config(config_dir, specified, copies)
                 result = _report(
-                    ws, config_dir, has_arcs, measured, traced, origin, map_path, scratch, notices
+                    ws, config, has_arcs, measured, traced, origin, map_path, scratch, notices
                 )
             finally:
-                shown = list(dict.fromkeys(_one_line(w.message) for w in caught))  # type: ignore[arg-type]
+                texts = (_one_line(w.message) for w in caught)
+                if config is not None:
+                    texts = (config.relabel(t) for t in texts)
+                shown = list(dict.fromkeys(texts))
                 notices.extend(f"coverage.py: {text}" for text in shown[:5])
     except _OverTime:
         raise ReportError(
@@ -299,16 +566,25 @@ def parse_data_file(
         ) from None
     finally:
         shutil.rmtree(config_dir, ignore_errors=True)
-    files, unmatched = result
+    parsed, unmatched = result
     return (
-        ParsedReport(FORMAT, files, has_arcs, origin=origin, notices=tuple(notices)),
+        replace(parsed, format=FORMAT, has_branches=has_arcs, notices=tuple(notices)),
         unmatched,
     )
 
 
+def _inside(ws: Workspace, name: str) -> bool:
+    """`name` (relative to the workspace, or absolute) is a regular file inside the workspace."""
+    try:
+        real = (ws.root / name).resolve(strict=True)
+        return ws.root in real.parents and stat.S_ISREG(real.stat().st_mode)
+    except (OSError, RuntimeError, ValueError):
+        return False
+
+
 def _report(
     ws: Workspace,
-    config_dir: Path,
+    config: _Config,
     has_arcs: bool,
     measured: dict[str, Any],
     traced: list[str],
@@ -316,54 +592,64 @@ def _report(
     map_path: Callable[[str], str | Unmatched],
     scratch: Path,
     notices: list[str],
-) -> tuple[tuple[Any, ...], list[Unmatched]]:
+) -> tuple[ParsedReport, list[Unmatched]]:
     import coverage
     from coverage.exceptions import CoverageException
-    from coverage.files import PathAliases
+    from coverage.python import source_for_file
 
     workspace = str(ws.root)
-    unmatched: list[Unmatched] = []
-    try:
-        with _cwd(str(config_dir)):
-            config = coverage.Coverage(data_file=None, config_file=True).config
-    except (CoverageException, ValueError, UnicodeError) as exc:
-        raise ReportError(f"coverage.py configuration in the workspace: {_one_line(exc)}") from None
-    if config.plugins:
+    settings = config.settings
+    relative = bool(settings.relative_files)
+    _check_settings(config)
+    if settings.plugins:
         notices.append(
             "coverage.py plugins named in the repository's configuration "
-            f"({', '.join(map(str, config.plugins))[:200]}) were not loaded: covaction runs no "
+            f"({', '.join(map(str, settings.plugins))[:200]}) were not loaded: covaction runs no "
             "code from the workspace; files measured by a plugin are listed as unmatched"
         )
-    aliases = PathAliases(relative=config.relative_files)
-    for _canonical, patterns in config.paths.items():
-        values = list(patterns) if isinstance(patterns, list) else []
-        if not values:
-            continue
-        for pattern in values[1:]:
-            with contextlib.suppress(CoverageException):
-                aliases.add(pattern, values[0])
+    if settings.report_contexts:
+        notices.append(
+            f"{config.setting('report', 'contexts')} is not applied: covaction reports every "
+            "context's lines together"
+        )
+    unmatched: list[Unmatched] = []
+    # key in the data coverage.py reports -> the workspace path it must report it under
     mapped: dict[str, Any] = {}
-    for name, data in measured.items():
-        if name in traced:
-            unmatched.append(Unmatched(name, "measured by a coverage.py plugin, not loaded"))
-            continue
-        target = map_path(aliases.map(name, exists=lambda _p: True))
-        if isinstance(target, Unmatched):
-            unmatched.append(Unmatched(name, target.reason))
-            continue
-        if ws.regular(target, SOURCE_CAP) is None:
-            # coverage.py reads the source: never a link out, a FIFO, a device or a giant.
-            unmatched.append(
-                Unmatched(
-                    name,
-                    f"{target} is not a regular file inside the workspace of at most "
-                    f"{SOURCE_CAP // MiB} MiB",
+    expected: dict[str, str] = {}
+    with _cwd(workspace):
+        # PathAliases makes relative patterns absolute against the cwd, as `coverage report`
+        # run at the repository root does; a mapping is taken only when its result is a file of
+        # the workspace (coverage.py takes it when the file exists: outside is never looked at).
+        aliases = _aliases(config)
+        for name, data in measured.items():
+            if name in traced:
+                unmatched.append(Unmatched(name, "measured by a coverage.py plugin, not loaded"))
+                continue
+            target = map_path(aliases.map(name, exists=lambda p: _inside(ws, p)))
+            if isinstance(target, Unmatched):
+                unmatched.append(Unmatched(name, target.reason))
+                continue
+            real = ws.regular(target, SOURCE_CAP)
+            if real is None:
+                # coverage.py reads the source: never a link out, a FIFO, a device or a giant.
+                unmatched.append(
+                    Unmatched(
+                        name,
+                        f"{target} is not a regular file inside the workspace of at most "
+                        f"{SOURCE_CAP // MiB} MiB",
+                    )
                 )
-            )
-            continue
-        # With relative_files coverage.py looks data up by relative path, else absolute.
-        key = target if config.relative_files else os.path.join(workspace, target)
-        mapped.setdefault(key, set()).update(data)
+                continue
+            # The file coverage.py opens is the key itself (relative to this cwd, or the real
+            # path): python.source_for_file would read `x.py` for a measured `x.pyc`.
+            key = target if relative else str(real)
+            if source_for_file(key) != key:
+                unmatched.append(
+                    Unmatched(name, f"coverage.py would read {source_for_file(key)} for {target}")
+                )
+                continue
+            mapped.setdefault(key, set()).update(data)
+            expected[target if relative else real.relative_to(ws.root).as_posix()] = target
     data_path = scratch / "covaction-remapped.coverage"
     json_path = scratch / "covaction-remapped.json"
     for stale in (data_path, json_path):
@@ -374,31 +660,101 @@ def _report(
             fresh.add_arcs(mapped)
         else:
             fresh.add_lines(mapped)
+        # coverage.py's data holds files under `source` that no test imported with no arcs;
+        # add_arcs skips empty sets, so they are touched as `coverage run` touched them.
+        fresh.touch_files([key for key, data in mapped.items() if not data])
         fresh.write()
-        with _cwd(str(config_dir)):
-            cov = coverage.Coverage(data_file=str(data_path), config_file=True)
+        with _cwd(str(config.folder)):
+            cov = coverage.Coverage(data_file=str(data_path), config_file=config.specified or True)
         for option, value in (
+            # The paths were mapped and checked above: coverage.py must not map them again
+            # (Coverage._prepare_data_for_reporting applies [paths] at report time).
+            ("paths", {}),
             ("run:plugins", []),
             ("run:debug", []),
             ("run:debug_file", None),
+            ("run:_crash", None),
+            ("run:parallel", False),
+            ("run:concurrency", []),
             ("run:data_file", str(data_path)),
+            ("report:contexts", None),
+            ("report:precision", 0),
+            ("json:show_contexts", False),
         ):
             cov.set_option(option, value)
         with _cwd(workspace):
             cov.load()
             if mapped:
                 cov.json_report(outfile=str(json_path), ignore_errors=True)
+    except (CovactionError, _OverTime):
+        raise
     except (CoverageException, ValueError, UnicodeError, OSError) as exc:
         raise ReportError(
-            f"{origin}: coverage.py could not report this data ({_one_line(exc)})"
+            f"{origin}: coverage.py could not report this data ({config.relabel(_one_line(exc))})"
         ) from None
     finally:
         data_path.unlink(missing_ok=True)
     if not json_path.exists():
-        return (), unmatched
+        return ParsedReport(FORMAT, (), has_arcs, origin=origin), unmatched
     try:
         doc = coverage_json.loads(json_path.read_bytes(), origin)
     finally:
         json_path.unlink(missing_ok=True)
     # Files the configuration omits (`[report] omit`) are left out, as `coverage report` does.
-    return coverage_json.from_document(doc, origin).files, unmatched
+    parsed = coverage_json.from_document(doc, origin)
+    files = []
+    for fc in parsed.files:
+        if fc.path not in expected:
+            raise ReportError(
+                f"{origin}: coverage.py reported {fc.path[:200]!r}, a file covaction did not "
+                "give it; refused"
+            )
+        files.append(fc if expected[fc.path] == fc.path else fc.with_path(expected[fc.path]))
+    return replace(parsed, files=tuple(files)), unmatched
+
+
+# ---------------------------------------------------------------------------- auto-detection
+
+
+@dataclass(frozen=True)
+class AutoChoice:
+    """The report auto-detection took, and what to tell the user about it."""
+
+    name: str
+    info: str
+    warning: str = ""
+
+
+STALE_SECONDS = 1.0
+
+
+def choose_auto_report(ws: Workspace, candidates: Sequence[str]) -> AutoChoice | None:
+    """The first of `candidates` at the workspace root that is a regular file; warns when
+    another candidate was written later (a report left from an earlier run beside fresh data).
+    """
+    found: list[tuple[str, float]] = []
+    for name in candidates:
+        if ws.exists(name):
+            try:
+                found.append((name, (ws.root / name).stat().st_mtime))
+            except OSError:
+                continue
+    if not found:
+        return None
+    name, mtime = found[0]
+    info = (
+        f"Using {name} (auto-detected at the workspace root, the first of "
+        f"{', '.join(candidates)}; set coverage-files to choose)"
+    )
+    newer = [(n, t) for n, t in found[1:] if t - mtime > STALE_SECONDS]
+    if not newer:
+        return AutoChoice(name, info)
+    other, when = max(newer, key=lambda item: item[1])
+    minutes = (when - mtime) / 60
+    age = f"{minutes:.0f} min" if minutes >= 1 else f"{when - mtime:.0f} s"
+    warning = (
+        f"{name} was auto-detected, but {other} at the workspace root was written {age} later: "
+        f"{name} may be left from an earlier run. Regenerate it after the tests (e.g. "
+        f"`coverage xml`), delete it, or set coverage-files: {other}"
+    )
+    return AutoChoice(name, info, warning)
