@@ -53,8 +53,7 @@ class FileRow:
     def delta(self) -> Fraction | None:
         if self.base is None or self.status == "deleted":
             return None
-        # The base carries the metric compared (lines alone when one side has no branches).
-        return self.counts.with_metric(self.base.effective_metric).percent - self.base.percent
+        return _delta(self.counts, self.base)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +68,7 @@ class DirRow:
         """None for a folder new since the baseline, or one whose files were all deleted."""
         if self.base is None or self.files == 0:
             return None
-        return self.counts.with_metric(self.base.effective_metric).percent - self.base.percent
+        return _delta(self.counts, self.base)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +124,20 @@ class Comparison:
     @property
     def zero_files(self) -> tuple[FileRow, ...]:
         return tuple(r for r in self.files if r.counts.denominator and r.counts.numerator == 0)
+
+
+def _delta(counts: Counts, base: Counts) -> Fraction:
+    """Change from `base`, like with like.
+
+    `compare` stamps the base with the metric compared (lines alone when one side measured no
+    branches). A base without a metric (rebuilt from a stored document) is read the same way
+    from its data: under lines-and-branches, lines alone when it has no branches and the run
+    has some.
+    """
+    metric = base.metric or counts.effective_metric
+    if not base.metric and metric == LINES_AND_BRANCHES and base.branches == 0 < counts.branches:
+        metric = LINES
+    return counts.with_metric(metric).percent - base.with_metric(metric).percent
 
 
 def rollup(rows: Sequence[FileRow], deleted: Sequence[FileRow]) -> tuple[DirRow, ...]:
