@@ -353,3 +353,19 @@ def test_live_rebuilt_fixtures_keep_the_tools_headline(
         ],
     }
     checks[tool]()
+
+
+def test_go_in_functions_all_leaves_files_without_source_whole() -> None:
+    report = parsed("go", "classify.out")  # already restricted by go_in_repository
+    raw = formats.parse("go", [(REAL / "go" / "classify.out").read_bytes()], "classify.out")
+    root = REAL / "go" / "project"
+    roots = gocover.module_roots({"go.mod": (root / "go.mod").read_bytes()}, None)
+    mapped = ParsedReport(
+        "go",
+        tuple(f.with_path(gocover.map_import_path(f.path, roots) or f.path) for f in raw.files),
+        False,
+    )
+    whole = gocover.in_functions_all(mapped, lambda path: None)
+    scoped = gocover.in_functions_all(mapped, lambda path: (root / path).read_bytes())
+    units = [sum((f.counts for f in r.files), Counts()).units for r in (whole, scoped, report)]
+    assert units == [16, 15, 15]  # the package-level func literal's one statement

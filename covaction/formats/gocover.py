@@ -47,7 +47,7 @@ import heapq
 import posixpath
 import re
 from array import array
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from covaction.errors import ReportError
@@ -522,3 +522,16 @@ def in_functions(fc: FileCoverage, source: bytes) -> FileCoverage:
             kept[key] = (total, covered)
             break
     return replace(fc, units=Units.from_mapping(kept))
+
+
+def in_functions_all(report: ParsedReport, source: Callable[[str], bytes | None]) -> ParsedReport:
+    """`in_functions` for every file whose source `source(path)` returns (None: left whole).
+
+    For the run stage, after import paths are mapped: `source` reads a repository file, so
+    the headline equals `go tool cover -func`'s total wherever the checkout has the sources.
+    """
+    files = []
+    for fc in report.files:
+        data = source(fc.path)
+        files.append(fc if data is None else in_functions(fc, data))
+    return replace(report, files=tuple(files))
