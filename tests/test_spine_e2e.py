@@ -60,6 +60,7 @@ def test_push_writes_outputs_summary_and_report_json(simple: ActionRun) -> None:
     assert r.outputs["coverage"] == "50.00"
     assert r.outputs["passed"] == "true"
     assert r.outputs["branch-coverage"] == ""
+    assert r.outputs["unpinned-actions"] == ""  # pin-policy: off checked nothing, so no count
     assert r.outputs["report-json"] == "out/result.json"
     assert "50.00%" in r.summary and "2 / 4 lines" in r.summary
     doc = json.loads((simple.workspace / "out" / "result.json").read_text())

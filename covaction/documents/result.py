@@ -309,14 +309,17 @@ def outputs(
     pins: Any,
     comment_url: str,
     baseline_path: str,
+    pin_policy: str,
 ) -> dict[str, str]:
+    """The step's outputs; "" where a value is not known (`unpinned-actions` with
+    pin-policy: off, since no workflow was checked)."""
     out = {
         "coverage": "",
         "branch-coverage": "",
         "diff-coverage": "",
         "base-coverage": "",
         "coverage-delta": "",
-        "unpinned-actions": str(len(pins.findings)),
+        "unpinned-actions": "" if pin_policy == "off" else str(len(pins.findings)),
         "passed": "true" if verdict.passed else "false",
         "comment-url": comment_url,
         "baseline-path": baseline_path,

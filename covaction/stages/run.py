@@ -145,7 +145,11 @@ def run(settings: Settings, edges: Edges, github: GitHubContext) -> ExitCode:
     outputs: dict[str, str] = {}
     if settings.report_json:
         outputs["report-json"] = uploads.write_report_json(settings, ws, doc)
-    outputs.update(result.outputs(comparison, verdict, pin_summary, comment_url, baseline_path))
+    outputs.update(
+        result.outputs(
+            comparison, verdict, pin_summary, comment_url, baseline_path, settings.pin_policy
+        )
+    )
     runner.set_outputs(outputs)
     for check in verdict.failed:
         runner.error(check.message)

@@ -105,7 +105,9 @@ def publish(settings: Settings, edges: Edges, github: GitHubContext) -> ExitCode
         f"Coverage comment {posted.action} on #{stored.pull_request} from run {trigger.run_id}: "
         f"{posted.url}"
     )
-    outputs = result.outputs(stored.comparison, stored.verdict, stored.pin_summary, posted.url, "")
+    outputs = result.outputs(
+        stored.comparison, stored.verdict, stored.pin_summary, posted.url, "", stored.pin_policy
+    )
     runner.set_outputs(outputs)
     return ExitCode.PASSED
 
