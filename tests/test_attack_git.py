@@ -20,6 +20,8 @@ import pytest
 
 from covaction.edges import git
 from covaction.errors import DiffError
+from tests.harness import ActionRun
+from tests.test_hostile import project
 
 pytestmark = pytest.mark.skipif(git.git_program({}) is None, reason="git is not installed")
 
@@ -35,18 +37,18 @@ FILES = ["a/x.py", "b/y.py"]
 class Box:
     """A hostile workspace: a repository, a payload that creates `marker`, a runner environ."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, ws: Path | None = None) -> None:
         self.tmp = tmp
-        self.ws = tmp / "ws"
+        self.ws = ws or tmp / "ws"
         self.marker = tmp / "marker"
         self.payload = tmp / "payload.sh"
         self.payload.write_text(f"#!/bin/sh\necho \"$0 $*\" >> '{self.marker}'\nexit 1\n")
         self.payload.chmod(0o755)
         self.home = tmp / "home"
-        self.home.mkdir()
+        self.home.mkdir(exist_ok=True)
         self.environ = {"PATH": os.environ.get("PATH", os.defpath), "HOME": str(self.home)}
         self.environ.update(SECRETS)
-        self.ws.mkdir()
+        self.ws.mkdir(exist_ok=True)
         self.sh("init", "-q")
         for name in FILES:
             (self.ws / name).parent.mkdir(exist_ok=True)
@@ -75,8 +77,9 @@ class Box:
 
     def sparse_without(self, folder: str) -> str:
         """Sparse index with `folder` outside the cone, its tree object deleted (as the issue)."""
+        kept = sorted(p.name for p in self.ws.iterdir() if p.is_dir() and p.name != ".git")
         self.sh("sparse-checkout", "init", "--cone", "--sparse-index")
-        self.sh("sparse-checkout", "set", "a")
+        self.sh("sparse-checkout", "set", *(name for name in kept if name != folder))
         tree = self.sh("rev-parse", f"HEAD:{folder}").strip()
         assert f"{tree} 0\t{folder}/" in self.sh("ls-files", "--sparse", "-s")
         (self.ws / ".git/objects" / tree[:2] / tree[2:]).unlink()
@@ -501,3 +504,30 @@ def test_a_fifo_for_git_to_read_costs_one_timeout_per_run(
     config.unlink()
     os.mkfifo(config)
     assert_refused(box.run_all(), "git took over 1s to open the checkout")
+
+
+@pytest.mark.parametrize("diff_base", ["", "HEAD~1"])
+def test_the_whole_step_in_the_issues_hostile_checkout(action: ActionRun, diff_base: str) -> None:
+    """The action end to end (entrypoint, as the runner starts it) in the checkout of issue 16
+    B.1: the payload never runs; the report is read against the workspace's files; a diff
+    asked of git is one error naming the refusal."""
+    project(action)
+    box = Box(action.tmp, ws=action.workspace)
+    box.sparse_without("b")
+    box.config(
+        "extensions.partialClone=origin",
+        f"remote.origin.url={box.tmp}",
+        f"remote.origin.uploadpack={box.payload}",
+    )
+    box.control("ls-files")
+    assert (action.workspace / "pkg/a.py").exists()
+    action.inputs.update({"github-token": "", "diff-base": diff_base})
+    result = action.run()
+    assert not box.marker.exists()
+    if diff_base:
+        assert result.code == 2, result.stdout + result.stderr
+        assert result.errors == [f"diff-base: {partial('extensions.partialclone')}"]
+    else:
+        assert result.code == 0, result.stdout + result.stderr
+        assert result.errors == []
+        assert result.outputs["coverage"] == "50.00"
