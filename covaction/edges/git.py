@@ -9,12 +9,13 @@ covaction runs here is boxed in, in layers, whatever those files say:
 - git gets an environment built from scratch: no token, no runner variable, no GIT_* variable
   from outside; HOME and XDG_CONFIG_HOME point at /dev/null and GIT_CONFIG_GLOBAL/SYSTEM at
   /dev/null, so no global or system configuration is read (git-config(1) "ENVIRONMENT");
-- no transport can run: `GIT_ALLOW_PROTOCOL` set to the empty list (git(1): "behave as if
-  protocol.allow is set to never, and each of the listed protocols has protocol.<name>.allow set
-  to always (overriding any existing configuration)") stops ssh, file (so `uploadpack`), ext::,
-  http (so credential helpers) and every remote helper before it starts, which the repository's
-  own `protocol.<name>.allow` cannot undo the way it undoes `-c protocol.allow=never`;
-- lazy fetching is off: `GIT_NO_LAZY_FETCH=1` (git 2.45 on), and for every version a
+- no transport can run: `GIT_ALLOW_PROTOCOL` set to the empty list (git(1): only the listed
+  protocols may be used, whatever any `protocol.*` configuration says; transport.c checks it
+  before any transport starts) stops ssh (so `core.sshCommand`), file (so `uploadpack`), ext::,
+  http (so credential helpers) and every remote helper; the repository's own
+  `protocol.<name>.allow=always` outranks a command-line `-c protocol.allow=never`, but not this;
+- lazy fetching is off: `GIT_NO_LAZY_FETCH=1` (git 2.45.1 and the May 2024 security releases of
+  older series; Debian 12's 2.39.5 honours it, older gits ignore it), and for every version a
   partial-clone or promisor repository is refused before any command that could want an object,
   since there git would fetch it through a remote the repository configures;
 - `objects/info/alternates` that reach outside the workspace and the git directory are refused;
