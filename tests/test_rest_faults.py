@@ -606,3 +606,19 @@ def test_an_upload_after_the_deadline_sends_nothing(results: FakeResults) -> Non
     )
     assert not result.uploaded and results.requests == []
     assert result.reason.startswith("CreateArtifact: no time left before the run's API deadline")
+
+
+@pytest.mark.parametrize("repository", ["a/b/c", "../../x", "", "owner/repo?x#y", "owner/.."])
+def test_a_repository_name_github_could_not_have_reaches_no_url(
+    gh: FakeGitHub, clock: RecordingClock, repository: str
+) -> None:
+    api = GitHubApi(TOKEN, gh.base_url, repository, deadline=Deadline(120, clock.clock()))
+    for call in (
+        lambda: api.upsert_comment(NUMBER, MARKER, MARKER + "\nx", "update"),
+        lambda: api.pr_files(NUMBER),
+    ):
+        with pytest.raises(ApiFailure) as failure:
+            call()
+        assert failure.value.kind == FailureKind.CLIENT
+        assert "is not an owner/name GitHub allows" in failure.value.message
+    assert gh.requests == []

@@ -149,7 +149,7 @@ class GitHubApi:
         self.max_wait = None if max_wait is None else max(0.0, max_wait)
         self.policy = policy
         self.http = Transport(token, api_url, self.deadline, timeout, session)
-        self._repo = _repo_path(repository) or "/repos/" + quote(repository, safe="/")
+        self._repository_path = _repo_path(repository)
         self.unreachable: str | None = None  # set once the API could not be reached
         self.skipped: list[str] = []  # calls not sent because the deadline had passed
         self._stop_reason = ""
@@ -159,6 +159,15 @@ class GitHubApi:
 
     def close(self) -> None:
         self.http.session.close()
+
+    def _repo(self) -> str:
+        """`/repos/owner/name` of this run's repository; refused when it is no such name."""
+        if self._repository_path is None:
+            raise ApiFailure(
+                FailureKind.CLIENT,
+                f"GITHUB_REPOSITORY {self.repository[:100]!r} is not an owner/name GitHub allows",
+            )
+        return self._repository_path
 
     # ------------------------------------------------------------------ what was skipped
     def skipped_note(self) -> str:
@@ -383,7 +392,7 @@ class GitHubApi:
         found there are used.
         """
         what = "listing the pull request's files"
-        path = f"{self._repo}/pulls/{int(number)}/files"
+        path = f"{self._repo()}/pulls/{int(number)}/files"
 
         def page_of(size: int, page: int) -> list[dict[str, Any]]:
             reply = self._request(
@@ -417,7 +426,7 @@ class GitHubApi:
         """Every comment of the PR, oldest first, and a note when the listing stopped early."""
         items, note = self._pages(
             "listing the pull request's comments",
-            f"{self._repo}/issues/{int(number)}/comments",
+            f"{self._repo()}/issues/{int(number)}/comments",
             COMMENT_PAGES,
         )
         return [c for c in map(_comment, items) if c is not None], note
@@ -475,7 +484,7 @@ class GitHubApi:
 
     def _edit(self, existing: Comment, body: str) -> PostResult | None:
         """PATCH our comment (idempotent, so retried); None when it no longer exists."""
-        url = self.http.on_api(existing.url) or f"{self._repo}/issues/comments/{existing.id}"
+        url = self.http.on_api(existing.url) or f"{self._repo()}/issues/comments/{existing.id}"
         try:
             reply = self._request(
                 "updating the coverage comment", "PATCH", url, body={"body": body}, shape=dict
@@ -488,7 +497,7 @@ class GitHubApi:
 
     def _create(self, number: int, marker: str, body: str, known: set[int]) -> PostResult:
         """POST a new comment; after an uncertain failure, adopt it if it was stored anyway."""
-        path = f"{self._repo}/issues/{int(number)}/comments"
+        path = f"{self._repo()}/issues/{int(number)}/comments"
         failure: ApiFailure | None = None
         for attempt in range(self.policy.attempts):
             try:
