@@ -313,6 +313,19 @@ def test_a_measured_pyc_whose_py_links_out_is_not_read(attacked: tuple[Path, Pat
     assert unmatched == [Unmatched("pkg/b.pyc", "coverage.py would read pkg/b.py for pkg/b.pyc")]
 
 
+def test_a_measured_file_inside_git_is_not_read(attacked: tuple[Path, Path]) -> None:
+    """`.git/config` holds the checkout's credentials (actions/checkout's extraheader): a data
+    file naming it gets no parse of it, and no `exclude_lines` oracle on it."""
+    root, _ = attacked
+    (root / ".git").mkdir()
+    (root / ".git" / "config").write_text('TOKEN = "hunter2"\n')
+    (root / ".coveragerc").write_text("[run]\nrelative_files = true\n")
+    write_data(root / ".coverage", {"pkg/a.py": [1], ".git/config": [1]})
+    report, unmatched = covaction_report(root)
+    assert [(f.path, f.counts) for f in report.files] == [("pkg/a.py", counts(2, 1))]
+    assert unmatched == [Unmatched(".git/config", ".git/config is inside .git; not read")]
+
+
 def test_an_alias_whose_result_is_outside_the_workspace_is_not_taken(
     attacked: tuple[Path, Path],
 ) -> None:

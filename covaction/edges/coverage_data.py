@@ -2,22 +2,29 @@
 
 The data file comes from the pull request, so it is opened read-only and immutable, its schema
 checked (coverage.py's tables, no views or triggers) before any query, and every query bounded
-in time. Its paths are mapped onto the workspace (the repository's `[paths]` aliases first, then
-the usual path mapping), written to a fresh data file in scratch space, and coverage.py itself
-produces the numbers with the repository's configuration (`.coveragerc`, `setup.cfg`,
-`tox.ini`, `pyproject.toml`: exclusions, `[report] omit/include`) from the workspace's sources,
-with no plugin loaded. Totals are therefore the ones `coverage report` prints.
+in time. Its paths are mapped onto the workspace once (the repository's `[paths]` aliases as
+coverage.py applies them, then the usual path mapping), written to a fresh data file in scratch
+space, and coverage.py itself produces the numbers with the repository's configuration (the
+file named by `coverage-config`, else `.coveragerc`, `.coveragerc.toml`, `setup.cfg`,
+`tox.ini`, `pyproject.toml` in coverage.py's order: exclusions, `[report] omit/include`) from the
+workspace's sources, with no plugin loaded. Totals are therefore the ones `coverage report`
+prints, files under `source` that no test imported included.
 
 What the workspace may hold is hostile, so coverage.py gets only data from it:
 
 * its configuration files are copied out through the workspace's safe reader (regular files
   inside the workspace, size-capped) and read from that copy, so a `.coveragerc` linking to
-  `/proc/self/environ` or a FIFO is refused, never parsed into an error message;
+  `/proc/self/environ` or a FIFO is refused, never parsed into an error message; a setting it
+  cannot read, or would fail on while reporting, is one error naming the file and the setting;
 * while coverage.py runs, the process environment holds only harmless variables: its config
   expands `$VARS`, and `[paths] source = $ACTIONS_RUNTIME_TOKEN` would otherwise turn a secret
-  into a file name; plugins, debug output and debug files are switched off;
-* the sources it reads must be regular files inside the workspace under a size cap, and the
-  whole reporting is bounded in time (a `[report] exclude_lines` regex can backtrack forever);
+  into a file name; plugins, debug output, debug files and its test hooks are switched off;
+* it reads exactly the files covaction checked: regular files inside the workspace (outside
+  `.git`) under a size cap, named in the data by the path it opens (a `.pyc` would make it read
+  the `.py` beside it), with `[paths]` not applied a second time at report time (it would map a
+  checked file onto any file outside), and the files it reports must be the ones it was given;
+* the whole reporting is bounded in time (a `[report] exclude_lines` regex can backtrack
+  forever);
 * its warnings (which quote file names from the data) become notices, never raw stderr lines.
 """
 
@@ -25,14 +32,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shutil
 import signal
 import sqlite3
 import stat
 import threading
 import time
-import tomllib
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -41,8 +46,15 @@ from types import FrameType
 from typing import Any
 from urllib.parse import quote
 
+from covaction.edges.coverage_config import (
+    Config,
+    check_settings,
+    copy_config,
+    path_aliases,
+    read_config,
+)
 from covaction.edges.workspace import MiB, Workspace
-from covaction.errors import CovactionError, InputError, ReportError
+from covaction.errors import CovactionError, ReportError
 from covaction.formats import coverage_json
 from covaction.model import ParsedReport, Unmatched
 
@@ -53,8 +65,6 @@ MAX_LINE = 10_000_000
 MAX_NUMBITS = MAX_LINE // 8 + 1  # a numbits blob for line numbers up to MAX_LINE
 MAX_MEASURED = 20_000_000  # lines or arcs over all files
 MAX_PATH = 4096
-CONFIG_FILES = (".coveragerc", ".coveragerc.toml", "setup.cfg", "tox.ini", "pyproject.toml")
-CONFIG_CAP = 4 * MiB
 SOURCE_CAP = 64 * MiB
 # The variables coverage.py may see while it reads the repository's configuration and sources.
 SAFE_VARIABLES = frozenset(
@@ -255,265 +265,6 @@ def _one_line(exc: BaseException | str) -> str:
     return " ".join(str(exc).split())[:300]
 
 
-def _reason(exc: BaseException) -> str:
-    """An error's text; a regex error's position is in coverage.py's translation, not the
-    pattern the user wrote, so it is left out."""
-    return re.sub(r" at position \d+", "", _one_line(exc))
-
-
-# ---------------------------------------------------------------------------- configuration
-
-
-@dataclass(frozen=True)
-class _Config:
-    """The repository's coverage.py configuration as coverage.py reads it, and where it came from.
-
-    `copies` maps each copied file's name in the scratch folder to its workspace path; `label`
-    is the workspace path of the file coverage.py took its settings from ("" when none).
-    """
-
-    folder: Path
-    specified: str  # the copy's name of a file named by `coverage-config`, "" for the lookup
-    copies: dict[str, str]
-    settings: Any  # coverage.config.CoverageConfig
-    label: str
-    our_file: bool
-
-    def relabel(self, text: str) -> str:
-        """coverage.py's text with the scratch copies named by their workspace paths."""
-        text = text.replace(str(self.folder) + os.sep, "")
-        if self.specified and self.copies[self.specified] != self.specified:
-            text = re.sub(
-                rf"(?<![\w./-]){re.escape(self.specified)}(?![\w.-])",
-                self.copies[self.specified].replace("\\", "\\\\"),
-                text,
-            )
-        return text
-
-    def setting(self, section: str, option: str = "") -> str:
-        """`FILE: [real section] option`, the section spelled as the file spells it."""
-        from coverage.config import HandyConfigParser
-        from coverage.tomlconfig import TomlConfigParser
-
-        real = section
-        name = next((k for k, v in self.copies.items() if v == self.label), "")
-        if name:
-            parser: Any = (
-                TomlConfigParser(self.our_file)
-                if name.endswith(".toml")
-                else HandyConfigParser(self.our_file)
-            )
-            with contextlib.suppress(Exception):
-                parser.read(str(self.folder / name))
-                real = parser.real_section(section) or section
-        where = f"[{real}]" + (f" {option}" if option else "")
-        return f"{self.label or 'coverage.py configuration'}: {where}"
-
-
-def _copy_config(ws: Workspace, dest: Path, named: str) -> tuple[str, dict[str, str]]:
-    """The configuration files coverage.py would look at, copied through the safe reader.
-
-    With `named` (the `coverage-config` input) only that file, as `--cov-config`/`--rcfile`
-    make coverage.py read only the file they name; else the default lookup's files.
-    """
-    shutil.rmtree(dest, ignore_errors=True)
-    dest.mkdir(parents=True)
-    if named:
-        try:
-            data = ws.read(named, "coverage-config", CONFIG_CAP)
-        except CovactionError as exc:
-            raise InputError(exc.message) from None
-        base = os.path.basename(named.rstrip("/"))
-        (dest / base).write_bytes(data)
-        return base, {base: named}
-    copies = {}
-    for name in CONFIG_FILES:
-        if os.path.lexists(ws.root / name):
-            (dest / name).write_bytes(ws.read(name, "coverage.py configuration", CONFIG_CAP))
-            copies[name] = name
-    return "", copies
-
-
-# Sections coverage.py looks up in a TOML file (CoverageConfig.CONFIG_FILE_OPTIONS and [paths]).
-_SECTIONS = ("run", "report", "paths", "html", "xml", "json", "lcov")
-
-
-def _check_toml_shape(path: Path, label: str, our_file: bool) -> None:
-    """Every table coverage.py walks to in a TOML file is a table.
-
-    coverage.py's TOML reader indexes `tool` -> `coverage` -> `run` and expects tables: `run = 5`
-    or `tool = 5` ends in a TypeError inside it, so the shape is checked first and named.
-    """
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError):
-        return  # coverage.py's own reader reports these, naming the file
-    prefixes = [("tool", "coverage")] + ([()] if our_file else [])
-    sections: list[tuple[str, ...]] = [(s,) for s in _SECTIONS]
-    for prefix in prefixes:
-        run = _walk(doc, (*prefix, "run"))
-        plugins = run.get("plugins") if isinstance(run, dict) else None
-        if isinstance(plugins, list):
-            sections += [tuple(p.split(".")) for p in plugins if isinstance(p, str)]
-        for section in sections:
-            node: Any = doc
-            for depth, part in enumerate((*prefix, *section)):
-                if not isinstance(node, dict) or part not in node:
-                    break
-                node = node[part]
-                if not isinstance(node, dict):
-                    name = ".".join((*prefix, *section)[: depth + 1])
-                    parent, _, key = name.rpartition(".")
-                    where = f"[{parent}] {key}" if parent else key
-                    raise ReportError(
-                        f"{label}: {where} = {_toml_value(node)} where coverage.py expects the "
-                        f"table [{name}]"
-                    )
-
-
-def _walk(doc: Any, parts: tuple[str, ...]) -> Any:
-    for part in parts:
-        if not isinstance(doc, dict):
-            return None
-        doc = doc.get(part)
-    return doc
-
-
-_KINDS = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list"}
-
-
-def _toml_value(value: Any) -> str:
-    text = _one_line(repr(value))[:40]
-    return f"{text} ({_KINDS.get(type(value), 'a ' + type(value).__name__)})"
-
-
-def _read_config(folder: Path, specified: str, copies: dict[str, str]) -> _Config:
-    """coverage.py's own lookup (config_files_to_try, CoverageConfig.from_file), one file at a
-    time so that an error names the file it comes from; called with the cwd in `folder`."""
-    from coverage.config import CoverageConfig, config_files_to_try
-
-    config = CoverageConfig()
-    label, our = "", False
-    for fname, our_file, was_specified in config_files_to_try(specified or True):
-        shown = copies.get(fname, fname)
-        if not os.path.isfile(fname):
-            if was_specified:
-                raise InputError(f"coverage-config: {shown} cannot be read")
-            continue
-        if fname.endswith(".toml"):
-            _check_toml_shape(folder / fname, shown, our_file)
-        try:
-            used = config.from_file(fname, lambda _msg: None, our_file=our_file)
-        except (CovactionError, _OverTime):
-            raise
-        except RecursionError:
-            raise ReportError(f"{shown}: the configuration nests too deeply to be read") from None
-        except Exception as exc:  # coverage.py's reader on hostile text: any failure is one line
-            message = _config_message(exc, fname, our_file).replace(fname, shown)
-            raise ReportError(f"{shown}: {message}") from None
-        if used:
-            label, our = shown, our_file
-            break
-    draft = _Config(folder, specified, copies, config, label, our)
-    try:
-        config.post_process()
-    except Exception as exc:
-        raise ReportError(f"{draft.setting('run', 'concurrency')}: {_one_line(exc)}") from None
-    return draft
-
-
-def _config_message(exc: Exception, fname: str, our_file: bool) -> str:
-    """coverage.py's reason, after the setting it concerns when one can be named."""
-    from coverage.exceptions import CoverageException
-
-    text = str(exc)
-    for prefix in (f"Couldn't read config file {fname}: ", f"Couldn't read {fname!r}: "):
-        text = text.removeprefix(prefix)
-    if not isinstance(exc, CoverageException | ValueError):
-        text = f"coverage.py cannot read it ({exc.__class__.__name__}: {text})"
-    setting = _failing_setting(fname, our_file)
-    if setting and not text.startswith(("Option [", "Invalid [")):
-        text = f"{setting}: {text}"
-    return _one_line(text)
-
-
-def _failing_setting(fname: str, our_file: bool) -> str:
-    """The first setting coverage.py's parser cannot read in `fname`, as `[section] option`.
-
-    The same reads as CoverageConfig.from_file, one setting at a time through the parser's public
-    getters, only to name what failed ("" when no single setting fails).
-    """
-    from coverage.config import CoverageConfig, HandyConfigParser
-    from coverage.tomlconfig import TomlConfigParser
-
-    parser: Any = (
-        TomlConfigParser(our_file) if fname.endswith(".toml") else HandyConfigParser(our_file)
-    )
-    try:
-        parser.read(fname)
-    except Exception:
-        return ""
-    wanted = [
-        (spec[1].partition(":")[0], spec[1].partition(":")[2], spec[2] if len(spec) > 2 else "")
-        for spec in CoverageConfig.CONFIG_FILE_OPTIONS
-    ]
-    with contextlib.suppress(Exception):
-        if parser.has_section("paths"):
-            wanted += [("paths", option, "list") for option in parser.options("paths")]
-    for section, option, kind in wanted:
-        try:
-            if parser.has_option(section, option):
-                getattr(parser, f"get{kind}")(section, option)
-        except Exception:
-            real = section
-            with contextlib.suppress(Exception):
-                real = parser.real_section(section) or section
-            return f"[{real}] {option}"
-    return ""
-
-
-def _check_settings(config: _Config) -> None:
-    """Values coverage.py accepts when reading but fails on while reporting, named up front."""
-    from coverage.files import globs_to_regex
-
-    settings = config.settings
-    for attr, section, option in (
-        ("report_include", "report", "include"),
-        ("report_omit", "report", "omit"),
-    ):
-        for pattern in getattr(settings, attr) or ():
-            try:
-                globs_to_regex([pattern])
-            except Exception as exc:
-                raise ReportError(
-                    f"{config.setting(section, option)}: {_one_line(repr(pattern))[:100]} is not "
-                    f"a valid file pattern ({_reason(exc)})"
-                ) from None
-
-
-def _aliases(config: _Config) -> Any:
-    """The repository's `[paths]` as coverage.py's PathAliases; a bad entry is one error."""
-    from coverage.files import PathAliases
-
-    aliases = PathAliases(relative=config.settings.relative_files)
-    for name, values in config.settings.paths.items():
-        where = config.setting("paths", name)
-        if not values:
-            raise ReportError(
-                f"{where} is empty; list the path to report files under first, then the paths "
-                "to map onto it"
-            )
-        for pattern in values[1:]:
-            try:
-                aliases.add(pattern, values[0])
-            except Exception as exc:
-                raise ReportError(
-                    f"{where}: {_one_line(repr(pattern))[:100]} is not a valid path pattern "
-                    f"({_reason(exc)})"
-                ) from None
-    return aliases
-
-
 # ---------------------------------------------------------------------------- reporting
 
 
@@ -533,7 +284,7 @@ def parse_data_file(
     has_arcs, measured, traced = read_measured(path, origin)
     ws = Workspace(workspace)
     config_dir = scratch / "covaction-coverage-config"
-    specified, copies = _copy_config(ws, config_dir, config_file)
+    specified, copies = copy_config(ws, config_dir, config_file)
     notices: list[str] = []
     try:
         with (
@@ -542,10 +293,10 @@ def parse_data_file(
             warnings.catch_warnings(record=True) as caught,
         ):
             warnings.simplefilter("always")
-            config: _Config | None = None
+            config: Config | None = None
             try:
                 with _cwd(str(config_dir)):
-                    config = _read_config(config_dir, specified, copies)
+                    config = read_config(config_dir, specified, copies)
                 result = _report(
                     ws, config, has_arcs, measured, traced, origin, map_path, scratch, notices
                 )
@@ -584,7 +335,7 @@ def _inside(ws: Workspace, name: str) -> bool:
 
 def _report(
     ws: Workspace,
-    config: _Config,
+    config: Config,
     has_arcs: bool,
     measured: dict[str, Any],
     traced: list[str],
@@ -600,7 +351,7 @@ def _report(
     workspace = str(ws.root)
     settings = config.settings
     relative = bool(settings.relative_files)
-    _check_settings(config)
+    check_settings(config)
     if settings.plugins:
         notices.append(
             "coverage.py plugins named in the repository's configuration "
@@ -620,7 +371,7 @@ def _report(
         # PathAliases makes relative patterns absolute against the cwd, as `coverage report`
         # run at the repository root does; a mapping is taken only when its result is a file of
         # the workspace (coverage.py takes it when the file exists: outside is never looked at).
-        aliases = _aliases(config)
+        aliases = path_aliases(config)
         for name, data in measured.items():
             if name in traced:
                 unmatched.append(Unmatched(name, "measured by a coverage.py plugin, not loaded"))
@@ -630,6 +381,10 @@ def _report(
                 unmatched.append(Unmatched(name, target.reason))
                 continue
             real = ws.regular(target, SOURCE_CAP)
+            if real is not None and ".git" in real.relative_to(ws.root).parts:
+                # Never Python, and where a checkout keeps its credentials.
+                unmatched.append(Unmatched(name, f"{target} is inside .git; not read"))
+                continue
             if real is None:
                 # coverage.py reads the source: never a link out, a FIFO, a device or a giant.
                 unmatched.append(
