@@ -505,11 +505,17 @@ def choose_auto_report(ws: Workspace, candidates: Sequence[str]) -> AutoChoice |
     if not newer:
         return AutoChoice(name, info)
     other, when = max(newer, key=lambda item: item[1])
-    minutes = (when - mtime) / 60
-    age = f"{minutes:.0f} min" if minutes >= 1 else f"{when - mtime:.0f} s"
+    age = _duration(when - mtime)
     warning = (
         f"{name} was auto-detected, but {other} at the workspace root was written {age} later: "
         f"{name} may be left from an earlier run. Regenerate it after the tests (e.g. "
         f"`coverage xml`), delete it, or set coverage-files: {other}"
     )
     return AutoChoice(name, info, warning)
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("days", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size * (2 if unit == "days" else 1):
+            return f"{seconds / size:,.0f} {unit}"
+    return f"{seconds:.0f} s"
