@@ -11,6 +11,7 @@ outputs are still written, the exit code is the gates' alone, and the token appe
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import time
 from collections.abc import Iterator
@@ -165,9 +166,14 @@ def test_first_run_creates_one_comment_with_the_verdict_first(
         f"https://github.com/{REPO}/pull/{NUMBER}#issuecomment-{comment.id}"
     )
     doc = check_markdown(comment.body, details=1)
-    changed = doc.table("File", "Coverage", "Δ", "Changed lines covered")
+    changed = doc.table("File", "Diff coverage", "Uncovered changed lines")
     assert [r[0].strip() for r in changed.rows] == ["`sample/calc.py`"]
-    assert f"/blob/{HEAD}/sample/calc.py#L25-L27" in comment.body
+    # Into the pull request's diff when the stage passes its number, else the head commit.
+    anchor = "diff-" + hashlib.sha256(b"sample/calc.py").hexdigest()
+    assert (
+        f"/pull/{NUMBER}/files#{anchor}R25-R27" in comment.body
+        or f"/blob/{HEAD}/sample/calc.py#L25-L27" in comment.body
+    )
     check_markdown(result.summary, details=0)
 
 
@@ -424,12 +430,12 @@ def test_five_thousand_files_fit_both_limits(action: ActionRun, gh: FakeGitHub) 
         assert len(result.summary.encode("utf-8")) <= SUMMARY_LIMIT
     assert len(comments(gh)) == 2
     doc = check_markdown(body, details=1 if "<details>" in body else 0)
-    changed = doc.table("File", "Coverage", "Δ", "Changed lines covered")
+    changed = doc.table("File", "Diff coverage", "Uncovered changed lines")
     assert 5 <= len(changed.rows) <= 100
     summary = check_markdown(result.summary, details=0)
     per_file = summary.table("File", "Coverage", "Covered")
     assert len(per_file.rows) >= 1000 and len(per_file.header) == 5
-    assert len(summary.table("File", "Coverage", "Δ", "Changed lines covered").rows) >= 300
+    assert len(summary.table("File", "Diff coverage", "Uncovered changed lines").rows) >= 300
     assert f"All files: {len(files):,} files" in body or "job summary" in body
 
 
@@ -473,7 +479,7 @@ def test_hostile_file_names_stay_inert(action: ActionRun, gh: FakeGitHub) -> Non
         doc = check_markdown(body, details=details)
         assert body.count("<sub>") == 1
         assert "\u202e" not in body
-        changed = doc.table("File", "Coverage", "Δ", "Changed lines covered")
+        changed = doc.table("File", "Diff coverage", "Uncovered changed lines")
         # All but two: a backslash is a separator to the path mapping, and `//` collapses.
         assert len(changed.rows) >= len(names) - 2
         assert "onerror" in doc.html  # shown, as text inside code

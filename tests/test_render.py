@@ -14,6 +14,7 @@ the gold file (`tests/golden/<name>.actual.md`) and the test fails with a diff. 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import html
 import os
 import re
@@ -40,6 +41,7 @@ REPO = "octo-org/widget"
 HEAD_SHA = "b0" * 20
 BASE_SHA = "a0" * 20
 RUN_URL = f"{SERVER}/{REPO}/actions/runs/9000000001"
+PR_NUMBER = 42
 ALLOWED_LINKS = (f"{SERVER}/{REPO}/",)
 COMMENT_LIMIT = 65_536
 SUMMARY_LIMIT = 1024 * 1024
@@ -136,6 +138,7 @@ def make_context(
     notices: Sequence[str] = (),
     annotation_notes: Sequence[str] = (),
     report_name: str = "coverage",
+    pull_request: int = 0,
 ) -> markdown.RenderContext:
     """A RenderContext built the way the pipeline builds it, from fixed inputs."""
     changes = changed_lines.from_github_files(pr_files) if pr_files is not None else None
@@ -171,7 +174,7 @@ def make_context(
         comparison=comparison,
         verdict=gates.evaluate(*checks),
         thresholds=thresholds,
-        links=markdown.Links(SERVER, REPO, HEAD_SHA, RUN_URL),
+        links=markdown.Links(SERVER, REPO, HEAD_SHA, RUN_URL, pull_request),
         pins=tuple(pins),
         pin_policy=pin_policy,
         pin_counts=counts,
@@ -234,6 +237,7 @@ def golden_context() -> markdown.RenderContext:
         },
         {"filename": "docs/logo.png", "status": "added"},
         {"filename": "src/widget/util.py", "status": "modified"},
+        {"filename": ".github/workflows/ci.yml", "status": "modified", "patch": patch_adding([14])},
     ]
     pins = [
         markdown.PinRow(
@@ -264,6 +268,7 @@ def golden_context() -> markdown.RenderContext:
         },
         pin_policy="warn",
         notices=["coverage.xml: 1 <line> element had no number and was skipped"],
+        pull_request=PR_NUMBER,
     )
 
 
@@ -501,7 +506,9 @@ def test_the_verdict_is_the_first_visible_line_and_says_what_failed() -> None:
     assert body.startswith(markdown.marker("coverage") + "\n")
     first = _visible_lines(body)[0]
     assert first.startswith("### ❌ Coverage ")
-    assert first.endswith("failed: diff 60.00% < 90%, dropped 1.34 points (allowed 0.5)")
+    assert "failed: diff coverage 60.00% < 90%, dropped 1.20 points (allowed 0.5)" in first
+    # The head commit the comment reflects ends the headline.
+    assert first.endswith(f"· [`{HEAD_SHA[:7]}`]({SERVER}/{REPO}/commit/{HEAD_SHA})")
 
 
 def test_sections_come_in_the_reviewers_order() -> None:
@@ -510,13 +517,13 @@ def test_sections_come_in_the_reviewers_order() -> None:
     order = [
         "### ",
         "| **Total** |",
-        "| **Changed lines** |",
+        "| **Diff coverage** |",
         "Compared with",
         "**Gates:**",
         "#### Changed files",
         "**Trend on",
         "#### Actions not pinned",
-        "report path(s) match no file",
+        "no file in the repository**",
         "<details>",
         "</details>",
         "<sub>",
@@ -535,19 +542,38 @@ def test_passing_comment_counts_and_delta() -> None:
     assert first.startswith("### ✅ Coverage ") and "all gates passed" in first
     assert "⚠️ 1 action not pinned" in first
     totals = check_markdown(body).table("")
-    assert totals.rows[0][2].strip() == "77 / 88 lines, 3 / 4 branches"
+    # The vendored file outside the repository counts in the totals, as in coverage.py's own.
+    assert totals.rows[0][2].strip() == "78 / 89 lines, 3 / 4 branches"
+    # With the failing gates gone, nothing judges the drop or the diff coverage: the headline
+    # says so with the numbers.
+    assert "⚠️ dropped 1.20 points (no gate set)" in first
+    assert "⚠️ diff coverage below 80% (no gate set)" in first
 
 
 def test_changed_files_with_most_uncovered_lines_come_first() -> None:
     body = markdown.render_comment(golden_context())
-    table = check_markdown(body).table("File", "Coverage", "Δ", "Changed lines covered")
+    table = check_markdown(body).table("File", "Diff coverage", "Uncovered changed lines")
     first_column = [r[0].strip() for r in table.rows]
     assert first_column[0].startswith("`src/widget/new_feature.py`")
     assert first_column[1] == "`src/widget/core.py`"
 
 
-def test_uncovered_changed_lines_link_to_the_head_commit() -> None:
+def test_uncovered_changed_lines_link_into_the_pull_request_diff() -> None:
+    """With a PR number, a range links to "Files changed": #diff-<sha256 of the path>R12-R13."""
     body = markdown.render_comment(golden_context())
+    digest = hashlib.sha256(b"src/widget/core.py").hexdigest()
+    url = f"{SERVER}/{REPO}/pull/{PR_NUMBER}/files#diff-{digest}R12-R13"
+    assert f"[12-13]({url})" in body
+    # Partial-branch lines are links too.
+    assert (
+        f"partial branches: [10]({SERVER}/{REPO}/pull/{PR_NUMBER}/files#diff-{digest}R10)" in body
+    )
+
+
+def test_without_a_pull_request_number_lines_link_to_the_head_commit() -> None:
+    ctx = golden_context()
+    ctx = replace(ctx, links=replace(ctx.links, pull_request=0))
+    body = markdown.render_comment(ctx)
     url = f"{SERVER}/{REPO}/blob/{HEAD_SHA}/src/widget/core.py#L12-L13"
     assert f"[12-13]({url})" in body
 
@@ -618,9 +644,9 @@ def test_big_report_comment_fits_and_stays_well_formed(big_context: markdown.Ren
     body = markdown.render_comment(big_context)
     assert len(body) <= markdown.COMMENT_BUDGET <= COMMENT_LIMIT
     doc = check_markdown(body, details=1 if "<details>" in body else 0)
-    changed = doc.table("File", "Coverage", "Δ", "Changed lines covered")
+    changed = doc.table("File", "Diff coverage", "Uncovered changed lines")
     assert 0 < len(changed.rows) <= 100 and len(changed.header) == 5
-    assert "more changed files in the job summary" in body
+    assert f"more changed files [in the job summary]({RUN_URL})." in body
 
 
 def test_big_report_summary_fits_and_keeps_most_rows(big_context: markdown.RenderContext) -> None:
@@ -629,7 +655,7 @@ def test_big_report_summary_fits_and_keeps_most_rows(big_context: markdown.Rende
     doc = check_markdown(body, details=0)
     per_file = doc.table("File", "Coverage", "Covered")
     assert len(per_file.rows) >= 1000
-    assert doc.table("File", "Coverage", "Δ", "Changed lines covered").rows
+    assert doc.table("File", "Diff coverage", "Uncovered changed lines").rows
 
 
 def test_huge_unbreakable_content_is_truncated_cleanly() -> None:
@@ -737,7 +763,7 @@ def test_hostile_names_render_inert(which: str) -> None:
     assert "\u200b" not in body and "\u2066" not in body
     assert not re.search("[\ud800-\udfff]", body)
     # Every hostile name that the report kept appears in a table row of its own.
-    changed = doc.table("File", "Coverage", "Δ", "Changed lines covered")
+    changed = doc.table("File", "Diff coverage", "Uncovered changed lines")
     assert len(changed.rows) == len(HOSTILE_NAMES)
     # @mentions and #refs of names survive only as code.
     code_text = " ".join(re.findall(r"<code>(.*?)</code>", doc.html, flags=re.S))
@@ -775,7 +801,9 @@ def test_delta(value: Decimal | None, shown: str) -> None:
 
 def test_sparkline_spans_the_range() -> None:
     assert markdown.sparkline([1.0, 2.0, 3.0]) == "▁▅█"
-    assert markdown.sparkline([5.0, 5.0]) == "▁▁"
+    assert markdown.sparkline([5.0, 5.0]) == "▅▅"
+    # A wobble smaller than two points draws as the small step it is, not as a cliff.
+    assert markdown.sparkline([80.0, 80.3]) == "▄▅"
     assert markdown.sparkline([]) == ""
 
 
@@ -808,4 +836,151 @@ def test_a_baseline_without_branches_is_compared_like_with_like() -> None:
     lines_now = markdown.pct(ctx.comparison.compared_counts.percent)
     assert f"Δ compares line coverage ({lines_now} now)" in body
     total = check_markdown(body).table("", "Coverage").rows[0]
-    assert total[4].strip() == markdown.delta(ctx.comparison.delta)
+    assert total[4].strip() == markdown.change(
+        ctx.comparison.compared_counts.percent, ctx.comparison.base_counts.percent
+    )
+
+
+# ---------------------------------------------------------------------------- issue 18
+
+
+def test_the_headline_names_a_report_that_has_a_name() -> None:
+    """Two reports' comments differ in their first line, not only in a footer."""
+    ctx = replace(golden_context(), report_name="unit-tests")
+    first = _visible_lines(markdown.render_comment(ctx))[0]
+    assert first.startswith("### ❌ `unit-tests`: Coverage 87.10% (\u22121.20)")
+    default = _visible_lines(markdown.render_comment(golden_context()))[0]
+    assert default.startswith("### ❌ Coverage 87.10%")
+
+
+def docs_only_context() -> markdown.RenderContext:
+    """A pull request that changes the README and a comment line of a measured file."""
+    report = parse_report(cobertura_xml([SourceFile("app.py", {1: 1, 2: 1, 5: 0})]))
+    return make_context(
+        report,
+        pr_files=[
+            {"filename": "README.md", "status": "modified", "patch": patch_adding([3])},
+            {"filename": "app.py", "status": "modified", "patch": patch_adding([3])},
+        ],
+        minimum_diff="80",
+    )
+
+
+@pytest.mark.parametrize("which", ["comment", "summary"])
+def test_a_docs_only_change_gets_one_line_and_its_diff_gate_reads_skipped(which: str) -> None:
+    ctx = docs_only_context()
+    body = markdown.render_comment(ctx) if which == "comment" else markdown.render_summary(ctx)
+    assert body.count("no coverable line changed") >= 2  # the headline, then one line
+    assert "**Diff coverage:** no coverable line changed" in body
+    assert "#### Changed files" not in body and "| **Diff coverage** |" not in body
+    assert "passed" not in body.split("Diff coverage", 1)[1].split("\n", 1)[0]
+    if which == "comment":
+        assert "⏭️ diff coverage skipped" in body
+    else:
+        row = check_markdown(body).table("Gate", "Result").rows[0]
+        assert row[1].strip() == "⏭️ skipped"
+    assert "*Diff coverage skipped: no coverable line changed.*" in body
+
+
+def indirect_context() -> markdown.RenderContext:
+    """The change edits a.py; b.py lost coverage without being touched (a deleted test)."""
+    files = [
+        SourceFile("src/a.py", {n: 1 for n in range(1, 11)}),
+        SourceFile("src/b.py", {n: (1 if n <= 4 else 0) for n in range(1, 11)}),
+        SourceFile("lib/c.py", {n: (1 if n <= 9 else 0) for n in range(1, 11)}),
+        SourceFile("lib/d.py", {n: 1 for n in range(1, 11)}),
+    ]
+    baseline = Baseline(
+        commit=BASE_SHA, branch="main", created_at="2026-11-20T09:00:00Z",
+        report_name="coverage", covaction_version="0.1.0", has_branches=False,
+        files={"src/a.py": Counts(10, 9), "src/b.py": Counts(10, 10), "lib/c.py": Counts(10, 10),
+               "lib/d.py": Counts(10, 10)}, trend=(),
+    )  # fmt: skip
+    return make_context(
+        parse_report(cobertura_xml(files)),
+        baseline=baseline,
+        pr_files=[{"filename": "src/a.py", "status": "modified", "patch": patch_adding([10])}],
+        pull_request=PR_NUMBER,
+    )
+
+
+def test_indirect_changes_show_outside_details_the_largest_first() -> None:
+    body = markdown.render_comment(indirect_context())
+    before_details = body.split("<details>", 1)[0]
+    assert "#### Indirect changes (2)" in before_details
+    rows = check_markdown(body).table("File", "Coverage", "Baseline", "Δ").rows
+    assert [r[0].strip() for r in rows[:2]] == ["`src/b.py`", "`lib/c.py`"]
+    assert [r[3].strip() for r in rows[:2]] == ["\u221260.00", "\u221210.00"]
+    # The touched file is a changed file, not an indirect change.
+    assert "`src/a.py`" not in before_details.split("#### Indirect changes", 1)[1]
+
+
+def test_the_folder_rollup_is_by_top_level_folder_worst_first() -> None:
+    ctx = indirect_context()
+    body = markdown.render_summary(ctx)
+    rows = check_markdown(body).table("Folder", "Files").rows
+    assert [(r[0].strip(), r[2].strip()) for r in rows] == [
+        ("`src`", "70.00%"),
+        ("`lib`", "95.00%"),
+    ]
+
+
+def test_deltas_agree_with_the_rounded_figures_shown() -> None:
+    """88.64% against 95.45% reads -6.81 (the exact difference, -6.818…, would say -6.82)."""
+    body = markdown.render_summary(golden_context())
+    row = next(r for r in check_markdown(body).table("File", "Coverage", "Covered").rows
+               if r[0].strip() == "`src/widget/core.py`")  # fmt: skip
+    assert (row[1].strip(), row[3].strip()) == ("88.64%", "\u22126.81")
+
+
+def test_pins_in_untouched_workflows_are_one_line_pointing_to_the_summary() -> None:
+    ctx = golden_context()
+    changes = changed_lines.from_github_files(
+        [{"filename": "src/widget/core.py", "status": "modified", "patch": patch_adding([12])}]
+    )
+    dc = diff_coverage.diff_coverage(ctx.comparison.report, changes)
+    ctx = replace(ctx, comparison=replace(ctx.comparison, diff=dc))
+    body = markdown.render_comment(ctx)
+    assert "#### Actions not pinned" not in body
+    assert (
+        "⚠️ **1 action not pinned to a commit SHA** in workflows this change does not touch: "
+        f"[see the job summary]({RUN_URL})." in body
+    )
+    # The summary still lists it, as a copyable fix.
+    summary = markdown.render_summary(ctx)
+    assert "actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065 # v5\n```" in summary
+
+
+def test_pins_are_grouped_by_file_with_a_copyable_fix_or_why_not() -> None:
+    ctx = golden_context()
+    rows = (
+        markdown.PinRow(".github/workflows/ci.yml", 14, "a/b@v1", "unpinned", "a tag moves", "a/b@" + "1" * 40 + " # v1"),
+        markdown.PinRow(".github/workflows/ci.yml", 30, "c/d@main", "unpinned", "a branch moves"),
+        markdown.PinRow(".github/workflows/ci.yml", 40, "${{ x }}", "unverifiable", "an expression"),
+    )  # fmt: skip
+    body = markdown.render_comment(replace(ctx, pins=rows))
+    assert body.count("`.github/workflows/ci.yml`") == 1
+    block = body.split("`.github/workflows/ci.yml`\n\n```\n", 1)[1].split("\n```", 1)[0]
+    assert block.split("\n") == [
+        "# line 14: a/b@v1: a tag moves",
+        "a/b@" + "1" * 40 + " # v1",
+        "# line 30: c/d@main: a branch moves",
+        "# no fix suggested: its commit could not be looked up (see the note below)",
+        "# line 40: ${{ x }}: an expression",
+        "# no fix suggested: built from an expression: pin what it resolves to",
+    ]
+
+
+def test_a_fix_line_cannot_close_its_code_block() -> None:
+    row = markdown.PinRow("w.yml", 1, "a/b@v1", "unpinned", "x\n```\n<img src=x>", "a/b@```` # x")
+    block = markdown.pin_block(markdown.parts.PinGroup("w.yml", (row,)))
+    lines = block.split("\n")
+    assert len(lines) == 4 and lines[0] == lines[-1] == "`````"
+
+
+def test_no_job_summary_is_mentioned_where_there_is_none() -> None:
+    """On a laptop (no run URL) the comment never says "in the job summary"."""
+    ctx = golden_context()
+    ctx = replace(ctx, links=replace(ctx.links, run_url=""), limits=markdown.COMMENT_LEVELS[-1])
+    body = markdown.render_comment(replace(ctx, pins=ctx.pins * 20))
+    assert "job summary" not in body.lower()

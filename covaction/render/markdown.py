@@ -1,12 +1,15 @@
 """One render context -> the PR comment and the job summary (Jinja2 templates in the package).
 
-The comment answers a reviewer in seconds, top to bottom: the verdict, the totals with their
-counts against the baseline, diff coverage, the changed files, the trend, the pin check, and
-everything else collapsed in `<details>`. The summary holds the full detail.
+The comment answers a reviewer in seconds, top to bottom: the headline (verdict, totals, diff
+coverage, the head commit, and a ⚠️ for what no gate judges), the totals against the baseline,
+the gates, the changed files with their diff coverage, the files the change moved without
+touching them, the trend, unpinned actions where the change makes them relevant, and the rest
+collapsed in `<details>`. The summary holds the full detail.
 
 Both always fit their budgets: the comment 65,536 characters (GitHub's limit; we aim at 65,000),
-the summary 1 MiB (we aim at 1,000,000 bytes). Sections shrink in a fixed order (the full file
-table, then directories, then changed files, then the pin table) and say where the rest is.
+the summary 1 MiB (we aim at 1,000,000 bytes). Rows come before links: the full file table goes
+first, then directories, pins and extra line ranges, and only then are changed-file rows cut,
+as few as the budget needs (a binary search), with a note saying where the rest is.
 Every string from a report, path, workflow or server goes through the `escape` filters.
 """
 
@@ -16,30 +19,48 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from fractions import Fraction
 from functools import cache
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from covaction import __version__
-from covaction.compare import Comparison, FileRow
-from covaction.gates import FAILED, PASSED, SKIPPED, Check, Verdict
-from covaction.model import Counts, display_percent
-from covaction.render import escape
+from covaction.compare import Comparison
+from covaction.gates import Check, Verdict
+from covaction.render import escape, parts
+from covaction.render.parts import (
+    MINUS,
+    change,
+    counts_text,
+    delta,
+    num,
+    pct,
+    plural,
+    sparkline,
+)
 
 if TYPE_CHECKING:
     import jinja2
 
     from covaction.pins.workflows import ActionRef, PinSummary
 
+__all__ = [
+    "MINUS",
+    "change",
+    "counts_text",
+    "delta",
+    "num",
+    "pct",
+    "plural",
+    "sparkline",
+]
+
 COMMENT_LIMIT = 65_536
 COMMENT_BUDGET = 65_000
 SUMMARY_LIMIT = 1024 * 1024
 SUMMARY_BUDGET = 1_000_000
 
-SPARKS = "▁▂▃▄▅▆▇█"
 MAX_LINKED_PATH = 500
-MINUS = "\u2212"  # a real minus sign: it lines up with "+" and cannot start a Markdown list
+COMMENT_PATH = 90  # characters of a path in a comment row; longer ones lose their middle
 _BLANK_RUNS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -51,32 +72,39 @@ SUMMARY_NOTE = "\n\n*(Truncated to fit GitHub's 1 MiB job summary limit.)*\n"
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """How many rows each section may show; the budget loop walks down these levels."""
+    """How many rows each section may show; the budget loop walks down these levels.
+
+    `ranges`: uncovered line ranges linked per changed file; `indirect`: files changed
+    without being touched.
+    """
 
     changed: int
     directories: int
     files: int
     pins: int
     unmatched: int
+    ranges: int = 12
+    indirect: int = 10
 
 
 COMMENT_LEVELS = (
-    Limits(changed=100, directories=200, files=300, pins=50, unmatched=20),
-    Limits(changed=100, directories=50, files=50, pins=30, unmatched=10),
-    Limits(changed=50, directories=20, files=0, pins=20, unmatched=5),
-    Limits(changed=20, directories=0, files=0, pins=10, unmatched=3),
-    Limits(changed=5, directories=0, files=0, pins=5, unmatched=0),
-    Limits(changed=0, directories=0, files=0, pins=0, unmatched=0),
+    Limits(changed=1000, directories=50, files=300, pins=50, unmatched=20),
+    Limits(changed=1000, directories=50, files=50, pins=50, unmatched=20),
+    Limits(changed=1000, directories=20, files=0, pins=30, unmatched=10),
+    Limits(changed=1000, directories=0, files=0, pins=20, unmatched=5, ranges=6),
+    Limits(changed=1000, directories=0, files=0, pins=10, unmatched=3, ranges=3, indirect=5),
+    # The last level: changed-file rows are cut, as few as the budget needs.
+    Limits(changed=1000, directories=0, files=0, pins=5, unmatched=0, ranges=2, indirect=5),
 )
 SUMMARY_LEVELS = (
-    Limits(changed=3000, directories=5000, files=20000, pins=2000, unmatched=1000),
-    Limits(changed=1000, directories=1000, files=5000, pins=500, unmatched=200),
-    Limits(changed=1000, directories=500, files=3000, pins=500, unmatched=200),
-    Limits(changed=500, directories=300, files=2000, pins=300, unmatched=100),
-    Limits(changed=300, directories=200, files=1000, pins=200, unmatched=50),
-    Limits(changed=300, directories=100, files=500, pins=200, unmatched=50),
-    Limits(changed=50, directories=50, files=50, pins=50, unmatched=10),
-    Limits(changed=0, directories=0, files=0, pins=0, unmatched=0),
+    Limits(changed=3000, directories=5000, files=20000, pins=2000, unmatched=1000, indirect=50),
+    Limits(changed=1000, directories=1000, files=5000, pins=500, unmatched=200, indirect=50),
+    Limits(changed=1000, directories=500, files=3000, pins=500, unmatched=200, indirect=50),
+    Limits(changed=500, directories=300, files=2000, pins=300, unmatched=100, indirect=20),
+    Limits(changed=300, directories=200, files=1000, pins=200, unmatched=50, indirect=20),
+    Limits(changed=300, directories=100, files=500, pins=200, unmatched=50, ranges=6),
+    Limits(changed=50, directories=50, files=50, pins=50, unmatched=10, ranges=3),
+    Limits(changed=0, directories=0, files=0, pins=0, unmatched=0, ranges=0, indirect=0),
 )
 
 
@@ -92,20 +120,31 @@ class PinRow:
 
 @dataclass(frozen=True, slots=True)
 class Links:
+    """Where links point. With a pull request number, changed lines link into the pull
+    request's "Files changed" (short, and a reviewer can comment there); else into the head
+    commit's blob."""
+
     server_url: str = ""
     repository: str = ""
     head_sha: str = ""
     run_url: str = ""
+    pull_request: int = 0
 
     def lines(self, path: str, first: int, last: int) -> str:
-        """A link to lines of the head commit, or "" when there is no commit to link to.
+        """A link to changed lines, or "" when there is nothing to link to.
 
-        A path too long for a sensible URL gets no link: a dozen copies of it would eat the
-        comment's budget for nothing.
+        A path too long for a sensible URL gets no blob link: a dozen copies of it would eat
+        the comment's budget for nothing (a diff anchor is a hash, always short).
         """
-        if not (self.server_url and self.repository and self.head_sha):
+        if not (self.server_url and self.repository):
             return ""
-        if len(path) > MAX_LINKED_PATH:
+        if self.pull_request > 0:
+            anchor = f"R{first}" if first == last else f"R{first}-R{last}"
+            return (
+                f"{self.server_url}/{quote(self.repository)}/pull/{self.pull_request}/files"
+                f"#{parts.diff_anchor(path)}{anchor}"
+            )
+        if not self.head_sha or len(path) > MAX_LINKED_PATH:
             return ""
         anchor = f"#L{first}" if first == last else f"#L{first}-L{last}"
         return (
@@ -122,7 +161,10 @@ class Links:
 
 @dataclass(frozen=True, slots=True)
 class RenderContext:
-    """Everything the templates show; built once, rendered for the comment and the summary."""
+    """Everything the templates show; built once, rendered for the comment and the summary.
+
+    `rollup_depth`: how many folder levels the directory table groups by (1: top-level).
+    """
 
     report_name: str
     comparison: Comparison
@@ -136,6 +178,7 @@ class RenderContext:
     notices: tuple[str, ...] = ()
     annotation_notes: tuple[str, ...] = ()
     limits: Limits = COMMENT_LEVELS[0]
+    rollup_depth: int = 1
 
     @property
     def marker(self) -> str:
@@ -157,7 +200,7 @@ class RenderContext:
         return tuple(
             c
             for c in self.verdict.checks
-            if not (c.name == "pins" and c.status == PASSED and not self.pins_checked)
+            if not (c.name == "pins" and c.status == "passed" and not self.pins_checked)
         )
 
 
@@ -183,6 +226,7 @@ def build_context(
     pin_notes: Sequence[str],
     notices: Sequence[str],
     annotation_notes: Sequence[str] = (),
+    rollup_depth: int = 1,
 ) -> RenderContext:
     """The one render context, for a run's own comment and for a fork's stored result."""
     return RenderContext(
@@ -197,6 +241,7 @@ def build_context(
         pin_notes=tuple(pin_notes),
         notices=tuple(notices),
         annotation_notes=tuple(annotation_notes),
+        rollup_depth=rollup_depth,
     )
 
 
@@ -212,55 +257,22 @@ def marker(report_name: str) -> str:
 # ---------------------------------------------------------------- filters used by templates
 
 
-def pct(value: Fraction | None) -> str:
-    return "n/a" if value is None else display_percent(value) + "%"
-
-
-def delta(value: Fraction | None) -> str:
-    """A signed difference in points, `—` when there is nothing to compare with."""
-    if value is None:
-        return "—"
-    shown = display_percent(abs(value))
-    if value == 0:
-        return "±0.00"
-    if float(shown) == 0:
-        return "+0.00" if value > 0 else MINUS + "0.00"
-    return ("+" if value > 0 else MINUS) + shown
-
-
-def num(value: int) -> str:
-    return f"{value:,}"
-
-
-def counts_text(c: Counts, has_branches: bool) -> str:
-    text = f"{c.covered_lines:,} / {c.statements:,} lines"
-    if has_branches:
-        text += f", {c.covered_branches:,} / {c.branches:,} branches"
-    return text
-
-
-def sparkline(values: Sequence[float]) -> str:
-    if not values:
-        return ""
-    lo, hi = min(values), max(values)
-    span = hi - lo
-    top = len(SPARKS) - 1
-    return "".join(
-        SPARKS[0 if span == 0 else min(top, int((v - lo) / span * top + 0.5))] for v in values
-    )
+def link_list(ctx: RenderContext, path: str, lines: Sequence[tuple[int, int]], limit: int) -> str:
+    """`[7-10](…), [12](…), … 3 more`: line ranges linked to the change."""
+    out = []
+    for first, last in lines[: max(0, limit)]:
+        label = f"{first:,}" if first == last else f"{first:,}-{last:,}"
+        url = ctx.links.lines(path, first, last)
+        out.append(f"[{label}]({url})" if url else label)
+    if len(lines) > limit:
+        out.append(f"… {len(lines) - max(0, limit):,} more")
+    return ", ".join(out)
 
 
 def range_links(
     ctx: RenderContext, path: str, ranges: Sequence[tuple[int, int]], limit: int = 12
 ) -> str:
-    parts = []
-    for first, last in ranges[:limit]:
-        label = str(first) if first == last else f"{first}-{last}"
-        url = ctx.links.lines(path, first, last)
-        parts.append(f"[{label}]({url})" if url else label)
-    if len(ranges) > limit:
-        parts.append(f"… {len(ranges) - limit} more")
-    return ", ".join(parts)
+    return link_list(ctx, path, ranges, limit)
 
 
 def short_sha(sha: str) -> str:
@@ -273,74 +285,42 @@ def commit_link(ctx: RenderContext, sha: str) -> str:
     return f"[`{sha[:7]}`]({url})" if url else short_sha(sha)
 
 
-def changed_rows(c: Comparison) -> list[FileRow]:
-    """Changed files, those with the most uncovered changed lines first, then by path."""
-    return sorted(
-        c.changed,
-        key=lambda r: (-(len(r.diff.uncovered) if r.diff else 0), r.path),
-    )
-
-
-def gate_item(ctx: RenderContext, check: Check) -> str:
-    """One gate in a few words for the comment's gate line."""
-    mark = {PASSED: "✅", FAILED: "❌", SKIPPED: "⏭️"}.get(check.status, "")
-    if check.name == "pins":
-        unpinned = len(ctx.pins)
-        if not unpinned:
-            n = ctx.pin_counts.get("pinned", 0)
-            return f"{mark} {'the' if n == 1 else 'all'} {n:,} action{'' if n == 1 else 's'} pinned"
-        if check.status == FAILED:
-            return f"❌ {plural(unpinned, 'action')} not pinned"
-        return f"⚠️ {plural(unpinned, 'action')} not pinned (warn)"
-    name = {"total": "total", "diff": "diff", "drop": "drop"}.get(check.name, check.title.lower())
-    if check.status == SKIPPED or check.actual is None:
-        return f"{mark} {name} skipped"
-    if check.name == "drop":
-        # `actual` is current minus base: negative when coverage dropped.
-        return f"{mark} change {delta(check.actual)} (allowed drop {check.required})"
-    op = "<" if check.status == FAILED else "≥"
-    return f"{mark} {name} {pct(check.actual)} {op} {check.required}%"
-
-
-def failed_item(ctx: RenderContext, check: Check) -> str:
-    """A failed gate in a few words for the verdict line (the log has the full sentence)."""
-    if check.name == "pins":
-        return f"{plural(len(ctx.pins), 'action')} not pinned"
-    if check.name == "drop" and check.actual is not None:
-        return f"dropped {display_percent(abs(check.actual))} points (allowed {check.required})"
-    if check.name in ("total", "diff") and check.actual is not None:
-        return f"{check.name} {pct(check.actual)} < {check.required}%"
-    return escape.note(check.message)
-
-
-def plural(n: int, noun: str, nouns: str = "") -> str:
-    """`1 file`, `3 files`, `2 directories` (pass the plural when it is not noun + s)."""
-    return f"{n:,} {noun if n == 1 else nouns or noun + 's'}"
+def summary_link(ctx: RenderContext, words: str = "in the job summary") -> str:
+    """`[in the job summary](run url)`; "" where there is no run (a laptop)."""
+    return f"[{words}]({ctx.links.run_url})" if ctx.links.run_url else ""
 
 
 def verdict_line(ctx: RenderContext) -> str:
-    """The first line a reviewer reads: the totals, then passed, or which gates failed."""
-    c = ctx.comparison
-    head = f"Coverage {pct(c.counts.percent)}"
-    if c.delta is not None:
-        head += f" ({delta(c.delta)})"
-    if c.diff is not None and c.diff.percent is not None:
-        head += f" · diff {pct(c.diff.percent)}"
-    if not ctx.verdict.passed:
-        failed = ", ".join(failed_item(ctx, check) for check in ctx.verdict.failed)
-        return f"❌ {head} — failed: {failed}"
-    coverage_gates = [g for g in ctx.verdict.checks if g.name != "pins"]
-    checked = [g for g in coverage_gates if g.status == PASSED]
-    skipped = len(coverage_gates) - len(checked)
-    if checked:
-        words = "all gates passed" + (f" ({skipped} skipped)" if skipped else "")
-    elif skipped:
-        words = "passed; no gate could be checked"
-    else:
-        words = "passed (no coverage threshold set)"
-    if ctx.pins:
-        words += f" · ⚠️ {plural(len(ctx.pins), 'action')} not pinned"
-    return f"✅ {head} — {words}"
+    """The first line a reviewer reads: the report (when named), the figures, the verdict with
+    a ⚠️ for what no gate judged, and the head commit the comment reflects."""
+    passed, words = parts.headline_words(ctx)
+    name = (
+        f"{escape.inline(ctx.report_name, 60)}: " if ctx.report_name != parts.DEFAULT_REPORT else ""
+    )
+    head = (
+        f" · {commit_link(ctx, ctx.links.head_sha)}" if ctx.links.commit(ctx.links.head_sha) else ""
+    )
+    mark = "✅" if passed else "❌"
+    return f"{mark} {name}{parts.headline_figures(ctx)} — {words}{head}"
+
+
+def code_block(lines: Sequence[str]) -> str:
+    """A fenced code block whose lines stay inside it whatever they hold."""
+    shown = [escape.visible(line) for line in lines]
+    longest = max((len(r) for line in shown for r in re.findall(r"`+|~+", line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return "\n".join([fence, *shown, fence])
+
+
+def pin_block(group: parts.PinGroup) -> str:
+    """One file's findings: the line, the reference and why, then the line to paste."""
+    lines = []
+    for r in group.rows:
+        lines.append(f"# line {r.line:,}: {r.uses or '(unreadable)'}: {r.reason}")
+        lines.append(
+            r.suggestion if r.suggestion else f"# no fix suggested: {parts.missing_fix(r)}"
+        )
+    return code_block(lines)
 
 
 def _filters() -> dict[str, object]:
@@ -373,14 +353,18 @@ def _environment() -> jinja2.Environment:
     env.globals.update(
         counts_text=counts_text,
         range_links=range_links,
+        link_list=link_list,
         sparkline=sparkline,
-        display_percent=display_percent,
         commit_link=commit_link,
-        changed_rows=changed_rows,
-        gate_item=gate_item,
+        summary_link=summary_link,
+        change=change,
         plural=plural,
         verdict_line=verdict_line,
+        pin_block=pin_block,
+        code_block=code_block,
+        p=parts,
         version=__version__,
+        COMMENT_PATH=COMMENT_PATH,
     )
     return env
 
@@ -399,13 +383,29 @@ def _render(template: str, ctx: RenderContext) -> str:
 
 
 def render_comment(ctx: RenderContext) -> str:
-    """The PR comment, within 65,536 characters whatever the report holds."""
+    """The PR comment, within 65,536 characters whatever the report holds.
+
+    Lower-priority sections shrink first; at the last level, changed-file rows are cut to the
+    most that fit (a binary search), so that no row is dropped while the budget has room.
+    """
     body = ""
     for limits in COMMENT_LEVELS:
         body = _render("comment.md.j2", replace(ctx, limits=limits))
         if len(body) <= COMMENT_BUDGET:
             return body
-    return truncate(body, COMMENT_BUDGET, ctx.marker, len, COMMENT_NOTE)
+    last = COMMENT_LEVELS[-1]
+    lo, hi = 0, min(last.changed, len(ctx.comparison.changed))
+    best = _render("comment.md.j2", replace(ctx, limits=replace(last, changed=0)))
+    if len(best) > COMMENT_BUDGET:
+        return truncate(best, COMMENT_BUDGET, ctx.marker, len, COMMENT_NOTE)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        body = _render("comment.md.j2", replace(ctx, limits=replace(last, changed=mid)))
+        if len(body) <= COMMENT_BUDGET:
+            lo, best = mid, body
+        else:
+            hi = mid - 1
+    return best
 
 
 def render_summary(ctx: RenderContext) -> str:

@@ -1,0 +1,421 @@
+"""What the comment, the summary and the terminal report say, as data and short sentences.
+
+Numbers shown are rounded like coverage.py (`display_percent`); a Δ shown is the difference of
+the two rounded figures beside it, so that 86.96% against 88.30% always reads -1.34 (written
+with a real minus sign). Gates still judge the exact values (`covaction.gates`). "—" is the
+one mark for "not available".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING, TypeVar
+
+from covaction.compare import Comparison, DirRow, FileRow
+from covaction.diff_coverage import line_ranges
+from covaction.gates import FAILED, PASSED, SKIPPED, Check
+from covaction.model import Counts, display_percent
+from covaction.render import escape
+
+if TYPE_CHECKING:
+    from covaction.render.markdown import PinRow, RenderContext
+
+NA = "—"  # the one mark for "not available"
+MINUS = "\u2212"  # a real minus sign: it lines up with "+" and cannot start a Markdown list
+DEFAULT_REPORT = "coverage"
+# A drop or a diff coverage worth a ⚠️ in the headline when no gate judges it.
+ATTENTION_DROP = Decimal("1.00")  # points
+ATTENTION_DIFF = Fraction(80)  # percent
+# The changed-lines metric has one name everywhere (diff-cover's, and the input's).
+DIFF_NAME = "diff coverage"
+NO_COVERABLE = "no coverable line changed"
+_WORKFLOW = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$|(^|/)action\.ya?ml$", re.IGNORECASE)
+_HEX = re.compile(r"[0-9a-f]{40,64}")
+
+
+# ---------------------------------------------------------------- numbers
+
+
+def pct(value: Fraction | None) -> str:
+    return NA if value is None else display_percent(value) + "%"
+
+
+def num(value: int) -> str:
+    return f"{value:,}"
+
+
+def plural(n: int, noun: str, nouns: str = "") -> str:
+    """`1 file`, `3,000 files`, `2 directories` (pass the plural when it is not noun + s)."""
+    return f"{n:,} {noun if n == 1 else nouns or noun + 's'}"
+
+
+def signed(value: Decimal, exact: Fraction | None = None) -> str:
+    """`+1.50`, `-2.25` (a real minus), `±0.00`; a zero hiding a change keeps its sign."""
+    if value == 0:
+        if exact:
+            return ("+" if exact > 0 else MINUS) + "0.00"
+        return "±0.00"
+    return ("+" if value > 0 else MINUS) + f"{abs(value):.2f}"
+
+
+def rounded(value: Fraction) -> Decimal:
+    return Decimal(display_percent(value))
+
+
+def change(now: Fraction | None, base: Fraction | None) -> str:
+    """The Δ between two percentages as shown: the difference of their rounded figures."""
+    if now is None or base is None:
+        return NA
+    return signed(rounded(now) - rounded(base), now - base)
+
+
+def delta(value: Fraction | None) -> str:
+    """A signed difference in points on its own (no figures beside it to agree with)."""
+    if value is None:
+        return NA
+    return signed(rounded(abs(value)) * (1 if value >= 0 else -1), value)
+
+
+def total_change(c: Comparison) -> str:
+    base = c.base_counts
+    return change(c.compared_counts.percent, base.percent if base else None)
+
+
+def total_drop(c: Comparison) -> Decimal | None:
+    """The drop as the figures show it, in points (positive: coverage went down)."""
+    base = c.base_counts
+    if base is None:
+        return None
+    return rounded(base.percent) - rounded(c.compared_counts.percent)
+
+
+def row_change(row: FileRow | DirRow) -> str:
+    if row.base is None or row.delta is None:
+        return NA
+    return change(row.counts.with_metric(row.base.effective_metric).percent, row.base.percent)
+
+
+def counts_text(c: Counts, has_branches: bool) -> str:
+    text = f"{c.covered_lines:,} / {c.statements:,} lines"
+    if has_branches:
+        text += f", {c.covered_branches:,} / {c.branches:,} branches"
+    return text
+
+
+# ---------------------------------------------------------------- the pull request's files
+
+
+def touched(c: Comparison) -> frozenset[str]:
+    """Every file the change touches (that still exists), as far as the diff says."""
+    if c.diff is None:
+        return frozenset()
+    return frozenset((*c.diff.files, *c.diff.not_in_report, *c.diff.not_measured))
+
+
+def is_workflow(path: str) -> bool:
+    """A workflow (`.github/workflows/*.yml`) or an action's metadata (`action.yml`)."""
+    return bool(_WORKFLOW.search(path))
+
+
+def no_coverable_change(c: Comparison) -> bool:
+    """The change is known and touches no coverable line (a docs-only PR)."""
+    return c.diff is not None and c.diff.counts.statements == 0
+
+
+_T = TypeVar("_T")
+_MEMO: dict[tuple[str, int, int], tuple[Comparison, object]] = {}
+
+
+def _memo(name: str, c: Comparison, arg: int, make: Callable[[], _T]) -> _T:
+    """One computation per comparison: the budget loop renders the same context many times."""
+    key = (name, id(c), arg)
+    hit = _MEMO.get(key)
+    if hit is not None and hit[0] is c:
+        return hit[1]  # type: ignore[return-value]
+    if len(_MEMO) > 32:
+        _MEMO.clear()
+    value = make()
+    _MEMO[key] = (c, value)
+    return value
+
+
+def changed_rows(c: Comparison) -> list[FileRow]:
+    """Changed files, those with the most uncovered changed lines first, then by path."""
+    return _memo(
+        "changed",
+        c,
+        0,
+        lambda: sorted(
+            c.changed, key=lambda r: (-(len(r.diff.uncovered) if r.diff else 0), r.path)
+        ),
+    )
+
+
+def indirect_rows(c: Comparison) -> list[FileRow]:
+    """Files the change did not touch whose shown coverage changed, the largest |Δ| first."""
+    return _memo("indirect", c, 0, lambda: _indirect_rows(c))
+
+
+def _indirect_rows(c: Comparison) -> list[FileRow]:
+    if c.diff is None or c.baseline is None:
+        return []
+    mine = touched(c)
+    out = []
+    for row in c.files:
+        if row.path in mine or row.base is None or row.delta is None or row.status:
+            continue
+        now = row.counts.with_metric(row.base.effective_metric).percent
+        shown = rounded(now) - rounded(row.base.percent)
+        if shown:
+            out.append((abs(shown), row))
+    out.sort(key=lambda t: (-t[0], t[1].path))
+    return [row for _, row in out]
+
+
+def ranges(lines: Iterable[int]) -> tuple[tuple[int, int], ...]:
+    return line_ranges(lines)
+
+
+def diff_cell(row: FileRow) -> str:
+    """`60.00% (6 / 10)`: covered of coverable changed lines of one file."""
+    d = row.diff
+    if d is None or not d.coverable:
+        return NA
+    return f"{pct(d.percent)} ({len(d.covered):,} / {len(d.coverable):,})"
+
+
+# ---------------------------------------------------------------- links
+
+
+def diff_anchor(path: str) -> str:
+    """GitHub's anchor of a file in a pull request's "Files changed": sha256 of its path."""
+    return "diff-" + hashlib.sha256(path.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# ---------------------------------------------------------------- gates and the headline
+
+
+def gate_status(ctx: RenderContext, check: Check) -> str:
+    """passed | failed | skipped | warned, as a reader should see it.
+
+    A diff gate over a change with no coverable line judged nothing: it reads "skipped".
+    """
+    if check.name == "diff" and check.actual is None:
+        return SKIPPED
+    if check.name == "pins" and check.status == PASSED and ctx.pins:
+        return "warned"
+    return check.status
+
+
+STATUS_MARK = {PASSED: "✅", FAILED: "❌", SKIPPED: "⏭️", "warned": "⚠️"}
+STATUS_WORD = {PASSED: "passed", FAILED: "failed", SKIPPED: "skipped", "warned": "warned"}
+
+
+def skip_reason(ctx: RenderContext, check: Check) -> str:
+    if check.name == "diff" and check.actual is None and ctx.comparison.diff is not None:
+        return NO_COVERABLE
+    return check.message
+
+
+def gate_name(check: Check) -> str:
+    return {"total": "total", "diff": DIFF_NAME, "drop": "drop", "pins": "pins"}.get(
+        check.name, check.title.lower()
+    )
+
+
+def gate_item(ctx: RenderContext, check: Check) -> str:
+    """One gate in a few words for the comment's gate line."""
+    status = gate_status(ctx, check)
+    mark = STATUS_MARK.get(status, "")
+    if check.name == "pins":
+        unpinned = len(ctx.pins)
+        if not unpinned:
+            n = ctx.pin_counts.get("pinned", 0)
+            return f"{mark} {'the' if n == 1 else 'all'} {plural(n, 'action')} pinned"
+        if status == FAILED:
+            return f"❌ {plural(unpinned, 'action')} not pinned"
+        return f"⚠️ {plural(unpinned, 'action')} not pinned (warn)"
+    name = gate_name(check)
+    if status == SKIPPED:
+        return f"{mark} {name} skipped"
+    if check.name == "drop":
+        return f"{mark} change {total_change(ctx.comparison)} (allowed drop {check.required})"
+    op = "<" if status == FAILED else "≥"
+    return f"{mark} {name} {pct(check.actual)} {op} {check.required}%"
+
+
+def failed_item(ctx: RenderContext, check: Check) -> str:
+    """A failed gate in a few words for the headline (the log has the full sentence)."""
+    if check.name == "pins":
+        return f"{plural(len(ctx.pins), 'action')} not pinned"
+    if check.name == "drop" and check.actual is not None:
+        drop = total_drop(ctx.comparison)
+        shown = "less than 0.01" if not drop else f"{drop:.2f}"
+        return f"dropped {shown} points (allowed {check.required})"
+    if check.name in ("total", "diff") and check.actual is not None:
+        return f"{gate_name(check)} {pct(check.actual)} < {check.required}%"
+    return escape.note(check.message)
+
+
+def attention(ctx: RenderContext) -> list[str]:
+    """A large drop or a low diff coverage that no gate judges, with its number."""
+    c = ctx.comparison
+    judged = {check.name for check in ctx.verdict.checks}
+    out = []
+    drop = total_drop(c)
+    if "drop" not in judged and drop is not None and drop >= ATTENTION_DROP:
+        out.append(f"⚠️ dropped {drop:.2f} points (no gate set)")
+    diff = c.diff.percent if c.diff else None
+    if "diff" not in judged and diff is not None and diff < ATTENTION_DIFF:
+        out.append(f"⚠️ {DIFF_NAME} below {ATTENTION_DIFF}% (no gate set)")
+    return out
+
+
+def headline_figures(ctx: RenderContext) -> str:
+    """`Coverage 86.96% (-1.34) · diff coverage 60.00%`, the report's name first when set."""
+    c = ctx.comparison
+    head = f"Coverage {pct(c.counts.percent)}"
+    if c.base_counts is not None:
+        head += f" ({total_change(c)})"
+    if c.diff is not None:
+        head += f" · {DIFF_NAME} {pct(c.diff.percent)}" if c.diff.percent is not None else ""
+        head += f" · {NO_COVERABLE}" if no_coverable_change(c) else ""
+    return head
+
+
+def headline_words(ctx: RenderContext) -> tuple[bool, str]:
+    """(passed, what the gates say), with the ⚠️ of `attention` and of unpinned actions."""
+    if not ctx.verdict.passed:
+        failed = ", ".join(failed_item(ctx, check) for check in ctx.verdict.failed)
+        words = f"failed: {failed}"
+    else:
+        shown = [gate_status(ctx, g) for g in ctx.verdict.checks if g.name != "pins"]
+        checked = shown.count(PASSED)
+        skipped = len(shown) - checked
+        if checked:
+            words = "all gates passed" + (f" ({skipped:,} skipped)" if skipped else "")
+        elif skipped:
+            words = "passed; no gate could be checked"
+        else:
+            words = "passed (no coverage threshold set)"
+    extra = attention(ctx)
+    if ctx.pins and ctx.verdict.passed:
+        extra.append(f"⚠️ {plural(len(ctx.pins), 'action')} not pinned")
+    if extra:
+        words += " · " + " · ".join(extra)
+    return ctx.verdict.passed, words
+
+
+# ---------------------------------------------------------------- directories, pins, trend
+
+
+def rollup(c: Comparison, depth: int) -> list[DirRow]:
+    """Folders `depth` levels deep (files above that depth under "."), worst coverage first,
+    then the largest drop, then by name; deleted files count in a folder's baseline only."""
+    return _memo("rollup", c, depth, lambda: _rollup(c, depth))
+
+
+def _rollup(c: Comparison, depth: int) -> list[DirRow]:
+    depth = max(1, depth)
+    dirs: dict[str, tuple[Counts, Counts | None, int]] = {}
+    for row in (*c.files, *c.deleted):
+        parts = posixpath.dirname(row.path).split("/") if "/" in row.path else []
+        key = "/".join(parts[:depth]) or "."
+        counts, base, n = dirs.get(key, (Counts(metric=c.metric), None, 0))
+        if row.base is not None:
+            base = (base or Counts()) + row.base
+        if row.status != "deleted":
+            counts, n = counts + row.counts, n + 1
+        dirs[key] = (counts, base, n)
+    rows = [DirRow(k, cnt.with_metric(c.metric), b, n) for k, (cnt, b, n) in dirs.items()]
+
+    def order(d: DirRow) -> tuple[Fraction, Fraction, str]:
+        return (d.counts.percent if d.files else Fraction(101), d.delta or Fraction(0), d.path)
+
+    return sorted(rows, key=order)
+
+
+@dataclass(frozen=True, slots=True)
+class PinGroup:
+    file: str
+    rows: tuple[PinRow, ...]
+
+
+def pin_groups(rows: Iterable[PinRow], limit: int | None = None) -> list[PinGroup]:
+    """Findings grouped by file, in the order of the first finding of each; at most `limit`
+    findings in all."""
+    groups: dict[str, list[PinRow]] = {}
+    for i, r in enumerate(rows):
+        if limit is not None and i >= limit:
+            break
+        groups.setdefault(r.file, []).append(r)
+    return [PinGroup(f, tuple(rs)) for f, rs in groups.items()]
+
+
+def missing_fix(row: PinRow) -> str:
+    """Why a finding has no suggested fix."""
+    if row.verdict == "unverifiable":
+        return "built from an expression: pin what it resolves to"
+    if row.verdict == "parse-error":
+        return "the file could not be read as GitHub reads it"
+    if not row.uses:
+        return "nothing to pin"
+    return "its commit could not be looked up (see the note below)"
+
+
+def pins_in_comment(ctx: RenderContext) -> bool:
+    """Unpinned actions are listed in the comment when the pin gate fails or the change
+    touches a workflow or action file; otherwise one line points to the summary."""
+    if any(c.name == "pins" and c.status == FAILED for c in ctx.verdict.checks):
+        return True
+    if ctx.comparison.diff is None:
+        return True
+    return any(is_workflow(p) for p in touched(ctx.comparison))
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    values: tuple[float, ...]  # the baseline's runs, then this run
+    labels: tuple[str, ...]  # short SHAs, "this run" last
+    low: float
+    high: float
+
+    @property
+    def axis(self) -> tuple[int, int]:
+        """A y-axis fitted to the data with a point of air, within 0-100."""
+        lo = max(0, int(self.low) - 1)
+        hi = min(100, int(self.high) + 2)
+        return lo, max(hi, lo + 2)
+
+
+def trend(c: Comparison) -> Trend | None:
+    """The base branch's runs and this run last; None with fewer than two points."""
+    if c.baseline is None or not c.baseline.trend:
+        return None
+    values = [float(p.percent) for p in c.baseline.trend]
+    labels = [p.commit[:7] if _HEX.fullmatch(p.commit) else "?" for p in c.baseline.trend]
+    values.append(float(display_percent(c.counts.percent)))
+    labels.append("this run")
+    return Trend(tuple(values), tuple(labels), min(values), max(values))
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+SPARK_MIN_SPAN = 2.0  # points: a smaller wobble draws as the small step it is
+
+
+def sparkline(values: Sequence[float]) -> str:
+    if not values:
+        return ""
+    lo, hi = min(values), max(values)
+    span = hi - lo
+    if span < SPARK_MIN_SPAN:
+        lo -= (SPARK_MIN_SPAN - span) / 2
+        span = SPARK_MIN_SPAN
+    top = len(SPARKS) - 1
+    return "".join(SPARKS[min(top, max(0, int((v - lo) / span * top + 0.5)))] for v in values)
