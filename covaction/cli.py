@@ -8,7 +8,6 @@ as asked. Every error the user can cause is one `::error::` line; no traceback r
 from __future__ import annotations
 
 import os
-import re
 import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -26,7 +25,6 @@ if TYPE_CHECKING:
     from covaction.settings import Settings
 
 EVENT_CAP = 25 * 1024 * 1024
-_MAX_WAIT = re.compile(r"[0-9]{1,4}(\.[0-9]{1,3})?", re.ASCII)
 
 
 def cli(argv: Sequence[str] | None = None) -> NoReturn:
@@ -131,14 +129,17 @@ def _connect(
         return None, "not running in GitHub Actions"
     if not github.repository or not github.api_url:
         return None, "GITHUB_REPOSITORY or GITHUB_API_URL is missing or malformed"
-    from covaction.edges.github_rest import GitHubApi
+    from covaction.edges import github_rest
 
-    max_wait = environ.get("COVACTION_MAX_RETRY_WAIT", "")
-    if _MAX_WAIT.fullmatch(max_wait):
-        return GitHubApi(
-            settings.token, github.api_url, github.repository, max_wait=float(max_wait)
-        ), ""
-    return GitHubApi(settings.token, github.api_url, github.repository), ""
+    options = github_rest.options_from_environ(environ)
+    api = github_rest.GitHubApi(
+        settings.token,
+        github.api_url,
+        github.repository,
+        deadline=options.get("deadline", github_rest.DEFAULT_DEADLINE),
+        max_wait=options.get("max_wait"),
+    )
+    return api, ""
 
 
 if __name__ == "__main__":

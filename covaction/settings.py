@@ -127,6 +127,16 @@ def _lines(name: str, value: str) -> tuple[str, ...]:
     return tuple(line.strip() for line in value.splitlines() if line.strip())
 
 
+def _pin_rules(name: str, value: str) -> tuple[str, ...]:
+    """Checked here, so a bad line stops the run before any work; read again by the pin check."""
+    lines = _lines(name, value)
+    if lines:
+        from covaction.pins.policy import parse_pin_rules  # imports YAML only when rules are set
+
+        parse_pin_rules(lines)
+    return lines
+
+
 def _patterns(name: str, value: str) -> tuple[str, ...]:
     items = [p.strip() for p in re.split(r"[\n,]", value) if p.strip()]
     for item in items:
@@ -251,7 +261,7 @@ INPUTS: tuple[InputSpec, ...] = (
     InputSpec(
         "pin-policy",
         "warn",
-        "fail, warn or off for actions not pinned to a full SHA.",
+        "fail, warn or off for actions not pinned to a full commit SHA or an image digest.",
         _enum(PinPolicy),
     ),
     InputSpec(
@@ -265,7 +275,7 @@ INPUTS: tuple[InputSpec, ...] = (
         "",
         "Pin policy per pattern, one 'PATTERN: hash-pin|ref-pin|any' per line (first match "
         "wins), e.g. 'actions/*: ref-pin'; references no rule matches need a full SHA.",
-        _lines,
+        _pin_rules,
     ),
     InputSpec(
         "annotations", "true", "Annotate uncovered changed lines and unpinned references.", _boolean

@@ -194,13 +194,6 @@ def test_images_are_findings_and_self_repository_steps_are_not(action: ActionRun
     assert "digest" in refs[(".github/workflows/it.yml", 9)]["reason"]
 
 
-WIRING = (
-    "pin-rules reaches the scan once stages/pin_check.py passes settings.pin_rules to "
-    "workflows.scan (the lead's change); then remove this marker"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=WIRING)
 def test_pin_rules_let_trusted_owners_use_tags(action: ActionRun) -> None:
     _repo(action.workspace)
     action.inputs.update(
@@ -211,7 +204,6 @@ def test_pin_rules_let_trusted_owners_use_tags(action: ActionRun) -> None:
     assert r.outputs["unpinned-actions"] == "1"  # docker://alpine:3.20 needs a digest
 
 
-@pytest.mark.xfail(strict=True, reason=WIRING)
 def test_a_bad_pin_rules_line_stops_the_run_naming_the_input(action: ActionRun) -> None:
     _repo(action.workspace)
     action.inputs["pin-rules"] = "actions/*: pinned"

@@ -37,7 +37,7 @@ def test_action_outputs_are_the_ones_the_run_writes() -> None:
 
     from covaction.gates import Verdict
 
-    written = set(result.outputs(None, Verdict(()), _Pins(), "", "")) | {"report-json"}
+    written = set(result.outputs(None, Verdict(()), _Pins(), "", "", "warn")) | {"report-json"}
     assert set(_action()["outputs"]) == written
 
 

@@ -74,7 +74,10 @@ def download(api: GitHubApi, repository: str, item: Mapping[str, Any]) -> Downlo
             location = api.redirect_location("downloading the baseline artifact", path)
             if urlsplit(location).scheme not in ("http", "https"):
                 raise UnpackError("the API redirected to a URL that is not http(s)")
-            got = _fetch(session, location)
+            if api.deadline.remaining() <= 1:
+                raise UnpackError("the run's API deadline passed before the download")
+            with api.deadline.running():  # the storage download counts against the deadline
+                got = _fetch(session, location, min(60.0, api.deadline.remaining()))
             if got is not None:
                 break
     finally:
@@ -93,7 +96,7 @@ def download(api: GitHubApi, repository: str, item: Mapping[str, Any]) -> Downlo
     return Download(data, False, _disposition_filename(disposition))
 
 
-def _fetch(session: Any, location: str) -> tuple[bytes, str, str] | None:
+def _fetch(session: Any, location: str, read_timeout: float) -> tuple[bytes, str, str] | None:
     """The body, Content-Type and Content-Disposition; None when the signed URL has expired."""
     import requests
     import urllib3
@@ -103,7 +106,7 @@ def _fetch(session: Any, location: str) -> tuple[bytes, str, str] | None:
             location,
             stream=True,
             allow_redirects=False,
-            timeout=(10, 60),
+            timeout=(min(10.0, read_timeout), read_timeout),
             proxies=requests.utils.get_environ_proxies(location),
             verify=os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True,
         ) as reply:

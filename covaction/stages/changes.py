@@ -7,7 +7,7 @@ from dataclasses import replace
 from covaction import changed_lines
 from covaction.changed_lines import ChangedLines
 from covaction.edges import Edges, git
-from covaction.edges.github_rest import ApiFailure
+from covaction.edges.github_rest import ApiFailure, FailureKind
 from covaction.errors import DiffError
 from covaction.github_context import PullRequest
 from covaction.settings import Settings
@@ -30,7 +30,8 @@ def load(settings: Settings, edges: Edges, pr: PullRequest | None) -> ChangedLin
     try:
         entries = edges.api.pr_files(pr.number)
     except ApiFailure as failure:
-        edges.runner.warning(f"diff coverage skipped: {failure.message}")
+        if failure.kind != FailureKind.DEADLINE:  # a passed deadline is said once, at the end
+            edges.runner.warning(f"diff coverage skipped: {failure.message}")
         return None
     changes = _fill_missing_patches(edges, changed_lines.from_github_files(entries), pr.base_sha)
     if pr.changed_files and len(entries) < pr.changed_files:

@@ -37,7 +37,7 @@ def scan(
             unreadable.append(
                 ActionRef(file=rel, line=1, uses="", verdict="parse-error", reason=str(exc)[:200])
             )
-    return (*workflows.scan(readable, settings.pin_allowlist), *unreadable)
+    return (*workflows.scan(readable, settings.pin_allowlist, settings.pin_rules), *unreadable)
 
 
 def suggest(
@@ -58,32 +58,48 @@ def suggest(
         return {}, [f"Fix suggestions and version-comment checks were skipped: {edges.api_note}."]
     out: dict[str, str] = {}
     notes: list[str] = []
+    failed: list[str] = []
     budget = LOOKUPS
-    try:
-        for uses, ref in todo.items():
-            if budget == 0:
-                break
-            budget -= 1
+    # One failed lookup (an API error, or an answer that is not a commit SHA) costs that
+    # reference its suggestion only; the others are still resolved.
+    for uses, ref in todo.items():
+        if budget == 0:
+            break
+        budget -= 1
+        try:
             sha = api.resolve_ref(ref.owner_repo or "", ref.ref or "")
             if sha:
                 out[uses] = workflows.suggestion(ref, sha)
-        for ref in commented.values():
-            if budget == 0:
-                break
-            budget -= 1
-            tag = ref.commented_version or ""
+        except (ApiFailure, ValueError) as failure:
+            failed.append(f"{uses[:120]}: {_why(failure)}")
+    for ref in commented.values():
+        if budget == 0:
+            break
+        budget -= 1
+        tag = ref.commented_version or ""
+        try:
             sha = api.resolve_ref(ref.owner_repo or "", tag)
-            if sha and workflows.version_comment_mismatch(ref, sha):
-                notes.append(
-                    f"{ref.file}:{ref.line}: {ref.uses} says {tag} in its comment, but {tag} "
-                    f"points at {sha[:12]}; update the SHA or the comment."
-                )
-                edges.runner.warning(
-                    f"{ref.uses} is commented {tag}, but {tag} points at another commit "
-                    f"({sha[:12]})"
-                )
-    except ApiFailure as failure:
-        notes.append(f"Could not resolve some references ({failure.message}).")
+            mismatch = bool(sha) and workflows.version_comment_mismatch(ref, sha or "")
+        except (ApiFailure, ValueError) as failure:
+            failed.append(f"{ref.uses[:120]}: {_why(failure)}")
+            continue
+        if mismatch and sha:
+            notes.append(
+                f"{ref.file}:{ref.line}: {ref.uses} says {tag} in its comment, but {tag} "
+                f"points at {sha[:12]}; update the SHA or the comment."
+            )
+            edges.runner.warning(
+                f"{ref.uses} is commented {tag}, but {tag} points at another commit ({sha[:12]})"
+            )
+    if failed:
+        more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""
+        notes.append(f"Could not resolve {'; '.join(failed[:3])}{more}.")
     if budget == 0:
         notes.append(f"Only the first {LOOKUPS} references were resolved.")
     return out, notes
+
+
+def _why(failure: Exception) -> str:
+    if isinstance(failure, ApiFailure):
+        return failure.message[:200]
+    return "GitHub's answer is not a commit SHA"

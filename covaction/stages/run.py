@@ -33,7 +33,7 @@ def run(settings: Settings, edges: Edges, github: GitHubContext) -> ExitCode:
         # and no git runs.
         return workflow_run_comment.publish(settings, edges, github)
     runner, ws = edges.runner, edges.workspace
-    tracked = git.tracked_files(str(ws.root), edges.environ)
+    tracked = git.tracked_files(str(ws.root), edges.environ, runner.warning)
     report_files = reports.find(settings, ws, runner)
     pin_only = not report_files
     report = None if pin_only else reports.load(settings, ws, tracked, edges.scratch, report_files)
@@ -115,14 +115,18 @@ def run(settings: Settings, edges: Edges, github: GitHubContext) -> ExitCode:
         summary = markdown.render_pins_only(
             verdict, markdown.pin_rows(pin_summary.findings, suggestions), pin_summary, pin_notes
         )
-    comment_url = ""
+    # The summary and the outputs go out before the comment and the uploads: nothing GitHub
+    # does afterwards (stalls, rate limits, the API deadline) can cost them.
+    outputs = result.outputs(comparison, verdict, pin_summary, "", "", settings.pin_policy)
     if runner.actions:
         runner.write_summary(summary)
-        comment_url = (
-            pr_comment.post(settings, edges, github.pull_request, comment) if comment else ""
-        )
     else:
         runner.info(summary if not comment else comment + "\n\n---\n\n" + summary)
+    runner.set_outputs(outputs)
+
+    comment_url = ""
+    if runner.actions and comment:
+        comment_url = pr_comment.post(settings, edges, github.pull_request, comment)
     baseline_path = ""
     if report is not None:
         baseline_path = uploads.store_baseline(settings, edges, github, report, lookup)
@@ -142,15 +146,17 @@ def run(settings: Settings, edges: Edges, github: GitHubContext) -> ExitCode:
         # The fork's token cannot comment: keep the result as data for a trusted workflow_run
         # workflow to render and post (mode: publish).
         uploads.store_result(settings, edges, doc)
-    outputs: dict[str, str] = {}
+    late: dict[str, str] = {}
     if settings.report_json:
-        outputs["report-json"] = uploads.write_report_json(settings, ws, doc)
-    outputs.update(
-        result.outputs(
-            comparison, verdict, pin_summary, comment_url, baseline_path, settings.pin_policy
-        )
-    )
-    runner.set_outputs(outputs)
+        late["report-json"] = uploads.write_report_json(settings, ws, doc)
+    if comment_url:
+        late["comment-url"] = comment_url
+    if baseline_path:
+        late["baseline-path"] = baseline_path
+    if late:
+        runner.set_outputs(late)
+    if edges.api is not None and edges.api.skipped_note():
+        runner.warning(edges.api.skipped_note())
     for check in verdict.failed:
         runner.error(check.message)
     return ExitCode(verdict.exit_code)

@@ -18,6 +18,7 @@ from covaction.documents import baseline as baseline_module
 from covaction.documents import result
 from covaction.documents.baseline import BASELINE_FILE, Baseline, artifact_name
 from covaction.edges import Edges, artifact_upload
+from covaction.edges.retry import Deadline
 from covaction.edges.workspace import Workspace, write_atomic
 from covaction.errors import InputError
 from covaction.github_context import GitHubContext
@@ -66,7 +67,9 @@ def store_baseline(
     )
     data = baseline_module.dumps(new)
     shown_path = write_local(settings, edges, BASELINE_FILE, data)
-    uploaded = artifact_upload.upload_artifact(name, BASELINE_FILE, data, environ=edges.environ)
+    uploaded = artifact_upload.upload_artifact(
+        name, BASELINE_FILE, data, environ=edges.environ, deadline=_deadline(edges)
+    )
     for warning in uploaded.warnings:
         runner.warning(warning)
     if uploaded.uploaded:
@@ -96,7 +99,7 @@ def store_result(settings: Settings, edges: Edges, doc: Mapping[str, Any]) -> st
     data = result.dumps(doc)
     path = write_local(settings, edges, result.RESULT_FILE, data)
     uploaded = artifact_upload.upload_artifact(
-        name, result.RESULT_FILE, data, environ=edges.environ
+        name, result.RESULT_FILE, data, environ=edges.environ, deadline=_deadline(edges)
     )
     for warning in uploaded.warnings:
         runner.warning(warning)
@@ -111,6 +114,11 @@ def store_result(settings: Settings, edges: Edges, doc: Mapping[str, Any]) -> st
         f"and path: {path}; a workflow_run workflow with mode: publish posts the comment from it"
     )
     return path
+
+
+def _deadline(edges: Edges) -> Deadline | None:
+    """The run's one API deadline bounds the uploads too."""
+    return edges.api.deadline if edges.api is not None else None
 
 
 def write_local(settings: Settings, edges: Edges, filename: str, data: bytes) -> str:
