@@ -55,6 +55,14 @@ class FileRow:
             return None
         return _delta(self.counts, self.base)
 
+    @property
+    def compared(self) -> tuple[Fraction, Fraction] | None:
+        """(this run's percent, the base's percent), both in the metric compared; None when
+        there is no base. What `delta` subtracts, for callers that round each side first."""
+        if self.base is None or self.status == "deleted":
+            return None
+        return _compared(self.counts, self.base)
+
 
 @dataclass(frozen=True, slots=True)
 class DirRow:
@@ -134,10 +142,15 @@ def _delta(counts: Counts, base: Counts) -> Fraction:
     from its data: under lines-and-branches, lines alone when it has no branches and the run
     has some.
     """
+    now, then = _compared(counts, base)
+    return now - then
+
+
+def _compared(counts: Counts, base: Counts) -> tuple[Fraction, Fraction]:
     metric = base.metric or counts.effective_metric
     if not base.metric and metric == LINES_AND_BRANCHES and base.branches == 0 < counts.branches:
         metric = LINES
-    return counts.with_metric(metric).percent - base.with_metric(metric).percent
+    return counts.with_metric(metric).percent, base.with_metric(metric).percent
 
 
 def rollup(rows: Sequence[FileRow], deleted: Sequence[FileRow]) -> tuple[DirRow, ...]:
