@@ -92,9 +92,10 @@ COMMENT_LEVELS = (
     Limits(changed=1000, directories=50, files=50, pins=50, unmatched=20),
     Limits(changed=1000, directories=20, files=0, pins=30, unmatched=10),
     Limits(changed=1000, directories=0, files=0, pins=20, unmatched=5, ranges=6),
-    Limits(changed=1000, directories=0, files=0, pins=10, unmatched=3, ranges=3, indirect=5),
+    Limits(changed=1000, directories=0, files=0, pins=10, unmatched=3, ranges=2, indirect=5),
+    Limits(changed=1000, directories=0, files=0, pins=5, unmatched=0, ranges=1, indirect=5),
     # The last level: changed-file rows are cut, as few as the budget needs.
-    Limits(changed=1000, directories=0, files=0, pins=5, unmatched=0, ranges=2, indirect=5),
+    Limits(changed=1000, directories=0, files=0, pins=5, unmatched=0, ranges=1, indirect=3),
 )
 SUMMARY_LEVELS = (
     Limits(changed=3000, directories=5000, files=20000, pins=2000, unmatched=1000, indirect=50),
@@ -257,22 +258,26 @@ def marker(report_name: str) -> str:
 # ---------------------------------------------------------------- filters used by templates
 
 
-def link_list(ctx: RenderContext, path: str, lines: Sequence[tuple[int, int]], limit: int) -> str:
-    """`[7-10](…), [12](…), … 3 more`: line ranges linked to the change."""
+def link_list(
+    ctx: RenderContext, path: str, lines: Sequence[tuple[int, int]], linked: int, shown: int = 12
+) -> str:
+    """`[7-10](…), [12](…), 30, … 3 more`: the first `linked` ranges as links to the change, up
+    to `shown` in all (plain numbers cost a few characters, a link about 130)."""
     out = []
-    for first, last in lines[: max(0, limit)]:
+    shown = max(shown, linked, 0)
+    for i, (first, last) in enumerate(lines[:shown]):
         label = f"{first:,}" if first == last else f"{first:,}-{last:,}"
-        url = ctx.links.lines(path, first, last)
+        url = ctx.links.lines(path, first, last) if i < linked else ""
         out.append(f"[{label}]({url})" if url else label)
-    if len(lines) > limit:
-        out.append(f"… {len(lines) - max(0, limit):,} more")
+    if len(lines) > shown:
+        out.append(f"… {len(lines) - shown:,} more")
     return ", ".join(out)
 
 
 def range_links(
     ctx: RenderContext, path: str, ranges: Sequence[tuple[int, int]], limit: int = 12
 ) -> str:
-    return link_list(ctx, path, ranges, limit)
+    return link_list(ctx, path, ranges, limit, limit)
 
 
 def short_sha(sha: str) -> str:

@@ -316,17 +316,20 @@ def headline_words(ctx: RenderContext) -> tuple[bool, str]:
 
 
 def rollup(c: Comparison, depth: int) -> list[DirRow]:
-    """Folders `depth` levels deep (files above that depth under "."), worst coverage first,
-    then the largest drop, then by name; deleted files count in a folder's baseline only."""
+    """Folders `depth` levels below the folders every file shares (files above that depth
+    under their own folder), worst coverage first, then the largest drop, then by name;
+    deleted files count in a folder's baseline only."""
     return _memo("rollup", c, depth, lambda: _rollup(c, depth))
 
 
 def _rollup(c: Comparison, depth: int) -> list[DirRow]:
     depth = max(1, depth)
+    all_rows = (*c.files, *c.deleted)
+    common = _common_folder(r.path for r in all_rows)
     dirs: dict[str, tuple[Counts, Counts | None, int]] = {}
-    for row in (*c.files, *c.deleted):
-        parts = posixpath.dirname(row.path).split("/") if "/" in row.path else []
-        key = "/".join(parts[:depth]) or "."
+    for row in all_rows:
+        folder = posixpath.dirname(row.path).split("/") if "/" in row.path else []
+        key = "/".join(folder[: len(common) + depth]) or "."
         counts, base, n = dirs.get(key, (Counts(metric=c.metric), None, 0))
         if row.base is not None:
             base = (base or Counts()) + row.base
@@ -339,6 +342,24 @@ def _rollup(c: Comparison, depth: int) -> list[DirRow]:
         return (d.counts.percent if d.files else Fraction(101), d.delta or Fraction(0), d.path)
 
     return sorted(rows, key=order)
+
+
+def _common_folder(paths: Iterable[str]) -> list[str]:
+    """The folders every path lies under (a monorepo's `services/`), so that a rollup by
+    top-level folder does not show one row."""
+    common: list[str] | None = None
+    for path in paths:
+        folder = posixpath.dirname(path).split("/") if "/" in path else []
+        if common is None:
+            common = folder
+            continue
+        n = 0
+        while n < min(len(common), len(folder)) and common[n] == folder[n]:
+            n += 1
+        common = common[:n]
+        if not common:
+            return []
+    return common or []
 
 
 @dataclass(frozen=True, slots=True)
