@@ -35,6 +35,13 @@ def _one_line(exc: BaseException | str) -> str:
     return " ".join(str(exc).split())[:300]
 
 
+def _rename(text: str, old: str, new: str) -> str:
+    """`old` replaced by `new` where it stands as a whole file name, not inside another word."""
+    if old == new:
+        return text
+    return re.sub(rf"(?<![\w./-]){re.escape(old)}(?![\w.-])", lambda _m: new, text)
+
+
 def _reason(exc: BaseException) -> str:
     """An error's text; a regex error's position is in coverage.py's translation, not the
     pattern the user wrote, so it is left out."""
@@ -59,12 +66,8 @@ class Config:
     def relabel(self, text: str) -> str:
         """coverage.py's text with the scratch copies named by their workspace paths."""
         text = text.replace(str(self.folder) + os.sep, "")
-        if self.specified and self.copies[self.specified] != self.specified:
-            text = re.sub(
-                rf"(?<![\w./-]){re.escape(self.specified)}(?![\w.-])",
-                self.copies[self.specified].replace("\\", "\\\\"),
-                text,
-            )
+        if self.specified:
+            text = _rename(text, self.specified, self.copies[self.specified])
         return text
 
     def setting(self, section: str, option: str = "") -> str:
@@ -186,7 +189,7 @@ def read_config(folder: Path, specified: str, copies: dict[str, str]) -> Config:
         except RecursionError:
             raise ReportError(f"{shown}: the configuration nests too deeply to be read") from None
         except Exception as exc:  # coverage.py's reader on hostile text: any failure is one line
-            message = _config_message(exc, fname, our_file).replace(fname, shown)
+            message = _rename(_config_message(exc, fname, our_file), fname, shown)
             raise ReportError(f"{shown}: {message}") from None
         if used:
             label, our = shown, our_file
