@@ -353,3 +353,23 @@ def test_our_commands_keep_outside_text_whole_whatever_it_holds(
     if file:
         props.update(file=file, line="3")
     assert runner_parse(line) == ("warning", props, message)
+
+
+def test_the_annotation_budget_counts_every_annotation_line_the_step_prints() -> None:
+    """The runner keeps 10 of each level per step, whoever printed them: covaction's own
+    warnings count, the "N more" note is true, and a warning past 10 is still in the log."""
+    out = io.StringIO()
+    runner = Runner({"GITHUB_ACTIONS": "true"}, out)
+    for i in range(7):
+        runner.warning(f"earlier warning {i}")
+    planned = [Annotation("warning", f"line {i}", file="a.py", line=i + 1) for i in range(6)]
+    notes = runner.annotate(planned, {"warning": 1, "error": 2})
+    assert notes == [
+        "4 more warning annotations left out (GitHub shows 10 per level per step); "
+        "see the job summary"
+    ]
+    runner.warning("the reserved one")
+    runner.warning("one too many")
+    lines = out.getvalue().splitlines()
+    assert sum(line.startswith("::warning") for line in lines) == 10
+    assert "Warning (not annotated, over GitHub's 10): one too many" in lines

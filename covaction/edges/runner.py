@@ -24,6 +24,7 @@ from covaction.render.annotations import Annotation
 
 SUMMARY_BUDGET = 1_000_000  # bytes; the runner drops a summary over 1 MiB entirely
 ANNOTATIONS_PER_LEVEL = 10  # the runner attaches at most 10 of each level per step
+ANNOTATION_LEVELS = ("error", "warning", "notice")
 # Secrets the runner hands a container step besides the token input; scrubbed from all we write.
 SECRET_VARIABLES = (
     "INPUT_GITHUB-TOKEN",
@@ -161,6 +162,7 @@ class Runner:
         self.actions = environ.get("GITHUB_ACTIONS") == "true"
         self.out = out or sys.stdout
         self._secrets: list[str] = []
+        self.emitted: dict[str, int] = {}  # annotation lines printed, per level
         for name in SECRET_VARIABLES:
             # Scrubbed, not echoed: the runner masks its own tokens in the log, but not in what
             # we write to the summary, outputs, files or the pull request comment.
@@ -193,7 +195,15 @@ class Runner:
 
     # -- log lines and annotations ---------------------------------------------------------
     def command(self, level: str, message: str, **props: str | int) -> None:
+        """One annotation line. The runner keeps the first 10 of each level a step prints and
+        drops the rest without a word; past that count, the line is printed as a plain log line
+        (`Warning (not annotated): ...`) so that nothing is lost silently."""
         message = self.scrub(message)
+        if level in ANNOTATION_LEVELS:
+            if self.actions and self.emitted.get(level, 0) >= ANNOTATIONS_PER_LEVEL:
+                self.info(f"{level.capitalize()} (not annotated, over GitHub's 10): {message}")
+                return
+            self.emitted[level] = self.emitted.get(level, 0) + 1
         if not self.actions:
             where = ""
             if props.get("file") and props.get("line"):
@@ -225,15 +235,21 @@ class Runner:
             text = defang_text(text)
         self._print(text)
 
-    def annotate(self, annotations: list[Annotation]) -> list[str]:
-        """Emit at most 10 annotations per level, in the given (importance) order.
+    def annotate(
+        self, annotations: list[Annotation], reserve: Mapping[str, int] | None = None
+    ) -> list[str]:
+        """Emit annotations in the given (importance) order, within what is left of the runner's
+        10 per level after every annotation line the step already printed, less `reserve` (the
+        lines the caller will still print, such as one error per failed gate).
 
         Returns notes on what was left out, for the summary.
         """
         left: dict[str, int] = {}
         shown: dict[str, int] = {}
+        reserve = reserve or {}
         for a in annotations:
-            if shown.get(a.level, 0) >= ANNOTATIONS_PER_LEVEL:
+            room = ANNOTATIONS_PER_LEVEL - self.emitted.get(a.level, 0) - reserve.get(a.level, 0)
+            if room <= 0:
                 left[a.level] = left.get(a.level, 0) + 1
                 continue
             shown[a.level] = shown.get(a.level, 0) + 1

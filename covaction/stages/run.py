@@ -72,7 +72,10 @@ def run(settings: Settings, edges: Edges, github: GitHubContext) -> ExitCode:
     verdict = gates.evaluate(*checks)
 
     planned = plan_annotations(settings.pin_policy, comparison, pin_summary.findings, suggestions)
-    annotation_notes = tuple(runner.annotate(planned)) if settings.annotations else ()
+    # Keep room for what the run prints later: one error per failed gate, and a warning or two
+    # (a comment not written, API work skipped).
+    later = {"error": len(verdict.failed), "warning": 2}
+    annotation_notes = tuple(runner.annotate(planned, later)) if settings.annotations else ()
 
     notices = list(report.notices if report else ())
     if report and report.unmatched:
