@@ -218,6 +218,33 @@ class BranchIds:
     known: frozenset[str] | None = None
 
 
+class MissedBranches(Mapping[int, BranchIds]):
+    """coverage.py's `missing-branches` as `BranchIds`, made only when a merge asks for them.
+
+    `missing` holds the attribute's text for the lines that have it; every other branch line
+    missed nothing. A large report keeps only those strings, not an object per branch line.
+    """
+
+    __slots__ = ("_lines", "_missing")
+
+    def __init__(self, lines: array[int], missing: Mapping[int, str]) -> None:
+        self._lines = lines
+        self._missing = missing
+
+    def __getitem__(self, line: int) -> BranchIds:
+        i = bisect_left(self._lines, line)
+        if i == len(self._lines) or self._lines[i] != line:
+            raise KeyError(line)
+        text = self._missing.get(line, "")
+        return BranchIds(frozenset(x.strip() for x in text.split(",") if x.strip()))
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._lines)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class FileCoverage:
     """One source file: its coverable lines with hit counts, and branch counts per line.

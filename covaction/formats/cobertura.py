@@ -43,9 +43,9 @@ from covaction.model import (
     BRANCHES,
     LINES,
     LINES_AND_BRANCHES,
-    BranchIds,
     FileBuilder,
     FileCoverage,
+    MissedBranches,
     ParsedReport,
 )
 
@@ -355,11 +355,7 @@ def _producer(attrs: list[str], doctype: bool) -> str:
 def _with_branch_ids(fc: FileCoverage, missing: dict[int, str]) -> FileCoverage:
     """coverage.py names the destinations of a line's missed branches; every other branch of
     the line was taken (a line without `missing-branches` took them all)."""
-    ids = {
-        n: BranchIds(frozenset(x.strip() for x in missing.get(n, "").split(",") if x.strip()))
-        for n in fc.branch_lines
-    }
-    return replace(fc, branch_ids=ids)
+    return replace(fc, branch_ids=MissedBranches(fc.branch_lines, missing))
 
 
 class _State:
