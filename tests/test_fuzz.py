@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from covaction import changed_lines, github_context
-from covaction.documents import baseline
+from covaction.documents import baseline, result_reader
 from covaction.errors import CovactionError
 from covaction.formats import clover, cobertura, coverage_json, gocover, jacoco, lcov
 from covaction.pins import workflows
@@ -626,6 +626,34 @@ def test_baseline_seed_loads() -> None:
         baseline.loads_baseline(BASELINE_SEED, "seed")
     except CovactionError as exc:  # pragma: no cover - the format has moved on; fuzzing still runs
         pytest.skip(f"seed out of date: {exc}")
+
+
+# ------------------------------------------------------------------------- the fork result
+
+# A real result document: the bundled example's report-json (its quick-start run: diff,
+# baseline, pin findings), with the context of a fork's pull-request run.
+RESULT_SEED = (Path(__file__).resolve().parent / "fixtures" / "result-seed.json").read_bytes()
+
+
+@fuzz
+@given(
+    st.one_of(
+        st.binary(max_size=800),
+        mutated([RESULT_SEED]),
+        st.lists(st.sampled_from(TOKENS), max_size=40).map(b"".join),
+        JSON_VALUE.map(lambda v: json.dumps(v).encode()),
+    )
+)
+def test_the_fork_result_reader_raises_only_its_own_error(data: bytes) -> None:
+    """`mode: publish` reads a document a fork's run wrote: hostile input, like every report."""
+    got = outcome(lambda: result_reader.loads(data))
+    assert got is result_reader.ResultError or isinstance(got, result_reader.Stored)
+
+
+def test_the_result_seed_loads() -> None:
+    """The seed is valid, so the mutations start from a real document."""
+    stored = result_reader.loads(RESULT_SEED)
+    assert stored.comparison.diff is not None and stored.comparison.baseline is not None
 
 
 # ---------------------------------------------------------------------------------- context

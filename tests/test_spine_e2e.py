@@ -255,3 +255,25 @@ def test_files_written_into_the_workspace_belong_to_the_workspace_owner(simple: 
     for path in written:
         st = path.lstat()
         assert (st.st_uid, st.st_gid) == (4321, 4321), path
+
+
+@pytest.mark.parametrize("case", ["symlink-loop", "file-as-folder"])
+def test_a_report_json_path_that_cannot_be_written_is_one_error_after_the_outputs(
+    simple: ActionRun, case: str
+) -> None:
+    """The report-json folder is a symbolic link loop, or a regular file: one ::error:: naming
+    the input, exit 2, and the summary and outputs the run computed are still written."""
+    ws = simple.workspace
+    if case == "symlink-loop":
+        (ws / "loop").symlink_to(ws / "loop")
+        path = "loop/result.json"
+    else:
+        (ws / "out").write_text("a file, not a folder\n")
+        path = "out/result.json"
+    simple.inputs.update({"report-json": path, "pin-policy": "off", "minimum-coverage": "10"})
+    r = simple.run()
+    assert r.code == 2, r.stdout + r.stderr
+    [error] = r.errors
+    assert error.startswith("report-json: ") and repr(path) in error
+    assert r.outputs["coverage"] == "50.00" and r.outputs["passed"] == "true"
+    assert r.summary.startswith("## Coverage report")

@@ -163,13 +163,25 @@ def write_report_json(settings: Settings, workspace: Workspace, doc: Mapping[str
     """The report-json file, written atomically inside the workspace; returns its path."""
     rel = settings.report_json
     target = workspace.root / rel
-    parent = target.parent.resolve()
+    try:
+        parent = target.parent.resolve()
+    except (RuntimeError, OSError):  # a symbolic link loop in the path
+        raise InputError(
+            f"report-json: the folder of {rel!r} cannot be resolved (a symbolic link loop?); "
+            "choose a path inside the workspace whose folders are plain folders"
+        ) from None
     if parent != workspace.root and workspace.root not in parent.parents:
         raise InputError(f"report-json: {rel!r} leaves the workspace")
     if target.is_symlink() or (target.exists() and not target.is_file()):
         raise InputError(f"report-json: {rel!r} exists and is not a regular file")
     made = [p for p in (parent, *parent.parents) if not p.exists()]
-    parent.mkdir(parents=True, exist_ok=True)
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a regular file where a folder belongs, or no permission
+        raise InputError(
+            f"report-json: cannot make the folder of {rel!r} ({exc.strerror or exc}); a file of "
+            "that name may stand where a folder belongs"
+        ) from None
     for folder in made:
         give_to_workspace_owner(workspace.root, folder)
     data = (json.dumps(doc, indent=2, sort_keys=False) + "\n").encode("utf-8")
