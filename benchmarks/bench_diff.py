@@ -93,7 +93,7 @@ def main() -> None:
 
     mb = len(text) / 1_000_000
     print(f"diff: {mb:.1f} MB, {text.count(chr(10)):,} lines, {len(changes):,} files")
-    print(f"changed lines: {changes.total_added:,}")
+    print(f"changed lines: {sum(len(c.added_lines) for c in changes.files.values()):,}")
     print(f"parse_unified_diff: best {best:.2f} s of {[round(t, 2) for t in timings]}")
     print(f"throughput: {mb / best:.1f} MB/s; peak traced memory {peak / 1e6:.0f} MB")
     print(f"diff_coverage: {cov_time:.2f} s ({cov.coverable:,} coverable changed lines)")

@@ -88,10 +88,6 @@ class ChangedLines:
         """Paths whose changed lines are unknown, sorted."""
         return tuple(sorted(p for p, c in self.files.items() if not c.measured))
 
-    @property
-    def total_added(self) -> int:
-        return sum(len(c.added_lines) for c in self.files.values())
-
     def __iter__(self) -> Iterator[FileChange]:
         return iter(self.files.values())
 

@@ -54,11 +54,6 @@ class GitHubContext:
     notes: tuple[str, ...] = ()
 
     @property
-    def owner_repo(self) -> tuple[str, str]:
-        owner, _, name = self.repository.partition("/")
-        return owner, name
-
-    @property
     def run_url(self) -> str:
         if not (self.server_url and self.repository and self.run_id.isdigit()):
             return ""

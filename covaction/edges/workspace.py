@@ -34,9 +34,6 @@ class Workspace:
                 "the workspace is the filesystem root; run covaction in the repository's folder"
             )
 
-    def relative(self, path: str | os.PathLike[str]) -> str:
-        return Path(path).resolve().relative_to(self.root).as_posix()
-
     def resolve(self, name: str, what: str) -> Path:
         """The real path of `name` (relative to the workspace), refusing escapes."""
         candidate = Path(name)
@@ -155,17 +152,6 @@ class Workspace:
                     continue
                 seen.add(real)
                 pending.append((Path(entry.path), rel))
-
-    def regular(self, rel: str, cap: int) -> Path | None:
-        """The real path of `rel` when it is a regular file inside the workspace within `cap`."""
-        try:
-            real = (self.root / rel).resolve(strict=True)
-            st = real.stat()
-        except (OSError, RuntimeError, ValueError):
-            return None
-        if self.root not in real.parents or not stat.S_ISREG(st.st_mode) or st.st_size > cap:
-            return None
-        return real
 
     def exists(self, rel: str) -> bool:
         """A regular file inside the workspace (links resolved and kept inside)."""
