@@ -989,3 +989,24 @@ def test_no_job_summary_is_mentioned_where_there_is_none() -> None:
     ctx = replace(ctx, links=replace(ctx.links, run_url=""), limits=markdown.COMMENT_LEVELS[-1])
     body = markdown.render_comment(replace(ctx, pins=ctx.pins * 20))
     assert "job summary" not in body.lower()
+
+
+def test_the_trend_chart_is_fitted_labelled_sparingly_and_ends_with_this_run() -> None:
+    ctx = golden_context()
+    base = ctx.comparison.baseline
+    assert base is not None
+    points = tuple(
+        TrendPoint(f"{i:040x}", "2026-11-01T09:00:00Z", Counts(1000, 870 + i % 4))
+        for i in range(1, 51)
+    )
+    ctx = make_context(ctx.comparison.report, baseline=replace(base, trend=points))
+    summary = markdown.render_summary(ctx)
+    chart = summary.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    # A numeric x-axis (a handful of ticks, not 51 SHAs), a fitted y-axis, a colour that
+    # reads on white and on GitHub's dark background, this run last.
+    assert 'x-axis "runs, oldest first' in chart and "1 --> 51" in chart
+    assert 'y-axis "Coverage (%)" 85 --> 91' in chart
+    assert 'plotColorPalette: "#1f77d4"' in chart
+    assert chart.rstrip().endswith("87.10]")
+    comment = markdown.render_comment(ctx)
+    assert "min 87.00% · max 87.30% · now 87.10%" in comment

@@ -9,6 +9,7 @@ one mark for "not available".
 from __future__ import annotations
 
 import hashlib
+import math
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -409,10 +410,20 @@ class Trend:
 
     @property
     def axis(self) -> tuple[int, int]:
-        """A y-axis fitted to the data with a point of air, within 0-100."""
-        lo = max(0, int(self.low) - 1)
-        hi = min(100, int(self.high) + 2)
-        return lo, max(hi, lo + 2)
+        """A y-axis fitted to the data, at least `AXIS_MIN_SPAN` points tall (a wobble of a
+        few tenths stays a wobble), within 0-100."""
+        lo, hi = math.floor(self.low) - 1, math.ceil(self.high) + 1
+        if hi - lo < AXIS_MIN_SPAN:
+            pad = AXIS_MIN_SPAN - (hi - lo)
+            lo, hi = lo - pad // 2, hi + pad - pad // 2
+        if lo < 0:
+            lo, hi = 0, hi - lo
+        if hi > 100:
+            lo, hi = max(0, lo - (hi - 100)), 100
+        return lo, hi
+
+
+AXIS_MIN_SPAN = 6
 
 
 def trend(c: Comparison) -> Trend | None:
