@@ -53,7 +53,6 @@ def actions(repository: str | None) -> dict[str, str]:
 def test_a_repository_github_cannot_have_is_one_note_and_no_repository(value: str) -> None:
     ctx = from_environ(actions(value), b"{}")
     assert ctx.repository == ""
-    assert ctx.owner_repo == ("", "")
     assert ctx.run_url == ""
     assert ctx.notes == (f"GITHUB_REPOSITORY {HOSTILE[value]} {RULE}",)
 

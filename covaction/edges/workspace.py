@@ -153,6 +153,17 @@ class Workspace:
                 seen.add(real)
                 pending.append((Path(entry.path), rel))
 
+    def regular(self, rel: str, cap: int) -> Path | None:
+        """The real path of `rel` when it is a regular file inside the workspace within `cap`."""
+        try:
+            real = (self.root / rel).resolve(strict=True)
+            st = real.stat()
+        except (OSError, RuntimeError, ValueError):
+            return None
+        if self.root not in real.parents or not stat.S_ISREG(st.st_mode) or st.st_size > cap:
+            return None
+        return real
+
     def exists(self, rel: str) -> bool:
         """A regular file inside the workspace (links resolved and kept inside)."""
         try:
