@@ -1010,3 +1010,33 @@ def test_the_trend_chart_is_fitted_labelled_sparingly_and_ends_with_this_run() -
     assert chart.rstrip().endswith("87.10]")
     comment = markdown.render_comment(ctx)
     assert "min 87.00% · max 87.30% · now 87.10%" in comment
+
+
+# ---------------------------------------------------------------------------- terminal report
+
+
+def test_the_terminal_report_is_plain_text_with_the_same_figures() -> None:
+    from covaction.render import text
+
+    report = text.render_text(golden_context())
+    assert report.startswith(f"covaction: FAILED at {HEAD_SHA[:12]}\n")
+    assert "  failed: Diff coverage 60.00% is below the minimum 90%\n" in report
+    assert "Diff coverage    60.00%   9 / 15 changed lines (lines only)" in report
+    assert "  FAIL  diff coverage 60.00% < 90%" in report
+    assert "pin to: actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065 # v5" in report
+    # Not Markdown, and no job summary on a laptop.
+    assert "|---" not in report and "](" not in report and "<details>" not in report
+    assert "job summary" not in report.lower()
+
+
+def test_the_terminal_report_lets_no_control_character_through() -> None:
+    from covaction.render import text
+
+    ctx = replace(
+        hostile_context(),
+        notices=("coverage.xml: \x1b]8;;http://x\x07link\x1b]8;;\x07 \x1b[2J\r",),
+        pin_notes=("resolving \x1b[31mred\x1b[0m failed",),
+    )
+    for ctx_ in (ctx, hostile_context()):  # names with \u202e, \n, \r, zero-width marks
+        out = text.render_text(ctx_)
+        assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e\u2066]", out), out[:300]
