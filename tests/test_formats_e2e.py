@@ -111,16 +111,7 @@ REAL = Path(__file__).resolve().parent / "fixtures" / "real"
         ("c", "gcovr-cobertura.xml", "auto", "64.00"),
         # JaCoCo HTML Total row: 27 of 52 instructions missed -> 25/52
         ("java", "jacoco1.xml", "auto", "48.08"),
-        pytest.param(
-            "java",
-            "jacoco1.xml",
-            "lines",
-            "46.15",  # LINE counter: 7 of 13 missed
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="needs the run stage to pass settings.coverage_metric to map_reports",
-            ),
-        ),
+        ("java", "jacoco1.xml", "lines", "46.15"),  # LINE counter: 7 of 13 missed
         # PHPUnit --coverage-text: Lines: 60.00% (9/15)
         ("php", "clover.xml", "auto", "60.00"),
         # Istanbul text-summary: Lines : 71.42% ( 35/49 ) (Istanbul truncates, 71.428...)
@@ -153,10 +144,6 @@ def test_the_headline_output_is_the_producers_own_figure(
     assert doc["coverage"]["unmatched"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the run stage to apply gocover.in_functions to each Go file it can read",
-)
 def test_go_headline_output_is_go_tool_cover_func_total(action: ActionRun) -> None:
     """go tool cover -func=set.out: total: (statements) 59.1% (13 of 22 statements)."""
     shutil.copytree(REAL / "go" / "project", action.workspace, dirs_exist_ok=True)

@@ -17,6 +17,7 @@ from covaction.settings import Settings
 
 AUTO_FILES = ("coverage.xml", ".coverage", "coverage.json")
 GO_MOD_CAP = 1024 * 1024
+GO_SOURCE_CAP = 16 * 1024 * 1024
 
 
 def find(settings: Settings, workspace: Workspace, runner: Runner) -> list[str]:
@@ -34,10 +35,12 @@ def find(settings: Settings, workspace: Workspace, runner: Runner) -> list[str]:
                 if m not in found:
                     found.append(m)
         return found
-    for name in AUTO_FILES:
-        if workspace.exists(name):
-            runner.info(f"Using {name} (auto-detected; set coverage-files to choose)")
-            return [name]
+    choice = coverage_data.choose_auto_report(workspace, AUTO_FILES)
+    if choice is not None:
+        runner.info(choice.info)
+        if choice.warning:
+            runner.warning(choice.warning)
+        return [choice.name]
     gated = (
         settings.minimum_coverage is not None
         or settings.minimum_diff_coverage is not None
@@ -75,7 +78,12 @@ def load(
             path = ws.resolve(name, what)
             ws.check_regular(path, name, what, REPORT_CAP)
             report, unmatched = coverage_data.parse_data_file(
-                path, name, str(ws.root), lambda p: mapper.map(p), scratch
+                path,
+                name,
+                str(ws.root),
+                lambda p: mapper.map(p),
+                scratch,
+                config_file=settings.coverage_config,
             )
             parsed.append(report)
             extra_unmatched.extend(unmatched)
@@ -84,23 +92,16 @@ def load(
             if fmt == "go":
                 report = _map_go_modules(ws, tracked, report)
             parsed.append(report)
-    merged = paths.map_reports(parsed, mapper)
+    merged = paths.map_reports(parsed, mapper, settings.coverage_metric)
     if extra_unmatched:
         seen = {u.path for u in merged.unmatched}
         merged = replace(
             merged,
             unmatched=merged.unmatched + tuple(u for u in extra_unmatched if u.path not in seen),
         )
-    if not merged.files and not merged.unmatched:
+    if not merged.files and not merged.unplaced:
         raise ReportError(
             f"{', '.join(names)}: the report holds no file; check that the tests ran under coverage"
-        )
-    if not merged.files:
-        raise ReportError(
-            f"{', '.join(names)}: none of the {len(merged.unmatched)} paths in the report "
-            f"matches a file in the repository (e.g. {merged.unmatched[0].path[:200]}); run "
-            "covaction from the repository root, or use relative paths (coverage.py: "
-            "relative_files = true)"
         )
     return merged
 
@@ -123,4 +124,14 @@ def _map_go_modules(
     for fc in report.files:
         target = gocover.map_import_path(fc.path, roots)
         files.append(fc.with_path(target) if target else fc)
-    return replace(report, files=tuple(files))
+
+    def source(path: str) -> bytes | None:
+        """A Go file's source, to count statements per function as `go tool cover -func`."""
+        if not path.endswith(".go") or not ws.exists(path):
+            return None
+        try:
+            return ws.read(path, "Go source", GO_SOURCE_CAP)
+        except WorkspaceError:
+            return None
+
+    return gocover.in_functions_all(replace(report, files=tuple(files)), source)

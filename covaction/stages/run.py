@@ -6,7 +6,7 @@ module only sequences them and hands what they return to the next.
 
 from __future__ import annotations
 
-from covaction import compare, diff_coverage, gates
+from covaction import compare, diff_coverage, gates, paths
 from covaction.documents import result
 from covaction.edges import Edges, git
 from covaction.errors import ExitCode
@@ -67,6 +67,7 @@ def run(settings: Settings, edges: Edges, github: GitHubContext) -> ExitCode:
             minimum_diff=settings.minimum_diff_coverage,
             maximum_drop=settings.maximum_coverage_drop,
             baseline_note=lookup.note,
+            metric=comparison.metric,
         )
     checks.append(gates.pins_check(settings.pin_policy, len(pin_summary.findings)))
     verdict = gates.evaluate(*checks)
@@ -78,11 +79,14 @@ def run(settings: Settings, edges: Edges, github: GitHubContext) -> ExitCode:
     annotation_notes = tuple(runner.annotate(planned, later)) if settings.annotations else ()
 
     notices = list(report.notices if report else ())
-    if report and report.unmatched:
+    placement = paths.placement_warning(report) if report else ""
+    if placement:
+        runner.warning(placement)
+    elif report and report.unmatched:
         runner.warning(
-            f"{len(report.unmatched)} report path(s) match no file in the repository and are not "
-            f"counted, e.g. {report.unmatched[0].path[:200]} ({report.unmatched[0].reason}); "
-            "see the job summary"
+            f"{len(report.unmatched)} report path(s) match no file in the repository: counted in "
+            f"the totals, without links, e.g. {report.unmatched[0].path[:200]} "
+            f"({report.unmatched[0].reason}); see the job summary"
         )
     for note in notices:
         runner.notice(note)
