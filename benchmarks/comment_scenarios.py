@@ -36,6 +36,7 @@ from test_render import (  # noqa: E402
     patch_adding,
 )
 
+from covaction import gates  # noqa: E402
 from covaction.documents.baseline import Baseline, TrendPoint  # noqa: E402
 from covaction.model import Counts  # noqa: E402
 from covaction.render import markdown  # noqa: E402
@@ -185,7 +186,9 @@ def pins_fail() -> Ctx:
         for w in ("ci", "release", "docs")
         for i in range(4)
     )
-    return replace(ctx, pins=rows, pin_policy="fail")
+    checks = [c for c in ctx.verdict.checks if c.name != "pins"]
+    verdict = gates.evaluate(*checks, gates.pins_check("fail", len(rows)))
+    return replace(ctx, pins=rows, pin_policy="fail", verdict=verdict)
 
 
 def indirect() -> Ctx:

@@ -970,7 +970,7 @@ def test_pins_are_grouped_by_file_with_a_copyable_fix_or_why_not() -> None:
         "# line 14: a/b@v1: a tag moves",
         "a/b@" + "1" * 40 + " # v1",
         "# line 30: c/d@main: a branch moves",
-        "# no fix suggested: its commit could not be looked up (see the note below)",
+        "# no fix suggested: its commit could not be looked up",
         "# line 40: ${{ x }}: an expression",
         "# no fix suggested: built from an expression: pin what it resolves to",
     ]

@@ -388,7 +388,7 @@ def missing_fix(row: PinRow) -> str:
         return "the file could not be read as GitHub reads it"
     if not row.uses:
         return "nothing to pin"
-    return "its commit could not be looked up (see the note below)"
+    return "its commit could not be looked up"
 
 
 def pins_in_comment(ctx: RenderContext) -> bool:
