@@ -1040,3 +1040,18 @@ def test_the_terminal_report_lets_no_control_character_through() -> None:
     for ctx_ in (ctx, hostile_context()):  # names with \u202e, \n, \r, zero-width marks
         out = text.render_text(ctx_)
         assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e\u2066]", out), out[:300]
+
+
+def test_the_pin_only_summary_groups_fixes_by_file() -> None:
+    from covaction.pins.workflows import PinSummary
+
+    rows = [
+        markdown.PinRow(".github/workflows/ci.yml", 8, "a/b@v1", "unpinned", "a tag moves", "a/b@" + "1" * 40 + " # v1"),
+        markdown.PinRow(".github/workflows/ci.yml", 9, "c/d@main", "unpinned", "a branch moves"),
+    ]  # fmt: skip
+    verdict = gates.evaluate(gates.pins_check("warn", 2))
+    body = markdown.render_pins_only(verdict, rows, PinSummary.of([]), ["one lookup failed"])
+    check_markdown(body, details=0)
+    assert "⚠️ 2 references not pinned to a full commit SHA" in body
+    assert body.count("`.github/workflows/ci.yml`") == 1
+    assert "\na/b@" + "1" * 40 + " # v1\n" in body

@@ -60,6 +60,7 @@ SUMMARY_LIMIT = 1024 * 1024
 SUMMARY_BUDGET = 1_000_000
 
 MAX_LINKED_PATH = 500
+PINS_ONLY_ROWS = 2000
 COMMENT_PATH = 90  # characters of a path in a comment row; longer ones lose their middle
 _BLANK_RUNS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
@@ -470,20 +471,16 @@ def render_pins_only(
         "",
         "✅ every action is pinned to a full commit SHA"
         if not rows
-        else f"{mark} {len(rows)} reference(s) not pinned to a full commit SHA",
+        else f"{mark} {plural(len(rows), 'reference')} not pinned to a full commit SHA",
         "",
-        f"{summary.pinned} pinned, {summary.unpinned} unpinned, {summary.unverifiable} "
-        f"unverifiable, {summary.local} local, {summary.parse_errors} unreadable, "
-        f"{summary.allowed} allowed by pin-allowlist.",
+        f"{summary.pinned:,} pinned, {summary.unpinned:,} unpinned, {summary.unverifiable:,} "
+        f"unverifiable, {summary.local:,} local, {summary.parse_errors:,} unreadable, "
+        f"{summary.allowed:,} allowed by pin-allowlist.",
     ]
-    if rows:
-        lines += ["", "| File | Line | Reference | Why | Pin to |", "|---|---:|---|---|---|"]
-        for r in rows[:2000]:
-            fix = escape.code(r.suggestion, 200) if r.suggestion else ""
-            lines.append(
-                f"| {escape.code(r.file)} | {r.line} | {escape.code(r.uses)} | "
-                f"{escape.text(r.reason)} | {fix} |"
-            )
+    for group in parts.pin_groups(rows, PINS_ONLY_ROWS):
+        lines += ["", escape.inline(group.file, 200), "", pin_block(group)]
+    if len(rows) > PINS_ONLY_ROWS:
+        lines += ["", f"*{len(rows) - PINS_ONLY_ROWS:,} more; `report-json` lists them all.*"]
     for note in notes:
         lines += ["", f"*{escape.text(note, 500)}*"]
     return "\n".join(lines) + "\n"
