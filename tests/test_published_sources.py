@@ -22,9 +22,10 @@ from tests.harness import ActionRun
 from tests.sample import make_project
 from tests.test_comment_e2e import BASE, CALC_PATCH, HEAD, NUMBER, REPO, copy_project, pr_event
 
-pytestmark = pytest.mark.skipif(
+needs_description = pytest.mark.skipif(
     not openapi.available(),
-    reason="GitHub's OpenAPI description is not installed (run `npm ci --ignore-scripts`)",
+    reason="GitHub's OpenAPI description or jsonschema is not installed (run `npm ci "
+    "--ignore-scripts` at the root; jsonschema is in requirements-test.txt)",
 )
 
 
@@ -59,6 +60,7 @@ def with_body(record: RecordedRequest, doc: object) -> RecordedRequest:
 # ----------------------------------------------------------------------------- the judge is live
 
 
+@needs_description
 def test_every_route_of_the_fake_is_an_operation_of_the_description() -> None:
     spec = openapi.spec()
     samples = {
@@ -77,6 +79,7 @@ def test_every_route_of_the_fake_is_an_operation_of_the_description() -> None:
         assert found[0].method == route.method
 
 
+@needs_description
 def test_the_exchanges_of_a_pull_request_run_are_judged_clean(gh: FakeGitHub) -> None:
     client = api(gh)
     client.get_json("reading the pull request", f"/repos/{REPO}/pulls/{NUMBER}")
@@ -87,6 +90,7 @@ def test_the_exchanges_of_a_pull_request_run_are_judged_clean(gh: FakeGitHub) ->
     assert judged(gh.log.all()) == []
 
 
+@needs_description
 def test_a_response_without_a_field_github_requires_is_caught(gh: FakeGitHub) -> None:
     api(gh).get_json("reading the pull request", f"/repos/{REPO}/pulls/{NUMBER}")
     record = only(gh, "get_pull")
@@ -100,6 +104,7 @@ def test_a_response_without_a_field_github_requires_is_caught(gh: FakeGitHub) ->
     ]
 
 
+@needs_description
 def test_a_value_github_could_not_send_is_caught(gh: FakeGitHub) -> None:
     api(gh).get_json("listing comments", f"/repos/{REPO}/issues/{NUMBER}/comments")
     record = only(gh, "list_comments")
@@ -112,6 +117,7 @@ def test_a_value_github_could_not_send_is_caught(gh: FakeGitHub) -> None:
     assert "response 200 0/id: " in problems[1] and "is not of type 'integer'" in problems[1]
 
 
+@needs_description
 def test_a_null_is_excused_only_where_listed(gh: FakeGitHub) -> None:
     api(gh).get_json("reading the pull request", f"/repos/{REPO}/pulls/{NUMBER}")
     record = only(gh, "get_pull")
@@ -123,6 +129,7 @@ def test_a_null_is_excused_only_where_listed(gh: FakeGitHub) -> None:
     assert problem.endswith("response 200 base/repo: None is not of type 'object'")
 
 
+@needs_description
 def test_a_status_the_operation_cannot_answer_is_caught(gh: FakeGitHub) -> None:
     api(gh).get_json("reading the pull request", f"/repos/{REPO}/pulls/{NUMBER}")
     record = dataclasses.replace(only(gh, "get_pull"), status=422)
@@ -130,6 +137,7 @@ def test_a_status_the_operation_cannot_answer_is_caught(gh: FakeGitHub) -> None:
     assert "status 422 is not documented for this operation" in problem
 
 
+@needs_description
 def test_a_request_github_would_not_understand_is_caught(gh: FakeGitHub) -> None:
     client = api(gh)
     client.get_json("listing", f"/repos/{REPO}/issues/{NUMBER}/comments", {"per_page": "many"})
@@ -144,6 +152,7 @@ def test_a_request_github_would_not_understand_is_caught(gh: FakeGitHub) -> None
     gh.clear_requests()  # judged here; the fixture's judge would fail the test on them
 
 
+@needs_description
 def test_a_request_body_github_would_refuse_is_caught() -> None:
     record = RecordedRequest(
         1, "api", "POST", f"/repos/{REPO}/issues/{NUMBER}/comments", (),
@@ -156,6 +165,7 @@ def test_a_request_body_github_would_refuse_is_caught() -> None:
     ]
 
 
+@needs_description
 def test_a_path_that_is_not_an_operation_is_caught() -> None:
     record = RecordedRequest(
         3, "api", "GET", f"/repos/{REPO}/pulls/{NUMBER}/coverage", (),
@@ -166,6 +176,7 @@ def test_a_path_that_is_not_an_operation_is_caught() -> None:
     ]
 
 
+@needs_description
 def test_the_newer_api_version_is_judged_by_its_own_description() -> None:
     """2026-03-10 drops `rate` from GET /rate_limit (x-github-breaking-changes); each version is
     judged by its own description, so the fake must drop it there and keep it before."""

@@ -21,6 +21,7 @@ judged; their requests are.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -86,8 +87,9 @@ _DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+
 
 
 def available() -> bool:
-    """True when the description is installed (`npm ci` at the repository root)."""
-    return SPEC_PATH.is_file()
+    """True when the description is installed (`npm ci` at the repository root) and so is the
+    validator (`jsonschema`, from requirements-test.txt)."""
+    return SPEC_PATH.is_file() and importlib.util.find_spec("jsonschema") is not None
 
 
 def _patched(doc: dict[str, Any], version: str) -> None:
