@@ -7,10 +7,12 @@ import json
 import zipfile
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from covaction import formats, paths
 from covaction.compare import compare
 from covaction.documents import baseline as b
 from covaction.documents.baseline import artifact_name, member_names
@@ -19,6 +21,7 @@ from covaction.model import Counts, CoverageReport, FileCoverage
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 SHA = "a0" * 20
+REAL = Path(__file__).resolve().parent / "fixtures" / "real"
 
 
 def report(
@@ -76,6 +79,28 @@ def test_round_trip_keeps_everything() -> None:
     assert again.trend == (b.TrendPoint(SHA, "2026-11-21T12:00:00Z", Counts(13, 10, 4, 1)),)
 
 
+def test_units_metric_and_unplaced_files_are_kept_so_every_metric_compares() -> None:
+    """A real Go profile counts statements (units): the baseline stores them with the metric,
+    and keeps files placed nowhere in the repository, which count in the producer's total."""
+    profile = (REAL / "go" / "set.out").read_bytes()
+    parsed = formats.parse("go", [profile], "set.out")
+    rep = paths.map_reports([parsed], paths.PathMapper("/nowhere", [], exists=lambda p: False))
+    assert rep.metric == "statements" and not rep.files and rep.unplaced
+    base = b.build(rep, commit=SHA, branch="main", report_name="coverage", now=NOW, previous=None)
+    back = b.loads_baseline(b.dumps(base), "baseline.json")
+    assert back.metric == "statements" and set(back.files) == set(rep.unplaced)
+    assert back.counts.with_metric("statements").percent == rep.counts.percent
+    assert back.counts.units > 0 and all(
+        len(v) == 6 for v in json.loads(b.dumps(base))["files"].values()
+    )
+
+
+def test_a_baseline_with_four_counts_from_before_units_reads_as_lines_and_branches() -> None:
+    data = doc(files={"a.py": [10, 7, 0, 0]}, totals=[10, 7, 0, 0], trend=[])
+    loaded = b.loads_baseline(data, "old.json")
+    assert loaded.metric == "" and loaded.files["a.py"] == Counts(10, 7)
+
+
 def test_dumps_is_deterministic_and_ascii() -> None:
     x = made({"z/ü.py": (2, 1), "a.py": (1, 1)})
     data = b.dumps(x)
@@ -122,13 +147,16 @@ def test_a_newer_version_is_refused_with_the_way_out() -> None:
         (doc(version=0), "no valid version"),
         (doc(version=True), "no valid version"),
         (doc(files=[]), "files must be an object"),
-        (doc(files={"a.py": [1, 2, 3]}), "four counts"),
-        (doc(files={"a.py": [1, -1, 0, 0]}), "four counts"),
-        (doc(files={"a.py": [1, 2, 0, 0]}), "four counts"),  # more covered than coverable
-        (doc(files={"a.py": [4, 2, 1, 3]}), "four counts"),
-        (doc(files={"a.py": [4, 2.0, 0, 0]}), "four counts"),
-        (doc(files={"a.py": [4, True, 0, 0]}), "four counts"),
-        (doc(files={"a.py": [10**12, 1, 0, 0]}), "four counts"),
+        (doc(files={"a.py": [1, 2, 3]}), "six counts"),
+        (doc(files={"a.py": [1, -1, 0, 0]}), "six counts"),
+        (doc(files={"a.py": [1, 2, 0, 0]}), "six counts"),  # more covered than coverable
+        (doc(files={"a.py": [4, 2, 1, 3]}), "six counts"),
+        (doc(files={"a.py": [4, 2.0, 0, 0]}), "six counts"),
+        (doc(files={"a.py": [4, True, 0, 0]}), "six counts"),
+        (doc(files={"a.py": [10**12, 1, 0, 0]}), "six counts"),
+        (doc(files={"a.py": [4, 2, 0, 0, 3, 4]}), "six counts"),  # more covered units
+        (doc(files={"a.py": [4, 2, 0, 0, 3]}), "six counts"),
+        (doc(metric="lines-only"), "metric must be one of"),
         (doc(files={"": [1, 1, 0, 0]}), "file path is empty"),
         (doc(files={"a\u0000.py": [1, 1, 0, 0]}), "NUL"),
         (doc(totals=[11, 7, 0, 0]), "totals do not add up"),
@@ -151,7 +179,7 @@ def test_a_newer_version_is_refused_with_the_way_out() -> None:
         ),
         (
             doc(trend=[{"commit": SHA, "time": "2026-11-21T12:00:00Z", "counts": [1, 2, 0, 0]}]),
-            "four counts",
+            "six counts",
         ),
     ],
 )

@@ -693,10 +693,10 @@ HOSTILE: dict[str, tuple[Any, dict[str, Any], str]] = {
     ),
     "negative-counts": (
         lambda: zip_single_file(
-            "baseline.json", document().replace(b"[17,17,0,0]", b"[17,-1,0,0]")
+            "baseline.json", document().replace(b"[17,17,0,0,0,0]", b"[17,-1,0,0,0,0]")
         ),
         {},
-        "four counts",
+        "six counts",
     ),
     "digest-mismatch": (
         lambda: zip_single_file("baseline.json", document()),

@@ -22,7 +22,7 @@ from typing import Any
 from covaction import __version__
 from covaction.documents import strict_json
 from covaction.errors import DocumentError
-from covaction.model import Counts, CoverageReport, display_percent
+from covaction.model import METRICS, Counts, CoverageReport, display_percent
 from covaction.render import escape
 
 SCHEMA = "covaction-baseline"
@@ -100,6 +100,7 @@ class Baseline:
     files: Mapping[str, Counts]
     trend: tuple[TrendPoint, ...]
     run_id: str = ""
+    metric: str = ""  # what the headline counted ("" before metrics existed: lines and branches)
 
     @property
     def counts(self) -> Counts:
@@ -123,7 +124,11 @@ def _parse_time(text: str) -> datetime | None:
 
 
 def _counts_list(c: Counts) -> list[int]:
-    return [c.statements, c.covered_lines, c.branches, c.covered_branches]
+    """Six counts: lines, covered lines, branches, covered branches, and the format's own units
+    (Go statements, JaCoCo instructions) and covered units, so every metric can be compared."""
+    return [
+        c.statements, c.covered_lines, c.branches, c.covered_branches, c.units, c.covered_units
+    ]  # fmt: skip
 
 
 def build(
@@ -142,7 +147,10 @@ def build(
     the last `TREND_POINTS` are kept.
     """
     created = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    files = {path: fc.counts for path, fc in report.files.items()}
+    # Files the report measures but that sit nowhere in the repository count in the totals
+    # (as in the producer's tool), so they are kept too, under the report's own path.
+    files = {path: fc.counts for path, fc in report.unplaced.items()}
+    files.update({path: fc.counts for path, fc in report.files.items()})
     point = TrendPoint(commit, created, sum(files.values(), Counts()))
     history = [p for p in (previous.trend if previous else ()) if not commit or p.commit != commit]
     trend = tuple([*history, point][-TREND_POINTS:])
@@ -156,6 +164,7 @@ def build(
         files=files,
         trend=trend,
         run_id=run_id,
+        metric=report.metric,
     )
 
 
@@ -170,6 +179,7 @@ def dumps(baseline: Baseline) -> bytes:
         "created_at": baseline.created_at,
         "run_id": baseline.run_id,
         "has_branches": baseline.has_branches,
+        "metric": baseline.metric,
         "totals": _counts_list(baseline.counts),
         "files": {path: _counts_list(c) for path, c in sorted(baseline.files.items())},
         "trend": [
@@ -183,19 +193,23 @@ def dumps(baseline: Baseline) -> bytes:
 # ---------------------------------------------------------------------------- reading
 
 
-def _counts(value: Any, origin: str, where: str) -> Counts:
+def _counts(value: Any, origin: str, where: str, metric: str = "") -> Counts:
+    """Six counts, or four from a baseline written before units existed (then no units)."""
     if (
         not isinstance(value, list)
-        or len(value) != 4
+        or len(value) not in (4, 6)
         or not all(type(v) is int and 0 <= v <= MAX_COUNT for v in value)
         or value[1] > value[0]
         or value[3] > value[2]
+        or (len(value) == 6 and value[5] > value[4])
     ):
         raise BaselineError(
-            f"{origin}: {where} must be four counts [statements, covered lines, branches, "
-            "covered branches], each covered count at most its total"
+            f"{origin}: {where} must be six counts [lines, covered lines, branches, covered "
+            "branches, units, covered units] (or the first four), each covered count at most "
+            "its total"
         )
-    return Counts(*value)
+    units, covered_units = (value[4], value[5]) if len(value) == 6 else (0, 0)
+    return Counts(value[0], value[1], value[2], value[3], units, covered_units, metric=metric)
 
 
 def _string(
@@ -229,11 +243,14 @@ def _read_v1(doc: Mapping[str, Any], origin: str) -> Baseline:
     files_doc = doc.get("files")
     if not isinstance(files_doc, dict) or len(files_doc) > MAX_FILES:
         raise BaselineError(f"{origin}: files must be an object of at most {MAX_FILES:,} entries")
+    metric = doc.get("metric", "")
+    if metric not in ("", *METRICS):
+        raise BaselineError(f"{origin}: metric must be one of {', '.join(METRICS)}")
     files = {}
     for path, value in files_doc.items():
         if not path or len(path) > MAX_PATH or "\0" in path:
             raise BaselineError(f"{origin}: a file path is empty, too long or holds NUL")
-        files[path] = _counts(value, origin, f"the counts of {quoted(path)}")
+        files[path] = _counts(value, origin, f"the counts of {quoted(path)}", metric)
     total = sum(files.values(), Counts())
     if "totals" in doc and _counts(doc["totals"], origin, "totals") != total:
         raise BaselineError(
@@ -252,7 +269,7 @@ def _read_v1(doc: Mapping[str, Any], origin: str) -> Baseline:
                 _time(
                     _string(item, "time", origin, 40, required=True), origin, "a trend point's time"
                 ),
-                _counts(item.get("counts"), origin, "a trend point's counts"),
+                _counts(item.get("counts"), origin, "a trend point's counts", metric),
             )
         )
     has_branches = doc.get("has_branches", False)
@@ -275,6 +292,7 @@ def _read_v1(doc: Mapping[str, Any], origin: str) -> Baseline:
         files=files,
         trend=tuple(trend),
         run_id=run_id,
+        metric=metric,
     )
 
 
