@@ -22,6 +22,9 @@ from tests.harness import ActionRun
 from tests.sample import make_project
 from tests.test_comment_e2e import BASE, CALC_PATCH, HEAD, NUMBER, REPO, copy_project, pr_event
 
+#: `pytester` runs a test of the `fake_github` fixture itself (the drifting-fake test below).
+pytest_plugins = ("pytester",)
+
 needs_description = pytest.mark.skipif(
     not openapi.available(),
     reason="GitHub's OpenAPI description or jsonschema is not installed (run `npm ci "
@@ -190,6 +193,48 @@ def test_the_newer_api_version_is_judged_by_its_own_description() -> None:
     older = dataclasses.replace(record, headers=(("X-GitHub-Api-Version", "2022-11-28"),))
     assert judged([with_body(older, newer)]) == [
         "#1 GET /rate_limit: response 200 (root): 'rate' is a required property"
+    ]
+
+
+DRIFTING_FAKE = """
+import requests
+from tests.fakegithub import WRITE_TOKEN, fake_github, render  # fake_github: the fixture
+
+def test_get_repo(fake_github, monkeypatch):
+    fake_github.add_repo("octo-org/widget")
+    if DRIFT:
+        full = render.full_repository
+
+        def drifted(base, repo):
+            doc = {**full(base, repo), "id": str(repo.id)}
+            del doc["node_id"]
+            return doc
+
+        monkeypatch.setattr(render, "full_repository", drifted)
+    answer = requests.get(
+        fake_github.base_url + "/repos/octo-org/widget",
+        headers={"Authorization": "token " + WRITE_TOKEN, "User-Agent": "covaction/0"},
+        timeout=10,
+    )
+    assert answer.status_code == 200
+"""
+
+
+@needs_description
+@pytest.mark.parametrize("drift", [False, True])
+def test_the_fixture_fails_a_test_whose_fake_drifts(pytester: pytest.Pytester, drift: bool) -> None:
+    """The judge is wired into `fake_github`: a test passes, and its teardown fails exactly when
+    the fake answered what GitHub could not (a repository without `node_id`, `id` a string)."""
+    pytester.makepyfile(test_inner=f"DRIFT = {drift}\n" + DRIFTING_FAKE)
+    result = pytester.runpytest_inprocess("-q", "-p", "no:cacheprovider")
+    if not drift:
+        result.assert_outcomes(passed=1)
+        return
+    result.assert_outcomes(passed=1, errors=1)
+    problems = [line.strip() for line in result.stdout.lines if line.strip().startswith("E   ")]
+    assert [p.removeprefix("E").strip() for p in problems if "#1 " in p] == [
+        "#1 GET /repos/{owner}/{repo}: response 200 (root): 'node_id' is a required property",
+        "#1 GET /repos/{owner}/{repo}: response 200 id: '100001' is not of type 'integer'",
     ]
 
 
