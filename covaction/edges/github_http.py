@@ -1,29 +1,45 @@
-"""One HTTP exchange with GitHub's REST API, and what its answer means (`ApiFailure` kinds).
+"""One HTTP exchange with GitHub's REST API through PyGithub's requester, and what its answer
+means (`ApiFailure` kinds).
 
-`Transport.send` makes one request through requests (proxy and CA variables honoured, the
-token set explicitly so no `.netrc` entry replaces it), follows redirects of a GET only on the
-API host, reads the body within the run's deadline and a size cap, and turns every transport
-problem into an `ApiFailure`. `classify` names the failure an HTTP error status stands for.
-Retrying is `github_rest`'s job; nothing here sleeps.
+`Transport.send` makes one request with `Requester.requestJson` (PyGithub 2.10: token in
+`Authorization`, no `.netrc` in its place, proxy and CA variables honoured by requests), follows
+redirects of a GET only on the API host and at most `MAX_REDIRECTS` times, bounds the request by
+the run's deadline, and turns every transport problem into an `ApiFailure`. `classify` names the
+failure an HTTP error status stands for. Retrying is `github_rest`'s job; nothing here sleeps.
+
+What PyGithub's requester does not do, and how it is met without a second HTTP client:
+- one timeout for every request of a requester: a request that must end before the run's
+  deadline gets a requester of its own with the shorter timeout (`Transport._exchange`);
+- a `202` to a GET is asked again every 2 s without limit, a `301` is followed recursively without
+  a limit on the hops: the urllib3 retry PyGithub hands to requests (`HoldBack`) keeps both
+  answers from it, and they are judged here like any other;
+- it reads the whole body before returning, so a body is read within the request's timeout per
+  read, and the 64 MiB cap is checked once it has arrived, not while it arrives.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, Self
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import requests
-from requests.auth import AuthBase
 from requests.utils import parse_header_links
+from urllib3.exceptions import MaxRetryError, ResponseError
+from urllib3.util.retry import Retry
 
-from covaction import __version__
 from covaction.edges.retry import Deadline
 from covaction.errors import ApiError
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from urllib3.connectionpool import ConnectionPool
+    from urllib3.response import BaseHTTPResponse
 
 RESPONSE_CAP = 64 * 1024 * 1024
 MAX_REDIRECTS = 3
@@ -90,39 +106,93 @@ class Reply:
     data: Any = None
 
 
-class _TokenAuth(AuthBase):
-    """Sets the token; an explicit auth also keeps requests from using a `.netrc` entry."""
+class Requester(Protocol):
+    """What this module uses of PyGithub's `github.Requester.Requester` (built by `github_rest`,
+    the one module that imports PyGithub)."""
 
-    def __init__(self, token: str) -> None:
-        self._token = token
+    def requestJson(
+        self,
+        verb: str,
+        url: str,
+        parameters: dict[str, Any] | None = None,
+        headers: dict[str, Any] | None = None,
+        input: Any | None = None,
+    ) -> tuple[int, dict[str, Any], str]: ...
 
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = f"token {self._token}"
-        return request
+    def close(self) -> None: ...
 
-    def __repr__(self) -> str:
-        return "_TokenAuth(***)"
+
+class _HeldAnswer(ResponseError):
+    """A `202` to a GET or HEAD, or a `301`, kept from PyGithub's requester (see `HoldBack`)."""
+
+    def __init__(self, status: int, headers: dict[str, str]) -> None:
+        super().__init__(f"held back: {status}")
+        self.status = status
+        self.headers = headers
+
+
+class HoldBack(Retry):
+    """PyGithub's transport retry: no retry at all (requests' own default, `Retry(0, read=False)`),
+    and two answers never reach PyGithub's requester, which would repeat them inside one call
+    (`Requester.__requestRaw`, PyGithub 2.10): a `202` to a GET or HEAD (it sleeps 2 s and asks
+    again, without limit) and a `301` (followed recursively, with no limit on the hops). urllib3
+    asks `is_retry` about every answer before its body is read; `increment` then ends the exchange
+    with the answer's status and headers, which requests raises as a `RetryError`. `Transport`
+    takes them from there: a `202` is a failure `github_rest` retries with its own waits, a `301`
+    is followed like any redirect (on the API host only, at most `MAX_REDIRECTS` hops).
+    """
+
+    def __init__(self, **kw: Any) -> None:
+        kw.setdefault("total", 0)
+        kw.setdefault("read", False)
+        super().__init__(**kw)
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        return status_code == 301 or (status_code == 202 and method.upper() in ("GET", "HEAD"))
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
+        if error is None and response is not None and self.is_retry(method or "", response.status):
+            headers = {k.lower(): v for k, v in response.headers.items()}
+            raise MaxRetryError(_pool, url or "", _HeldAnswer(response.status, headers))  # type: ignore[arg-type]
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
 class Transport:
-    """HTTP to one API base URL (`https://api.github.com`, or GHES's `https://HOST/api/v3`)."""
+    """HTTP to one API base URL (`https://api.github.com`, or GHES's `https://HOST/api/v3`).
+
+    `connect(seconds)` builds a PyGithub requester whose timeout is `seconds`: the requester has
+    one timeout for all its requests, so the one for the full `timeout` is kept, and a request
+    that must end sooner (the run's deadline is closer) gets a requester of its own.
+    """
 
     def __init__(
         self,
-        token: str,
+        connect: Callable[[float], Requester],
         api_url: str,
         deadline: Deadline,
         timeout: float,
-        session: requests.Session | None = None,
     ) -> None:
-        self._token = token
+        self._connect = connect
         self._deadline = deadline
         self._timeout = max(0.1, timeout)
-        self.session = session or requests.Session()
+        self._requester: Requester | None = None
         base = urlsplit(api_url.rstrip("/"))
         self._base = f"{base.scheme}://{base.netloc}{base.path}"
         self._origin = (base.scheme.lower(), (base.hostname or "").lower(), base.port)
         self._prefix = base.path
+
+    def close(self) -> None:
+        if self._requester is not None:
+            self._requester.close()
+            self._requester = None
 
     def absolute(self, url: str) -> str | None:
         """The absolute URL of an API path, or `url` itself when it is on the API host."""
@@ -150,11 +220,6 @@ class Transport:
         follow: bool,
     ) -> Reply:
         """One HTTP exchange (plus same-host redirects of a GET); raises `ApiFailure`."""
-        headers = {"Accept": accept, "User-Agent": f"covaction/{__version__}"}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode("utf-8")
-            headers["Content-Type"] = "application/json; charset=utf-8"
         target = self.absolute(url)
         if target is None:
             raise ApiFailure(
@@ -165,54 +230,65 @@ class Transport:
             left = self._deadline.remaining()
             if left <= MIN_REQUEST_TIME:
                 raise ApiFailure(FailureKind.TIMEOUT, f"{what}: the run's API deadline passed")
-            timeout = min(self._timeout, left)
-            try:
-                response = self.session.request(
-                    method,
-                    target,
-                    params=query,
-                    data=data,
-                    headers=headers,
-                    auth=_TokenAuth(self._token),
-                    timeout=(min(10.0, timeout), timeout),
-                    allow_redirects=False,
-                    stream=True,
-                )
-            except requests.RequestException as exc:
-                raise _network_failure(what, exc, reached=False) from None
-            with response:
-                lowered = {k.lower(): v for k, v in response.headers.items()}
-                status = response.status_code
-                location = lowered.get("location", "")
-                if follow and method == "GET" and status in (301, 302, 307, 308) and location:
-                    moved = self.on_api(urljoin(target, location))
-                    if moved is None:
-                        message = f"{what}: GitHub redirected to another host"
-                        raise ApiFailure(FailureKind.SERVER, message, status)
-                    target, query = moved, None
-                    continue
-                return Reply(status, lowered, self._read(what, response))
+            status, headers, content = self._exchange(
+                what, method, target, query, body, accept, min(self._timeout, left)
+            )
+            location = headers.get("location", "")
+            if follow and method == "GET" and status in (301, 302, 307, 308) and location:
+                moved = self.on_api(urljoin(target, location))
+                if moved is None:
+                    message = f"{what}: GitHub redirected to another host"
+                    raise ApiFailure(FailureKind.SERVER, message, status)
+                target, query = moved, None
+                continue
+            if len(content) > RESPONSE_CAP:
+                message = f"{what}: GitHub's answer is larger than 64 MiB"
+                raise ApiFailure(FailureKind.SERVER, message, status)
+            return Reply(status, headers, content)
         raise ApiFailure(FailureKind.SERVER, f"{what}: too many redirects")
 
-    def _read(self, what: str, response: requests.Response) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
+    def _exchange(
+        self,
+        what: str,
+        method: str,
+        target: str,
+        query: dict[str, Any] | None,
+        body: Any,
+        accept: str,
+        timeout: float,
+    ) -> tuple[int, dict[str, str], bytes]:
+        """One request through PyGithub's requester: (status, lower-case headers, body).
+
+        `requestJson` does not raise for an error status and does not follow a `302`; it sets
+        `Authorization: token ...` itself, and its session has an `auth` set, so requests never
+        puts a `.netrc` entry in its place (PyGithub pull request 2703).
+        """
+        shorter = timeout < self._timeout
+        if shorter:
+            requester = self._connect(timeout)
+        else:
+            if self._requester is None:
+                self._requester = self._connect(self._timeout)
+            requester = self._requester
         try:
-            for chunk in response.iter_content(64 * 1024):
-                size += len(chunk)
-                if size > RESPONSE_CAP:
-                    message = f"{what}: GitHub's answer is larger than 64 MiB"
-                    raise ApiFailure(FailureKind.SERVER, message, response.status_code)
-                if self._deadline.passed():
-                    message = f"{what}: the run's API deadline passed while GitHub answered"
-                    raise ApiFailure(FailureKind.TIMEOUT, message)
-                chunks.append(chunk)
+            status, headers, text = requester.requestJson(
+                method, target, parameters=query, headers={"Accept": accept}, input=body
+            )
+        except requests.exceptions.RetryError as exc:
+            held = next((c for c in _causes(exc) if isinstance(c, _HeldAnswer)), None)
+            if held is None:
+                raise _network_failure(what, exc, reached=False) from None
+            return held.status, held.headers, b""
         except requests.RequestException as exc:
-            raise _network_failure(what, exc, reached=True) from None
+            raise _network_failure(what, exc, reached=False) from None
         except (http.client.HTTPException, OSError) as exc:
             text = f"{what}: the connection to the GitHub API failed ({type(exc).__name__})"
             raise ApiFailure(FailureKind.NETWORK, text) from None
-        return b"".join(chunks)
+        finally:
+            if shorter:
+                requester.close()
+        lowered = {str(k).lower(): str(v) for k, v in headers.items()}
+        return status, lowered, text.encode("utf-8", "replace")
 
 
 def _network_failure(what: str, exc: BaseException, reached: bool) -> ApiFailure:

@@ -19,30 +19,34 @@ body is adopted instead of posting twice. Only comments written by the token's o
 adopted or edited. A comment GitHub refuses as too long fails with the kind `too-long`, so the
 caller can send a smaller rendering. The token never appears in a message.
 
-Each exchange is `github_http.Transport.send`, through requests, not PyGithub: PyGithub's
-requester has one timeout for every request and repeats a `202` every 2 s without limit, which
-no deadline could bound, and reading `raw_data` of a listed object completes it with one GET per
-item.
+Each exchange goes through PyGithub's requester (`Requester.requestJson`, built here: this is the
+one module that imports PyGithub), one attempt at a time, so that every request passes this one
+retry and error path; `github_http.Transport` says how its limits are met. No PyGithub object
+and no `PaginatedList` is used: reading `raw_data` of a listed object completes it with one GET
+per item, outside any retry (PyGithub 2.10 `GithubObject.raw_data`). Listings page here.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urljoin
 
-import requests
+from github import Auth, Github
+from github.Requester import Requester
 
+from covaction import __version__
 from covaction.edges.github_http import (
     MIN_REQUEST_TIME,
     RETRYABLE,
     UNCERTAIN,
     ApiFailure,
     FailureKind,
+    HoldBack,
     Reply,
     Transport,
     classify,
@@ -138,7 +142,6 @@ class GitHubApi:
         timeout: float = 20.0,
         policy: RetryPolicy = REST_POLICY,
         clock: Clock | None = None,
-        session: requests.Session | None = None,
     ) -> None:
         self.token = token
         self.repository = repository
@@ -148,7 +151,7 @@ class GitHubApi:
         )
         self.max_wait = None if max_wait is None else max(0.0, max_wait)
         self.policy = policy
-        self.http = Transport(token, api_url, self.deadline, timeout, session)
+        self.http = Transport(_requesters(token, api_url), api_url, self.deadline, timeout)
         self._repository_path = _repo_path(repository)
         self.unreachable: str | None = None  # set once the API could not be reached
         self.skipped: list[str] = []  # calls not sent because the deadline had passed
@@ -158,7 +161,7 @@ class GitHubApi:
         self._secondary = 0  # secondary limits met without retry-after, for the longer waits
 
     def close(self) -> None:
-        self.http.session.close()
+        self.http.close()
 
     def _repo(self) -> str:
         """`/repos/owner/name` of this run's repository; refused when it is no such name."""
@@ -587,6 +590,31 @@ class GitHubApi:
         if not location:
             raise ApiFailure(FailureKind.SERVER, f"{what}: GitHub's redirect has no Location")
         return location
+
+
+def _requesters(token: str, api_url: str) -> Callable[[float], Requester]:
+    """PyGithub requesters for `api_url` with a given timeout, built as `Github` builds its own.
+
+    No retry of PyGithub's (`HoldBack`: the retries are this module's), no pause between
+    requests (PyGithub's defaults wait 0.25 s between requests and 1 s between writes: the
+    waits are this module's too), 100 items a page. `Requester.kwargs` is PyGithub's way to
+    build another requester like this one; only the timeout differs.
+    """
+    main = Github(
+        auth=Auth.Token(token) if token else None,
+        base_url=api_url.rstrip("/"),
+        user_agent=f"covaction/{__version__}",
+        per_page=100,
+        retry=HoldBack(),
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    )
+    kwargs = main.requester.kwargs
+
+    def connect(timeout: float) -> Requester:
+        return Requester(**{**kwargs, "timeout": timeout})
+
+    return connect
 
 
 def _repo_path(owner_repo: str) -> str | None:
