@@ -10,8 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from covaction.model import METRIC_LABELS, display_percent
+
+if TYPE_CHECKING:
+    from covaction.compare import Comparison
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 TITLES = {
@@ -177,3 +181,34 @@ def pins_check(policy: str, findings: int) -> Check | None:
 
 def evaluate(*checks: Check | None) -> Verdict:
     return Verdict(tuple(c for c in checks if c is not None))
+
+
+def checks_for(
+    comparison: Comparison | None,
+    *,
+    minimum: Decimal | None,
+    minimum_diff: Decimal | None,
+    maximum_drop: Decimal | None,
+    pin_policy: str,
+    pin_findings: int,
+) -> Verdict:
+    """The one gate wiring: every gate of a run from its comparison (None: the pin check
+    alone) and its thresholds. The run and the fork-result reader both decide through it."""
+    checks: list[Check | None] = []
+    if comparison is not None:
+        diff = comparison.diff
+        base = comparison.base_counts
+        checks += coverage_checks(
+            total=comparison.counts.percent,
+            diff_known=diff is not None,
+            diff_percent=diff.percent if diff is not None else None,
+            compared_total=comparison.compared_counts.percent,
+            base_total=base.percent if base is not None else None,
+            minimum=minimum,
+            minimum_diff=minimum_diff,
+            maximum_drop=maximum_drop,
+            baseline_note=comparison.baseline_note,
+            metric=comparison.metric,
+        )
+    checks.append(pins_check(pin_policy, pin_findings))
+    return evaluate(*checks)

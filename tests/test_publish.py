@@ -12,12 +12,13 @@ import copy
 import json
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from covaction import diff_coverage, gates
+from covaction import diff_coverage, formats, gates, paths
 from covaction.changed_lines import ChangedLines, FileChange
 from covaction.compare import Comparison, compare
 from covaction.documents import result, result_reader
@@ -143,21 +144,15 @@ def github() -> GitHubContext:
 def verdict_of(
     s: SimpleNamespace, c: Comparison, findings: int, baseline_note: str
 ) -> gates.Verdict:
-    """The gates exactly as pipeline._run builds them."""
-    diff = c.diff
-    checks = gates.coverage_checks(
-        total=c.counts.percent,
-        diff_known=diff is not None,
-        diff_percent=diff.percent if diff else None,
-        compared_total=c.compared_counts.percent,
-        base_total=c.base_counts.percent if c.base_counts else None,
+    """The gates through the one wiring the run uses."""
+    return gates.checks_for(
+        c,
         minimum=s.minimum_coverage,
         minimum_diff=s.minimum_diff_coverage,
         maximum_drop=s.maximum_coverage_drop,
-        baseline_note=baseline_note,
+        pin_policy=s.pin_policy,
+        pin_findings=findings,
     )
-    checks.append(gates.pins_check(s.pin_policy, findings))
-    return gates.evaluate(*checks)
 
 
 class Case(SimpleNamespace):
@@ -568,3 +563,29 @@ def test_only_a_completed_pull_request_run_of_this_repository_is_published(
 def test_the_result_artifact_is_named_after_the_report() -> None:
     assert result.artifact_name("coverage") == "covaction-result-coverage"
     assert len(result.artifact_name("x" * 64)) <= 100
+
+
+def test_a_go_report_with_files_placed_nowhere_round_trips_through_the_document() -> None:
+    """A fork's run of a Go project: the headline counts statements and includes files the
+    checkout does not hold; the workflow_run run reads the same number and the same rows."""
+    real = Path(__file__).resolve().parent / "fixtures" / "real" / "go"
+    parsed = formats.parse("go", [(real / "set.out").read_bytes()], "set.out")
+    report = paths.map_reports([parsed], paths.PathMapper("/nowhere", [], exists=lambda p: False))
+    c = compare(report, None, None, "no baseline")
+    s = settings(
+        minimum_coverage=Decimal("50"), minimum_diff_coverage=None, maximum_coverage_drop=None
+    )
+    verdict = verdict_of(s, c, 0, "")
+    doc = result.document(
+        settings=s, comparison=c, verdict=verdict, refs=(), suggestions={}, github=github(),
+        comment_url="",
+    )  # fmt: skip
+    stored = result_reader.loads(result.dumps(doc))
+    assert stored.comparison.counts.metric == "statements"
+    assert stored.comparison.counts.percent == c.counts.percent
+    assert [(r.path, r.reason) for r in stored.comparison.unplaced] == [
+        (r.path, r.reason) for r in c.unplaced
+    ]
+    assert [(k.name, k.status) for k in stored.verdict.checks] == [
+        (k.name, k.status) for k in verdict.checks
+    ]

@@ -116,13 +116,18 @@ def signed_text(value: Fraction | None) -> str | None:
 
 
 def counts_doc(c: Counts) -> dict[str, Any]:
+    """`percent` is read as `metric` (lines, lines-and-branches, statements, ...); `units` and
+    `covered_units` are the format's own units (Go statements, JaCoCo instructions), 0 without."""
     return {
         "percent": display_percent(c.percent),
+        "metric": c.effective_metric,
         "statements": c.statements,
         "covered_lines": c.covered_lines,
         "missing_lines": c.missing_lines,
         "branches": c.branches,
         "covered_branches": c.covered_branches,
+        "units": c.units,
+        "covered_units": c.covered_units,
         "line_percent": display_percent(c.line_percent),
         "branch_percent": percent_text(c.branch_percent),
     }
@@ -186,6 +191,12 @@ def document(
                 for row in sorted(comparison.files, key=lambda r: r.path)
             ],
             "unmatched": [{"path": u.path, "reason": u.reason} for u in report.unmatched],
+            # Files measured but placed nowhere in the repository: counted in the totals.
+            "unplaced": [
+                {"path": row.path, **counts_doc(row.counts), "missing": row.missing}
+                for row in sorted(comparison.unplaced, key=lambda r: r.path)
+            ],
+            "metric": report.metric,
         }
         b = comparison.baseline
         doc["comparison"] = {

@@ -53,8 +53,8 @@ from covaction.documents.result import (
     pin_counts,
     signed_text,
 )
-from covaction.gates import Check, Verdict
-from covaction.model import Counts, CoverageReport, Unmatched, display_percent
+from covaction.gates import Verdict
+from covaction.model import METRICS, Counts, CoverageReport, Unmatched, display_percent
 from covaction.pins.workflows import ActionRef, PinSummary
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -134,6 +134,7 @@ class _Reader:
     def __init__(self, doc: dict[str, Any]) -> None:
         self.doc = doc
         self.missing: dict[str, str] = {}  # each file's missing lines, for the diff's checks
+        self.unplaced: list[tuple[str, Counts, str]] = []  # files placed nowhere, counted
 
     # -- primitives -----------------------------------------------------------------------
 
@@ -224,9 +225,17 @@ class _Reader:
             self.integer(v.get(k), f"{where}.{k}", 0, MAX_COUNT)
             for k in ("statements", "covered_lines", "branches", "covered_branches")
         )
-        if cl > s or cb > b:
+        # Written since metrics exist; a document from before has neither (lines and branches).
+        units = self.integer(v.get("units", 0), f"{where}.units", 0, MAX_COUNT)
+        covered_units = self.integer(
+            v.get("covered_units", 0), f"{where}.covered_units", 0, MAX_COUNT
+        )
+        metric = v.get("metric", "")
+        if metric not in ("", *METRICS):
+            raise self.fail(f"{where}.metric", f"must be one of {', '.join(METRICS)}")
+        if cl > s or cb > b or covered_units > units:
             raise self.fail(where, "covers more than it counts")
-        c = Counts(s, cl, b, cb)
+        c = Counts(s, cl, b, cb, units, covered_units, metric=metric)
         if (
             v.get("percent") != display_percent(c.percent)
             or v.get("missing_lines") != c.missing_lines
@@ -287,6 +296,7 @@ class _Reader:
                 FileRow(path, c, base, status, missing, diff.files.get(path) if diff else None)
             )
         rows_.sort(key=lambda r: (-r.counts.missing_lines - r.counts.missing_branches, r.path))
+        reasons = {u.path: u.reason for u in report.unmatched}
         comparison = Comparison(
             report=report,
             counts=counts,
@@ -297,6 +307,10 @@ class _Reader:
             directories=rollup(rows_, deleted),
             changed=tuple(sorted((r for r in rows_ if r.diff is not None), key=lambda r: r.path)),
             diff=diff,
+            unplaced=tuple(
+                FileRow(path, c, None, "unplaced", missing, reason=reasons.get(path, ""))
+                for path, c, missing in self.unplaced
+            ),
         )
         delta = self.doc["comparison"].get("delta")
         if delta != signed_text(comparison.delta):
@@ -356,9 +370,20 @@ class _Reader:
                 raise self.fail(f"{where}.missing", "does not list the lines the counts miss")
             rows.append((path, c, missing))
             self.missing[path] = missing
-        if not rows:
+        unplaced: list[tuple[str, Counts, str]] = []
+        for i, item in enumerate(self.seq(cov.get("unplaced", []), "coverage.unplaced", MAX_FILES)):
+            where = f"coverage.unplaced[{i}]"
+            item = self.obj(item, where)
+            path = self.path(item.get("path"), f"{where}.path", repository_relative=False)
+            c = self.counts(item, where)
+            missing = self.text(item.get("missing"), f"{where}.missing", MAX_MISSING, _MISSING)
+            if _range_total(missing, where) != c.missing_lines:
+                raise self.fail(f"{where}.missing", "does not list the lines the counts miss")
+            unplaced.append((path, c, missing))
+        if not rows and not unplaced:
             raise self.fail("coverage.files", "is empty")
-        counts = sum((c for _, c, _ in rows), Counts())
+        self.unplaced = unplaced
+        counts = sum((c for _, c, _ in rows + unplaced), Counts())
         if self.counts(cov.get("totals"), "coverage.totals") != counts:
             raise self.fail("coverage.totals", "is not the sum of the files' counts")
         unmatched = []
@@ -591,43 +616,28 @@ class _Reader:
         names = [self.obj(g, f"gates[{i}]").get("name") for i, g in enumerate(items)]
         if names != expected:
             raise self.fail("gates", "are not the ones the thresholds and the pin policy ask for")
-        checks: list[Check | None] = []
-        for i, (name, item) in enumerate(zip(names, items, strict=True)):
+        verdict = gates.checks_for(
+            c,
+            minimum=thresholds["minimum-coverage"],
+            minimum_diff=thresholds["minimum-diff-coverage"],
+            maximum_drop=thresholds["maximum-coverage-drop"],
+            pin_policy=policy,
+            pin_findings=len(summary.findings),
+        )
+        names = [self.obj(g, f"gates[{i}]").get("name") for i, g in enumerate(items)]
+        if names != [c.name for c in verdict.checks]:
+            raise self.fail("gates", "are not the ones the thresholds and the pin policy ask for")
+        for i, (check, item) in enumerate(zip(verdict.checks, items, strict=True)):
             where = f"gates[{i}]"
-            status = item.get("status")
-            message = self.text(item.get("message"), f"{where}.message")
-            required = thresholds.get(GATE_THRESHOLD.get(name, ""))
-            if item.get("required") != decimal_text(required):
+            self.text(item.get("message"), f"{where}.message")
+            if item.get("required") != decimal_text(check.required):
                 raise self.fail(f"{where}.required", "is not the threshold")
-            check = self._check(name, c, required, policy, summary, message)
-            if check is None or (status, item.get("actual")) != (
+            if (item.get("status"), item.get("actual")) != (
                 check.status,
                 percent_text(check.actual),
             ):
                 raise self.fail(where, "its result does not follow from the numbers")
-            checks.append(check)
-        return gates.evaluate(*checks)
-
-    @staticmethod
-    def _check(
-        name: str,
-        c: Comparison,
-        required: Decimal | None,
-        policy: str,
-        summary: PinSummary,
-        message: str,
-    ) -> Check | None:
-        """The gate as the pipeline builds it; `message` is used only where nothing was measured."""
-        if name == "total":
-            return gates.minimum_check("total", gates.TITLES["total"], c.counts.percent, required)
-        if name == "diff":
-            return gates.diff_check(
-                c.diff is not None, c.diff.percent if c.diff else None, required, message
-            )
-        if name == "drop":
-            base = c.base_counts.percent if c.base_counts else None
-            return gates.drop_check(c.compared_counts.percent, base, required, message)
-        return gates.pins_check(policy, len(summary.findings))
+        return verdict
 
 
 def _range_total(missing: str, where: str) -> int:

@@ -55,22 +55,14 @@ def run(settings: Settings, edges: Edges, github: GitHubContext) -> ExitCode:
     )
     pin_summary = PinSummary.of(refs)
     suggestions, pin_notes = pin_check.suggest(edges, pin_summary.findings, refs)
-    checks: list[gates.Check | None] = []
-    if comparison is not None:
-        checks += gates.coverage_checks(
-            total=comparison.counts.percent,
-            diff_known=diff is not None,
-            diff_percent=diff.percent if diff else None,
-            compared_total=comparison.compared_counts.percent,
-            base_total=comparison.base_counts.percent if comparison.base_counts else None,
-            minimum=settings.minimum_coverage,
-            minimum_diff=settings.minimum_diff_coverage,
-            maximum_drop=settings.maximum_coverage_drop,
-            baseline_note=lookup.note,
-            metric=comparison.metric,
-        )
-    checks.append(gates.pins_check(settings.pin_policy, len(pin_summary.findings)))
-    verdict = gates.evaluate(*checks)
+    verdict = gates.checks_for(
+        comparison,
+        minimum=settings.minimum_coverage,
+        minimum_diff=settings.minimum_diff_coverage,
+        maximum_drop=settings.maximum_coverage_drop,
+        pin_policy=settings.pin_policy,
+        pin_findings=len(pin_summary.findings),
+    )
 
     planned = plan_annotations(settings.pin_policy, comparison, pin_summary.findings, suggestions)
     # Keep room for what the run prints later: one error per failed gate, and a warning or two
