@@ -29,6 +29,7 @@ from covaction.gates import Check, Verdict
 from covaction.render import escape, parts
 from covaction.render.parts import (
     MINUS,
+    PinRow,
     change,
     counts_text,
     delta,
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MINUS",
+    "PinRow",
     "change",
     "counts_text",
     "delta",
@@ -108,16 +110,6 @@ SUMMARY_LEVELS = (
     Limits(changed=50, directories=50, files=50, pins=50, unmatched=10, ranges=3),
     Limits(changed=0, directories=0, files=0, pins=0, unmatched=0, ranges=0, indirect=0),
 )
-
-
-@dataclass(frozen=True, slots=True)
-class PinRow:
-    file: str
-    line: int
-    uses: str
-    verdict: str
-    reason: str
-    suggestion: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from covaction.compare import Comparison, DirRow, FileRow
 from covaction.diff_coverage import line_ranges
@@ -25,7 +25,7 @@ from covaction.model import Counts, display_percent
 from covaction.render import escape
 
 if TYPE_CHECKING:
-    from covaction.render.markdown import PinRow, RenderContext
+    from covaction.gates import Verdict
 
 NA = "—"  # the one mark for "not available"
 MINUS = "\u2212"  # a real minus sign: it lines up with "+" and cannot start a Markdown list
@@ -38,6 +38,31 @@ DIFF_NAME = "diff coverage"
 NO_COVERABLE = "no coverable line changed"
 _WORKFLOW = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$|(^|/)action\.ya?ml$", re.IGNORECASE)
 _HEX = re.compile(r"[0-9a-f]{40,64}")
+
+
+@dataclass(frozen=True, slots=True)
+class PinRow:
+    """A pin finding as the comment shows it, with its suggested fix ("" when none)."""
+
+    file: str
+    line: int
+    uses: str
+    verdict: str
+    reason: str
+    suggestion: str = ""
+
+
+class RenderContext(Protocol):
+    """What these helpers read of `markdown.RenderContext`."""
+
+    @property
+    def comparison(self) -> Comparison: ...
+    @property
+    def verdict(self) -> Verdict: ...
+    @property
+    def pins(self) -> tuple[PinRow, ...]: ...
+    @property
+    def pin_counts(self) -> dict[str, int]: ...
 
 
 # ---------------------------------------------------------------- numbers
