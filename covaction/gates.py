@@ -9,20 +9,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from covaction.errors import ExitCode
 from covaction.model import METRIC_LABELS, display_percent
 
 if TYPE_CHECKING:
     from covaction.compare import Comparison
 
-PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
-TITLES = {
-    "total": "Total coverage",
-    "diff": "Diff coverage",
-    "drop": "Coverage drop",
-    "pins": "Pinned actions",
+
+class GateStatus(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # nothing to measure (no changed line, no baseline)
+
+
+class GateName(StrEnum):
+    TOTAL = "total"
+    DIFF = "diff"
+    DROP = "drop"
+    PINS = "pins"
+
+
+PASSED, FAILED, SKIPPED = GateStatus.PASSED, GateStatus.FAILED, GateStatus.SKIPPED
+TITLES: dict[str, str] = {
+    GateName.TOTAL: "Total coverage",
+    GateName.DIFF: "Diff coverage",
+    GateName.DROP: "Coverage drop",
+    GateName.PINS: "Pinned actions",
 }
 NO_DIFF_REASON = "no changed lines are known (not a pull request; use diff-base or diff-file)"
 NO_COVERABLE_CHANGE = "no coverable line was added or changed"
@@ -53,8 +69,8 @@ class Verdict:
         return tuple(c for c in self.checks if c.status == FAILED)
 
     @property
-    def exit_code(self) -> int:
-        return 0 if self.passed else 1
+    def exit_code(self) -> ExitCode:
+        return ExitCode.PASSED if self.passed else ExitCode.GATE_FAILED
 
 
 def below(actual: Fraction, minimum: Decimal) -> bool:

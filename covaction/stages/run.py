@@ -158,4 +158,4 @@ def run(settings: Settings, edges: Edges, github: GitHubContext) -> ExitCode:
         runner.warning(edges.api.skipped_note())
     for check in verdict.failed:
         runner.error(check.message)
-    return ExitCode(verdict.exit_code)
+    return verdict.exit_code
