@@ -249,7 +249,17 @@ INPUTS: tuple[InputSpec, ...] = (
         _name,
     ),
     InputSpec(
-        "baseline-file", "", "A local baseline JSON file instead of the artifact.", _workspace_path
+        "baseline-file",
+        "",
+        "A local baseline JSON file instead of the artifact (on the command line: any path).",
+        _workspace_path,
+    ),
+    InputSpec(
+        "write-baseline",
+        "",
+        "Also write this run's baseline to this file (on the command line: any path), e.g. to "
+        "compare a later run with --baseline-file.",
+        _workspace_path,
     ),
     InputSpec("report-name", "coverage", "Names one report: its own comment and baseline.", _name),
     InputSpec(
@@ -316,6 +326,7 @@ class Settings:
     maximum_coverage_drop: Decimal | None
     baseline_artifact: str
     baseline_file: str
+    write_baseline: str
     report_name: str
     comment: CommentMode
     pin_policy: PinPolicy
@@ -331,16 +342,35 @@ class Settings:
         return f"Settings(report_name={self.report_name!r}, format={self.format!r}, ...)"
 
 
-def from_values(raw: Mapping[str, str]) -> Settings:
-    """Convert raw strings (missing or empty = default); the first bad value raises InputError."""
+# Files a person names on the command line may be anywhere on their machine; in a workflow the
+# same inputs must stay inside the workspace (everything there may come from a pull request).
+LAPTOP_PATHS = frozenset({"baseline-file", "write-baseline"})
+
+
+def _any_path(name: str, value: str) -> str:
+    if "\x00" in value or "\n" in value:
+        raise InputError(f"input {name}: the path contains a NUL or newline character")
+    return value
+
+
+def from_values(raw: Mapping[str, str], laptop: bool = False) -> Settings:
+    """Convert raw strings (missing or empty = default); the first bad value raises InputError.
+
+    `laptop`: the command run by a person (not in GitHub Actions): LAPTOP_PATHS may name any
+    file."""
     values: dict[str, Any] = {}
     for spec in INPUTS:
         text = raw.get(spec.name, "")
         text = text.strip() if isinstance(text, str) else ""
         if not text:
             text = spec.default
-        values[spec.name.replace("-", "_")] = spec.convert(spec.name, text)
+        convert = _any_path if laptop and spec.name in LAPTOP_PATHS else spec.convert
+        values[spec.name.replace("-", "_")] = convert(spec.name, text)
     values["token"] = values.pop("github_token")
+    if values["diff_base"] and values["diff_file"]:
+        raise InputError(
+            "inputs diff-base and diff-file both name where the changed lines come from; set one"
+        )
     return Settings(**values)
 
 
@@ -386,4 +416,5 @@ def from_argv(argv: Sequence[str], environ: Mapping[str, str]) -> Settings:
     for name, value in args.items():
         if value is not None:
             raw[name] = value
-    return from_values(raw)
+    # A command run by a person; in GitHub Actions the workspace rule holds for flags too.
+    return from_values(raw, laptop=environ.get("GITHUB_ACTIONS") != "true")

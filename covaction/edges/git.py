@@ -287,23 +287,45 @@ def _diff_options() -> tuple[str, ...]:
     )  # fmt: skip
 
 
-def diff_against(workspace: str, environ: Mapping[str, str], base: str) -> str:
-    """`git diff BASE...HEAD` (changes since the merge base), as text."""
+def diff_against(
+    workspace: str, environ: Mapping[str, str], base: str, worktree: bool = False
+) -> str:
+    """`git diff BASE...HEAD` (changes since the merge base), as text.
+
+    `worktree`: the merge base against the working tree instead of HEAD, so that uncommitted
+    changes count and the line numbers are those of the files coverage measured. Only for a
+    laptop run in the user's own checkout: comparing with the working tree makes git read file
+    contents, through whatever filters the repository configures, which a pull request's
+    checkout must never get to choose.
+    """
     if base.startswith("-"):
         raise DiffError(f"diff-base: {base[:40]!r} is not a ref")
     checkout, why = inspect(workspace, environ)
     if checkout is None:
         raise DiffError(f"diff-base: {why or 'the workspace is not a git checkout'}")
+    shown = f"{base[:60]}...HEAD"
     try:
-        done = _git(workspace, environ, *_diff_options(), f"{base}...HEAD", "--")
+        if worktree:
+            found = _git(workspace, environ, "merge-base", base, "HEAD")
+            complaint = _complaint(found)
+            if complaint:
+                raise DiffError(
+                    f"diff-base: git merge-base {base[:60]} HEAD failed ({complaint}); pass an "
+                    "existing ref that shares history with HEAD"
+                )
+            merge_base = found.stdout.decode("ascii", "replace").strip()
+            shown = f"{base[:60]} (merge base {merge_base[:12]}) against the working tree"
+            done = _git(workspace, environ, *_diff_options(), merge_base, "--")
+        else:
+            done = _git(workspace, environ, *_diff_options(), f"{base}...HEAD", "--")
     except subprocess.TimeoutExpired:
-        raise DiffError(f"git diff {base}...HEAD took over {TIMEOUT}s") from None
+        raise DiffError(f"git diff {shown} took over {TIMEOUT}s") from None
     except OSError as exc:
         raise DiffError(f"git is not available to compute the diff ({exc.strerror})") from None
     complaint = _complaint(done)
     if complaint:
         raise DiffError(
-            f"diff-base: git diff {base[:60]}...HEAD failed ({complaint}); fetch the base "
+            f"diff-base: git diff {shown} failed ({complaint}); fetch the base "
             "with actions/checkout fetch-depth: 0, or pass an existing ref"
         )
     return done.stdout.decode("utf-8", "surrogateescape")

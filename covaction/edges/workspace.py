@@ -246,3 +246,33 @@ def write_atomic(target: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def read_named_file(root: Path, name: str, what: str, cap: int) -> bytes:
+    """A file a person named on the command line (a laptop run), anywhere on their machine:
+    relative to the workspace, a regular file, within `cap`. Never used in GitHub Actions."""
+    path = Path(name).expanduser()
+    if not path.is_absolute():
+        path = root / path
+    try:
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise WorkspaceError(f"{what}: {name[:200]!r} is not a regular file")
+        if st.st_size > cap:
+            raise WorkspaceError(f"{what}: {name[:200]!r} is over {cap // (1024 * 1024)} MiB")
+        return path.read_bytes()
+    except OSError as exc:
+        raise WorkspaceError(f"{what}: cannot read {name[:200]!r} ({exc.strerror})") from None
+
+
+def write_named_file(root: Path, name: str, what: str, data: bytes) -> str:
+    """Write a file a person named on the command line (a laptop run); returns its path."""
+    path = Path(name).expanduser()
+    if not path.is_absolute():
+        path = root / path
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, data)
+    except OSError as exc:
+        raise WorkspaceError(f"{what}: cannot write {name[:200]!r} ({exc.strerror})") from None
+    return str(path)

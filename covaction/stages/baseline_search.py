@@ -25,6 +25,7 @@ from covaction.documents.baseline import Baseline, artifact_name, member_names, 
 from covaction.edges import Edges
 from covaction.edges.artifact_download import UnpackError, download, unpack
 from covaction.edges.github_rest import ApiFailure
+from covaction.edges.workspace import read_named_file
 from covaction.errors import InputError
 from covaction.github_context import GitHubContext, PullRequest
 from covaction.settings import Settings
@@ -53,7 +54,12 @@ def load(settings: Settings, edges: Edges, github: GitHubContext) -> Lookup:
     """The baseline of this run: `baseline-file`, the base branch's artifact on a pull request,
     or the branch's previous baseline on a run of the default branch."""
     if settings.baseline_file:
-        data = edges.workspace.read(settings.baseline_file, "baseline-file", BASELINE_CAP)
+        if edges.runner.actions:
+            data = edges.workspace.read(settings.baseline_file, "baseline-file", BASELINE_CAP)
+        else:  # a laptop: the person may name any file
+            data = read_named_file(
+                edges.workspace.root, settings.baseline_file, "baseline-file", BASELINE_CAP
+            )
         try:
             loaded = baseline_module.loads_baseline(data, settings.baseline_file)
         except baseline_module.BaselineError as exc:

@@ -22,8 +22,11 @@ def load(settings: Settings, edges: Edges, pr: PullRequest | None) -> ChangedLin
         data = ws.read(settings.diff_file, "diff-file", DIFF_CAP)
         return changed_lines.parse_unified_diff(data)
     if settings.diff_base:
+        # On a laptop the coverage was measured on the working tree: diff against it.
         return changed_lines.parse_unified_diff(
-            git.diff_against(str(ws.root), edges.environ, settings.diff_base)
+            git.diff_against(
+                str(ws.root), edges.environ, settings.diff_base, worktree=not edges.runner.actions
+            )
         )
     if pr is None or edges.api is None:
         return None

@@ -129,6 +129,8 @@ def run(settings: Settings, edges: Edges, github: GitHubContext) -> ExitCode:
     baseline_path = ""
     if report is not None:
         baseline_path = uploads.store_baseline(settings, edges, github, report, lookup)
+        if settings.write_baseline:
+            uploads.write_baseline_file(settings, edges, github, report, lookup)
 
     doc = result.document(
         settings=settings,

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from covaction.documents import baseline as baseline_module
-from covaction.documents import result
+from covaction.documents import result, strict_json
 from covaction.documents.baseline import BASELINE_FILE, Baseline, artifact_name
 from covaction.edges import Edges, artifact_upload
 from covaction.edges.retry import Deadline
-from covaction.edges.workspace import Workspace, write_atomic
+from covaction.edges.workspace import Workspace, write_atomic, write_named_file
 from covaction.errors import InputError
 from covaction.github_context import GitHubContext
 from covaction.model import CoverageReport
@@ -86,6 +86,43 @@ def store_baseline(
     major = "v3" if "@v3" in artifact_upload.fallback_hint(edges.environ) else "v4"
     runner.write_summary(markdown.baseline_not_stored(uploaded.reason, name, major))
     return shown_path
+
+
+def write_baseline_file(
+    settings: Settings,
+    edges: Edges,
+    github: GitHubContext,
+    report: CoverageReport,
+    lookup: baseline_search.Lookup,
+) -> str:
+    """`write-baseline`: this run's baseline as a file, for a later run's `baseline-file`
+    (a laptop, or storage of one's own); the compared baseline's trend is carried forward."""
+    new = baseline_module.build(
+        report,
+        commit=github.sha if strict_json.FULL_SHA.fullmatch(github.sha) else "",
+        branch=github.push_branch,
+        report_name=settings.report_name,
+        now=edges.now(),
+        previous=lookup.previous if lookup.searched else lookup.baseline,
+        run_id=github.run_id if github.run_id.isdigit() else "",
+    )
+    data = baseline_module.dumps(new)
+    rel = settings.write_baseline
+    if not edges.runner.actions:
+        path = write_named_file(edges.workspace.root, rel, "write-baseline", data)
+    else:
+        target = edges.workspace.root / rel
+        parent = target.parent.resolve()
+        if parent != edges.workspace.root and edges.workspace.root not in parent.parents:
+            raise InputError(f"write-baseline: {rel!r} leaves the workspace")
+        if target.is_symlink() or (target.exists() and not target.is_file()):
+            raise InputError(f"write-baseline: {rel!r} exists and is not a regular file")
+        parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, data)
+        give_to_workspace_owner(edges.workspace.root, target)
+        path = rel
+    edges.runner.info(f"Baseline written to {path} ({len(data):,} bytes)")
+    return path
 
 
 def store_result(settings: Settings, edges: Edges, doc: Mapping[str, Any]) -> str:
