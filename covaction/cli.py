@@ -128,7 +128,7 @@ def _connect(
     if not github.actions:
         return None, "not running in GitHub Actions"
     if not github.repository or not github.api_url:
-        return None, "GITHUB_REPOSITORY or GITHUB_API_URL is missing or malformed"
+        return None, "GITHUB_REPOSITORY or GITHUB_API_URL is missing or malformed (see above)"
     from covaction.edges import github_rest
 
     options = github_rest.options_from_environ(environ)

@@ -52,9 +52,16 @@ def _fill_missing_patches(edges: Edges, changes: ChangedLines, base_sha: str) ->
         return changes
     root, environ = str(edges.workspace.root), edges.environ
     if not git.has_commit(root, environ, base_sha):
+        checkout, why = git.inspect(root, environ)
+        reason = (
+            why
+            if checkout is None and why
+            else "the base commit is not in the checkout (actions/checkout fetch-depth: 0 "
+            "fetches it)"
+        )
         edges.runner.info(
-            f"{len(missing)} changed file(s) came without a patch and the base commit is not in "
-            "the checkout (actions/checkout fetch-depth: 0 fetches it): listed as not measured"
+            f"{len(missing)} changed file(s) came without a patch and {reason}: listed as not "
+            "measured"
         )
         return changes
     try:
