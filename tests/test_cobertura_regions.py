@@ -157,6 +157,46 @@ def test_methods_blocks_are_skipped_like_the_callbacks_skip_them(spy: Spy) -> No
     assert spy.read == 1
 
 
+def test_empty_lines_element_of_coverage_py_is_read_as_a_region(spy: Spy) -> None:
+    # coverage.py writes `<lines/>` for a file without statements (an empty __init__.py).
+    doc = HEAD + klass(b"\t\t\t\t\t<lines/>\n", b"pkg/__init__.py") + PLAIN + TAIL
+    regions, callbacks = both(doc)
+    assert regions == callbacks
+    assert [f[1] for f in regions[0] if f[0] == "pkg/__init__.py"] == [[]]
+    assert spy.read == 2 and spy.declined == 0, (spy.read, spy.declined)
+
+
+def test_gcovr_conditions_children_are_read_as_regions_and_agree(spy: Spy) -> None:
+    body = (
+        b"\t\t\t\t\t<lines>\n"
+        b'\t\t\t\t\t\t<line number="5" hits="2" branch="false"/>\n'
+        b'\t\t\t\t\t\t<line number="6" hits="2" branch="true" condition-coverage="75% (3/4)">\n'
+        b"\t\t\t\t\t\t\t<conditions>\n"
+        b'\t\t\t\t\t\t\t\t<condition number="0" type="jump" coverage="75%"/>\n'
+        b"\t\t\t\t\t\t\t</conditions>\n"
+        b"\t\t\t\t\t\t</line>\n"
+        b'\t\t\t\t\t\t<line number="7" hits="0" branch="false"/>\n'
+        b"\t\t\t\t\t</lines>\n"
+    )
+    regions, callbacks = both(HEAD + klass(body, b"src/main.c") + TAIL)
+    assert regions == callbacks
+    files = {f[0]: f for f in regions[0]}
+    assert files["src/main.c"][1:] == ([5, 6, 7], [1, 1, 0], [6], [4], [3])
+    assert spy.read == 1 and spy.declined == 0, (spy.read, spy.declined)
+
+
+@pytest.mark.parametrize(
+    "name", ["py/cov1.xml", "c/gcovr-cobertura.xml", "js/nyc-run1-cobertura.xml"]
+)
+def test_reports_the_real_tools_wrote_are_read_as_regions(name: str, spy: Spy) -> None:
+    """coverage.py (comments on top, `<lines/>`), gcovr (`<conditions>`), Istanbul (methods)."""
+    doc = (Path(__file__).parent / "fixtures" / "real" / name).read_bytes()
+    regions, callbacks = both(doc)
+    assert regions == callbacks
+    # Every class after the first is a region of its own (`by_class`); all are read as regions.
+    assert spy.read == doc.count(b"</class>") - 1 and spy.declined == 0, (spy.read, spy.declined)
+
+
 # Documents a byte-pattern reader would read differently from XML: each must agree with the
 # callbacks, because the region reader declines the region or reads it as XML would.
 TRICKY = {
@@ -493,6 +533,14 @@ TAG_PARTS = st.sampled_from(
         b"<class>",
         b"</class>",
         b"<source>s</source>",
+        b"<lines/>",
+        b'<line number="3" hits="1" branch="true" condition-coverage="50% (1/2)">'
+        b'<conditions><condition number="0" type="jump" coverage="50%"/></conditions></line>',
+        b'<line number="9" hits="1"><conditions>\n</conditions>\n</line>',
+        b"<conditions>",
+        b"</conditions>",
+        b'<condition number="0"/>',
+        b"</line>",
     ]
 )
 

@@ -400,6 +400,11 @@ _BRANCH_ATTRS = re.compile(
     rb'(?: missing-branches="([^"<&\t\n\r]*)")?'
     rb"(?=/>)"
 )
+# gcovr's `<conditions>` block after a line's attributes, up to the line's end tag.
+_CONDITIONS = re.compile(
+    rb'">\s*<conditions>(?:\s*<condition(?: [A-Za-z_:][\w.:-]*="[^"<&]*")*/>)*'
+    rb"\s*</conditions>\s*</line>"
+)
 # A <class> tag's attributes: double-quoted values with nothing XML would rewrite (references,
 # or tab and newline normalised to spaces).
 _CLASS_TAG = re.compile(rb'(?:\s*[A-Za-z_:][\w.:-]*="[^"<&\t\n\r]*")*\s*>')
@@ -482,9 +487,13 @@ def _without_methods(region: bytes) -> bytes | None:
 
 
 def _no_special_tags(text: bytes) -> bool:
-    """Outside `<lines>`: no tag the callbacks act on but `<lines>`, `<classes>`, `<methods/>`."""
+    """Outside `<lines>`: no tag the callbacks act on but `<lines>`, `<classes>`, `<methods/>`.
+
+    `<lines/>` (coverage.py's class without executable lines, e.g. an empty `__init__.py`)
+    counts as a `<lines>` tag: the callbacks ignore both.
+    """
     return (
-        text.count(b"<line") == text.count(b"<lines>")
+        text.count(b"<line") == text.count(b"<lines>") + text.count(b"<lines/>")
         and text.count(b"<class") == text.count(b"<classes>")
         and text.count(b"<method") == text.count(b"<methods/>")
         and b"</method" not in text
@@ -506,6 +515,10 @@ def _read_body(piece: _Piece, body: bytes) -> bool:
     if end < 0 or not _no_special_tags(body[:start]) or not _no_special_tags(body[end:]):
         return False
     block = body[start + len(b"<lines>") : end]
+    if b"<conditions>" in block:
+        # gcovr's per-line <conditions> children, which the callbacks ignore: the line tag
+        # becomes the empty tag it is to them (`_read_lines` checks every tag's shape).
+        block = _CONDITIONS.sub(b'"/>', block)
     if b" branch=" in block:
         if _BRANCH_FALSE in block:
             block = block.replace(_BRANCH_FALSE, b"")  # no branch data, whatever the tag

@@ -1,0 +1,395 @@
+"""Benchmark: the whole `covaction` run on large reports scaled from what the real tools wrote.
+
+For each producer (coverage.py, gcovr and Istanbul's Cobertura, JaCoCo's XML) a report the real
+tool wrote (tests/fixtures/real/) is scaled to about --mb megabytes (JaCoCo: two thirds of it,
+its lines are shorter) by replicating, in the producer's exact markup:
+- each `<class>`'s (JaCoCo: `<sourcefile>`'s) line elements, shifted past the last line, so a
+  file has a few hundred lines as real modules do;
+- each `<package>` under new names (a `gN/` folder before every file name).
+Everything else (the XML declaration, coverage.py's two comments, DOCTYPEs, indentation,
+`<methods/>`, gcovr's `<conditions>`) is the tool's own bytes.
+
+A temporary git checkout then holds every file the report names (two commits: the second
+changes a few hundred files, the pull request's diff) and a baseline with per-file counts
+(some different, so the comparison has rows). In fresh processes, interleaved for --rounds
+rounds so both see the same machine, it times:
+1. a bare expat pass (a parser with no handlers set) over the report, 1 MiB chunks;
+2. `python entrypoint.py` in the checkout, with --diff-base, --baseline-file,
+   --pin-policy off and --report-json (the whole command, interpreter start included);
+and prints per producer the median ratio run / bare pass with its range, and each run's peak
+RSS (from wait4). --profile runs the command once more per producer under cProfile and prints
+the share of the run spent reading the report. Run by hand:
+
+    python benchmarks/bench_real_shapes.py [--mb 150] [--rounds 3] [--only coverage.py,jacoco]
+        [--profile] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pstats
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL = ROOT / "tests" / "fixtures" / "real"
+PYTHON = sys.executable
+
+_LINE_NUMBER = re.compile(rb'(<line number=")(\d+)(")')
+_JACOCO_NR = re.compile(rb'(<line nr=")(\d+)(")')
+
+
+@dataclass
+class Scaled:
+    """A generated report and what the checkout must hold."""
+
+    name: str
+    report: Path
+    files: dict[str, int] = field(default_factory=dict)  # repo path -> number of lines
+    counts: dict[str, list[int]] = field(default_factory=dict)  # repo path -> baseline counts
+
+
+def _cobertura_lines(body: bytes) -> tuple[bytes, bytes, bytes] | None:
+    """(before, the class's own `<lines>` content, after) or None for `<lines/>`."""
+    start = body.rfind(b"<lines>")
+    if start < 0:
+        return None
+    start += len(b"<lines>")
+    end = body.rfind(b"</lines>")
+    return body[:start], body[start:end], body[end:]
+
+
+def _shifted(block: bytes, pattern: re.Pattern[bytes], by: int) -> bytes:
+    return pattern.sub(
+        lambda m: m.group(1) + str(int(m.group(2)) + by).encode() + m.group(3), block
+    )
+
+
+def scale_cobertura(
+    name: str, fixture: Path, out: Path, checkout: Path, target: int, repeat: int
+) -> Scaled:
+    """Replicate a real Cobertura report's packages (renamed) and each class's lines."""
+    data = fixture.read_bytes()
+    # <source> as on a runner: the checkout (coverage.py and Istanbul write absolute paths).
+    data = re.sub(
+        rb"<source>([^<]*)</source>",
+        lambda m: (
+            b"<source>"
+            + (m.group(1) if m.group(1) == b"." else str(checkout).encode())
+            + b"</source>"
+        ),
+        data,
+    )
+    first = data.index(b"<package ")
+    first = data.rindex(b"\n", 0, first) + 1
+    last = data.rindex(b"</package>") + len(b"</package>\n")
+    head, packages, tail = data[:first], data[first:last], data[last:]
+    classes = list(re.finditer(rb"<class [^>]*>.*?</class>", packages, re.S))
+    scaled = Scaled(name, out)
+    # One copy of every package, its classes' lines replicated `repeat` times.
+    pieces: list[bytes] = []
+    at = 0
+    info: list[tuple[bytes, int, int, int]] = []  # filename, lines in file, coverable, covered
+    for m in classes:
+        pieces.append(packages[at : m.start()])
+        cls = m.group()
+        filename = re.search(rb'filename="([^"]*)"', cls)
+        assert filename is not None
+        split = _cobertura_lines(cls)
+        span = 1
+        if split is not None:
+            before, lines, after = split
+            numbers = [int(n) for _, n, _ in _LINE_NUMBER.findall(lines)]
+            span = max(numbers) + 3
+            core = lines.rstrip()  # the whitespace before </lines> once, after the last copy
+            copies = [_shifted(core, _LINE_NUMBER, k * span) for k in range(repeat)]
+            indent = lines[len(core) :]
+            cls = before + b"".join(copies) + indent + after
+            hits = re.findall(rb'<line number="\d+" hits="(\d+)"', lines)
+            # Counted from the class's own lines (not the <methods> ones).
+            info.append(
+                (
+                    filename.group(1),
+                    span * repeat,
+                    len(hits) * repeat,
+                    sum(1 for h in hits if h != b"0") * repeat,
+                )
+            )
+        else:
+            info.append((filename.group(1), 1, 0, 0))
+        pieces.append(cls)
+        at = m.end()
+    pieces.append(packages[at:])
+    template = b"".join(pieces)
+    with out.open("wb") as f:
+        f.write(head)
+        copy = 0
+        while f.tell() < target:
+            prefix = f"g{copy}/".encode()
+            block = re.sub(rb'filename="', b'filename="' + prefix, template)
+            block = re.sub(
+                rb'(<package name=")([^"]*)"',
+                rb"\1" + prefix.rstrip(b"/") + rb'.\2"',
+                block,
+            )
+            f.write(block)
+            for filename, nlines, coverable, covered in info:
+                path = (prefix + filename).decode()
+                scaled.files[path] = nlines
+                # Every fifth file had one more line covered on the base branch.
+                base_cov = covered + (1 if copy % 5 == 0 and covered < coverable else 0)
+                scaled.counts[path] = [coverable, base_cov, 0, 0]
+            copy += 1
+        f.write(tail)
+    return scaled
+
+
+def scale_jacoco(fixture: Path, out: Path, target: int, repeat: int) -> Scaled:
+    """Replicate a real JaCoCo report's packages (renamed) and each source file's lines."""
+    data = fixture.read_bytes()
+    first = data.index(b"<package ")
+    last = data.rindex(b"</package>") + len(b"</package>")
+    head, packages, tail = data[:first], data[first:last], data[last:]
+    scaled = Scaled("jacoco", out)
+    blocks = list(re.finditer(rb'<package name="([^"]*)">(.*?)</package>', packages, re.S))
+
+    def grow(body: bytes) -> bytes:
+        def lines(m: re.Match[bytes]) -> bytes:
+            inner = m.group(2)
+            nrs = [int(n) for _, n, _ in _JACOCO_NR.findall(inner)]
+            span = max(nrs) + 3
+            cut = inner.find(b"<counter ")
+            own, counters = inner[:cut], inner[cut:]
+            grown = b"".join(_shifted(own, _JACOCO_NR, k * span) for k in range(repeat))
+            return m.group(1) + grown + counters + b"</sourcefile>"
+
+        return re.sub(rb"(<sourcefile [^>]*>)(.*?)</sourcefile>", lines, body, flags=re.S)
+
+    grown = [(m.group(1), grow(m.group(2))) for m in blocks]
+    with out.open("wb") as f:
+        f.write(head)
+        copy = 0
+        while f.tell() < target:
+            for pkg, body in grown:
+                new = pkg + f"/g{copy}".encode()
+                f.write(b'<package name="' + new + b'">')
+                f.write(body.replace(b'name="' + pkg + b"/", b'name="' + new + b"/"))
+                f.write(b"</package>")
+                for sf in re.finditer(
+                    rb'<sourcefile name="([^"]*)">(.*?)</sourcefile>', body, re.S
+                ):
+                    nrs = re.findall(rb'<line nr="(\d+)" mi="(\d+)" ci="(\d+)"', sf.group(2))
+                    path = f"src/main/java/{new.decode()}/{sf.group(1).decode()}"
+                    scaled.files[path] = max(int(n) for n, _, _ in nrs) + 1
+                    covered = sum(1 for _, _, ci in nrs if ci != b"0")
+                    scaled.counts[path] = [len(nrs), covered - (copy % 5 == 0), 0, 0]
+            copy += 1
+        f.write(tail)
+    return scaled
+
+
+def make_checkout(scaled: Scaled, checkout: Path) -> None:
+    """A git repository holding every file the report names; HEAD changes some of them."""
+    text = "".join(f"value_{n} = {n}\n" for n in range(1, 2001))
+    lines = text.splitlines(keepends=True)
+    for path, nlines in scaled.files.items():
+        target = checkout / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("".join(lines[: max(nlines, 1)]))
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "b",
+        "GIT_AUTHOR_EMAIL": "b@b",
+        "GIT_COMMITTER_NAME": "b",
+    }
+    env["GIT_COMMITTER_EMAIL"] = "b@b"
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=checkout, check=True, env=env, capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A", ".")
+    git("commit", "-q", "-m", "base")
+    # The pull request: 300 files, ten lines each rewritten.
+    for path in list(scaled.files)[:: max(1, len(scaled.files) // 300)]:
+        target = checkout / path
+        body = target.read_text().splitlines(keepends=True)
+        for i in range(1, min(len(body), 11)):
+            body[i] = body[i].replace("= ", "= 1 + ")
+        target.write_text("".join(body))
+    git("commit", "-q", "-a", "-m", "change")
+    baseline = {
+        "schema": "covaction-baseline",
+        "version": 1,
+        "covaction": "0.1.0",
+        "report_name": "coverage",
+        "commit": "4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f70",
+        "branch": "main",
+        "created_at": "2026-11-20T10:00:00Z",
+        "run_id": "",
+        "has_branches": False,
+        "totals": [sum(c[i] for c in scaled.counts.values()) for i in range(4)],
+        "files": scaled.counts,
+        "trend": [],
+    }
+    (checkout / "baseline.json").write_text(json.dumps(baseline))
+
+
+BARE = """
+import sys
+from xml.parsers import expat
+p = expat.ParserCreate()
+with open(sys.argv[1], 'rb') as f:
+    while chunk := f.read(1 << 20):
+        p.Parse(chunk, False)
+p.Parse(b'', True)
+"""
+
+
+def command(scaled: Scaled, checkout: Path) -> list[str]:
+    return [
+        str(ROOT / "entrypoint.py"),
+        "--coverage-files",
+        str(scaled.report.relative_to(checkout)),
+        "--diff-base",
+        "HEAD~1",
+        "--baseline-file",
+        "baseline.json",
+        "--pin-policy",
+        "off",
+        "--report-json",
+        "result.json",
+    ]
+
+
+def timed(args: list[str], cwd: Path) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS in MB, exit code) of one child process."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_"))}
+    env.pop("CI", None)
+    t = time.perf_counter()
+    child = subprocess.Popen(
+        [PYTHON, *args], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    _, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - t
+    assert child.stderr is not None
+    err = child.stderr.read()
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode not in (0, 1):
+        sys.exit(f"{' '.join(args[:1])} exited {child.returncode}: {err.decode()[-2000:]}")
+    return elapsed, usage.ru_maxrss / 1024, child.returncode
+
+
+def profile(scaled: Scaled, checkout: Path, tmp: Path) -> str:
+    """The share of one run under cProfile spent in the report reader (formats.*.parse)."""
+    out = tmp / f"{scaled.name}.prof"
+    timed(["-m", "cProfile", "-o", str(out), *command(scaled, checkout)], checkout)
+    stats = pstats.Stats(str(out))
+    total = stats.total_tt  # type: ignore[attr-defined]
+    raw = stats.stats  # type: ignore[attr-defined]
+    parse = max(
+        (
+            ct
+            for (file, _, func), (_, _, _, ct, _) in raw.items()
+            if func == "parse" and "formats" in file
+        ),
+        default=0.0,
+    )
+    heavy = sorted(
+        (
+            (ct, f"{Path(file).name}:{func}")
+            for (file, _, func), (_, _, _, ct, _) in raw.items()
+            if "covaction" in file and func not in ("parse", "main", "run", "<module>")
+        ),
+        reverse=True,
+    )[:6]
+    top = ", ".join(f"{name} {ct / total:.0%}" for ct, name in heavy)
+    return f"reader {parse / total:.0%} of {total:.1f}s profiled; {top}"
+
+
+PRODUCERS = {
+    "coverage.py": ("cobertura", REAL / "py" / "cov1.xml", 30),
+    "gcovr": ("cobertura", REAL / "c" / "gcovr-cobertura.xml", 12),
+    "istanbul": ("cobertura", REAL / "js" / "nyc-run1-cobertura.xml", 20),
+    "jacoco": ("jacoco", REAL / "java" / "jacoco1.xml", 40),
+}
+
+
+def build(name: str, tmp: Path, mb: int) -> tuple[Scaled, Path]:
+    kind, fixture, repeat = PRODUCERS[name]
+    checkout = tmp / name / "repo"
+    checkout.mkdir(parents=True)
+    target = mb * 1_000_000
+    if kind == "jacoco":
+        scaled = scale_jacoco(fixture, checkout / "jacoco.xml", target * 2 // 3, repeat)
+    else:
+        scaled = scale_cobertura(name, fixture, checkout / "coverage.xml", checkout, target, repeat)
+    make_checkout(scaled, checkout)
+    return scaled, checkout
+
+
+def rounds(n: int, names: list[str]) -> Iterator[str]:
+    for _ in range(n):
+        yield from names
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mb", type=int, default=150)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--only", default=",".join(PRODUCERS))
+    ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--keep", action="store_true")
+    args = ap.parse_args()
+    names = args.only.split(",")
+    tmp = Path(tempfile.mkdtemp(prefix="covaction-shapes-"))
+    built = {}
+    for name in names:
+        t = time.perf_counter()
+        scaled, checkout = build(name, tmp, args.mb)
+        built[name] = (scaled, checkout)
+        size = scaled.report.stat().st_size / 1e6
+        print(
+            f"{name:12} {size:6.0f} MB, {len(scaled.files):,} files, "
+            f"{sum(scaled.files.values()):,} source lines (built in {time.perf_counter() - t:.0f}s)",
+            flush=True,
+        )
+    bare: dict[str, list[tuple[float, float, int]]] = {n: [] for n in names}
+    runs: dict[str, list[tuple[float, float, int]]] = {n: [] for n in names}
+    for name in rounds(args.rounds, names):
+        scaled, checkout = built[name]
+        bare[name].append(timed(["-c", BARE, str(scaled.report)], checkout))
+        runs[name].append(timed(command(scaled, checkout), checkout))
+    print()
+    for name in names:
+        ratios = sorted(r[0] / b[0] for r, b in zip(runs[name], bare[name], strict=True))
+        times = ", ".join(f"{r[0]:.1f}" for r in runs[name])
+        print(
+            f"{name:12} run {statistics.median(r[0] for r in runs[name]):5.1f}s ({times}), "
+            f"bare expat {statistics.median(b[0] for b in bare[name]):4.1f}s; "
+            f"ratio {statistics.median(ratios):.2f}x (rounds {ratios[0]:.2f}-{ratios[-1]:.2f}); "
+            f"peak RSS {max(r[1] for r in runs[name]):.0f} MB (bare {max(b[1] for b in bare[name]):.0f} MB); "
+            f"exit {runs[name][0][2]}",
+            flush=True,
+        )
+    if args.profile:
+        for name in names:
+            print(f"{name:12} {profile(*built[name], tmp)}", flush=True)
+    if args.keep:
+        print(f"kept in {tmp}")
+    else:
+        shutil.rmtree(tmp)
+
+
+if __name__ == "__main__":
+    main()
