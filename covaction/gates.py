@@ -146,11 +146,12 @@ def diff_check(
     minimum: Decimal | None,
     skip_reason: str = NO_DIFF_REASON,
 ) -> Check | None:
-    """The diff gate: skipped without changed lines; passed when none of them is coverable."""
+    """The diff gate: skipped without changed lines, and when none of them is coverable (a
+    docs-only change): there is nothing to judge, and every output says "skipped"."""
     if minimum is None:
         return None
     if known and actual is None:
-        return Check("diff", TITLES["diff"], PASSED, None, minimum, NO_COVERABLE_CHANGE)
+        return Check("diff", TITLES["diff"], SKIPPED, None, minimum, NO_COVERABLE_CHANGE)
     return minimum_check("diff", TITLES["diff"], actual, minimum, skip_reason)
 
 

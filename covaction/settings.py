@@ -47,6 +47,14 @@ class PinPolicy(StrEnum):
     OFF = "off"
 
 
+class Output(StrEnum):
+    """What covaction prints outside GitHub Actions."""
+
+    TEXT = "text"  # a terminal report
+    MARKDOWN = "markdown"  # the pull request comment
+    SUMMARY = "summary"  # the job summary
+
+
 class Metric(StrEnum):
     """What the headline counts; AUTO is what the producer's own tool reports."""
 
@@ -120,6 +128,12 @@ def _workspace_path(name: str, value: str) -> str:
             "repository root without '..'"
         )
     return value
+
+
+def _depth(name: str, value: str) -> int:
+    if not re.fullmatch(r"[1-9]", value):
+        raise InputError(f"input {name}: {value[:40]!r} is not a folder depth; use 1 to 9")
+    return int(value)
 
 
 def _lines(name: str, value: str) -> tuple[str, ...]:
@@ -298,6 +312,19 @@ INPUTS: tuple[InputSpec, ...] = (
         "report-json", "", "Write the whole result as versioned JSON to this path.", _workspace_path
     ),
     InputSpec(
+        "folder-depth",
+        "1",
+        "How many folder levels below the folders every file shares the folder table groups by.",
+        _depth,
+    ),
+    InputSpec(
+        "output",
+        "text",
+        "What covaction prints outside GitHub Actions: text (a terminal report), markdown (the "
+        "pull request comment) or summary (the job summary).",
+        _enum(Output),
+    ),
+    InputSpec(
         "mode",
         "auto",
         "auto chooses from the event; publish posts, from a trusted workflow_run workflow, the "
@@ -336,6 +363,8 @@ class Settings:
     diff_base: str
     diff_file: str
     report_json: str
+    folder_depth: int
+    output: Output
     mode: Mode
 
     def __repr__(self) -> str:  # never show the token

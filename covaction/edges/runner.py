@@ -265,7 +265,8 @@ class Runner:
             self.command(a.level, a.message, **props)
         notes = [
             f"{count} more {level} annotation{'s' if count != 1 else ''} left out "
-            f"(GitHub shows {ANNOTATIONS_PER_LEVEL} per level per step); see the job summary"
+            f"(GitHub shows {ANNOTATIONS_PER_LEVEL} per level per step)"
+            + ("; see the job summary" if self.actions else "")
             for level, count in left.items()
         ]
         for note in notes:

@@ -12,9 +12,9 @@ from covaction.edges import Edges, git
 from covaction.errors import ExitCode
 from covaction.github_context import GitHubContext
 from covaction.pins.workflows import PinSummary
-from covaction.render import markdown
+from covaction.render import markdown, text
 from covaction.render.annotations import plan as plan_annotations
-from covaction.settings import Settings
+from covaction.settings import Output, Settings
 from covaction.stages import (
     baseline_search,
     changes,
@@ -78,7 +78,7 @@ def run(settings: Settings, edges: Edges, github: GitHubContext) -> ExitCode:
         runner.warning(
             f"{len(report.unmatched)} report path(s) match no file in the repository: counted in "
             f"the totals, without links, e.g. {report.unmatched[0].path[:200]} "
-            f"({report.unmatched[0].reason}); see the job summary"
+            f"({report.unmatched[0].reason})" + ("; see the job summary" if runner.actions else "")
         )
     for note in notices:
         runner.notice(note)
@@ -87,6 +87,7 @@ def run(settings: Settings, edges: Edges, github: GitHubContext) -> ExitCode:
         repository=github.repository,
         head_sha=github.pull_request.head_sha if github.pull_request else github.sha,
         run_url=github.run_url,
+        pull_request=github.pull_request.number if github.pull_request else 0,
     )
     if comparison is not None:
         ctx = markdown.build_context(
@@ -106,21 +107,28 @@ def run(settings: Settings, edges: Edges, github: GitHubContext) -> ExitCode:
             pin_notes=pin_notes,
             notices=notices,
             annotation_notes=annotation_notes,
+            rollup_depth=settings.folder_depth,
         )
         comment = markdown.render_comment(ctx)
         summary = markdown.render_summary(ctx)
+        terminal = text.render_text(ctx)
     else:
         comment = ""
         summary = markdown.render_pins_only(
             verdict, markdown.pin_rows(pin_summary.findings, suggestions), pin_summary, pin_notes
         )
+        terminal = summary
     # The summary and the outputs go out before the comment and the uploads: nothing GitHub
     # does afterwards (stalls, rate limits, the API deadline) can cost them.
     outputs = result.outputs(comparison, verdict, pin_summary, "", "", settings.pin_policy)
     if runner.actions:
         runner.write_summary(summary)
+    elif settings.output == Output.MARKDOWN:
+        runner.info(comment or summary)
+    elif settings.output == Output.SUMMARY:
+        runner.info(summary)
     else:
-        runner.info(summary if not comment else comment + "\n\n---\n\n" + summary)
+        runner.info(terminal)
     runner.set_outputs(outputs)
 
     comment_url = ""

@@ -331,6 +331,7 @@ def render_context(
             repository=gh.repository,
             head_sha=trigger.head_sha,
             run_url=run_url,
+            pull_request=stored.pull_request or 0,
         ),
         findings=stored.pin_summary.findings,
         suggestions=stored.suggestions,
