@@ -16,8 +16,8 @@ rounds so both see the same machine, it times:
 1. a bare expat pass (a parser with no handlers set) over the report, 1 MiB chunks;
 2. `python entrypoint.py` in the checkout, with --diff-base, --baseline-file,
    --pin-policy off and --report-json (the whole command, interpreter start included);
-and prints per producer the median ratio run / bare pass with its range, and each run's peak
-RSS (from wait4). --profile runs the command once more per producer under cProfile and prints
+and prints per producer the median ratio run / bare pass of CPU time (user + system, from
+wait4: the machine may be shared) with its range, the wall-time ratio, and each run's peak RSS. --profile runs the command once more per producer under cProfile and prints
 the share of the run spent reading the report. Run by hand:
 
     python benchmarks/bench_real_shapes.py [--mb 150] [--rounds 3] [--only coverage.py,jacoco]
@@ -272,8 +272,8 @@ def command(scaled: Scaled, checkout: Path) -> list[str]:
     ]
 
 
-def timed(args: list[str], cwd: Path) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS in MB, exit code) of one child process."""
+def timed(args: list[str], cwd: Path) -> tuple[float, float, float, int]:
+    """(wall seconds, peak RSS in MB, CPU seconds, exit code) of one child process."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_"))}
     env.pop("CI", None)
     t = time.perf_counter()
@@ -287,7 +287,7 @@ def timed(args: list[str], cwd: Path) -> tuple[float, float, int]:
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode not in (0, 1):
         sys.exit(f"{' '.join(args[:1])} exited {child.returncode}: {err.decode()[-2000:]}")
-    return elapsed, usage.ru_maxrss / 1024, child.returncode
+    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime, child.returncode
 
 
 def profile(scaled: Scaled, checkout: Path, tmp: Path) -> str:
@@ -364,22 +364,24 @@ def main() -> None:
             f"{sum(scaled.files.values()):,} source lines (built in {time.perf_counter() - t:.0f}s)",
             flush=True,
         )
-    bare: dict[str, list[tuple[float, float, int]]] = {n: [] for n in names}
-    runs: dict[str, list[tuple[float, float, int]]] = {n: [] for n in names}
+    bare: dict[str, list[tuple[float, float, float, int]]] = {n: [] for n in names}
+    runs: dict[str, list[tuple[float, float, float, int]]] = {n: [] for n in names}
     for name in rounds(args.rounds, names):
         scaled, checkout = built[name]
         bare[name].append(timed(["-c", BARE, str(scaled.report)], checkout))
         runs[name].append(timed(command(scaled, checkout), checkout))
     print()
     for name in names:
-        ratios = sorted(r[0] / b[0] for r, b in zip(runs[name], bare[name], strict=True))
-        times = ", ".join(f"{r[0]:.1f}" for r in runs[name])
+        ratios = sorted(r[2] / b[2] for r, b in zip(runs[name], bare[name], strict=True))
+        walls = sorted(r[0] / b[0] for r, b in zip(runs[name], bare[name], strict=True))
+        cpu = ", ".join(f"{r[2]:.1f}" for r in runs[name])
         print(
-            f"{name:12} run {statistics.median(r[0] for r in runs[name]):5.1f}s ({times}), "
-            f"bare expat {statistics.median(b[0] for b in bare[name]):4.1f}s; "
-            f"ratio {statistics.median(ratios):.2f}x (rounds {ratios[0]:.2f}-{ratios[-1]:.2f}); "
+            f"{name:12} run {statistics.median(r[2] for r in runs[name]):5.1f}s CPU ({cpu}), "
+            f"bare expat {statistics.median(b[2] for b in bare[name]):4.1f}s; "
+            f"ratio {statistics.median(ratios):.2f}x CPU (rounds {ratios[0]:.2f}-{ratios[-1]:.2f}), "
+            f"{statistics.median(walls):.2f}x wall; "
             f"peak RSS {max(r[1] for r in runs[name]):.0f} MB (bare {max(b[1] for b in bare[name]):.0f} MB); "
-            f"exit {runs[name][0][2]}",
+            f"exit {runs[name][0][3]}",
             flush=True,
         )
     if args.profile:
