@@ -522,7 +522,7 @@ def test_sections_come_in_the_reviewers_order() -> None:
         "**Gates:**",
         "#### Changed files",
         "**Trend on",
-        "#### Actions not pinned",
+        "#### References not pinned",
         "no file in the repository**",
         "<details>",
         "</details>",
@@ -593,7 +593,7 @@ def test_all_pinned_says_how_many() -> None:
     ctx = replace(ctx, pin_counts={"pinned": 7, "allowed": 2})
     body = markdown.render_comment(ctx)
     assert (
-        "all 7 references are pinned to a full commit SHA (2 more allowed by pin-allowlist)."
+        "all 7 references are pinned to a full commit SHA (2 more allowed by pin-allowlist or pin-rules)."
         in body
     )
 
@@ -948,7 +948,7 @@ def test_pins_in_untouched_workflows_are_one_line_pointing_to_the_summary() -> N
     body = markdown.render_comment(ctx)
     assert "#### Actions not pinned" not in body
     assert (
-        "⚠️ **1 action not pinned to a commit SHA** in workflows this change does not touch: "
+        "⚠️ **1 action not pinned (actions to a commit SHA, images to a digest)** in workflows this change does not touch: "
         f"[see the job summary]({RUN_URL})." in body
     )
     # The summary still lists it, as a copyable fix.

@@ -467,7 +467,7 @@ def render_pins_only(
         "",
         f"{summary.pinned:,} pinned, {summary.unpinned:,} unpinned, {summary.unverifiable:,} "
         f"unverifiable, {summary.local:,} local, {summary.parse_errors:,} unreadable, "
-        f"{summary.allowed:,} allowed by pin-allowlist.",
+        f"{summary.allowed:,} allowed by pin-allowlist or pin-rules.",
     ]
     for group in parts.pin_groups(rows, PINS_ONLY_ROWS):
         lines += ["", escape.inline(group.file, 200), "", pin_block(group)]
