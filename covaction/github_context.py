@@ -1,4 +1,4 @@
-"""The run's GitHub context from GITHUB_* variables and the event payload (contract B.6).
+"""The run's GitHub context from GITHUB_* variables and the event payload.
 
 Pure: takes the environment mapping and the payload bytes. Malformed values degrade to "not a
 pull request" with a reason rather than failing; only what the run cannot do without is an
@@ -204,7 +204,8 @@ def _pull_request(event: Mapping[str, Any]) -> PullRequest | None:
     base_repo = _str(_dig(pr, "base", "repo", "full_name"))
     head_repo_obj = _dig(pr, "head", "repo")
     head_repo = _str(_dig(head_repo_obj, "full_name")) if isinstance(head_repo_obj, dict) else ""
-    # Contract B.2: a deleted head repo, or another full name, is a fork; never head.repo.fork.
+    # A deleted head repo, or another full name, is a fork; head.repo.fork alone is not trusted
+    # (it is the head repository's own flag, see GitHub's pull_request webhook payload).
     is_fork = not head_repo or head_repo.lower() != base_repo.lower()
     changed = pr.get("changed_files")
     return PullRequest(

@@ -1,10 +1,13 @@
 """Stores one file as a zipped artifact of the current run through the Results service (v4).
 
-The protocol, retry policy and unavailability rules are those of section I of
-``docs/artifact-upload.md``: Twirp JSON calls to ``ACTIONS_RESULTS_URL`` authenticated with the
-job's ``ACTIONS_RUNTIME_TOKEN``, and a Put Block / Put Block List pair to the signed blob URL the
-service hands out. Nothing here prints: the caller reports the :class:`UploadResult` and, when the
-upload did not happen, writes the file for an ``actions/upload-artifact`` step instead.
+The protocol, retry policy and unavailability rules are those of the toolkit's artifact client
+(actions/toolkit ``packages/artifact``: ``internal/upload/upload-artifact.ts``,
+``internal/shared/artifact-twirp-client.ts``, ``internal/shared/config.ts``,
+``internal/upload/path-and-artifact-name-validation.ts``): Twirp JSON calls to
+``ACTIONS_RESULTS_URL`` authenticated with the job's ``ACTIONS_RUNTIME_TOKEN``, and a Put Block /
+Put Block List pair to the signed blob URL the service hands out (Azure Blob Storage REST API).
+Nothing here prints: the caller reports the :class:`UploadResult` and, when the upload did not
+happen, writes the file for an ``actions/upload-artifact`` step instead.
 
 The runtime token and the signed URL are secrets: they never appear in a result, a message or an
 exception, and the token is sent to the Results origin only.
@@ -43,11 +46,11 @@ BLOB_CONTENT_TYPE: Final = "application/zip"
 MAX_NAME_LENGTH: Final = 100
 FORBIDDEN_NAME_CHARACTERS: Final = '":<>|*?\r\n\\/'
 
-#: The toolkit's Twirp client (I.2.7): 5 attempts, 3 s after the first failure, then 1.5 times
-#: longer each time, drawn from [w, 1.5 w].
+#: The toolkit's Twirp client (artifact-twirp-client.ts): 5 attempts, 3 s after the first
+#: failure, then 1.5 times longer each time, drawn from [w, 1.5 w].
 TWIRP_POLICY: Final = RetryPolicy(attempts=5, first=3.0, factor=1.5, jitter=0.5)
 TWIRP_RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
-#: The Azure storage SDK's exponential retry (I.3.6): 4 tries, (2 ** (n - 1) - 1) * 4 s, <= 120 s.
+#: @azure/storage-blob's StorageRetryPolicy: 4 tries, (2 ** (n - 1) - 1) * 4 s, <= 120 s.
 BLOB_POLICY: Final = RetryPolicy(attempts=4, first=4.0, factor=2.0, less=4.0, cap=120.0)
 BLOB_RETRY_STATUSES: Final = frozenset({500, 503})
 BLOCK_SIZE: Final = 8 * 1024 * 1024
@@ -86,7 +89,8 @@ class UploadResult:
     artifact_id: int | None
     reason: str = ""
     unavailable: bool = False
-    """True when the service cannot be used here at all (I.5), False for a service error."""
+    """True when the service cannot be used here at all (GHES, no runtime token, no results
+    URL), False for a service error."""
     size: int = 0
     """Bytes of the zip that was (or would have been) uploaded."""
     digest: str = ""
@@ -115,7 +119,8 @@ class _Target:
 
 
 def artifact_name_problem(name: str) -> str | None:
-    """Why ``name`` cannot be an artifact name (I.2.5), or None when it can."""
+    """Why ``name`` cannot be an artifact name (the toolkit's
+    path-and-artifact-name-validation.ts), or None when it can."""
     if not name:
         return "the artifact name is empty"
     bad = sorted({c for c in name if c in FORBIDDEN_NAME_CHARACTERS})
@@ -130,7 +135,8 @@ def artifact_name_problem(name: str) -> str | None:
 
 
 def availability(environ: Mapping[str, str]) -> str | None:
-    """Why the artifact service cannot be used from this environment (I.5 rules 1-4), or None."""
+    """Why the artifact service cannot be used from this environment (the toolkit's
+    config.ts and upload-artifact.ts checks), or None."""
     target = _target(environ)
     return target if isinstance(target, str) else None
 
@@ -204,7 +210,8 @@ def _origin(url: str) -> str | None:
 
 
 def _backend_ids(token: str) -> tuple[str, str] | str:
-    """The two backend IDs from the token's ``scp`` claim (I.1), or why there are none."""
+    """The two backend IDs from the token's ``scp`` claim (the toolkit's util.ts
+    getBackendIdsFromToken), or why there are none."""
     not_jwt = "ACTIONS_RUNTIME_TOKEN is not a JWT"
     # The character check also keeps a token with CR/LF out of a header, where requests would
     # echo it in its exception text.
@@ -558,7 +565,7 @@ class _Uploader:
     def _call(
         self, method: str, body: Mapping[str, Any], *, first_create: bool = False
     ) -> dict[str, Any]:
-        """One Twirp call with the toolkit's retry policy (I.2.7) and I.5 rules 5-6."""
+        """One Twirp call with the toolkit's retry policy (artifact-twirp-client.ts)."""
         url = self._target.origin + SERVICE_PATH + method
         payload = json.dumps(body, separators=(",", ":")).encode()
         last = ""
@@ -613,7 +620,7 @@ class _Uploader:
         raise _Failure(f"{method} failed after {TWIRP_POLICY.attempts} attempts: {last}")
 
     def _put(self, url: str, body: bytes, headers: Mapping[str, str], what: str) -> None:
-        """One blob request with the Azure SDK's storage retry policy (I.3.6)."""
+        """One blob request with the Azure SDK's storage retry policy."""
         last = ""
         for attempt in range(BLOB_POLICY.attempts):
             self._wait(BLOB_POLICY.wait(attempt) if attempt else 0, f"uploading {what}")
