@@ -3,9 +3,10 @@
 A pull request's author controls every byte in the workspace: reports, configuration, file
 names, workflow files, even file types (links, FIFOs). Each test plants one such thing and runs
 the real entry point as the runner would; `ActionRun.run()` already fails on any traceback.
-What every case must end in: exit 0/1 with the hostile part named or skipped, or exit 2 with
-exactly one `::error::` line; never a hang, a leak, code from the workspace, or a forged
-workflow command.
+Every case names its one expected outcome: exit 0/1 with the hostile part named or skipped,
+or exit 2 with exactly one `::error::` line saying what is wrong; never a hang, a leak, code
+from the workspace, or a forged workflow command. A case whose outcome today is not the right
+one is marked `xfail(strict=True)` with the right outcome asserted, so fixing it is noticed.
 """
 
 from __future__ import annotations
@@ -24,67 +25,18 @@ import pytest
 
 from covaction.edges import coverage_data as coverage_data_mod
 from tests.fakegithub import FakeGitHub
-from tests.harness import (
-    COMMAND,
-    ENTRYPOINT,
-    ActionRun,
-    Result,
-    parse_commands,
-    parse_file_command,
+from tests.harness import ENTRYPOINT, ActionRun, Result, parse_commands, parse_file_command
+from tests.hostile_helpers import (
+    BOUNDED,
+    cobertura,
+    coverage_data,
+    no_forged_commands,
+    one_error,
+    project,
 )
 
-LINES = """<?xml version="1.0" ?>
-<coverage version="7.6" line-rate="0.5">
-  <sources><source>.</source></sources>
-  <packages><package name="pkg"><classes>
-    <class name="a.py" filename="{name}">
-      <lines><line number="1" hits="1"/><line number="2" hits="0"/></lines>
-    </class>
-  </classes></package></packages>
-</coverage>
-"""
-BOUNDED = 60  # seconds: a case that hangs or blows up fails on this, not on the CI's job limit
-COMMANDS_WE_WRITE = {"error", "warning", "notice", "add-mask", "debug", "group", "endgroup"}
-
-
-def cobertura(name: str = "pkg/a.py") -> str:
-    return LINES.format(
-        name=name.replace("&", "&amp;")
-        .replace('"', "&quot;")
-        .replace("\n", "&#10;")
-        .replace("\r", "&#13;")
-    )
-
-
-def project(action: ActionRun) -> ActionRun:
-    """A workspace with pkg/a.py and a Cobertura report of it (1 of 2 lines covered)."""
-    (action.workspace / "pkg").mkdir(exist_ok=True)
-    (action.workspace / "pkg" / "a.py").write_text("x = 1\ny = 2\n")
-    (action.workspace / "coverage.xml").write_text(cobertura())
-    action.inputs.setdefault("pin-policy", "off")
-    return action
-
-
-def one_error(r: Result, *needles: str) -> str:
-    """Exit 2 and exactly one ::error:: line, containing every needle."""
-    assert r.code == 2, r.stdout + r.stderr
-    assert len(r.errors) == 1, r.errors
-    for needle in needles:
-        assert needle in r.errors[0], r.errors[0]
-    return r.errors[0]
-
-
-def no_forged_commands(text: str) -> None:
-    """No line the runner would read as a command, other than the ones covaction writes."""
-    for line in re.split(r"\r\n|\r|\n", text):
-        m = COMMAND.match(line.lstrip())
-        if m:
-            assert m.group(1).lower() in COMMANDS_WE_WRITE, line
-            assert not m.group(3).startswith("pwned"), line
-            for pair in (m.group(2) or "").split(","):  # properties: known keys, values escaped
-                assert pair.partition("=")[0] in ("", "file", "line", "endLine", "title", "col"), (
-                    line
-                )
+# Until tests/test_attack_*.py import it from tests.hostile_helpers, `project` stays here too.
+__all__ = ["project"]
 
 
 @dataclass
@@ -96,6 +48,10 @@ class Raw:
     @property
     def errors(self) -> list[str]:
         return [c.data for c in parse_commands(self.stdout) if c.name == "error"]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [c.data for c in parse_commands(self.stdout) if c.name == "warning"]
 
 
 def run_raw(
@@ -125,14 +81,6 @@ def run_raw(
     no_forged_commands(proc.stdout)
     no_forged_commands(proc.stderr)
     return Raw(proc.returncode, proc.stdout, proc.stderr)
-
-
-def coverage_data(path: Path, lines: dict[str, list[int]]) -> None:
-    import coverage
-
-    data = coverage.CoverageData(basename=str(path))
-    data.add_lines({k: set(v) for k, v in lines.items()})
-    data.write()
 
 
 # =============================================================================================
@@ -236,23 +184,41 @@ def test_entrypoint_drops_workspace_entries_from_sys_path(
     assert r.code == 0, r.stdout + r.stderr
 
 
-def test_coverage_config_cannot_read_secrets_from_the_environment(action: ActionRun) -> None:
+SECRET_CONFIGS = {
+    # id: (what follows [paths], the one error it ends in or None for a clean run)
+    "required-variable": (
+        "[report]\nomit = ${ACTIONS_RUNTIME_TOKEN?}\n",
+        "Variable ACTIONS_RUNTIME_TOKEN is undefined",
+    ),
+    "paths-only": ("", None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SECRET_CONFIGS))
+def test_coverage_config_cannot_read_secrets_from_the_environment(
+    action: ActionRun, case: str
+) -> None:
     """coverage.py expands $VARS in its config: a `[paths]` entry naming a secret must not
-    carry the secret into file names, the log or the comment; debug output is not written."""
+    carry the secret into file names, the log or the comment; debug output is not written.
+    The secrets are not in coverage.py's environment, so `${VAR?}` naming one is an error."""
+    tail, error = SECRET_CONFIGS[case]
     ws = project(action).workspace
     (ws / "coverage.xml").unlink()
     runtime = "rt_" + secrets.token_hex(20)
     extra = "sk_" + secrets.token_hex(20)
     (ws / ".coveragerc").write_text(
         "[run]\nrelative_files = true\ndebug = config,sys,trace\ndebug_file = debug.log\n"
-        "[paths]\nsource =\n    $ACTIONS_RUNTIME_TOKEN/${AWS_SECRET_ACCESS_KEY}\n    pkg/\n"
-        "[report]\nomit = ${ACTIONS_RUNTIME_TOKEN?}\n"
+        "[paths]\nsource =\n    $ACTIONS_RUNTIME_TOKEN/${AWS_SECRET_ACCESS_KEY}\n    pkg/\n" + tail
     )
     coverage_data(ws / ".coverage", {"pkg/a.py": [1], "elsewhere/b.py": [1]})
     action.inputs["coverage-files"] = ".coverage"
     action.env.update({"ACTIONS_RUNTIME_TOKEN": runtime, "AWS_SECRET_ACCESS_KEY": extra})
     r = action.run(timeout=BOUNDED)
-    assert r.code in (0, 2), r.stdout
+    if error is None:
+        assert r.code == 0 and r.errors == [], r.stdout
+        assert r.outputs["coverage"] == "50.00", r.outputs
+    else:
+        one_error(r, ".coveragerc", error)
     everything = r.everything() + "".join(
         p.read_text(errors="replace")
         for p in action.tmp.rglob("*")
@@ -301,7 +267,8 @@ def test_git_config_in_the_workspace_runs_no_command(action: ActionRun) -> None:
     action.inputs["pin-policy"] = "warn"
     action.inputs["diff-base"] = "HEAD"
     r = action.run(timeout=BOUNDED)
-    assert r.code in (0, 1, 2)
+    assert r.code == 0 and r.errors == [], r.stdout
+    assert r.outputs["coverage"] == "50.00", r.outputs
     assert not marker.exists()
 
 
@@ -438,8 +405,11 @@ def test_files_covaction_writes_never_follow_a_planted_link(action: ActionRun) -
     (ws / "out" / ".result.json.covaction-tmp").symlink_to(outside)
     action.inputs["report-json"] = "out/result.json"
     r = action.run(timeout=BOUNDED)
-    assert r.code in (0, 2), r.stdout
+    assert r.code == 0 and r.errors == [], r.stdout
     assert outside.read_text() == "untouched"
+    written = ws / "out" / "result.json"
+    assert written.is_file() and not written.is_symlink()
+    assert json.loads(written.read_bytes())
 
 
 def test_symlink_loops_in_globs_end_quickly(action: ActionRun) -> None:
@@ -452,7 +422,8 @@ def test_symlink_loops_in_globs_end_quickly(action: ActionRun) -> None:
     action.inputs["coverage-files"] = "**/coverage.xml"
     action.inputs["pin-policy"] = "warn"
     r = action.run(timeout=BOUNDED)
-    assert r.code in (0, 2), r.stdout
+    assert r.code == 0 and r.errors == [], r.stdout
+    assert r.outputs["coverage"] == "50.00", r.outputs
 
 
 def test_source_file_linked_out_of_the_workspace_is_not_read_by_coverage(action: ActionRun) -> None:
@@ -493,7 +464,7 @@ QUADRATIC = (
 )
 
 HOSTILE_REPORTS: dict[str, tuple[str, bytes, str]] = {
-    # id: (format input, content, what the one error line says)
+    # id: (format input, content, what the one error line says); every case is exit 2
     "xml-billion-laughs": ("auto", BILLION_LAUGHS.encode(), "entit"),
     "xml-quadratic-blowup": ("cobertura", QUADRATIC.encode(), "entit"),
     "xml-xxe-local-file": (
@@ -504,18 +475,18 @@ HOSTILE_REPORTS: dict[str, tuple[str, bytes, str]] = {
     "xml-parameter-entity": (
         "cobertura",
         b'<?xml version="1.0"?><!DOCTYPE coverage [<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;]><coverage><packages/></coverage>',
-        "",
+        "declares entities",
     ),
     "xml-deep-cobertura": (
         "cobertura",
         b"<coverage><packages>" + b"<x>" * DEEP + b"</x>" * DEEP + b"</packages></coverage>",
-        "",
+        "the report holds no file",
     ),
     "xml-deep-unclosed": ("cobertura", b"<coverage>" + b"<packages>" * DEEP, "not well-formed"),
     "xml-deep-jacoco": (
         "jacoco",
         b'<report name="r">' + b"<group name='g'>" * DEEP + b"</group>" * DEEP + b"</report>",
-        "",
+        "the report holds no file",
     ),
     "xml-deep-clover": (
         "clover",
@@ -523,15 +494,19 @@ HOSTILE_REPORTS: dict[str, tuple[str, bytes, str]] = {
         + b"<package name='p'>" * DEEP
         + b"</package>" * DEEP
         + b"</project></coverage>",
-        "",
+        "the report holds no file",
     ),
-    "xml-utf7-encoding": ("cobertura", b'<?xml version="1.0" encoding="UTF-7"?><coverage/>', ""),
+    "xml-utf7-encoding": (
+        "cobertura",
+        b'<?xml version="1.0" encoding="UTF-7"?><coverage/>',
+        "encoding",
+    ),
     "xml-binary": ("cobertura", bytes(range(256)) * 100, "not well-formed"),
     "json-deep-array": ("coverage-json", b"[" * DEEP + b"]" * DEEP, "nests too deeply"),
     "json-deep-object": (
         "coverage-json",
         b'{"meta":{},"files":' + b'{"a":' * DEEP + b"1" + b"}" * DEEP + b"}",
-        "",
+        "nests too deeply",
     ),
     "json-nan": (
         "coverage-json",
@@ -575,8 +550,12 @@ HOSTILE_REPORTS: dict[str, tuple[str, bytes, str]] = {
         b"SF:a.py\nDA:99999999999999999999999,1\nend_of_record\n",
         "DA",
     ),
-    "go-garbage": ("go", b"mode: set\n" + b"\x00\xff" * 1000, ""),
-    "go-absurd-block": ("go", b"mode: set\na.go:1.1,4294967296.1 1 1\n", ""),
+    "go-garbage": ("go", b"mode: set\n" + b"\x00\xff" * 1000, "line 2"),
+    "go-absurd-block": (
+        "go",
+        b"mode: set\na.go:1.1,4294967296.1 1 1\n",
+        "line numbers outside 1..2147483647",
+    ),
 }
 
 
@@ -587,9 +566,6 @@ def test_hostile_report_is_one_clear_line(action: ActionRun, case: str) -> None:
     (action.workspace / "evil.report").write_bytes(content)
     action.inputs.update({"coverage-files": "evil.report", "format": fmt})
     r = action.run(timeout=BOUNDED)
-    if r.code == 0:  # harmless shapes a parser may accept (deep unknown elements): nothing counted
-        assert r.outputs["coverage"] in ("", "100.00", "0.00", "50.00"), r.outputs
-        return
     message = one_error(r, "evil.report", needle)
     assert "root:" not in r.everything() and len(message) < 600
 
@@ -604,7 +580,9 @@ def _db(path: Path, *statements: str, params: tuple[object, ...] = ()) -> None:
     con.close()
 
 
-DATA_FILES: dict[str, tuple[tuple[str, ...], tuple[object, ...], str]] = {
+DATA_FILES: dict[str, tuple[tuple[str, ...], tuple[object, ...], str | None]] = {
+    # id: (statements, parameters, what the one error says; None: read as `coverage report`
+    # reads it, exit 0 and 1 of 2 lines covered)
     "view": (("create view sneaky as select * from file",), (), "view sneaky"),
     "trigger": (
         ("create trigger t after insert on file begin delete from file; end",),
@@ -625,9 +603,17 @@ DATA_FILES: dict[str, tuple[tuple[str, ...], tuple[object, ...], str]] = {
         (b"\xff" * (3 * 1024 * 1024),),
         "malformed",
     ),
-    "giant-meta": (("insert into meta values ('junk', ?)",), (b"\x00" * (32 * 1024 * 1024),), ""),
+    "giant-meta": (
+        ("insert into meta values ('junk', ?)",),
+        (b"\x00" * (32 * 1024 * 1024),),
+        None,  # coverage.py reads only the meta keys it knows
+    ),
     "old-schema": (("update coverage_schema set version=3",), (), "schema version"),
-    "no-such-file-id": (("insert into line_bits values (999, 0, x'ff')",), (), ""),
+    "no-such-file-id": (
+        ("insert into line_bits values (999, 0, x'ff')",),
+        (),
+        None,  # coverage.py asks line_bits per measured file: a row of no file is never read
+    ),
 }
 
 
@@ -639,10 +625,11 @@ def test_hostile_coverage_data_file_is_one_clear_line(action: ActionRun, case: s
     _db(action.workspace / ".coverage", *statements, params=params)
     action.inputs["coverage-files"] = ".coverage"
     r = action.run(timeout=BOUNDED)
-    if not needle:
-        assert r.code == 0, r.stdout
-        return
-    one_error(r, ".coverage", needle)
+    if needle is None:
+        assert r.code == 0 and r.errors == [] and r.warnings == [], r.stdout
+        assert r.outputs["coverage"] == "50.00", r.outputs
+    else:
+        one_error(r, ".coverage", needle)
 
 
 def test_data_file_that_is_not_sqlite_is_one_clear_line(action: ActionRun) -> None:
@@ -691,56 +678,78 @@ def test_coverage_reporting_is_bounded_in_time(
         )
 
 
-@pytest.mark.parametrize(
-    "config",
-    [
-        ("pyproject.toml", "[tool.coverage.run]\nx = " + "[" * DEEP + "]" * DEEP + "\n"),
-        ("setup.cfg", "[coverage:run]\nbranch = maybe\n"),
-        (".coveragerc", "[run\nbroken"),
-        (".coveragerc", "[report]\nexclude_lines = (unclosed\n"),
-        (".coveragerc.toml", "[run]\nplugins = 'x\n"),
-        ("tox.ini", "\xff\xfe\x00garbage"),
-    ],
-)
-def test_hostile_coverage_config_is_one_clear_line(
-    action: ActionRun, config: tuple[str, str]
-) -> None:
-    name, text = config
+COVERAGE_CONFIGS: dict[str, tuple[str, str, str]] = {
+    # id: (file, content, what the one error line says after the file's name)
+    "toml-deep": (
+        "pyproject.toml",
+        "[tool.coverage.run]\nx = " + "[" * DEEP + "]" * DEEP + "\n",
+        "nests too deeply",
+    ),
+    "not-a-boolean": ("setup.cfg", "[coverage:run]\nbranch = maybe\n", "Not a boolean: maybe"),
+    "broken-section": (".coveragerc", "[run\nbroken", "no section headers"),
+    "bad-regex": (
+        ".coveragerc",
+        "[report]\nexclude_lines = (unclosed\n",
+        "Invalid [report].exclude_lines value",
+    ),
+    "toml-unclosed-string": (".coveragerc.toml", "[run]\nplugins = 'x\n", "end of document"),
+    "binary": ("tox.ini", "\xff\xfe\x00garbage", "no section headers"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(COVERAGE_CONFIGS))
+def test_hostile_coverage_config_is_one_clear_line(action: ActionRun, case: str) -> None:
+    name, text, needle = COVERAGE_CONFIGS[case]
     project(action)
     (action.workspace / "coverage.xml").unlink()
-    (action.workspace / name).write_bytes(
-        text.encode("utf-8", "surrogateescape") if isinstance(text, str) else text
-    )
+    (action.workspace / name).write_bytes(text.encode("utf-8", "surrogateescape"))
     coverage_data(
         action.workspace / ".coverage", {os.path.join(str(action.workspace), "pkg/a.py"): [1]}
     )
     action.inputs["coverage-files"] = ".coverage"
-    r = action.run(timeout=BOUNDED)
-    assert r.code in (0, 2), r.stdout
-    if r.code == 2:
-        one_error(r)
+    one_error(action.run(timeout=BOUNDED), f"{name}: ", needle)
 
 
-DIFFS = {
-    "absurd-hunk-count": "--- a/pkg/a.py\n+++ b/pkg/a.py\n@@ -1 +1,2000000000 @@\n+x\n",
-    "absurd-hunk-start": "--- a/pkg/a.py\n+++ b/pkg/a.py\n@@ -1 +99999999999999999999999,1 @@\n+x\n",
-    "many-hunks": "--- a/pkg/a.py\n+++ b/pkg/a.py\n" + "@@ -1 +1 @@\n-x\n+y\n" * 200_000,
-    "endless-header": "--- a/" + "x" * 5_000_000 + "\n",
-    "nul-name": "--- a/pkg/a.py\n+++ b/pkg/\x00a.py\n@@ -1 +1 @@\n+x\n",
-    "binary": "\x00\xff" * 10_000,
-    "quoted-newline": '--- "a/x\\n::error::pwned"\n+++ "b/x\\n::error::pwned"\n@@ -0,0 +1 @@\n+x\n',
+NOT_A_DIFF = "the diff has text but no file header or hunk"
+DIFFS: dict[str, tuple[str, str | None]] = {
+    # id: (diff-file, what the one error line says; None: read, exit 0, nothing forged)
+    "absurd-hunk-count": (
+        "--- a/pkg/a.py\n+++ b/pkg/a.py\n@@ -1 +1,2000000000 @@\n+x\n",
+        "1999999999 new lines missing (truncated or corrupt diff)",
+    ),
+    "absurd-hunk-start": (
+        "--- a/pkg/a.py\n+++ b/pkg/a.py\n@@ -1 +99999999999999999999999,1 @@\n+x\n",
+        "malformed hunk header",
+    ),
+    "many-hunks": (
+        "--- a/pkg/a.py\n+++ b/pkg/a.py\n" + "@@ -1 +1 @@\n-x\n+y\n" * 200_000,
+        None,  # every hunk is well-formed and names line 1 again: read in bounded time
+    ),
+    "endless-header": ("--- a/" + "x" * 5_000_000 + "\n", NOT_A_DIFF),
+    "nul-name": (
+        "--- a/pkg/a.py\n+++ b/pkg/\x00a.py\n@@ -1 +1 @@\n+x\n",
+        "1 old and 0 new lines missing (truncated or corrupt diff)",
+    ),
+    "binary": ("\x00\xff" * 10_000, NOT_A_DIFF),
+    "quoted-newline": (
+        '--- "a/x\\n::error::pwned"\n+++ "b/x\\n::error::pwned"\n@@ -0,0 +1 @@\n+x\n',
+        None,  # a new file the report does not know: nothing to count, nothing forged
+    ),
 }
 
 
 @pytest.mark.parametrize("case", sorted(DIFFS))
 def test_hostile_diff_file(action: ActionRun, case: str) -> None:
+    text, error = DIFFS[case]
     project(action)
-    (action.workspace / "change.diff").write_bytes(DIFFS[case].encode("utf-8", "surrogateescape"))
+    (action.workspace / "change.diff").write_bytes(text.encode("utf-8", "surrogateescape"))
     action.inputs.update({"diff-file": "change.diff", "minimum-diff-coverage": "0"})
     r = action.run(timeout=BOUNDED)
-    assert r.code in (0, 2), r.stdout
-    if r.code == 2:
-        one_error(r, "diff")
+    if error is None:
+        assert r.code == 0 and r.errors == [], r.stdout
+        assert r.outputs["coverage"] == "50.00", r.outputs
+    else:
+        one_error(r, "diff", error)
     no_forged_commands(r.stdout + r.stderr)
 
 
@@ -822,12 +831,33 @@ def test_threshold_that_is_not_a_plain_decimal_is_refused(
     assert len(message) < 400
 
 
-@pytest.mark.parametrize("value", ["0", "80", "79.95", "100", "100.0", " 80 ", "000"])
-def test_threshold_plain_decimals_are_accepted(action: ActionRun, value: str) -> None:
+@pytest.mark.parametrize(
+    "value, code",
+    [
+        ("0", 0),
+        ("50", 0),
+        ("50.00", 0),
+        ("50.01", 1),
+        ("80", 1),
+        ("79.95", 1),
+        ("100", 1),
+        ("100.0", 1),
+        (" 80 ", 1),
+        ("000", 0),
+    ],
+)
+def test_threshold_plain_decimals_are_accepted(action: ActionRun, value: str, code: int) -> None:
+    """The project covers 50.00%: a minimum at or below passes (0), above fails the gate (1)."""
     project(action)
     action.inputs["minimum-coverage"] = value
     r = action.run(timeout=BOUNDED)
-    assert r.code in (0, 1) and r.outputs["coverage"] == "50.00", r.stdout
+    assert r.code == code, r.stdout
+    if code == 0:
+        assert r.errors == [], r.stdout
+    else:
+        one_gate = [e for e in r.errors if f"is below the minimum {value.strip()}%" in e]
+        assert one_gate == r.errors and len(r.errors) == 1, r.errors
+    assert r.outputs["coverage"] == "50.00", r.outputs
 
 
 @pytest.mark.parametrize("hits", [("0", "1"), ("1", "1"), ("0", "0"), ("3", "0")])
@@ -842,6 +872,7 @@ def test_a_line_reported_twice_counts_once(action: ActionRun, hits: tuple[str, s
 </classes></package></packages></coverage>""")
     r = action.run(timeout=BOUNDED)
     covered = any(h != "0" for h in hits)
+    assert r.code == 0 and r.errors == [], r.stdout
     assert r.outputs["coverage"] == ("50.00" if covered else "0.00"), r.outputs
 
 
@@ -1142,10 +1173,86 @@ ENVIRONMENTS = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(ENVIRONMENTS))
-@pytest.mark.parametrize("event_name", ["push", "pull_request"])
+# What each odd environment ends in, per event: (exit code, what the one error says, or what a
+# warning says; None: no warning at all). On a pull request the API (nothing listens at the
+# harness's URL) is unreachable, which the run reports as warnings and carries on.
+API_DOWN = "cannot reach the GitHub API"
+NO_EVENT = "no event payload (GITHUB_EVENT_PATH is unset or missing)"
+NOT_A_DIR = "is not a directory"
+OUTPUT = "GITHUB_OUTPUT"
+SUMMARY = "the job summary could not be written to GITHUB_STEP_SUMMARY"
+MALFORMED_API = "GITHUB_API_URL is malformed; API calls are skipped"
+NOT_OWNER_NAME = "is not owner/name"
+Expected = tuple[int, str | None]
+ENVIRONMENT_OUTCOMES: dict[str, tuple[Expected, Expected]] = {
+    # id: (on push, on pull_request)
+    "no-workspace": ((0, None), (0, API_DOWN)),  # the cwd is the workspace, as the runner sets it
+    "workspace-missing": ((2, NOT_A_DIR), (2, NOT_A_DIR)),
+    "workspace-is-a-file": ((2, NOT_A_DIR), (2, NOT_A_DIR)),
+    "workspace-is-root": ((2, "the workspace is the filesystem root"),) * 2,
+    "event-path-missing": ((0, NO_EVENT), (0, NO_EVENT)),
+    "event-path-unset": ((0, NO_EVENT), (0, NO_EVENT)),
+    "event-garbage": ((0, "the event payload is not valid JSON"),) * 2,
+    "event-deep": ((0, "the event payload is not valid JSON"),) * 2,
+    "event-a-list": ((0, "the event payload is not a JSON object"),) * 2,
+    "event-fifo": ((0, NO_EVENT), (0, NO_EVENT)),
+    "event-dir": ((0, NO_EVENT), (0, NO_EVENT)),
+    "event-dev-zero": ((0, NO_EVENT), (0, NO_EVENT)),
+    "output-dir": ((2, OUTPUT), (2, OUTPUT)),  # later steps read the outputs: not optional
+    "output-fifo": ((2, OUTPUT), (2, OUTPUT)),
+    "output-missing-dir": ((2, OUTPUT), (2, OUTPUT)),
+    "summary-dir": ((0, SUMMARY), (0, SUMMARY)),  # the log and the comment still carry it
+    "summary-fifo": ((0, SUMMARY), (0, SUMMARY)),
+    "summary-dev-full": ((0, SUMMARY), (0, SUMMARY)),
+    "event-name-unknown": ((0, "'issue_comment' is neither a pull request nor a push"),) * 2,
+    "event-name-odd": ((0, "GITHUB_EVENT_NAME"), (0, "GITHUB_EVENT_NAME")),
+    "event-name-target": ((0, "pull_request_target runs with a write token"),) * 2,
+    "api-url-malformed": ((0, MALFORMED_API), (0, MALFORMED_API)),
+    "api-url-userinfo": ((0, MALFORMED_API), (0, MALFORMED_API)),
+    "api-url-file": ((0, MALFORMED_API), (0, MALFORMED_API)),
+    "repository-no-slash": ((0, NOT_OWNER_NAME), (0, NOT_OWNER_NAME)),
+    "repository-dots": ((0, NOT_OWNER_NAME), (0, NOT_OWNER_NAME)),
+    "repository-newline": ((0, NOT_OWNER_NAME), (0, NOT_OWNER_NAME)),
+    # Values nothing on these events uses (the push event is not of the default branch):
+    # ignored without a word on push; on a pull request only the unreachable API speaks.
+    "run-id-unicode-digits": ((0, None), (0, API_DOWN)),
+    "ref-odd": ((0, None), (0, API_DOWN)),
+    "sha-odd": ((0, None), (0, API_DOWN)),
+    "runner-temp-missing": ((0, None), (0, API_DOWN)),
+    "runner-temp-a-file": ((0, None), (0, API_DOWN)),
+    "home-missing": ((0, None), (0, API_DOWN)),
+    "no-actions": ((0, None), (0, None)),  # not on a runner: a local run, no API calls
+    "actions-true-nothing-else": ((0, "GITHUB_REPOSITORY is not set"),) * 2,
+}
+WRONG_TODAY = {
+    "event-name-odd": "a GITHUB_EVENT_NAME with a line break is dropped without a word: the run "
+    "goes on as if no event had happened (no comment, no baseline) and says nothing, where "
+    "an unknown event name gets a warning",
+}
+
+
+def _environment_cases() -> list[object]:
+    cases = []
+    for case in sorted(ENVIRONMENTS):
+        for event_name, expected in zip(("push", "pull_request"), ENVIRONMENT_OUTCOMES[case]):
+            marks = (
+                [pytest.mark.xfail(strict=True, reason=WRONG_TODAY[case])]
+                if case in WRONG_TODAY
+                else []
+            )
+            cases.append(
+                pytest.param(case, event_name, *expected, marks=marks, id=f"{event_name}-{case}")
+            )
+    return cases
+
+
+def test_every_odd_environment_names_its_outcome() -> None:
+    assert sorted(ENVIRONMENT_OUTCOMES) == sorted(ENVIRONMENTS)
+
+
+@pytest.mark.parametrize("case, event_name, code, says", _environment_cases())
 def test_odd_runner_environment_degrades_or_is_one_clear_line(
-    action: ActionRun, case: str, event_name: str
+    action: ActionRun, case: str, event_name: str, code: int, says: str | None
 ) -> None:
     project(action)
     action.event_name = event_name
@@ -1159,11 +1266,14 @@ def test_odd_runner_environment_degrades_or_is_one_clear_line(
             },
         }
     r = run_raw(action, env=ENVIRONMENTS[case](action))
-    assert r.code in (0, 2), r.stdout + r.stderr
-    if r.code == 2:
-        assert len(r.errors) == 1, r.stdout
+    if code == 2:
+        one_error(r, says or "")
     else:
-        assert r.errors == [], r.stdout
+        assert r.code == code and r.errors == [], r.stdout + r.stderr
+        if says is None:
+            assert r.warnings == [], r.warnings
+        else:
+            assert any(says in w for w in r.warnings), r.warnings
 
 
 @pytest.mark.parametrize(
@@ -1205,7 +1315,22 @@ def test_retry_wait_variable_with_unicode_digits_is_not_an_internal_error(
     action.event_name = "pull_request"
     action.event = {"number": 7, "pull_request": {"number": 7, "base": {"ref": "main"}, "head": {}}}
     r = run_raw(action, env={"COVACTION_MAX_RETRY_WAIT": "\u00b2"})
-    assert not any("internal error" in e for e in r.errors), r.errors
+    assert r.code == 0 and r.errors == [], r.stdout + r.stderr
+    # the fake knows no token: the API answers 401, which the run reports and carries on
+    assert any("the token was refused (401 Bad credentials)" in w for w in r.warnings), r.warnings
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a COVACTION_* knob that is not a plain decimal is dropped without a word; the run "
+    "should name it (as it names a malformed GITHUB_API_URL) and go on with the default",
+)
+@pytest.mark.parametrize("name", ["COVACTION_MAX_RETRY_WAIT", "COVACTION_API_DEADLINE"])
+def test_a_knob_that_is_not_a_plain_decimal_is_named(action: ActionRun, name: str) -> None:
+    project(action)
+    r = run_raw(action, env={name: "\u00b2"})
+    assert r.code == 0 and r.errors == [], r.stdout + r.stderr
+    assert any(name in w for w in r.warnings), r.warnings
 
 
 def test_bad_pin_allowlist_is_refused_before_any_work(action: ActionRun) -> None:
