@@ -308,9 +308,34 @@ def _plant(action: ActionRun, kind: str, name: str) -> None:
 
 
 FILE_KINDS = ["passwd", "outside", "dotdot", "fifo", "directory", "zero", "loop", "huge"]
+OUTSIDE = "resolves outside the workspace; only files inside it are read"
+NOT_REGULAR = "is not a regular file (a FIFO, device or folder)"
+OVER_CAP = "over the 1024 MiB cap"
+FILE_KIND_ERRORS = {
+    "passwd": OUTSIDE,
+    "outside": OUTSIDE,
+    "dotdot": OUTSIDE,
+    "fifo": NOT_REGULAR,
+    "directory": NOT_REGULAR,
+    "zero": OUTSIDE,
+    "loop": "symbolic link",
+    "huge": OVER_CAP,
+}
+LOOP_TODAY = (
+    "a link to itself is reported as 'cannot be resolved (RuntimeError)': a Python exception "
+    "name, not what is wrong (a symbolic link loop)"
+)
 
 
-@pytest.mark.parametrize("kind", FILE_KINDS)
+@pytest.mark.parametrize(
+    "kind",
+    [
+        pytest.param(k, marks=pytest.mark.xfail(strict=True, reason=LOOP_TODAY))
+        if k == "loop"
+        else k
+        for k in FILE_KINDS
+    ],
+)
 def test_report_that_is_not_a_regular_file_inside_is_one_error(
     action: ActionRun, kind: str
 ) -> None:
@@ -318,7 +343,7 @@ def test_report_that_is_not_a_regular_file_inside_is_one_error(
     _plant(action, kind, "reports/coverage.xml")
     action.inputs["coverage-files"] = "reports/coverage.xml"
     r = action.run(timeout=BOUNDED)
-    message = one_error(r, "reports/coverage.xml")
+    message = one_error(r, "coverage report reports/coverage.xml: ", FILE_KIND_ERRORS[kind])
     assert "root:" not in r.everything()
     assert len(message) < 400
 
@@ -351,12 +376,16 @@ def test_diff_and_baseline_files_are_held_to_the_same_rules(
 def test_auto_detected_report_that_is_not_a_regular_file_is_not_used(
     action: ActionRun, kind: str
 ) -> None:
-    """Auto-detection skips what it may not read: the run ends cleanly, never reads it."""
+    """Auto-detection skips what it may not read (so finds no report) and never reads it; a
+    regular file over the size cap is found, and refused by the cap."""
     project(action)
     _plant(action, kind, "coverage.xml")
     action.inputs["minimum-coverage"] = "10"
     r = action.run(timeout=BOUNDED)
-    assert r.code == 2 and len(r.errors) == 1, r.stdout
+    if kind == "huge":
+        one_error(r, "coverage report coverage.xml: ", OVER_CAP)
+    else:
+        one_error(r, "no coverage report found: looked for coverage.xml, .coverage and")
     assert "root:" not in r.everything()
 
 
@@ -1276,33 +1305,53 @@ def test_odd_runner_environment_degrades_or_is_one_clear_line(
             assert any(says in w for w in r.warnings), r.warnings
 
 
+NO_PR = "the pull_request payload has no usable pull_request"
+
+
 @pytest.mark.parametrize(
-    "event",
+    "event, says",
     [
-        {"number": "7", "pull_request": {"number": "7"}},
-        {"number": -1, "pull_request": {}},
-        {"number": 10**30, "pull_request": {"number": 10**30}},
-        {"number": 7, "pull_request": None},
-        {"number": 7, "pull_request": {"base": "main", "head": [1, 2]}},
-        {
-            "number": 7,
-            "pull_request": {
-                "base": {"ref": "m\u0000ain", "sha": "A0" * 20},
-                "head": {"repo": "x"},
+        ({"number": "7", "pull_request": {"number": "7"}}, NO_PR),
+        ({"number": -1, "pull_request": {}}, NO_PR),
+        pytest.param(
+            {"number": 10**30, "pull_request": {"number": 10**30}},
+            NO_PR,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="a pull request number of 10**30 is taken as a pull request and sent to "
+                "the API; only numbers a pull request can have (1..2**31-1) should be",
+            ),
+            id="number-10**30",
+        ),
+        ({"number": 7, "pull_request": None}, NO_PR),
+        # The number is good: the pull request is used, its malformed fields dropped one by
+        # one (here the API behind it is unreachable, which is what the warning says).
+        ({"number": 7, "pull_request": {"base": "main", "head": [1, 2]}}, API_DOWN),
+        (
+            {
+                "number": 7,
+                "pull_request": {
+                    "base": {"ref": "m\u0000ain", "sha": "A0" * 20},
+                    "head": {"repo": "x"},
+                },
             },
-        },
-        {"number": True, "pull_request": {"number": True}},
-        {"number": 7.5, "pull_request": {"number": 7.5}},
+            API_DOWN,
+        ),
+        ({"number": True, "pull_request": {"number": True}}, NO_PR),
+        ({"number": 7.5, "pull_request": {"number": 7.5}}, NO_PR),
     ],
 )
 def test_malformed_pull_request_payload_degrades(
-    action: ActionRun, event: dict[str, object]
+    action: ActionRun, event: dict[str, object], says: str
 ) -> None:
     project(action)
     action.event_name = "pull_request"
     action.event = event
     r = action.run(timeout=BOUNDED)
     assert r.code == 0 and r.errors == [], r.stdout
+    assert any(says in w for w in r.warnings), r.warnings
+    if says == NO_PR:
+        assert not any(API_DOWN in w for w in r.warnings), r.warnings
     assert r.outputs["coverage"] == "50.00"
 
 
