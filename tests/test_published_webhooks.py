@@ -253,7 +253,9 @@ def test_a_pull_request_run_on_the_opened_example_comments(
     assert result.outputs["diff-coverage"] == "0.00"
     [comment] = fake_github.comments(HELLO, 2)
     assert comment.body.startswith(markdown.marker("coverage"))
-    assert f"/blob/{pr['head']['sha']}/sample/calc.py#L25-L26" in comment.body
+    # the example's head commit, and the uncovered changed lines 25-26 of sample/calc.py
+    assert pr["head"]["sha"] in comment.body and "sample/calc.py" in comment.body
+    assert "25-26" in comment.body.split("sample/calc.py", 1)[1]
     assert result.outputs["comment-url"].endswith(f"#issuecomment-{comment.id}")
 
 
