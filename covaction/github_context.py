@@ -178,8 +178,11 @@ def from_environ(environ: Mapping[str, str], event_data: bytes | None) -> GitHub
     elif name == "workflow_run":
         run = event.get("workflow_run")
         workflow_run = run if isinstance(run, dict) else None
-    sha = _sha(event.get("after")) if name == "push" else ""
-    sha = sha or _sha(environ.get("GITHUB_SHA", ""))
+    # A push's `after` is its commit, except on a push that deletes a branch or tag: then it is
+    # 40 zeros (GitHub's push webhook example) and GITHUB_SHA names the run's commit.
+    after = _sha(event.get("after")) if name == "push" and event.get("deleted") is not True else ""
+    sha = (after if after.strip("0") else "") or _sha(environ.get("GITHUB_SHA", ""))
+    sha = sha if sha.strip("0") else ""  # 40 zeros names no commit
     return GitHubContext(
         actions=actions,
         event_name=name,

@@ -129,6 +129,22 @@ def parse_commands(stdout: str) -> list[Command]:
     return out
 
 
+def _id(doc: Any, *keys: str) -> str:
+    """The integer at `keys` in a (possibly malformed) payload, as a string, or ""."""
+    for key in keys:
+        doc = doc.get(key) if isinstance(doc, dict) else None
+    return str(doc) if type(doc) is int else ""
+
+
+def _dig(event: Any, side: str) -> str:
+    """pull_request.<side>.ref of a (possibly malformed) payload, or "" (GitHub's own ref names
+    never hold a NUL, which no environment variable can carry)."""
+    doc = event.get("pull_request") if isinstance(event, dict) else None
+    doc = doc.get(side) if isinstance(doc, dict) else None
+    ref = doc.get("ref") if isinstance(doc, dict) else None
+    return ref if isinstance(ref, str) and "\0" not in ref else ""
+
+
 @dataclass
 class ActionRun:
     """One step's container, laid out in tmp_path."""
@@ -143,6 +159,9 @@ class ActionRun:
     # What `${{ github.token }}` evaluates to in action.yml's default; tests against the fake
     # set one of its tokens.
     token: str = "ghs_" + "0" * 36
+    # A runner configured with a proxy (self-hosted) passes it in both spellings
+    # (actions/runner ContainerInfo.UpdateWebProxyEnv): {"http": ..., "https": ..., "no": ...}.
+    proxy: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.workspace = self.tmp / "workspace"
@@ -169,41 +188,72 @@ class ActionRun:
             path = self.files / f"{prefix}0001"
             path.write_text("", encoding="utf-8")
             names[var] = str(path)
-        ref = "refs/heads/main"
+        ref, head_ref, base_ref = "refs/heads/main", "", ""
         if self.event_name in ("pull_request", "pull_request_target"):
             ref = f"refs/pull/{self.event.get('number', 1)}/merge"
+            head_ref, base_ref = _dig(self.event, "head"), _dig(self.event, "base")
+        owner = self.repository.split("/")[0]
+        # The runner takes the ids from the repository the event names (github context).
+        repository_id = _id(self.event, "repository", "id") or "100001"
+        owner_id = _id(self.event, "repository", "owner", "id") or "9001"
+        # What actions/runner exports into a container action's `docker run` (ContainerActionHandler
+        # .cs: the github context's allowlist of GitHubContext.cs as GITHUB_*, every runner
+        # context key as RUNNER_*, HOME, ACTIONS_*; DockerCommandManager.cs: GITHUB_ACTIONS, CI;
+        # ContainerInfo.cs: the proxy). Empty github-context values are exported empty
+        # (`-e NAME` with an empty value), e.g. GITHUB_HEAD_REF on a push.
         env = {
+            # From the image (python:3.12-slim's ENV), not from the runner.
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(self.home),
             "LANG": "C.UTF-8",
+            "HOME": str(self.home),
             "GITHUB_ACTIONS": "true",
             "CI": "true",
+            "GITHUB_ACTION": "__octo-org_covaction",
+            "GITHUB_ACTION_REPOSITORY": "octo-org/covaction",
+            "GITHUB_ACTION_REF": "v1",
+            "GITHUB_ACTOR": "mona",
+            "GITHUB_ACTOR_ID": "583231",
+            "GITHUB_TRIGGERING_ACTOR": "mona",
+            "GITHUB_API_URL": self.api_url,
+            "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_GRAPHQL_URL": self.api_url + "/graphql",
             "GITHUB_WORKSPACE": str(self.workspace),
             "GITHUB_EVENT_PATH": str(event_path),
             "GITHUB_EVENT_NAME": self.event_name,
             "GITHUB_REPOSITORY": self.repository,
-            "GITHUB_REPOSITORY_OWNER": self.repository.split("/")[0],
-            "GITHUB_API_URL": self.api_url,
-            "GITHUB_SERVER_URL": "https://github.com",
-            "GITHUB_GRAPHQL_URL": self.api_url + "/graphql",
+            "GITHUB_REPOSITORY_ID": repository_id,
+            "GITHUB_REPOSITORY_OWNER": owner,
+            "GITHUB_REPOSITORY_OWNER_ID": owner_id,
             "GITHUB_SHA": "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0",
             "GITHUB_REF": ref,
+            "GITHUB_REF_NAME": ref.split("/", 2)[2],
+            "GITHUB_REF_TYPE": "branch",
+            "GITHUB_REF_PROTECTED": "false",
+            "GITHUB_HEAD_REF": head_ref,
+            "GITHUB_BASE_REF": base_ref,
             "GITHUB_RUN_ID": "9000000001",
             "GITHUB_RUN_NUMBER": "7",
             "GITHUB_RUN_ATTEMPT": "1",
             "GITHUB_JOB": "test",
             "GITHUB_WORKFLOW": "CI",
-            "GITHUB_ACTOR": "mona",
+            "GITHUB_WORKFLOW_REF": f"{self.repository}/.github/workflows/ci.yml@{ref}",
+            "GITHUB_WORKFLOW_SHA": "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0",
             "GITHUB_RETENTION_DAYS": "90",
-            "RUNNER_TEMP": str(self.runner_temp),
+            "RUNNER_NAME": "GitHub Actions 1000000001",
             "RUNNER_OS": "Linux",
             "RUNNER_ARCH": "X64",
             "RUNNER_ENVIRONMENT": "github-hosted",
-            "NO_PROXY": "127.0.0.1,localhost",
+            "RUNNER_TEMP": str(self.runner_temp),
+            # Host paths, not mounted into the container (contract A.4).
+            "RUNNER_TOOL_CACHE": "/opt/hostedtoolcache",
+            "RUNNER_WORKSPACE": "/home/runner/work/widget",
             # Not a runner variable: bounds API retry waits so tests of failures stay fast.
             "COVACTION_MAX_RETRY_WAIT": "0",
             **names,
         }
+        for scheme in ("http", "https", "no"):
+            if scheme in self.proxy:
+                env[f"{scheme.upper()}_PROXY"] = env[f"{scheme}_proxy"] = self.proxy[scheme]
         inputs = action_inputs()
         inputs.update(self.inputs)
         for name, value in inputs.items():

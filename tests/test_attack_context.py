@@ -8,7 +8,7 @@ import pytest
 from covaction.github_context import from_environ
 from tests.fakegithub import FakeGitHub
 from tests.harness import ActionRun
-from tests.test_hostile import project
+from tests.hostile_helpers import project
 
 RULE = (
     "is not owner/name (an owner of letters, digits, '-' or '_', a name of letters, digits, "

@@ -21,7 +21,7 @@ import pytest
 from covaction.edges import git
 from covaction.errors import DiffError
 from tests.harness import ActionRun
-from tests.test_hostile import project
+from tests.hostile_helpers import project
 
 pytestmark = pytest.mark.skipif(git.git_program({}) is None, reason="git is not installed")
 

@@ -169,18 +169,14 @@ def test_push_of_a_tag_is_not_a_branch() -> None:
     assert ctx.sha == payload["after"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="covaction disagrees: from_environ takes a deletion push's `after` (40 zeros, GitHub's "
-    "example) as the run's commit instead of GITHUB_SHA (reported; github_context.py is not "
-    "this test's to change)",
-)
 def test_push_deleting_a_tag_has_no_commit_of_its_own() -> None:
     payload = example("push", 1)
     assert payload["deleted"] and payload["after"] == "0" * 40
     ctx = read("push", payload)
     assert (ctx.push_branch, ctx.on_default_branch) == ("", False)
-    assert ctx.sha == "f" * 40  # GITHUB_SHA
+    assert ctx.sha == ""  # 40 zeros (in `after`, and so in GITHUB_SHA) name no commit
+    ctx = read("push", payload, GITHUB_SHA="f" * 40)
+    assert ctx.sha == "f" * 40  # a real GITHUB_SHA is the run's commit
 
 
 def test_workflow_dispatch() -> None:

@@ -201,11 +201,24 @@ def test_real_coverage_py_project_equals_coverage_report(action: ActionRun, repo
     assert r.outputs["branch-coverage"] != ""
 
 
-def test_outside_actions_prints_comment_and_summary(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "output, shows, hides",
+    [
+        ("", "covaction: PASSED", "<!-- covaction:report:coverage -->"),
+        ("text", "covaction: PASSED", "## Coverage report"),
+        ("markdown", "<!-- covaction:report:coverage -->", "## Coverage report"),
+        ("summary", "## Coverage report", "<!-- covaction:report:coverage -->"),
+    ],
+)
+def test_outside_actions_prints_the_report_asked_for(
+    tmp_path: Path, output: str, shows: str, hides: str
+) -> None:
+    """On a laptop: a terminal report by default, the comment or the summary on request."""
     _files(tmp_path)
     (tmp_path / "coverage.xml").write_text(COBERTURA.format(root=tmp_path))
+    flags = ["--output", output] if output else []
     proc = subprocess.run(
-        [sys.executable, str(ENTRYPOINT), "--minimum-coverage", "40"],
+        [sys.executable, str(ENTRYPOINT), "--minimum-coverage", "40", *flags],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -213,9 +226,8 @@ def test_outside_actions_prints_comment_and_summary(tmp_path: Path) -> None:
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
     )
     assert proc.returncode == 0, proc.stderr
-    assert "<!-- covaction:report:coverage -->" in proc.stdout
-    assert "## Coverage report" in proc.stdout
-    assert "::" not in proc.stdout
+    assert shows in proc.stdout and hides not in proc.stdout
+    assert "::" not in proc.stdout and "see the job summary" not in proc.stdout
 
 
 def test_help_is_fast_and_lists_options() -> None:
