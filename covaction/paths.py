@@ -73,17 +73,29 @@ class PathMapper:
         self._tracked = frozenset(tracked) if tracked is not None else None
         self._exists = exists
         self._listing = listing
-        self._by_name: dict[str, list[str]] | None = None
+        self._by_pair: dict[str, list[str]] | None = None
+        self._first_by_name: dict[str, str] | None = None
 
-    def _names(self) -> dict[str, list[str]]:
-        if self._by_name is None:
-            files = self._tracked
-            if files is None and self._listing is not None:
-                files = frozenset(self._listing())
-            self._by_name = {}
-            for p in files or ():
-                self._by_name.setdefault(posixpath.basename(p), []).append(p)
-        return self._by_name
+    def _index(self) -> None:
+        """Index the repository's files by their last two components and by base name.
+
+        A suffix match needs two components in common, so only files sharing the last two are
+        compared (indexing by base name alone compared every `__init__.py` or `index.js` with
+        every other: quadratic in a large monorepo). Per base name only the first path is kept,
+        for the reason of a path that matches nothing.
+        """
+        files = self._tracked
+        if files is None and self._listing is not None:
+            files = frozenset(self._listing())
+        self._by_pair = {}
+        self._first_by_name = {}
+        for p in files or ():
+            cut = p.rsplit("/", 2)
+            if len(cut) >= 2:
+                self._by_pair.setdefault(cut[-2] + "/" + cut[-1], []).append(p)
+            first = self._first_by_name.get(cut[-1])
+            if first is None or p < first:
+                self._first_by_name[cut[-1]] = p
 
     def _is_file(self, rel: str) -> bool:
         if not rel or rel.startswith("../") or rel == "..":
@@ -147,7 +159,10 @@ class PathMapper:
         return None
 
     def _by_suffix(self, original: str, candidates: list[str]) -> Placement:
-        names = self._names()
+        if self._by_pair is None or self._first_by_name is None:
+            self._index()
+        assert self._by_pair is not None and self._first_by_name is not None
+        pairs, first_by_name = self._by_pair, self._first_by_name
         best: set[str] = set()
         best_len = 0
         best_candidate: dict[str, str] = {}
@@ -156,8 +171,11 @@ class PathMapper:
             parts = [p for p in candidate.split("/") if p and p != ".."]
             if not parts:
                 continue
-            for option in names.get(parts[-1], ()):
-                same_name.append(option)
+            if parts[-1] in first_by_name:
+                same_name.append(first_by_name[parts[-1]])
+            if len(parts) < 2:
+                continue  # a base name alone never places a file
+            for option in pairs.get(parts[-2] + "/" + parts[-1], ()):
                 opt_parts = option.split("/")
                 n = 0
                 while n < min(len(parts), len(opt_parts)) and parts[-1 - n] == opt_parts[-1 - n]:
