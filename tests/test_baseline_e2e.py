@@ -273,10 +273,10 @@ def test_push_after_push_carries_the_trend_forward_and_the_pr_shows_it(
     assert result.code == 0, result.stdout
     assert (result.outputs["base-coverage"], result.outputs["coverage-delta"]) == ("78.26", "0.00")
     assert "(the pull request's base commit, just made)" in comment(github)
-    assert "```mermaid\nxychart-beta" in result.summary
-    assert "78.26, 78.26, 78.26" in result.summary
+    assert "```mermaid\n" in result.summary and "xychart-beta" in result.summary
+    assert "  line [78.26, 78.26, 78.26, 78.26]" in result.summary  # 3 runs, then this one
     body = comment(github)
-    assert "**Trend on `main`** (last 3 runs): ▁▁▁" in body
+    assert "**Trend on `main`** (last 3 runs, then this one): ▅▅▅▅" in body
 
 
 def test_the_trend_keeps_the_last_50_runs(

@@ -10,6 +10,7 @@ changes nothing but one notice.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
 import json
@@ -205,7 +206,10 @@ def test_fork_run_stores_the_result_and_publish_posts_then_updates_the_comment(
     [comment] = github.comments(REPO, 42)
     assert comment.user.login == BOT_LOGIN and comment.body.startswith(MARKER)
     assert "Coverage 78.26%" in comment.body
-    assert f"/blob/{HEAD_SHA}/sample/calc.py#L25-L26" in comment.body  # the uncovered changed lines
+    diff_anchor = hashlib.sha256(b"sample/calc.py").hexdigest()
+    # the uncovered changed lines, linked into the pull request's "Files changed"
+    assert f"/pull/42/files#diff-{diff_anchor}R25-R26" in comment.body
+    assert f"/commit/{HEAD_SHA}" in comment.body  # the head commit the comment reflects
     assert f"/actions/runs/{run_id}" in comment.body  # where the fork run's summary is
     assert first.outputs["comment-url"].endswith(f"#issuecomment-{comment.id}")
     assert first.outputs["coverage"] == "78.26"
@@ -255,7 +259,7 @@ def test_same_repository_run_takes_the_number_from_the_event(
     result = publish(step(tmp_path, "publish"), github, event)
     assert result.code == 0, result.stdout
     [comment] = github.comments(REPO, 43)
-    assert comment.body.startswith(MARKER) and f"/blob/{SAME_HEAD}/" in comment.body
+    assert comment.body.startswith(MARKER) and f"/commit/{SAME_HEAD}" in comment.body
     assert github.comments(REPO, 42) == []
     assert github.requests_for("list_pulls") == []  # no lookup: GitHub named the pull request
 

@@ -54,7 +54,7 @@ def test_a_baseline_written_anywhere_is_read_back_by_a_later_run(tmp_path: Path)
         ws, "--baseline-file", str(store), "--maximum-coverage-drop", "0", "--pin-policy", "off"
     )
     assert again.returncode == 0, again.stdout + again.stderr
-    assert "Coverage drop" in again.stdout and "±0.00" in again.stdout
+    assert "Compared with" in again.stdout and "change ±0.00" in again.stdout
 
 
 def _git(cwd: Path, *args: str) -> None:
