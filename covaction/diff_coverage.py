@@ -28,6 +28,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import compress
+from operator import ne
 from types import MappingProxyType
 
 from covaction.changed_lines import ChangedLines, Status
@@ -36,18 +38,18 @@ from covaction.model import LINES, Counts, CoverageReport, percent_of
 
 def line_ranges(lines: Iterable[int]) -> tuple[tuple[int, int], ...]:
     """Sorted line numbers -> (first, last) runs of consecutive numbers."""
-    runs: list[tuple[int, int]] = []
-    first = last = None
-    for n in sorted(set(lines)):
-        if last is not None and n == last + 1:
-            last = n
-            continue
-        if first is not None and last is not None:
-            runs.append((first, last))
-        first = last = n
-    if first is not None and last is not None:
-        runs.append((first, last))
-    return tuple(runs)
+    nums = sorted(set(lines))
+    if not nums:
+        return ()
+    rest = nums[1:]
+    # A run breaks where a number is not its predecessor + 1 (compared in C, not per line).
+    breaks = list(map(ne, rest, map(_PLUS_ONE, nums)))
+    firsts = [nums[0], *compress(rest, breaks)]
+    lasts = [*compress(nums, breaks), nums[-1]]
+    return tuple(zip(firsts, lasts, strict=True))
+
+
+_PLUS_ONE = (1).__add__
 
 
 def format_ranges(lines: Iterable[int]) -> str:

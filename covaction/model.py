@@ -23,8 +23,8 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from itertools import islice
-from operator import lt
+from itertools import compress, islice
+from operator import lt, not_
 
 HUNDRED = Fraction(100)
 
@@ -265,6 +265,9 @@ class FileCoverage:
     units: Units | None = None
     branch_ids: Mapping[int, BranchIds] | None = None
     metric: str = ""
+    # `counts`, computed once (the comparison, totals and documents each ask for it; `replace`
+    # makes a new object, which computes its own).
+    _counts: Counts | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def from_mappings(
@@ -303,6 +306,12 @@ class FileCoverage:
 
     @property
     def counts(self) -> Counts:
+        if self._counts is None:
+            object.__setattr__(self, "_counts", self._count())
+        assert self._counts is not None
+        return self._counts
+
+    def _count(self) -> Counts:
         covered = len(self.hits) - self.hits.tolist().count(0)
         units = self.units
         return Counts(
@@ -330,7 +339,7 @@ class FileCoverage:
         return None
 
     def missed_lines(self) -> list[int]:
-        return [n for n, h in zip(self.lines, self.hits, strict=True) if h == 0]
+        return list(compress(self.lines, map(not_, self.hits)))
 
     def partial_lines(self) -> list[int]:
         """Covered lines with at least one branch not taken."""
