@@ -91,7 +91,7 @@ def _run(
     with tempfile.TemporaryDirectory(
         prefix="covaction-", dir=scratch_root if os.path.isdir(scratch_root) else None
     ) as tmp:
-        api, api_note = _connect(settings, environ, github)
+        api, api_note = _connect(settings, environ, github, runner)
         edges = Edges(
             environ=environ,
             runner=runner,
@@ -120,7 +120,7 @@ def _event_bytes(environ: Mapping[str, str]) -> bytes | None:
 
 
 def _connect(
-    settings: Settings, environ: Mapping[str, str], github: GitHubContext
+    settings: Settings, environ: Mapping[str, str], github: GitHubContext, runner: Runner
 ) -> tuple[GitHubApi | None, str]:
     """The REST edge, or None and why there is none."""
     if not settings.token:
@@ -132,6 +132,15 @@ def _connect(
     from covaction.edges import github_rest
 
     options = github_rest.options_from_environ(environ)
+    for name, key in (
+        ("COVACTION_API_DEADLINE", "deadline"),
+        ("COVACTION_MAX_RETRY_WAIT", "max_wait"),
+    ):
+        if environ.get(name) and key not in options:
+            runner.warning(
+                f"{name} {environ[name][:40]!r} is not a plain number of seconds (e.g. 300): "
+                "the default is used"
+            )
     api = github_rest.GitHubApi(
         settings.token,
         github.api_url,

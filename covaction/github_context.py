@@ -144,7 +144,14 @@ def from_environ(environ: Mapping[str, str], event_data: bytes | None) -> GitHub
     event, why = load_event(event_data)
     if why and actions:
         notes.append(why)
-    name = _str(environ.get("GITHUB_EVENT_NAME", ""), 64)
+    raw_name = environ.get("GITHUB_EVENT_NAME", "")
+    name = _str(raw_name, 64)
+    if actions and raw_name and not name:
+        notes.append(
+            f"GITHUB_EVENT_NAME {raw_name[:40]!r} is not an event name (a line break, a control "
+            "character or over 64 characters): coverage is reported in the job summary, with no "
+            "comment and no baseline"
+        )
     if actions and name == "pull_request_target":
         notes.append(
             "pull_request_target runs with a write token and the repository's secrets: covaction "
@@ -202,7 +209,8 @@ def from_environ(environ: Mapping[str, str], event_data: bytes | None) -> GitHub
 def _pull_request(event: Mapping[str, Any]) -> PullRequest | None:
     pr = event.get("pull_request")
     number = event.get("number", _dig(pr, "number"))
-    if not isinstance(pr, dict) or type(number) is not int or number <= 0:
+    # GitHub's pull request numbers are 32-bit integers (int in the REST API's schema).
+    if not isinstance(pr, dict) or type(number) is not int or not 0 < number < 2**31:
         return None
     base_repo = _str(_dig(pr, "base", "repo", "full_name"))
     head_repo_obj = _dig(pr, "head", "repo")

@@ -101,7 +101,9 @@ def test_the_core_imports_no_edge_stage_or_command(graph: dict[str, set[str]], l
     for module, targets in graph.items():
         if module == prefix or module.startswith(prefix + "."):
             bad = {
-                t for t in targets if t.split(".")[1:2] in (["edges"], ["stages"], ["cli"], ["__main__"])
+                t
+                for t in targets
+                if t.split(".")[1:2] in (["edges"], ["stages"], ["cli"], ["__main__"])
             }
             assert bad == set(), module
 

@@ -8,6 +8,7 @@ checked before reading and enforced while reading.
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 import re
@@ -43,10 +44,13 @@ class Workspace:
             real = candidate.resolve(strict=True)
         except FileNotFoundError:
             raise WorkspaceError(f"{what}: {name} does not exist in the workspace") from None
-        except (OSError, RuntimeError) as exc:
+        except RuntimeError:  # Python's word for a symbolic link loop
             raise WorkspaceError(
-                f"{what}: {name} cannot be resolved ({exc.__class__.__name__})"
+                f"{what}: {name} is a symbolic link loop; name the report file itself"
             ) from None
+        except OSError as exc:
+            why = "a symbolic link loop" if exc.errno == errno.ELOOP else exc.strerror
+            raise WorkspaceError(f"{what}: {name} cannot be resolved ({why})") from None
         if real != self.root and self.root not in real.parents:
             raise WorkspaceError(
                 f"{what}: {name} resolves outside the workspace; only files inside it are read"

@@ -107,7 +107,11 @@ def render_text(ctx: RenderContext) -> str:
         ]
 
     if ctx.pin_policy != "off" and ctx.pins:
-        out += ["", f"References not pinned: actions to a commit SHA, images to a digest ({len(ctx.pins):,})"]
+        out += [
+            "",
+            "References not pinned: actions to a commit SHA, images to a digest "
+            f"({len(ctx.pins):,})",
+        ]
         for group in parts.pin_groups(ctx.pins):
             out.append(f"  {_v(group.file, 200)}")
             for r in group.rows:
