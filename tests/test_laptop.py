@@ -91,3 +91,27 @@ def test_diff_base_counts_uncommitted_changes_with_the_working_trees_line_number
     [f] = diff["files"]
     assert f["path"] == "pkg/a.py" and f["changed"] == [1, 4]  # import os, z = 3
     assert (diff["covered_lines"], diff["coverable_lines"]) == (0, 2)
+
+
+def test_a_changed_source_file_the_report_does_not_measure_is_named_in_the_comment(
+    tmp_path: Path,
+) -> None:
+    """A new module no test imports: not in the report at all, named in the comment (and in
+    report-json), not only counted as "not in the report"."""
+    ws = tmp_path / "demo"
+    shutil.copytree(DEMO, ws)
+    (ws / "demo" / "untested.py").write_text("def f():\n    return 1\n")
+    new_file = (
+        "diff --git a/demo/untested.py b/demo/untested.py\nnew file mode 100644\n"
+        "--- /dev/null\n+++ b/demo/untested.py\n@@ -0,0 +1,2 @@\n+def f():\n+    return 1\n"
+    )
+    (ws / "changes.diff").write_text((ws / "changes.diff").read_text() + new_file)
+    r = covaction(
+        ws, "--diff-file", "changes.diff", "--output", "markdown", "--report-json", "r.json",
+        "--pin-policy", "off",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "**Not measured at all:** 1 changed source file the report does not cover" in r.stdout
+    assert "`demo/untested.py`" in r.stdout
+    doc = json.loads((ws / "r.json").read_text())
+    assert doc["diff"]["unmeasured_sources"] == ["demo/untested.py"]

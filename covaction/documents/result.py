@@ -252,6 +252,7 @@ def document(
                 ],
                 "not_in_report": list(d.not_in_report),
                 "not_measured": list(d.not_measured),
+                "unmeasured_sources": list(d.unmeasured_sources),
             }
         )
     summary = PinSummary.of(refs)

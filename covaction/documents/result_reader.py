@@ -532,6 +532,9 @@ class _Reader:
             p not in current or p in out for p in not_measured
         ):
             raise self.fail("diff", "not_in_report and not_measured contradict the report")
+        unmeasured = self.paths(d.get("unmeasured_sources", []), "diff.unmeasured_sources")
+        if not set(unmeasured) <= set(not_in_report):
+            raise self.fail("diff.unmeasured_sources", "names a file that is not in not_in_report")
         total = sum((f.counts for f in out.values()), Counts())
         given = (
             d.get("coverable_lines"),
@@ -546,6 +549,7 @@ class _Reader:
             not_in_report=not_in_report,
             not_measured=not_measured,
             counts=total,
+            unmeasured_sources=unmeasured,
         )
         if d.get("percent") != percent_text(result.percent):
             raise self.fail("diff.percent", "does not follow from its lines")
