@@ -198,7 +198,7 @@ def direct_context(case: Case) -> markdown.RenderContext:
             "minimum-diff-coverage": case.settings.minimum_diff_coverage,
             "maximum-coverage-drop": case.settings.maximum_coverage_drop,
         },
-        links=markdown.Links(gh.server_url, gh.repository, HEAD, gh.run_url),
+        links=markdown.Links(gh.server_url, gh.repository, HEAD, gh.run_url, pull_request=42),
         pins=tuple(
             markdown.PinRow(
                 r.file, r.line, r.uses, r.verdict, r.reason, case.suggestions.get(r.uses, "")
