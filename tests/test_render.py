@@ -1055,3 +1055,22 @@ def test_the_pin_only_summary_groups_fixes_by_file() -> None:
     assert "⚠️ 2 references not pinned to a full commit SHA" in body
     assert body.count("`.github/workflows/ci.yml`") == 1
     assert "\na/b@" + "1" * 40 + " # v1\n" in body
+
+
+@pytest.mark.parametrize(
+    "text, shown",
+    [
+        ("9, 13-17", "9, 13-17"),
+        (
+            ", ".join(str(n) for n in range(100, 160, 2)),
+            "100, 102, 104, 106, 108, 110, 112, 114, 116, 118, 120, …",
+        ),
+        ("1-" + "9" * 100, "1-" + "9" * 100),
+        ("1-" + "9" * 100 + ", 7", "1-" + "9" * 100 + ", …"),
+    ],
+)
+def test_a_shortened_missing_lines_cell_never_cuts_a_number(text: str, shown: str) -> None:
+    """ "124, 1…" would read as a range: a cell is cut between ranges only."""
+    from covaction.render.markdown import line_ranges
+
+    assert line_ranges(text, 60) == shown

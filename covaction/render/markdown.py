@@ -321,8 +321,20 @@ def pin_block(group: parts.PinGroup) -> str:
     return code_block(lines)
 
 
+def line_ranges(text: str, limit: int) -> str:
+    """Missing lines (`9, 13-17, 40`) within `limit` characters, cut only between ranges, so a
+    shortened cell never shows half a number ("124, 1…" would read as a range)."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(", ", 0, max(limit - 3, 0))
+    if cut <= 0:  # one range longer than the cell: shown whole
+        return text.split(", ", 1)[0] + (", …" if ", " in text else "")
+    return text[:cut] + ", …"
+
+
 def _filters() -> dict[str, object]:
     return {
+        "ranges": line_ranges,
         "code": escape.code,
         "inline": escape.inline,
         "text": escape.text,
