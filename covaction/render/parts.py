@@ -476,3 +476,29 @@ def sparkline(values: Sequence[float]) -> str:
         span = SPARK_MIN_SPAN
     top = len(SPARKS) - 1
     return "".join(SPARKS[min(top, max(0, int((v - lo) / span * top + 0.5)))] for v in values)
+
+
+def missing_text(c: Comparison, row: FileRow) -> str:
+    """A file's missing lines as the producer's own report writes them.
+
+    coverage.py (`coverage report -m`) joins missing statements into one range when no
+    executed statement lies between them, across comments and blank lines: `3-6`, not `3, 6`.
+    Other producers, and a stored result (which keeps the ranges, not the statements), keep
+    the plain ranges of missing line numbers."""
+    fc = c.report.files.get(row.path)
+    if fc is None or "coverage.py" not in c.report.producers:
+        return row.missing
+    ranges: list[tuple[int, int]] = []
+    start = end = 0
+    for line, hits in zip(fc.lines, fc.hits, strict=True):
+        if hits:
+            if start:
+                ranges.append((start, end))
+            start = end = 0
+        elif start:
+            end = line
+        else:
+            start = end = line
+    if start:
+        ranges.append((start, end))
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in ranges)

@@ -1,0 +1,60 @@
+"""Missing lines are shown as the producer's own report writes them: coverage.py's
+`coverage report -m` joins missing statements across comments and blank lines."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.sample import coverage, make_project
+
+ROOT = Path(__file__).resolve().parent.parent
+MODULE = """\
+def f(x):
+    if x:
+        return 1
+    y = 2
+
+    # a comment between two missing statements
+    z = 3
+    return y + z
+
+
+def g():
+    a = 1
+    # another comment
+    b = 2
+    return a + b
+"""
+TEST = "from sample.gaps import f\n\n\ndef test_f():\n    assert f(1) == 1\n"
+
+
+@pytest.mark.parametrize("report", ["coverage.xml", "coverage.json", ".coverage"])
+def test_missing_lines_equal_coverage_report_m(tmp_path: Path, report: str) -> None:
+    root = make_project(tmp_path / "p", branch=False)
+    (root / "sample" / "gaps.py").write_text(MODULE)
+    (root / "tests" / "test_gaps.py").write_text(TEST)
+    subprocess.run(
+        [sys.executable, "-m", "coverage", "run", "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=root, check=True, capture_output=True,
+    )  # fmt: skip
+    coverage(root, "xml", "-o", "coverage.xml")
+    coverage(root, "json", "-o", "coverage.json")
+    printed = coverage(root, "report", "-m", "--include=sample/gaps.py")
+    # sample/gaps.py      13      7    46%   4-8, 12-15
+    [row] = [line for line in printed.splitlines() if line.startswith("sample/gaps.py")]
+    expected = re.split(r"\s{2,}|%\s+", row.strip())[-1]
+    assert expected == "4-8, 12-15"  # joined across the blank line and the comments
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "entrypoint.py"), "--coverage-files", report,
+         "--output", "summary", "--pin-policy", "off"],
+        cwd=root, capture_output=True, text=True, timeout=120,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )  # fmt: skip
+    assert r.returncode == 0, r.stdout + r.stderr
+    [cell] = [line for line in r.stdout.splitlines() if line.startswith("| `sample/gaps.py`")]
+    assert cell.rstrip(" |").endswith(f"`{expected}`"), cell
