@@ -555,6 +555,47 @@ class GitHubApi:
         return None
 
     # ------------------------------------------------------------------ refs (pin check)
+    def publish_check_run(
+        self,
+        head_sha: str,
+        name: str,
+        title: str,
+        summary: str,
+        batches: list[list[dict[str, object]]],
+    ) -> str:
+        """A completed, neutral check run on `head_sha` carrying every annotation: the first
+        batch of at most 50 with the POST, the rest appended by PATCHes (GitHub's limit per
+        request). Returns its URL. Not retried blindly: a second POST would make a second run."""
+        first, rest = (batches[0], batches[1:]) if batches else ([], [])
+        output = {"title": title[:255], "summary": summary[:65_000]}
+        reply = self._request(
+            "creating the annotations' check run",
+            "POST",
+            f"{self._repo()}/check-runs",
+            body={
+                "name": name[:200],
+                "head_sha": head_sha,
+                "status": "completed",
+                "conclusion": "neutral",
+                "output": {**output, "annotations": first},
+            },
+            ok=(201,),
+            retry_on=(FailureKind.RATE_LIMIT,),
+            shape=dict,
+        )
+        run_id = reply.data.get("id")
+        if type(run_id) is not int:
+            raise ApiFailure(FailureKind.SERVER, "creating the check run: GitHub sent no id")
+        for batch in rest:
+            self._request(
+                "adding annotations to the check run",
+                "PATCH",
+                f"{self._repo()}/check-runs/{run_id}",
+                body={"output": {**output, "annotations": batch}},
+                shape=dict,
+            )
+        return str(reply.data.get("html_url") or "")
+
     def resolve_ref(self, owner_repo: str, ref: str) -> str | None:
         """The commit SHA a tag or branch of another repository points at, None if unknown.
 

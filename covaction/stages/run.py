@@ -18,6 +18,7 @@ from covaction.settings import Output, Settings
 from covaction.stages import (
     baseline_search,
     changes,
+    check_run,
     pin_check,
     pr_comment,
     reports,
@@ -68,7 +69,7 @@ def run(settings: Settings, edges: Edges, github: GitHubContext) -> ExitCode:
     # Keep room for what the run prints later: one error per failed gate, and a warning or two
     # (a comment not written, API work skipped).
     later = {"error": len(verdict.failed), "warning": 2}
-    annotation_notes = tuple(runner.annotate(planned, later)) if settings.annotations else ()
+    annotation_notes = check_run.annotate(settings, edges, github, planned, later)
 
     notices = list(report.notices if report else ())
     placement = paths.placement_warning(report) if report else ""
