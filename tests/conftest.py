@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
+from covaction.pins import github_yaml
 from tests.fakegithub import fake_github  # noqa: F401  (fixture)
 from tests.fakeresults import fake_results  # noqa: F401  (fixture)
 from tests.harness import ActionRun
+from tests.yaml_loaders import LOADERS
 
 # CI explores the same examples every run (a failure there is reproducible from its log); by
 # hand, hypothesis explores anew each time (`COVACTION_FUZZ_EXAMPLES` raises the fuzz counts).
@@ -23,3 +26,13 @@ if os.environ.get("CI"):
 def action(tmp_path: Path) -> ActionRun:
     """A container step laid out in tmp_path; set .inputs/.event and call .run()."""
     return ActionRun(tmp_path)
+
+
+@pytest.fixture(params=sorted(LOADERS))
+def loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Run a pin-check test with libyaml's loader and with PyYAML's pure-Python fallback."""
+    chosen = LOADERS[request.param]
+    if chosen is None:
+        pytest.skip("PyYAML built without libyaml")
+    monkeypatch.setattr(github_yaml, "LOADER", chosen)
+    yield request.param

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,23 +21,12 @@ from covaction.pins.workflows import (
     version_comment_mismatch,
     workflow_paths,
 )
+from tests.yaml_loaders import LOADERS
 
 SHA = "8f4b7f84864484a7bf31766abe9204da3cbe65b3"
 SHA2 = "0123456789abcdef0123456789abcdef01234567"
 DIGEST = "sha256:" + "ab" * 32
 WF = ".github/workflows/ci.yml"
-
-LOADERS = {"libyaml": getattr(yaml, "CSafeLoader", None), "pure-python": yaml.SafeLoader}
-
-
-@pytest.fixture(params=sorted(LOADERS))
-def loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Run the test with libyaml's loader and with PyYAML's pure-Python fallback."""
-    chosen = LOADERS[request.param]
-    if chosen is None:
-        pytest.skip("PyYAML built without libyaml")
-    monkeypatch.setattr(github_yaml, "LOADER", chosen)
-    yield request.param
 
 
 def y(text: str) -> bytes:

@@ -9,31 +9,16 @@ name written (an alias key counts where the alias is written).
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator
 
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from covaction.pins import github_yaml
 from covaction.pins.workflows import ActionRef, scan_file
 
 SHA = "8f4b7f84864484a7bf31766abe9204da3cbe65b3"
 SHA_PY = "a26af69be951a213d495a4c3e4e4022e16d87065"
 WF = ".github/workflows/ci.yml"
-
-LOADERS = {"libyaml": getattr(yaml, "CSafeLoader", None), "pure-python": yaml.SafeLoader}
-
-
-@pytest.fixture(params=sorted(LOADERS))
-def loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Run the test with libyaml's loader and with PyYAML's pure-Python fallback."""
-    chosen = LOADERS[request.param]
-    if chosen is None:
-        pytest.skip("PyYAML built without libyaml")
-    monkeypatch.setattr(github_yaml, "LOADER", chosen)
-    yield request.param
 
 
 def y(text: str) -> str:
