@@ -299,7 +299,8 @@ def parse(chunks: Iterable[bytes], origin: str, *, regions: bool = True) -> Pars
     files = tuple(b.build() for b in builders.values())
     producer = state.producer
     if producer == COVERAGE_PY and state.has_branches:
-        files = tuple(_with_branch_ids(f, state.missing.get(f.path, {})) for f in files)
+        missing = state.missing
+        files = tuple(_with_branch_ids(f, missing.pop(f.path, {})) for f in files)
     metric, rule, note = _RULES.get(producer, _RULES[""])
     return ParsedReport(
         format=FORMAT,
