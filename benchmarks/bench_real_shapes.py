@@ -18,10 +18,11 @@ rounds so both see the same machine, it times:
    --pin-policy off and --report-json (the whole command, interpreter start included);
 and prints per producer the median ratio run / bare pass of CPU time (user + system, from
 wait4: the machine may be shared) with its range, the wall-time ratio, and each run's peak RSS. --profile runs the command once more per producer under cProfile and prints
-the share of the run spent reading the report. Run by hand:
+the share of the run spent reading the report; --stages times each stage's CPU instead (no
+profiler overhead). Run by hand:
 
     python benchmarks/bench_real_shapes.py [--mb 150] [--rounds 3] [--only coverage.py,jacoco]
-        [--profile] [--keep]
+        [--profile] [--stages] [--keep]
 """
 
 from __future__ import annotations
@@ -317,6 +318,61 @@ def profile(scaled: Scaled, checkout: Path, tmp: Path) -> str:
     return f"reader {parse / total:.0%} of {total:.1f}s profiled; {top}"
 
 
+STAGES = """
+ROOT = '__ROOT__'
+import sys, time, runpy, importlib
+sys.path.insert(0, ROOT)
+T = {}
+def wrap(modname, fname, label):
+    m = importlib.import_module(modname)
+    f = getattr(m, fname)
+    def w(*a, **k):
+        t = time.process_time()
+        try:
+            return f(*a, **k)
+        finally:
+            T[label] = T.get(label, 0) + time.process_time() - t
+    setattr(m, fname, w)
+t0 = time.process_time()
+for mod, fn, label in [
+    ('covaction.formats', 'parse', 'parse'),
+    ('covaction.stages.reports', 'load', 'reports.load (parse + map)'),
+    ('covaction.paths', 'map_reports', 'paths.map_reports'),
+    ('covaction.compare', 'compare', 'compare'),
+    ('covaction.diff_coverage', 'diff_coverage', 'diff_coverage'),
+    ('covaction.render.markdown', 'render_comment', 'render_comment'),
+    ('covaction.render.markdown', 'render_summary', 'render_summary'),
+    ('covaction.render.text', 'render_text', 'render_text'),
+    ('covaction.documents.result', 'document', 'result.document'),
+    ('covaction.stages.uploads', 'write_report_json', 'write_report_json'),
+    ('covaction.edges.git', 'tracked_files', 'git.tracked_files'),
+    ('covaction.stages.changes', 'load', 'changes.load (git diff)'),
+]:
+    wrap(mod, fn, label)
+imports = time.process_time() - t0
+sys.argv = [ROOT + '/entrypoint.py'] + sys.argv[1:]
+try:
+    runpy.run_path(ROOT + '/entrypoint.py', run_name='__main__')
+except SystemExit:
+    pass
+total = time.process_time()
+print(f"total CPU {total:.2f}s (of it importing covaction's modules {imports:.2f}s)", file=sys.stderr)
+for k, v in T.items():
+    print(f"  {k:28} {v:6.2f}s {v / total:5.0%}", file=sys.stderr)
+"""
+
+
+def stages(scaled: Scaled, checkout: Path) -> str:
+    """CPU seconds per stage of one run (functions wrapped with timers; no profiler)."""
+    code = STAGES.replace("__ROOT__", str(ROOT))
+    args = command(scaled, checkout)[1:]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_"))}
+    done = subprocess.run(
+        [PYTHON, "-c", code, *args], cwd=checkout, env=env, capture_output=True, text=True
+    )
+    return "\n".join(line for line in done.stderr.splitlines() if not line.startswith("warning"))
+
+
 PRODUCERS = {
     "coverage.py": ("cobertura", REAL / "py" / "cov1.xml", 30),
     "gcovr": ("cobertura", REAL / "c" / "gcovr-cobertura.xml", 12),
@@ -349,6 +405,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--only", default=",".join(PRODUCERS))
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--stages", action="store_true")
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
     names = args.only.split(",")
@@ -387,6 +444,9 @@ def main() -> None:
     if args.profile:
         for name in names:
             print(f"{name:12} {profile(*built[name], tmp)}", flush=True)
+    if args.stages:
+        for name in names:
+            print(f"{name}: {stages(*built[name])}", flush=True)
     if args.keep:
         print(f"kept in {tmp}")
     else:
