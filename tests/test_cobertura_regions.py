@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 
 from covaction.errors import CovactionError
 from covaction.formats import cobertura
+from tests.fuzzing import chunked, fuzz, shape
 from tests.sample import coverage, git
-from tests.test_fuzz import _shape, chunked, fuzz
 
 
 class Spy:
@@ -54,7 +54,7 @@ def outcome(fn: Any) -> Any:
         report = fn()
     except CovactionError as exc:
         return type(exc), str(exc)
-    return _shape(report), report.has_branches, report.roots
+    return shape(report), report.has_branches, report.roots
 
 
 def by_class(doc: bytes) -> Iterator[bytes]:

@@ -32,9 +32,6 @@ from covaction.pins import workflows
 from tests.fuzzing import JSON_VALUE, TOKENS, chunked, fuzz, mutated, outcome, shape
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "more"
-# tests/test_cobertura_regions.py imports these from here until it imports tests.fuzzing.
-_shape = shape
-__all__ = ["_shape", "chunked", "fuzz"]
 
 
 def _read(rel: str) -> bytes:

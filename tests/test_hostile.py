@@ -35,9 +35,6 @@ from tests.hostile_helpers import (
     project,
 )
 
-# Until tests/test_attack_*.py import it from tests.hostile_helpers, `project` stays here too.
-__all__ = ["project"]
-
 
 @dataclass
 class Raw:

@@ -33,11 +33,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin
-
-from github import Auth, Github
-from github.Requester import Requester
 
 from covaction import __version__
 from covaction.edges.github_http import (
@@ -54,6 +51,9 @@ from covaction.edges.github_http import (
     page_key,
 )
 from covaction.edges.retry import Clock, Deadline, RetryPolicy, retry_after
+
+if TYPE_CHECKING:
+    from github.Requester import Requester
 
 __all__ = ["ApiFailure", "Comment", "FailureKind", "GitHubApi", "Identity", "PostResult"]
 
@@ -641,6 +641,10 @@ def _requesters(token: str, api_url: str) -> Callable[[float], Requester]:
     waits are this module's too), 100 items a page. `Requester.kwargs` is PyGithub's way to
     build another requester like this one; only the timeout differs.
     """
+    # PyGithub is imported here, not with the module: a run without a token never pays for it.
+    from github import Auth, Github
+    from github.Requester import Requester
+
     main = Github(
         auth=Auth.Token(token) if token else None,
         base_url=api_url.rstrip("/"),

@@ -221,7 +221,9 @@ def write_report_json(settings: Settings, workspace: Workspace, doc: Mapping[str
         ) from None
     for folder in made:
         give_to_workspace_owner(workspace.root, folder)
-    data = (json.dumps(doc, indent=2, sort_keys=False) + "\n").encode("utf-8")
+    # Compact: Python's C encoder runs only without `indent` (4x faster, and the run's memory
+    # peak on a 150 MB report was this string); `python -m json.tool` indents it for reading.
+    data = (json.dumps(doc, separators=(",", ":")) + "\n").encode("utf-8")
     try:
         write_atomic(target, data)
     except OSError as exc:
