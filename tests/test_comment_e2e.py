@@ -126,7 +126,13 @@ def comments(gh: FakeGitHub, number: int = NUMBER, marker: str = MARKER) -> list
 
 
 def writes(gh: FakeGitHub) -> list[str]:
-    return [r.route or "" for r in gh.requests if r.method in ("POST", "PATCH", "DELETE")]
+    """The comment writes (the annotations' check run is another channel, see
+    tests/test_check_runs.py)."""
+    return [
+        r.route or ""
+        for r in gh.requests
+        if r.method in ("POST", "PATCH", "DELETE") and "check_run" not in (r.route or "")
+    ]
 
 
 def sent_bodies(gh: FakeGitHub) -> list[str]:
