@@ -111,16 +111,7 @@ def write_baseline_file(
     if not edges.runner.actions:
         path = write_named_file(edges.workspace.root, rel, "write-baseline", data)
     else:
-        target = edges.workspace.root / rel
-        parent = target.parent.resolve()
-        if parent != edges.workspace.root and edges.workspace.root not in parent.parents:
-            raise InputError(f"write-baseline: {rel!r} leaves the workspace")
-        if target.is_symlink() or (target.exists() and not target.is_file()):
-            raise InputError(f"write-baseline: {rel!r} exists and is not a regular file")
-        parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(target, data)
-        give_to_workspace_owner(edges.workspace.root, target)
-        path = rel
+        path = write_in_workspace(edges.workspace, rel, "write-baseline", data)
     edges.runner.info(f"Baseline written to {path} ({len(data):,} bytes)")
     return path
 
@@ -198,36 +189,41 @@ def write_local(settings: Settings, edges: Edges, filename: str, data: bytes) ->
 
 def write_report_json(settings: Settings, workspace: Workspace, doc: Mapping[str, Any]) -> str:
     """The report-json file, written atomically inside the workspace; returns its path."""
-    rel = settings.report_json
+    # Compact: Python's C encoder runs only without `indent` (4x faster, and the run's memory
+    # peak on a 150 MB report was this string); `python -m json.tool` indents it for reading.
+    data = (json.dumps(doc, separators=(",", ":")) + "\n").encode("utf-8")
+    return write_in_workspace(workspace, settings.report_json, "report-json", data)
+
+
+def write_in_workspace(workspace: Workspace, rel: str, name: str, data: bytes) -> str:
+    """A file an input names (`name`), written atomically inside the workspace, its new folders
+    and itself given the workspace's owner; returns `rel`. Every refusal is one InputError."""
     target = workspace.root / rel
     try:
         parent = target.parent.resolve()
     except (RuntimeError, OSError):  # a symbolic link loop in the path
         raise InputError(
-            f"report-json: the folder of {rel!r} cannot be resolved (a symbolic link loop?); "
+            f"{name}: the folder of {rel!r} cannot be resolved (a symbolic link loop?); "
             "choose a path inside the workspace whose folders are plain folders"
         ) from None
     if parent != workspace.root and workspace.root not in parent.parents:
-        raise InputError(f"report-json: {rel!r} leaves the workspace")
+        raise InputError(f"{name}: {rel!r} leaves the workspace")
     if target.is_symlink() or (target.exists() and not target.is_file()):
-        raise InputError(f"report-json: {rel!r} exists and is not a regular file")
+        raise InputError(f"{name}: {rel!r} exists and is not a regular file")
     made = [p for p in (parent, *parent.parents) if not p.exists()]
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a regular file where a folder belongs, or no permission
         raise InputError(
-            f"report-json: cannot make the folder of {rel!r} ({exc.strerror or exc}); a file of "
+            f"{name}: cannot make the folder of {rel!r} ({exc.strerror or exc}); a file of "
             "that name may stand where a folder belongs"
         ) from None
     for folder in made:
         give_to_workspace_owner(workspace.root, folder)
-    # Compact: Python's C encoder runs only without `indent` (4x faster, and the run's memory
-    # peak on a 150 MB report was this string); `python -m json.tool` indents it for reading.
-    data = (json.dumps(doc, separators=(",", ":")) + "\n").encode("utf-8")
     try:
         write_atomic(target, data)
     except OSError as exc:
-        raise InputError(f"report-json: cannot write {rel!r} ({exc.strerror})") from None
+        raise InputError(f"{name}: cannot write {rel!r} ({exc.strerror})") from None
     give_to_workspace_owner(workspace.root, target)
     return rel
 
