@@ -87,7 +87,6 @@ class Comparison:
     baseline_note: str
     files: tuple[FileRow, ...]  # most missing lines first
     deleted: tuple[FileRow, ...]
-    directories: tuple[DirRow, ...]
     changed: tuple[FileRow, ...]  # files of the change that the report measures
     diff: DiffCoverage | None
     unplaced: tuple[FileRow, ...] = ()  # measured, counted, not placed in the repository
@@ -96,6 +95,11 @@ class Comparison:
     @property
     def metric(self) -> str:
         return self.counts.effective_metric
+
+    @property
+    def directories(self) -> tuple[DirRow, ...]:
+        """Per folder (each file's own folder), with what the baseline measured there."""
+        return rollup(self.files, self.deleted)
 
     @property
     def base_counts(self) -> Counts | None:
@@ -251,7 +255,6 @@ def compare(
         for path, counts in sorted(base_files.items())
         if path not in report.files and path not in report.unplaced
     )
-    directories = rollup(rows, deleted)
     changed = tuple(sorted((r for r in rows if r.diff is not None), key=lambda r: r.path))
     return Comparison(
         report=report,
@@ -260,7 +263,6 @@ def compare(
         baseline_note=baseline_note,
         files=tuple(rows),
         deleted=deleted,
-        directories=directories,
         changed=changed,
         diff=diff,
         unplaced=unplaced,

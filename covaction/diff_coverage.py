@@ -185,7 +185,7 @@ def diff_coverage(report: CoverageReport, changes: ChangedLines) -> DiffCoverage
         files=MappingProxyType(files),
         not_in_report=tuple(not_in_report),
         not_measured=tuple(not_measured),
-        counts=sum((f.counts for f in files.values()), Counts(metric=LINES)),
+        counts=Counts.total([f.counts for f in files.values()], LINES),
         unmeasured_sources=tuple(p for p in not_in_report if _extension(p) in measured),
     )
 

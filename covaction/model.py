@@ -73,6 +73,23 @@ class Counts:
             self.metric or other.metric,
         )
 
+    @staticmethod
+    def total(counts: Iterable[Counts], metric: str = "") -> Counts:
+        """The sum of many counts, column by column (what `sum()` gives, without building a
+        Counts per addition); the metric is `metric`, else the first non-empty one."""
+        items = counts if isinstance(counts, (list, tuple)) else list(counts)
+        if not metric:
+            metric = next((c.metric for c in items if c.metric), "")
+        return Counts(
+            sum([c.statements for c in items]),
+            sum([c.covered_lines for c in items]),
+            sum([c.branches for c in items]),
+            sum([c.covered_branches for c in items]),
+            sum([c.units for c in items]),
+            sum([c.covered_units for c in items]),
+            metric,
+        )
+
     def __radd__(self, other: int | Counts) -> Counts:
         # sum() starts from 0.
         if other == 0:
@@ -82,7 +99,17 @@ class Counts:
 
     def with_metric(self, metric: str) -> Counts:
         """The same counts, read as `metric`."""
-        return self if metric == self.metric else replace(self, metric=metric)
+        if metric == self.metric:
+            return self
+        return Counts(
+            self.statements,
+            self.covered_lines,
+            self.branches,
+            self.covered_branches,
+            self.units,
+            self.covered_units,
+            metric,
+        )
 
     @property
     def effective_metric(self) -> str:
@@ -622,17 +649,18 @@ class CoverageReport:
     unplaced: Mapping[str, FileCoverage] = field(default_factory=dict)
     metrics: tuple[str, ...] = ()
 
-    @property
-    def counts(self) -> Counts:
-        """Totals of every measured file, placed or not, read as `metric`."""
-        total = sum((f.counts for f in self.files.values()), Counts())
-        total = sum((f.counts for f in self.unplaced.values()), total)
-        return total.with_metric(self.metric)
+    # Totals of every measured file, placed or not, read as `metric` (computed once).
+    counts: Counts = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        every = [f.counts for f in self.files.values()]
+        every += [f.counts for f in self.unplaced.values()]
+        object.__setattr__(self, "counts", Counts.total(every).with_metric(self.metric))
 
     @property
     def placed_counts(self) -> Counts:
         """Totals of the files placed in the repository only."""
-        return sum((f.counts for f in self.files.values()), Counts()).with_metric(self.metric)
+        return Counts.total([f.counts for f in self.files.values()]).with_metric(self.metric)
 
     def __iter__(self) -> Iterator[FileCoverage]:
         return iter(self.files.values())

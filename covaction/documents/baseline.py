@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -101,10 +101,11 @@ class Baseline:
     trend: tuple[TrendPoint, ...]
     run_id: str = ""
     metric: str = ""  # what the headline counted ("" before metrics existed: lines and branches)
+    # The files' counts summed, once (every comparison reads them).
+    counts: Counts = field(init=False, compare=False, repr=False)
 
-    @property
-    def counts(self) -> Counts:
-        return sum(self.files.values(), Counts())
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "counts", Counts.total(self.files.values()))
 
     def age(self, now: datetime) -> str:
         """`3 hours old`, `just made`; the largest whole unit, for the comment."""
@@ -151,7 +152,7 @@ def build(
     # (as in the producer's tool), so they are kept too, under the report's own path.
     files = {path: fc.counts for path, fc in report.unplaced.items()}
     files.update({path: fc.counts for path, fc in report.files.items()})
-    point = TrendPoint(commit, created, sum(files.values(), Counts()))
+    point = TrendPoint(commit, created, Counts.total(files.values()))
     history = [p for p in (previous.trend if previous else ()) if not commit or p.commit != commit]
     trend = tuple([*history, point][-TREND_POINTS:])
     return Baseline(
@@ -251,7 +252,7 @@ def _read_v1(doc: Mapping[str, Any], origin: str) -> Baseline:
         if not path or len(path) > MAX_PATH or "\0" in path:
             raise BaselineError(f"{origin}: a file path is empty, too long or holds NUL")
         files[path] = _counts(value, origin, f"the counts of {quoted(path)}", metric)
-    total = sum(files.values(), Counts())
+    total = Counts.total(files.values())
     if "totals" in doc and _counts(doc["totals"], origin, "totals") != total:
         raise BaselineError(
             f"{origin}: totals do not add up to the files' counts (corrupt baseline)"

@@ -26,7 +26,7 @@ from urllib.parse import quote
 from covaction import __version__
 from covaction.compare import Comparison
 from covaction.gates import Check, Verdict
-from covaction.render import escape, parts
+from covaction.render import escape, parts, tables
 from covaction.render.parts import (
     MINUS,
     PinRow,
@@ -88,6 +88,7 @@ class Limits:
     unmatched: int
     ranges: int = 12
     indirect: int = 10
+    budget: int = 0  # the level's size budget in characters, for the table rows (0: none)
 
 
 COMMENT_LEVELS = (
@@ -321,15 +322,8 @@ def pin_block(group: parts.PinGroup) -> str:
     return code_block(lines)
 
 
-def line_ranges(text: str, limit: int) -> str:
-    """Missing lines (`9, 13-17, 40`) within `limit` characters, cut only between ranges, so a
-    shortened cell never shows half a number ("124, 1…" would read as a range)."""
-    if len(text) <= limit:
-        return text
-    cut = text.rfind(", ", 0, max(limit - 3, 0))
-    if cut <= 0:  # one range longer than the cell: shown whole
-        return text.split(", ", 1)[0] + (", …" if ", " in text else "")
-    return text[:cut] + ", …"
+# The filter `ranges`: missing lines within a cell, cut only between ranges.
+line_ranges = tables.shortened_ranges
 
 
 def _filters() -> dict[str, object]:
@@ -373,6 +367,7 @@ def _environment() -> jinja2.Environment:
         pin_block=pin_block,
         code_block=code_block,
         p=parts,
+        t=tables,
         version=__version__,
         COMMENT_PATH=COMMENT_PATH,
     )
@@ -392,16 +387,22 @@ def _render(template: str, ctx: RenderContext) -> str:
     return tidy(text)
 
 
+def _fits(template: str, ctx: RenderContext, limits: Limits, budget: int) -> str | None:
+    """The body at `limits`, or None when its table rows alone are over `budget` (the body
+    could only be longer)."""
+    at_level = replace(ctx, limits=replace(limits, budget=budget))
+    return tables.within_budget(lambda: _render(template, at_level))
+
+
 def render_comment(ctx: RenderContext) -> str:
     """The PR comment, within 65,536 characters whatever the report holds.
 
     Lower-priority sections shrink first; at the last level, changed-file rows are cut to the
     most that fit (a binary search), so that no row is dropped while the budget has room.
     """
-    body = ""
     for limits in COMMENT_LEVELS:
-        body = _render("comment.md.j2", replace(ctx, limits=limits))
-        if len(body) <= COMMENT_BUDGET:
+        body = _fits("comment.md.j2", ctx, limits, COMMENT_BUDGET)
+        if body is not None and len(body) <= COMMENT_BUDGET:
             return body
     last = COMMENT_LEVELS[-1]
     lo, hi = 0, min(last.changed, len(ctx.comparison.changed))
@@ -420,11 +421,15 @@ def render_comment(ctx: RenderContext) -> str:
 
 def render_summary(ctx: RenderContext) -> str:
     """The job summary, within 1,000,000 UTF-8 bytes whatever the report holds."""
-    body = ""
-    for limits in SUMMARY_LEVELS:
-        body = _render("summary.md.j2", replace(ctx, limits=limits))
-        if _utf8_len(body) <= SUMMARY_BUDGET:
+    for limits in SUMMARY_LEVELS[:-1]:
+        # Characters never outnumber UTF-8 bytes: rows over the budget in characters are over
+        # it in bytes.
+        body = _fits("summary.md.j2", ctx, limits, SUMMARY_BUDGET)
+        if body is not None and _utf8_len(body) <= SUMMARY_BUDGET:
             return body
+    body = _render("summary.md.j2", replace(ctx, limits=SUMMARY_LEVELS[-1]))
+    if _utf8_len(body) <= SUMMARY_BUDGET:
+        return body
     return truncate(body, SUMMARY_BUDGET, "", _utf8_len, SUMMARY_NOTE)
 
 

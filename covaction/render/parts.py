@@ -158,7 +158,7 @@ _T = TypeVar("_T")
 _MEMO: dict[tuple[str, int, int], tuple[Comparison, object]] = {}
 
 
-def _memo(name: str, c: Comparison, arg: int, make: Callable[[], _T]) -> _T:
+def memo(name: str, c: Comparison, arg: int, make: Callable[[], _T]) -> _T:
     """One computation per comparison: the budget loop renders the same context many times."""
     key = (name, id(c), arg)
     hit = _MEMO.get(key)
@@ -173,7 +173,7 @@ def _memo(name: str, c: Comparison, arg: int, make: Callable[[], _T]) -> _T:
 
 def changed_rows(c: Comparison) -> list[FileRow]:
     """Changed files, those with the most uncovered changed lines first, then by path."""
-    return _memo(
+    return memo(
         "changed",
         c,
         0,
@@ -185,7 +185,7 @@ def changed_rows(c: Comparison) -> list[FileRow]:
 
 def indirect_rows(c: Comparison) -> list[FileRow]:
     """Files the change did not touch whose shown coverage changed, the largest |Δ| first."""
-    return _memo("indirect", c, 0, lambda: _indirect_rows(c))
+    return memo("indirect", c, 0, lambda: _indirect_rows(c))
 
 
 def _indirect_rows(c: Comparison) -> list[FileRow]:
@@ -345,24 +345,36 @@ def rollup(c: Comparison, depth: int) -> list[DirRow]:
     """Folders `depth` levels below the folders every file shares (files above that depth
     under their own folder), worst coverage first, then the largest drop, then by name;
     deleted files count in a folder's baseline only."""
-    return _memo("rollup", c, depth, lambda: _rollup(c, depth))
+    return memo("rollup", c, depth, lambda: _rollup(c, depth))
 
 
 def _rollup(c: Comparison, depth: int) -> list[DirRow]:
     depth = max(1, depth)
     all_rows = (*c.files, *c.deleted)
     common = _common_folder(r.path for r in all_rows)
-    dirs: dict[str, tuple[Counts, Counts | None, int]] = {}
+    keep = len(common) + depth
+    # Per folder: this run's counts of its files, and the baseline's (deleted files too).
+    dirs: dict[str, tuple[list[Counts], list[Counts]]] = {}
     for row in all_rows:
-        folder = posixpath.dirname(row.path).split("/") if "/" in row.path else []
-        key = "/".join(folder[: len(common) + depth]) or "."
-        counts, base, n = dirs.get(key, (Counts(metric=c.metric), None, 0))
+        path = row.path
+        folder = posixpath.dirname(path).split("/")[:keep] if "/" in path else ()
+        key = "/".join(folder) or "."
+        group = dirs.get(key)
+        if group is None:
+            group = dirs[key] = ([], [])
         if row.base is not None:
-            base = (base or Counts()) + row.base
+            group[1].append(row.base)
         if row.status != "deleted":
-            counts, n = counts + row.counts, n + 1
-        dirs[key] = (counts, base, n)
-    rows = [DirRow(k, cnt.with_metric(c.metric), b, n) for k, (cnt, b, n) in dirs.items()]
+            group[0].append(row.counts)
+    rows = [
+        DirRow(
+            k,
+            Counts.total(now, c.metric),
+            Counts.total(base) if base else None,
+            len(now),
+        )
+        for k, (now, base) in dirs.items()
+    ]
 
     def order(d: DirRow) -> tuple[Fraction, Fraction, str]:
         return (d.counts.percent if d.files else Fraction(101), d.delta or Fraction(0), d.path)
