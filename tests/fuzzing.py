@@ -1,4 +1,5 @@
-"""Shared fuzzing helpers: Hypothesis settings, hostile tokens, seed mutation, stream cutting.
+"""Shared fuzzing helpers: Hypothesis settings, hostile tokens, seed mutation (bytes and JSON
+values), stream cutting.
 
 Property tests over parsers of outside input import these from here (never from another test
 module). `COVACTION_FUZZ_EXAMPLES` raises the number of examples for a run by hand.
@@ -6,6 +7,7 @@ module). `COVACTION_FUZZ_EXAMPLES` raises the number of examples for a run by ha
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +24,7 @@ __all__ = [
     "NUMBERS",
     "TOKENS",
     "chunked",
+    "edited_json",
     "fuzz",
     "mutated",
     "outcome",
@@ -239,3 +242,51 @@ JSON_VALUE = st.recursive(
     ),
     max_leaves=20,
 )
+
+
+def _slots(value: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The path to every value inside a parsed JSON document, the document itself first."""
+    out = [at]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            out += _slots(item, (*at, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            out += _slots(item, (*at, i))
+    return out
+
+
+# Values that keep a document's shape plausible: counts, line lists, statuses, texts.
+PLAUSIBLE = st.one_of(
+    st.integers(-2, 12),
+    st.sampled_from([0, 1, 10**9, 10**9 + 1, 10**8, 2**63, True, False, None, "", "1"]),
+    st.lists(st.integers(0, 40), max_size=6),
+    st.lists(st.integers(1, 40), max_size=6, unique=True).map(sorted),
+    st.sampled_from(["changed", "new", "deleted", "added", "statements", "branches", "off",
+                     "fail", "1-3, 7", "3, 1", "5-2", "100.00", "x/../y", "/abs", "a.py"]),
+    JSON_VALUE,
+)  # fmt: skip
+
+
+@st.composite
+def edited_json(draw: st.DrawFn, seed: bytes) -> bytes:
+    """A JSON seed with one to four values replaced or removed (lists appended to): a document
+    of the right shape whose values are wrong, inconsistent or of the wrong type."""
+    doc = json.loads(seed)
+    for _ in range(draw(st.integers(1, 4))):
+        slots = _slots(doc)[1:]
+        if not slots:
+            break
+        at = draw(st.sampled_from(slots))
+        parent = doc
+        for key in at[:-1]:
+            parent = parent[key]
+        action = draw(st.sampled_from(["replace"] * 4 + ["remove", "append"]))
+        if action == "remove":
+            del parent[at[-1]]
+        elif action == "append" and isinstance(parent[at[-1]], list) and parent[at[-1]]:
+            items = parent[at[-1]]
+            items.append(json.loads(json.dumps(draw(st.sampled_from(items)))))
+        else:
+            parent[at[-1]] = draw(PLAUSIBLE)
+    return json.dumps(doc).encode()

@@ -312,7 +312,7 @@ TAMPERED: dict[str, tuple[Any, Any, str]] = {
     "html in a path": (_html, None, "holds HTML or a Markdown link"),
     "markdown link in a notice": (lambda d: d.update(notices=["[review](https://evil.example)"]), None, "holds HTML or a Markdown link"),
     "oversized string": (lambda d: d.update(notices=["x" * 100_000]), None, "more than the 2,000 allowed"),
-    "numbers that do not add up": (lambda d: d["coverage"]["totals"].update(covered_lines=23), None, "coverage.totals"),
+    "numbers that do not add up": (lambda d: d["coverage"]["files"][0].update(covered_lines=99), None, "coverage.files[0]: covers more than it counts"),
     "wrong schema": (lambda d: d.update(schema="covaction-baseline"), None, "not a covaction result"),
     "zip with traversal": (None, _zip_traversal, "unsafe path"),
     "oversized file": (None, _oversized, "zip bomb"),
@@ -346,6 +346,42 @@ def test_a_tampered_artifact_changes_nothing_but_a_notice(
         github.requests_for("create_comment") == [] and github.requests_for("update_comment") == []
     )
     assert "<img" not in result.everything()
+
+
+def _edit_derived(doc: dict[str, Any]) -> None:
+    """Every derived value a tool downstream reads, edited to claim a perfect result."""
+    doc["passed"] = True
+    for gate in doc["gates"]:
+        gate.update(status="passed", actual="100.00", message="all good")
+    for counts in (doc["coverage"]["totals"], *doc["coverage"]["files"]):
+        counts.update(percent="100.00", line_percent="100.00", missing_lines=0)
+    doc["diff"].update(percent="100.00", covered_lines=doc["diff"]["coverable_lines"])
+    for f in doc["diff"]["files"]:
+        f.update(percent="100.00", covered=f["coverable"], uncovered=[])
+
+
+def test_derived_values_in_the_artifact_are_recomputed_not_trusted(
+    tmp_path: Path, github: FakeGitHub, genuine: Stored
+) -> None:
+    """The artifact's percentages, gate results and `passed` are never read: publish recomputes
+    them from the counts and lines, and posts what the genuine artifact gives."""
+    bodies = []
+    for name, edit in (("genuine", None), ("edited", _edit_derived)):
+        doc = json.loads(json.dumps(genuine.doc))
+        if edit:
+            edit(doc)
+        run_id = next(RUN_IDS)
+        github.add_artifact(REPO, NAME, zip_single_file("result.json", json.dumps(doc).encode()),
+                            run_id=run_id, head_sha=HEAD_SHA, head_branch="fix-parser",
+                            event="pull_request", head_repository_id=FORK_ID)  # fmt: skip
+        result = publish(step(tmp_path, name), github, workflow_run_event(run_id))
+        assert result.code == 0 and notices(result) == [], result.stdout
+        assert result.outputs["coverage"] == "78.26" and result.outputs["diff-coverage"] == "0.00"
+        [comment] = github.comments(REPO, 42)
+        bodies.append(comment.body.replace(f"/actions/runs/{run_id}", "/actions/runs/RUN"))
+    genuine_body, edited_body = bodies
+    assert edited_body == genuine_body and "Coverage 78.26%" in edited_body
+    assert "R25-R26" in edited_body  # the uncovered changed lines, recomputed
 
 
 # ----------------------------------------------------------------------------- what it refuses

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -25,11 +26,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from covaction import changed_lines, github_context
-from covaction.documents import baseline, result_reader
+from covaction.documents import baseline, result, result_reader
 from covaction.errors import CovactionError
 from covaction.formats import clover, cobertura, coverage_json, gocover, jacoco, lcov
 from covaction.pins import workflows
-from tests.fuzzing import JSON_VALUE, TOKENS, chunked, fuzz, mutated, outcome, shape
+from covaction.render import markdown
+from covaction.stages import workflow_run_comment
+from tests.fuzzing import (
+    JSON_VALUE,
+    TOKENS,
+    chunked,
+    edited_json,
+    fuzz,
+    mutated,
+    outcome,
+    shape,
+)
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "more"
 
@@ -429,6 +441,25 @@ def test_baseline_seed_loads() -> None:
 RESULT_SEED = (Path(__file__).resolve().parent / "fixtures" / "result-seed.json").read_bytes()
 
 
+def _published(data: bytes) -> Any:
+    """`mode: publish` on a stored document: read it, then render the comment, the summary and
+    the outputs from what was read. A ResultError, or everything rendered."""
+    got = outcome(lambda: result_reader.loads(data))
+    if got is result_reader.ResultError:
+        return got
+    assert isinstance(got, result_reader.Stored)
+    context = workflow_run_comment.render_context(
+        SimpleNamespace(report_name="coverage"),  # type: ignore[arg-type]
+        SimpleNamespace(server_url="https://github.com", repository="o/r"),  # type: ignore[arg-type]
+        got,
+        workflow_run_comment.Trigger(1, "b0" * 20, "c/r", "pull_request", "success", ()),
+    )
+    markdown.render_comment(context)
+    markdown.render_summary(context)
+    result.outputs(got.comparison, got.verdict, got.pin_summary, "", "", got.pin_policy)
+    return got
+
+
 @fuzz
 @given(
     st.one_of(
@@ -440,8 +471,15 @@ RESULT_SEED = (Path(__file__).resolve().parent / "fixtures" / "result-seed.json"
 )
 def test_the_fork_result_reader_raises_only_its_own_error(data: bytes) -> None:
     """`mode: publish` reads a document a fork's run wrote: hostile input, like every report."""
-    got = outcome(lambda: result_reader.loads(data))
-    assert got is result_reader.ResultError or isinstance(got, result_reader.Stored)
+    _published(data)
+
+
+@fuzz
+@given(edited_json(RESULT_SEED))
+def test_a_fork_result_with_wrong_values_is_refused_or_rendered(data: bytes) -> None:
+    """Values of the right shape but wrong, inconsistent or of another type: the reader
+    recomputes everything derived from what it reads, so whatever it accepts renders."""
+    _published(data)
 
 
 def test_the_result_seed_loads() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -24,7 +25,7 @@ from covaction.compare import Comparison, compare
 from covaction.documents import result, result_reader
 from covaction.documents.baseline import Baseline, TrendPoint
 from covaction.github_context import GitHubContext, PullRequest
-from covaction.model import Counts, CoverageReport, FileCoverage, Unmatched
+from covaction.model import METRICS, Counts, CoverageReport, FileCoverage, Unmatched
 from covaction.pins.workflows import ActionRef, PinSummary
 from covaction.render import markdown
 from covaction.stages import workflow_run_comment
@@ -357,116 +358,224 @@ def _rename(doc: dict[str, Any], old: str, new: str) -> None:
                 f["path"] = new
 
 
-TAMPERED: dict[str, Callable[[dict[str, Any]], None]] = {
-    "wrong schema": _set("schema", value="covaction-baseline"),
-    "newer version": _set("version", value=2),
-    "version as text": _set("version", value="1"),
-    "report name with markup": _set("report_name", value="<b>x</b>"),
-    "covered more than total": _covered_more,
-    "negative count": lambda d: _file_entry(d, "setup.py").update(covered_lines=-1),
-    "boolean as count": lambda d: _file_entry(d, "src/app/new_mod.py").update(branches=True),
-    "count out of range": lambda d: _file_entry(d, "src/util.py").update(statements=10**12),
-    "percent not from counts": lambda d: _file_entry(d, "src/util.py").update(percent="100.00"),
-    "totals not the sum": _set("coverage", "totals", value=result.counts_doc(Counts(72, 60, 4, 3))),
-    "missing lines not the count": lambda d: _file_entry(d, "src/util.py").update(missing="9-10"),
-    "missing lines with markup": lambda d: _file_entry(d, "src/util.py").update(
-        missing="10 <img src=x>"
+def _entry(doc: dict[str, Any], section: str, path: str) -> dict[str, Any]:
+    return next(f for f in doc[section]["files"] if f["path"] == path)
+
+
+def _each_gate(**values: Any) -> Callable[[dict[str, Any]], None]:
+    return lambda d: [g.update(values) for g in d["gates"]]
+
+
+# Derived values: written for tools downstream, never read. Editing one changes nothing.
+DERIVED: dict[str, Callable[[dict[str, Any]], None]] = {
+    "a file's percentages, missing_lines and metric": lambda d: _file_entry(d, "src/util.py").update(
+        percent="100.00", line_percent="100.00", branch_percent="50.00", missing_lines=0,
+        metric="branches",
     ),
-    "missing lines descending": lambda d: _file_entry(d, "setup.py").update(missing="3, 1-2"),
-    "html in a path": lambda d: _rename(d, "setup.py", "src/<img src=x onerror=alert(1)>.py"),
-    "markdown link in a path": lambda d: _rename(d, "setup.py", "[click](https://evil.example).py"),
-    "path leaving the repository": lambda d: _rename(d, "setup.py", "../../other/setup.py"),
-    "absolute path": lambda d: _rename(d, "setup.py", "/etc/passwd"),
-    "oversized path": lambda d: _rename(d, "setup.py", "a/" * 3000 + "x.py"),
-    "duplicate file": lambda d: d["coverage"]["files"].append(
-        copy.deepcopy(d["coverage"]["files"][0])
+    "the totals": _set("coverage", "totals", value=result.counts_doc(Counts(72, 60, 4, 3))),
+    "every gate's result": _each_gate(status="passed", actual="100.00", message="all good"),
+    "every gate's name and threshold": _each_gate(name="**total**", required="1"),
+    "a gate left out": lambda d: d["gates"].pop(1),
+    "the gates reordered": lambda d: d["gates"].reverse(),
+    "the gates not a list": _set("gates", value="passed"),
+    "passed": lambda d: d.update(passed=not d["passed"]),
+    "the delta": _set("comparison", "delta", value="5.00"),
+    "a compared file's percentages": lambda d: _entry(d, "comparison", "src/util.py").update(
+        percent="1.00", base_percent="99.00"
     ),
-    "no files": _set("coverage", "files", value=[]),
-    "no coverage": lambda d: d.pop("coverage"),
-    "notice with a link": _set("notices", value=["see [this](https://evil.example)"]),
-    "notice with an html comment": _set("notices", value=["<!-- covaction:report:coverage -->"]),
-    "notice with a control character": _set("notices", value=["line\nbreak"]),
-    "notice with a bidi override": _set("notices", value=["safe\u202eyp.live"]),
-    "too many notices": _set("notices", value=["n"] * 1000),
-    "oversized notice": _set("notices", value=["n" * 5000]),
-    "unmatched reason with html": lambda d: d["coverage"]["unmatched"][0].update(
-        reason="<script>x</script>"
+    "a file of this run called deleted": lambda d: _entry(d, "comparison", "src/util.py").update(
+        status="deleted"
     ),
-    "format with markup": _set("coverage", "formats", value=["<b>cobertura</b>"]),
-    "gate result flipped": lambda d: d["gates"][0].update(
-        status="passed" if d["gates"][0]["status"] == "failed" else "failed"
-    ),
-    "gate actual edited": lambda d: d["gates"][0].update(actual="99.99"),
-    "gate name unknown": lambda d: d["gates"][0].update(name="**total**"),
-    "gate required not the threshold": lambda d: d["gates"][0].update(required="1"),
-    "gate missing": lambda d: d["gates"].pop(1),
-    "gates reordered": lambda d: d["gates"].reverse(),
-    "passed flipped": lambda d: d.update(passed=not d["passed"]),
-    "threshold over 100": _set("thresholds", "minimum-coverage", value="101"),
-    "threshold as a number": _set("thresholds", "minimum-coverage", value=80),
-    "delta edited": _set("comparison", "delta", value="5.00"),
-    "new file with a baseline": lambda d: next(
-        f for f in d["comparison"]["files"] if f["status"] == "new"
-    ).update(status="changed"),
-    "deleted file still present": lambda d: next(
-        f for f in d["comparison"]["files"] if f["path"] == "src/util.py"
-    ).update(status="deleted"),
-    "baseline commit not a sha": _set("comparison", "baseline", "commit", value="main; rm -rf /"),
-    "baseline time malformed": _set("comparison", "baseline", "created_at", value="yesterday"),
-    "baseline totals not the sum": _set(
+    "the baseline's totals": _set(
         "comparison", "baseline", "totals", value=result.counts_doc(Counts(1, 1))
     ),
-    "trend too long": lambda d: d["comparison"]["baseline"]["trend"].extend(
-        d["comparison"]["baseline"]["trend"] * 20
+    "a diff file's covered and uncovered lines": lambda d: _diff_entry(d, "src/app/core.py").update(
+        uncovered=[3, 5, 6], covered=[4, 8]
     ),
-    "baseline branch with markup": _set("comparison", "baseline", "branch", value="<details>"),
-    "diff uncovered line that is covered": lambda d: _diff_entry(d, "src/app/core.py").update(
-        uncovered=[3, 5, 6], covered=[4, 8], partial=[]
-    ),
-    "diff covered and uncovered overlap": lambda d: _diff_entry(d, "src/app/core.py").update(
-        covered=[3, 4, 5, 8]
-    ),
-    "diff coverable not changed": lambda d: _diff_entry(d, "src/app/core.py").update(
-        changed=[3, 4]
-    ),
-    "diff lines descending": lambda d: _diff_entry(d, "src/app/core.py").update(
-        changed=[8, 6, 5, 4, 3]
-    ),
-    "diff line zero": lambda d: _diff_entry(d, "src/app/core.py").update(
-        changed=[0, 3, 4, 5, 6, 8]
-    ),
-    "diff file the report lacks": lambda d: _diff_entry(d, "src/app/core.py").update(
-        path="src/ghost.py"
-    ),
-    "diff totals not the sum": _set("diff", "covered_lines", value=0),
-    "diff status deleted": lambda d: _diff_entry(d, "src/app/core.py").update(status="deleted"),
-    "diff percent edited": _set("diff", "percent", value="100.00"),
-    "diff partial not covered": lambda d: _diff_entry(d, "src/app/core.py").update(partial=[5]),
-    "diff too many lines": lambda d: _diff_entry(d, "src/app/core.py").update(
-        changed=list(range(1, 5_000_002))
-    ),
-    "pin verdict unknown": lambda d: d["pinning"]["references"][0].update(verdict="fine"),
-    "pin kind unknown": lambda d: d["pinning"]["references"][0].update(kind="script"),
-    "pin counts edited": lambda d: d["pinning"]["counts"].update(unpinned=0),
-    "pin reason with a link": lambda d: d["pinning"]["references"][0].update(
-        reason="pin it [here](https://evil.example)"
-    ),
-    "pin policy unknown": _set("pinning", "policy", value="maybe"),
-    "pull request number zero": _set("context", "pull_request", value=0),
-    "pull request number as text": _set("context", "pull_request", value="42"),
-    "head sha malformed": _set("context", "head_sha", value="HEAD"),
-    "repository malformed": _set("context", "repository", value="octo-org/widget/../x"),
-}
+    "a diff file's covered lines overlapping its uncovered": lambda d: _diff_entry(
+        d, "src/app/core.py"
+    ).update(covered=[3, 4, 5, 8]),
+    "a diff file's percent": lambda d: _diff_entry(d, "src/app/core.py").update(percent="1.00"),
+    "the diff's totals": lambda d: d["diff"].update(covered_lines=0, coverable_lines=99),
+    "the diff's percent": _set("diff", "percent", value="100.00"),
+    "the pin counts": lambda d: d["pinning"]["counts"].update(unpinned=0),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(DERIVED))
+def test_a_derived_value_is_recomputed_from_the_inputs_never_read(name: str) -> None:
+    case = make_case(minimum_coverage=Decimal("99.5"), pin_policy="fail")
+    genuine = result_reader.loads(result.dumps(doc_of(case)))
+    doc = doc_of(case)
+    DERIVED[name](doc)
+    edited = result_reader.loads(result.dumps(doc))
+    assert edited.verdict == genuine.verdict == case.verdict and not edited.verdict.passed
+    assert edited.comparison.delta == case.comparison.delta
+    assert edited.pin_counts == genuine.pin_counts
+    assert markdown.render_comment(published_context(doc)) == markdown.render_comment(
+        direct_context(case)
+    )
+    assert markdown.render_summary(published_context(doc)) == markdown.render_summary(
+        direct_context(case)
+    )
+
+
+def _read_edited(edit: Callable[[dict[str, Any]], None], **kw: Any) -> result_reader.Stored:
+    doc = doc_of(make_case(**kw))
+    edit(doc)
+    return result_reader.loads(result.dumps(doc))
+
+
+def _row(stored: result_reader.Stored, path: str) -> Any:
+    return next(r for r in stored.comparison.files if r.path == path)
+
+
+def _diff_file(stored: result_reader.Stored, path: str) -> Any:
+    assert stored.comparison.diff is not None
+    return stored.comparison.diff.files[path]
+
+
+def test_comparison_files_say_only_which_files_the_baseline_holds() -> None:
+    """Each file's status is recomputed from the baseline's files: an entry not called new
+    puts its file in the baseline (with no counts: an empty entry), a file without an entry
+    is new; without a baseline the entries are not read."""
+    entries = lambda d: d["comparison"]["files"]  # noqa: E731
+    left_out = _read_edited(lambda d: entries(d).remove(_entry(d, "comparison", "src/util.py")))
+    assert (_row(left_out, "src/util.py").status, _row(left_out, "src/util.py").base) == (
+        "new",
+        None,
+    )
+    no_counts = _read_edited(
+        lambda d: _entry(d, "comparison", "src/app/new_mod.py").update(status="changed")
+    )
+    assert (
+        _row(no_counts, "src/app/new_mod.py").status,
+        _row(no_counts, "src/app/new_mod.py").base,
+    ) == ("", Counts())
+    no_baseline = _read_edited(_set("comparison", "baseline", value=None))
+    assert no_baseline.comparison.baseline is None and no_baseline.comparison.deleted == ()
+    assert {r.status for r in no_baseline.comparison.files} == {""}
+    assert no_baseline.comparison.delta is None
+
+
+def test_a_diff_file_keeps_what_its_lines_say_and_recomputes_the_rest() -> None:
+    """Coverable lines are changed lines (others are dropped); covered and uncovered lines
+    come from the file's missed lines; a partial line is a covered one."""
+    not_changed = _read_edited(lambda d: _diff_entry(d, "src/app/core.py").update(changed=[3, 4]))
+    f = _diff_file(not_changed, "src/app/core.py")
+    assert (f.changed, f.coverable, f.covered, f.uncovered, f.partial) == (
+        (3, 4),
+        (3, 4),
+        (3, 4),
+        (),
+        (3,),
+    )
+    assert not_changed.comparison.diff is not None
+    # core.py 2 of 2, new_mod.py 3 of 3, [id].py 1 of 2; core.py's branches as written
+    assert not_changed.comparison.diff.counts == Counts(7, 6, 4, 3)
+    uncovered_partial = _read_edited(
+        lambda d: _diff_entry(d, "src/app/core.py").update(partial=[3, 5])
+    )
+    assert _diff_file(uncovered_partial, "src/app/core.py").partial == (3,)
+
+
+def test_references_of_a_pin_check_that_was_off_are_not_read() -> None:
+    stored = _read_edited(_set("pinning", "policy", value="off"))
+    assert stored.references == () and stored.pin_summary.findings == ()
+    assert [c.name for c in stored.verdict.checks] == ["total", "diff", "drop"]
+
+
+def test_the_note_keeps_what_compare_says_about_the_baseline() -> None:
+    """The run's note is an input; compare's own words about reading the baseline are
+    recomputed and added when the document lacks them."""
+    genuine = _read_edited(lambda d: None, base_branches=False)
+    says = "compared on lines: the baseline measured no branches"
+    assert (
+        genuine.comparison.baseline_note == f"the pull request's base commit, 3 hours old; {says}"
+    )
+    edited = _read_edited(_set("comparison", "note", value="edited"), base_branches=False)
+    assert edited.comparison.baseline_note == f"edited; {says}"
+
+
+def test_missing_ranges_are_shown_as_written() -> None:
+    stored = _read_edited(
+        lambda d: _file_entry(d, "src/app/core.py").update(missing="5-6, 7, 12, 30")
+    )
+    assert _row(stored, "src/app/core.py").missing == "5-6, 7, 12, 30"
+
+
+# Inputs that are malformed, unsafe or contradict each other: refused, with what is wrong.
+TAMPERED: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
+    "wrong schema": (_set("schema", value="covaction-baseline"), 'not a covaction result (no "schema": "covaction-result")'),
+    "newer version": (_set("version", value=2), "result format version 2 is newer than covaction"),
+    "version as text": (_set("version", value="1"), "the document has no valid version"),
+    "report name with markup": (_set("report_name", value="<b>x</b>"), "report_name: is not of the expected form"),
+    "covered more than total": (_covered_more, "coverage.files[4]: covers more than it counts"),
+    "negative count": (lambda d: _file_entry(d, "setup.py").update(covered_lines=-1), "coverage.files[1].covered_lines: must be a whole number from 0 to 1,000,000,000"),
+    "boolean as count": (lambda d: _file_entry(d, "src/app/new_mod.py").update(branches=True), "coverage.files[3].branches: must be a whole number"),
+    "count out of range": (lambda d: _file_entry(d, "src/util.py").update(statements=10**12), "coverage.files[4].statements: must be a whole number"),
+    "units covering more than they count": (lambda d: _file_entry(d, "src/util.py").update(units=1, covered_units=2), "coverage.files[4]: covers more than it counts"),
+    "metric unknown": (_set("coverage", "metric", value="vibes"), "coverage.metric: must be one of lines, lines-and-branches"),
+    "missing lines not the count": (lambda d: _file_entry(d, "src/util.py").update(missing="9-10"), "coverage.files[4].missing: does not list the lines the counts miss"),
+    "missing lines with markup": (lambda d: _file_entry(d, "src/util.py").update(missing="10 <img src=x>"), "coverage.files[4].missing: is not of the expected form"),
+    "missing lines descending": (lambda d: _file_entry(d, "setup.py").update(missing="3, 1-2"), "coverage.files[1].missing: ranges must ascend without overlapping"),
+    "missing lines in Arabic-Indic digits": (lambda d: _file_entry(d, "src/util.py").update(missing="\u0661\u0660"), "coverage.files[4].missing: is not of the expected form"),
+    "html in a path": (lambda d: _rename(d, "setup.py", "src/<img src=x onerror=alert(1)>.py"), "coverage.files[1].path: holds HTML or a Markdown link, which covaction never writes"),
+    "markdown link in a path": (lambda d: _rename(d, "setup.py", "[click](https://evil.example).py"), "coverage.files[1].path: holds HTML or a Markdown link"),
+    "path leaving the repository": (lambda d: _rename(d, "setup.py", "../../other/setup.py"), "coverage.files[1].path: must be a path inside the repository"),
+    "absolute path": (lambda d: _rename(d, "setup.py", "/etc/passwd"), "coverage.files[1].path: must be a path inside the repository"),
+    "oversized path": (lambda d: _rename(d, "setup.py", "a/" * 3000 + "x.py"), "coverage.files[1].path: is 6,004 characters long, more than the 4,096 allowed"),
+    "duplicate file": (lambda d: d["coverage"]["files"].append(copy.deepcopy(d["coverage"]["files"][0])), "coverage.files[5]: repeats a path"),
+    "no files": (_set("coverage", "files", value=[]), "coverage.files: is empty"),
+    "no coverage": (lambda d: d.pop("coverage"), "coverage: is missing: the run measured no coverage"),
+    "notice with a link": (_set("notices", value=["see [this](https://evil.example)"]), "notices[0]: holds HTML or a Markdown link"),
+    "notice with an html comment": (_set("notices", value=["<!-- covaction:report:coverage -->"]), "notices[0]: holds HTML or a Markdown link"),
+    "notice with a control character": (_set("notices", value=["line\nbreak"]), "notices[0]: holds control or bidirectional characters"),
+    "notice with a bidi override": (_set("notices", value=["safe\u202eyp.live"]), "notices[0]: holds control or bidirectional characters"),
+    "too many notices": (_set("notices", value=["n"] * 1000), "notices: holds 1,000 entries, more than the 200 allowed"),
+    "oversized notice": (_set("notices", value=["n" * 5000]), "notices[0]: is 5,000 characters long, more than the 2,000 allowed"),
+    "unmatched reason with html": (lambda d: d["coverage"]["unmatched"][0].update(reason="<script>x</script>"), "coverage.unmatched[0].reason: holds HTML or a Markdown link"),
+    "format with markup": (_set("coverage", "formats", value=["<b>cobertura</b>"]), "coverage.formats[0]: is not of the expected form"),
+    "threshold over 100": (_set("thresholds", "minimum-coverage", value="101"), "thresholds.minimum-coverage: must be a percentage from 0 to 100"),
+    "threshold as a number": (_set("thresholds", "minimum-coverage", value=80), "thresholds.minimum-coverage: must be a string"),
+    "threshold in Arabic-Indic digits": (_set("thresholds", "minimum-coverage", value="\u0668\u0660"), "thresholds.minimum-coverage: is not of the expected form"),
+    "compared file status unknown": (lambda d: _entry(d, "comparison", "src/util.py").update(status="gone"), "comparison.files[3].status: must be one of changed, new, deleted"),
+    "compared file repeated": (lambda d: d["comparison"]["files"].append(copy.deepcopy(d["comparison"]["files"][0])), "comparison.files[6]: repeats a path"),
+    "base counts covering more than they count": (lambda d: _entry(d, "comparison", "src/util.py").update(base=result.counts_doc(Counts(10, 10)) | {"covered_lines": 11}), "comparison.files[3].base: covers more than it counts"),
+    "baseline commit not a sha": (_set("comparison", "baseline", "commit", value="main; rm -rf /"), "comparison.baseline.commit: is not of the expected form"),
+    "baseline time malformed": (_set("comparison", "baseline", "created_at", value="yesterday"), "comparison.baseline.created_at: is not of the expected form"),
+    "trend too long": (lambda d: d["comparison"]["baseline"]["trend"].extend(d["comparison"]["baseline"]["trend"] * 20), "comparison.baseline.trend: holds 84 entries, more than the 50 allowed"),
+    "trend metric unknown": (lambda d: d["comparison"]["baseline"]["trend"][0]["counts"].update(metric="vibes"), "comparison.baseline.trend[0].counts.metric: must be one of"),
+    "baseline branch with markup": (_set("comparison", "baseline", "branch", value="<details>"), "comparison.baseline.branch: holds HTML or a Markdown link"),
+    "diff lines descending": (lambda d: _diff_entry(d, "src/app/core.py").update(changed=[8, 6, 5, 4, 3]), "diff.files[1].changed: must hold ascending line numbers from 1 to 100,000,000"),
+    "diff line zero": (lambda d: _diff_entry(d, "src/app/core.py").update(changed=[0, 3, 4, 5, 6, 8]), "diff.files[1].changed: must hold ascending line numbers"),
+    "diff coverable lines repeated": (lambda d: _diff_entry(d, "src/app/core.py").update(coverable=[3, 3, 4]), "diff.files[1].coverable: must hold ascending line numbers"),
+    "diff file the report lacks": (lambda d: _diff_entry(d, "src/app/core.py").update(path="src/ghost.py"), "diff.files[1]: repeats a path, or names a file the report lacks"),
+    "diff status deleted": (lambda d: _diff_entry(d, "src/app/core.py").update(status="deleted"), "diff.files[1].status: must be one of added, modified, renamed, copied, binary"),
+    "diff branches covering more than they count": (lambda d: _diff_entry(d, "src/app/core.py").update(covered_branches=5), "diff.files[1].covered_branches: must be a whole number from 0 to 4"),
+    "diff too many lines": (lambda d: _diff_entry(d, "src/app/core.py").update(changed=list(range(1, 5_000_002))), "diff.files[1].changed: holds 5,000,001 entries, more than the 5,000,000 allowed"),
+    "diff file not in the report called not measured": (lambda d: d["diff"].update(not_measured=["docs/guide.md"]), "diff: not_in_report and not_measured contradict the report"),
+    "pin verdict unknown": (lambda d: d["pinning"]["references"][0].update(verdict="fine"), "pinning.references[0].verdict: must be one of pinned, unpinned, local, unverifiable, parse-error"),
+    "pin kind unknown": (lambda d: d["pinning"]["references"][0].update(kind="script"), "pinning.references[0].kind: must be one of action, reusable-workflow, docker, local"),
+    "pin reason with a link": (lambda d: d["pinning"]["references"][0].update(reason="pin it [here](https://evil.example)"), "pinning.references[0].reason: holds HTML or a Markdown link"),
+    "two pins suggested for one reference": (lambda d: d["pinning"]["references"].append(d["pinning"]["references"][0] | {"suggestion": PIN.replace("1", "2")}), "pinning.references[6]: suggests two pins for one reference"),
+    "pin policy unknown": (_set("pinning", "policy", value="maybe"), "pinning.policy: must be one of fail, warn, off"),
+    "pull request number zero": (_set("context", "pull_request", value=0), "context.pull_request: must be a whole number from 1 to 9,999,999,999"),
+    "pull request number as text": (_set("context", "pull_request", value="42"), "context.pull_request: must be a whole number"),
+    "head sha malformed": (_set("context", "head_sha", value="HEAD"), "context.head_sha: is not of the expected form"),
+    "repository malformed": (_set("context", "repository", value="octo-org/widget/../x"), "context.repository: is not of the expected form"),
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", list(TAMPERED))
 def test_a_tampered_document_is_refused(name: str) -> None:
+    edit, says = TAMPERED[name]
     doc = doc_of(make_case())
-    TAMPERED[name](doc)
+    edit(doc)
     with pytest.raises(result.ResultError) as caught:
         result_reader.loads(result.dumps(doc))
     message = str(caught.value)
-    assert "\n" not in message and len(message) < 400
+    assert message.startswith(says) and "\n" not in message and len(message) < 400, message
 
 
 @pytest.mark.parametrize(
@@ -589,3 +698,83 @@ def test_a_go_report_with_files_placed_nowhere_round_trips_through_the_document(
     assert [(k.name, k.status) for k in stored.verdict.checks] == [
         (k.name, k.status) for k in verdict.checks
     ]
+
+
+def _case_of(c: Comparison, s: SimpleNamespace | None = None) -> Case:
+    s = s or settings(minimum_coverage=Decimal("50"), minimum_diff_coverage=None)
+    return Case(
+        settings=s, comparison=c, verdict=verdict_of(s, c, 0, ""), refs=(), notes=(),
+        suggestions={},
+    )  # fmt: skip
+
+
+def _go_report() -> CoverageReport:
+    real = Path(__file__).resolve().parent / "fixtures" / "real" / "go"
+    parsed = formats.parse("go", [(real / "set.out").read_bytes()], "set.out")
+    return paths.map_reports([parsed], paths.PathMapper("/nowhere", [], exists=lambda p: False))
+
+
+def test_a_baseline_holding_files_placed_nowhere_is_compared_as_the_run_compared_it() -> None:
+    """The baseline's counts of a file placed nowhere are stored with it (`base`), so the
+    total the drop gate compares is the run's (before: refused as "comparison.baseline.totals:
+    is not the sum of the files' counts")."""
+    report = _go_report()
+    files = {
+        p: Counts(
+            c.statements, c.covered_lines - 1, units=c.units, covered_units=c.covered_units - 1
+        )
+        for p, c in ((p, fc.counts) for p, fc in report.unplaced.items())
+    }
+    base = Baseline(BASE, "main", "2026-11-20T08:00:00Z", "coverage", "0.1.0", False, files, (),
+                    "9000000000", metric="statements")  # fmt: skip
+    case = _case_of(compare(report, base, None, "the base"), settings(minimum_diff_coverage=None))
+    doc = doc_of(case)
+    assert [f["base"]["covered_units"] for f in doc["coverage"]["unplaced"]] == [
+        c.covered_units for _, c in sorted(files.items())
+    ]
+    stored = result_reader.loads(result.dumps(doc))
+    assert case.comparison.delta is not None and case.comparison.delta > 0
+    assert stored.comparison.delta == case.comparison.delta
+    assert stored.verdict == case.verdict
+    assert markdown.render_comment(published_context(doc)) == markdown.render_comment(
+        direct_context(case)
+    )
+
+
+def test_a_baseline_that_cannot_give_the_metric_is_published_as_not_compared() -> None:
+    """Branch coverage against a baseline that measured no branches: the run says "not
+    compared"; so does the stored result (before: refused as "a file is new exactly when the
+    baseline lacks it")."""
+    report = make_report()
+    report = replace(
+        report,
+        metric="branches",
+        files={p: f.with_metric("branches") for p, f in report.files.items()},
+    )
+    case = _case_of(compare(report, make_baseline(False), None, "the base"))
+    assert not case.comparison.comparable
+    stored = result_reader.loads(result.dumps(doc_of(case)))
+    assert not stored.comparison.comparable and stored.comparison.delta is None
+    assert stored.comparison.baseline_note == case.comparison.baseline_note
+    assert [r.status for r in stored.comparison.deleted] == ["deleted"]
+    assert markdown.render_comment(published_context(doc_of(case))) == markdown.render_comment(
+        direct_context(case)
+    )
+
+
+@pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("base_branches", [True, False])
+def test_a_result_compared_under_any_metric_renders_the_runs_comment(
+    metric: str, base_branches: bool
+) -> None:
+    """Before, a baseline compared under another metric than lines and branches was refused
+    ("comparison.delta: does not follow from the totals")."""
+    report = make_report()
+    report = replace(
+        report, metric=metric, files={p: f.with_metric(metric) for p, f in report.files.items()}
+    )
+    c = compare(report, make_baseline(base_branches), diff_coverage.diff_coverage(report, make_changes()), "the base")  # fmt: skip
+    case = _case_of(c, settings())
+    published = published_context(doc_of(case))
+    assert markdown.render_comment(published) == markdown.render_comment(direct_context(case))
+    assert markdown.render_summary(published) == markdown.render_summary(direct_context(case))

@@ -6,16 +6,20 @@ Fields are only ever added within a version; a reader ignores keys it does not k
 
 The document carries everything the pull-request comment shows, as numbers and findings, never
 as Markdown: a fork's pull-request run stores it as an artifact, and a trusted `workflow_run`
-run reads it back with `result_reader.loads` (strict) and renders the comment anew.
+run reads it back with `result_reader.loads` and renders the comment anew. That reader takes the
+inputs only and recomputes every derived value (marked "derived" below) with the run's own
+code, so a derived value is written for tools downstream and never trusted.
 
-Fields (`counts` below is an object `{percent, statements, covered_lines, missing_lines,
-branches, covered_branches, line_percent, branch_percent}`; `branch_percent` is null without
-branches; lines are 1-based, line lists sorted and unique):
+Fields (`counts` below is an object `{percent, metric, statements, covered_lines,
+missing_lines, branches, covered_branches, units, covered_units, line_percent,
+branch_percent}`: `percent` counts `metric`, `units` are Go statements or JaCoCo instructions
+(0 without), `branch_percent` is null without branches; the percentages and `missing_lines` are
+derived; lines are 1-based, line lists sorted and unique):
 
-- `schema`, `version`, `covaction` (the writer's version), `report_name`, `passed`.
+- `schema`, `version`, `covaction` (the writer's version), `report_name`, `passed` (derived).
 - `thresholds`: `{minimum-coverage, minimum-diff-coverage, maximum-coverage-drop}`, each a
   decimal string as given, or null when not set.
-- `gates[]`: `{name (total|diff|drop|pins), status (passed|failed|skipped), actual
+- `gates[]` (derived): `{name (total|diff|drop|pins), status (passed|failed|skipped), actual
   (rounded percent or points, null when not measured), required (decimal string or null),
   message}`, in that order.
 - `context`: `{event, repository, sha, run_id, pull_request (number or null), head_sha,
@@ -23,22 +27,28 @@ branches; lines are 1-based, line lists sorted and unique):
 - `comment_url`: the comment this run wrote, or null.
 - `notices[]`: the report parsers' notes (shown in the job summary).
 - `coverage` (absent when there was no coverage report: pin check alone):
-  `{formats[], sources[], has_branches, totals: counts, files[]: {path, ...counts, missing
-  ("12-18, 40")}, unmatched[]: {path, reason}}`; files sorted by path.
-- `comparison`: `{baseline, note, delta, files[]}`. `baseline` is null or `{commit, branch,
-  created_at, run_id, report_name, covaction, has_branches, totals: counts, trend[]: {commit,
-  time, counts}}` (the baseline as compared: read on lines alone when this run measured no
-  branches). `files[]` is empty without a baseline, else one entry per file of this run and
-  per file deleted since the baseline: `{path, status (changed|new|deleted), percent,
-  base_percent, base: counts or null}`. `delta` is the signed total change in points.
+  `{formats[], sources[], has_branches, metric, totals: counts (derived), files[]: {path,
+  ...counts, missing ("12-18, 40")}, unmatched[]: {path, reason}, unplaced[]: {path, ...counts,
+  missing, base: counts or null}}`; files sorted by path. `unplaced` are the files measured but
+  placed nowhere in the repository, under the path the report names: they count in every total;
+  `base` is the baseline's counts of the file.
+- `comparison`: `{baseline, note, delta (derived), files[]}`. `baseline` is null or `{commit,
+  branch, created_at, run_id, report_name, covaction, has_branches, totals: counts (derived),
+  trend[]: {commit, time, counts}}` (the baseline as compared: read on lines alone when this
+  run measured no branches). `files[]` is empty without a baseline, else one entry per file of
+  this run and per file deleted since the baseline: `{path, status (changed|new|deleted),
+  percent, base_percent (both derived), base: counts or null}`; `base` is null for a new file,
+  and for every file when the baseline cannot give this run's metric. `delta` is the signed
+  total change in points.
 - `diff`: null (changed lines unknown) or `{percent, covered_lines, coverable_lines, branches,
-  covered_branches, files[]: {path, status, changed[], coverable[], covered[], uncovered[],
-  partial[], branches, covered_branches, percent}, not_in_report[], not_measured[]}`.
-- `pinning`: `{policy, counts: {pinned, unpinned, local, unverifiable, parse-error, allowed},
-  notes[], references[]: {file, line, column, uses, kind, verdict (pinned|unpinned|local|
-  unverifiable|parse-error), allowed, reason, suggestion}}`.
-
-`result_reader` reads the document back as hostile input.
+  covered_branches (these five derived), files[]: {path, status, changed[], coverable[],
+  covered[], uncovered[] (both derived from `coverable` and the file's missing lines),
+  partial[], branches, covered_branches, percent (derived)}, not_in_report[], not_measured[],
+  unmeasured_sources[]}`; `unmeasured_sources` are the files of `not_in_report` that look like
+  sources the report would measure.
+- `pinning`: `{policy, counts (derived): {pinned, unpinned, local, unverifiable, parse-error,
+  allowed}, notes[], references[]: {file, line, column, uses, kind, verdict (pinned|unpinned|
+  local|unverifiable|parse-error), allowed, reason, suggestion}}`.
 """
 
 from __future__ import annotations
@@ -49,7 +59,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from covaction import __version__, gates
+from covaction import __version__
 from covaction.compare import Comparison
 from covaction.documents.baseline import Baseline
 from covaction.errors import DocumentError
@@ -60,33 +70,6 @@ from covaction.pins.workflows import ActionRef, PinSummary
 
 SCHEMA = "covaction-result"
 VERSION = 1
-
-MAX_BYTES = 64 * 1024 * 1024
-MAX_FILES = 200_000
-MAX_PATH = 4096
-MAX_TEXT = 2000
-MAX_NOTES = 200
-MAX_REFERENCES = 50_000
-MAX_TREND = 50
-MAX_COUNT = 10**9
-MAX_LINE = 10**8
-MAX_LINES = 5_000_000  # one list of line numbers
-MAX_MISSING = 8_000_000  # characters of one file's missing ranges
-
-THRESHOLDS = ("minimum-coverage", "minimum-diff-coverage", "maximum-coverage-drop")
-GATE_ORDER = ("total", "diff", "drop", "pins")
-GATE_TITLES = gates.TITLES
-GATE_THRESHOLD = {
-    "total": "minimum-coverage",
-    "diff": "minimum-diff-coverage",
-    "drop": "maximum-coverage-drop",
-}
-PIN_POLICIES = ("fail", "warn", "off")
-PIN_VERDICTS = ("pinned", "unpinned", "local", "unverifiable", "parse-error")
-PIN_KINDS = ("action", "reusable-workflow", "docker", "local")
-PIN_COUNT_KEYS = ("pinned", "unpinned", "local", "unverifiable", "parse-error", "allowed")
-DIFF_STATUSES = ("added", "modified", "renamed", "copied", "binary")
-FILE_STATUSES = {"changed": "", "new": "new"}
 
 
 class ResultError(DocumentError):
@@ -193,7 +176,12 @@ def document(
             "unmatched": [{"path": u.path, "reason": u.reason} for u in report.unmatched],
             # Files measured but placed nowhere in the repository: counted in the totals.
             "unplaced": [
-                {"path": row.path, **counts_doc(row.counts), "missing": row.missing}
+                {
+                    "path": row.path,
+                    **counts_doc(row.counts),
+                    "missing": row.missing,
+                    "base": None if row.base is None else counts_doc(row.base),
+                }
                 for row in sorted(comparison.unplaced, key=lambda r: r.path)
             ],
             "metric": report.metric,
