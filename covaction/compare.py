@@ -32,6 +32,7 @@ from covaction.model import (
     UNIT_METRICS,
     Counts,
     CoverageReport,
+    FileCoverage,
 )
 
 
@@ -41,9 +42,17 @@ class FileRow:
     counts: Counts
     base: Counts | None
     status: str  # "" | "new" | "deleted" | "unplaced"
-    missing: str  # uncovered lines as ranges, `12-18, 40`
+    file: FileCoverage | None  # what the report measured (None for a deleted file)
     diff: FileDiffCoverage | None = None
     reason: str = ""  # why an unplaced file is not in the repository ("outside the repository")
+
+    @property
+    def missing(self) -> str:
+        """Uncovered lines as ranges, `12-18, 40` (formatted when asked: a large report's
+        tables show a few thousand of its files)."""
+        if self.file is None or not self.counts.missing_lines:
+            return ""
+        return format_ranges(self.file.missed_lines(), presorted=True)
 
     @property
     def percent(self) -> Fraction:
@@ -233,7 +242,7 @@ def compare(
                 fc.counts,
                 base_of(path),
                 status,
-                format_ranges(fc.missed_lines()),
+                fc,
                 diff.files.get(path) if diff else None,
             )
         )
@@ -245,13 +254,13 @@ def compare(
             fc.counts,
             base_of(path),
             "unplaced",
-            format_ranges(fc.missed_lines()),
+            fc,
             reason=reasons.get(path, ""),
         )
         for path, fc in report.unplaced.items()
     )
     deleted = tuple(
-        FileRow(path, Counts(metric=metric), base_of(path), "deleted", "")
+        FileRow(path, Counts(metric=metric), base_of(path), "deleted", None)
         for path, counts in sorted(base_files.items())
         if path not in report.files and path not in report.unplaced
     )

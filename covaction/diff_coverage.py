@@ -25,7 +25,7 @@ totals are then a lower bound of the work, not the whole of it. Deleted files co
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import compress
@@ -36,9 +36,10 @@ from covaction.changed_lines import ChangedLines, Status
 from covaction.model import LINES, Counts, CoverageReport, percent_of
 
 
-def line_ranges(lines: Iterable[int]) -> tuple[tuple[int, int], ...]:
-    """Sorted line numbers -> (first, last) runs of consecutive numbers."""
-    nums = sorted(set(lines))
+def line_ranges(lines: Iterable[int], presorted: bool = False) -> tuple[tuple[int, int], ...]:
+    """Line numbers -> (first, last) runs of consecutive numbers, in order (`presorted`: the
+    numbers are already ascending and unique, a list or an array)."""
+    nums = lines if presorted and isinstance(lines, Sequence) else sorted(set(lines))
     if not nums:
         return ()
     rest = nums[1:]
@@ -52,9 +53,9 @@ def line_ranges(lines: Iterable[int]) -> tuple[tuple[int, int], ...]:
 _PLUS_ONE = (1).__add__
 
 
-def format_ranges(lines: Iterable[int]) -> str:
+def format_ranges(lines: Iterable[int], presorted: bool = False) -> str:
     """`12-18, 40`: consecutive numbers joined, as diff-cover's reports show missing lines."""
-    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in line_ranges(lines))
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in line_ranges(lines, presorted))
 
 
 @dataclass(frozen=True, slots=True)

@@ -331,10 +331,29 @@ class FileCoverage:
         )
 
     def with_path(self, path: str) -> FileCoverage:
-        return replace(self, path=path)
+        return self.placed(path, self.metric)
 
     def with_metric(self, metric: str) -> FileCoverage:
-        return self if metric == self.metric else replace(self, metric=metric)
+        return self if metric == self.metric else self.placed(self.path, metric)
+
+    def placed(self, path: str, metric: str) -> FileCoverage:
+        """The same coverage under `path`, read as `metric` (the counts kept, if computed)."""
+        if path == self.path and metric == self.metric:
+            return self
+        moved = FileCoverage(
+            path,
+            self.lines,
+            self.hits,
+            self.branch_lines,
+            self.branch_total,
+            self.branch_covered,
+            self.units,
+            self.branch_ids,
+            metric,
+        )
+        if self._counts is not None:
+            object.__setattr__(moved, "_counts", self._counts.with_metric(metric))
+        return moved
 
     @property
     def counts(self) -> Counts:

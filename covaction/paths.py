@@ -297,7 +297,7 @@ def map_reports(
     def merged(path: str, parts: list[FileCoverage]) -> FileCoverage:
         nonlocal lower_bound
         if len(parts) == 1:
-            return parts[0].with_path(path).with_metric(choice.metric)
+            return parts[0].placed(path, choice.metric)
         fc, bound = merge_files(path, parts)
         lower_bound = lower_bound or bound
         return fc.with_metric(choice.metric)

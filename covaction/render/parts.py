@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from itertools import compress
+from operator import not_
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from covaction.compare import Comparison, DirRow, FileRow
@@ -194,8 +196,8 @@ def _indirect_rows(c: Comparison) -> list[FileRow]:
     mine = touched(c)
     out = []
     for row in c.files:
-        if row.path in mine or row.base is None or row.delta is None or row.status:
-            continue
+        if row.path in mine or row.base is None or row.status or row.counts == row.base:
+            continue  # (the same counts: no change to show)
         now = row.counts.with_metric(row.base.effective_metric).percent
         shown = rounded(now) - rounded(row.base.percent)
         if shown:
@@ -500,17 +502,10 @@ def missing_text(c: Comparison, row: FileRow) -> str:
     fc = c.report.files.get(row.path)
     if fc is None or "coverage.py" not in c.report.producers:
         return row.missing
-    ranges: list[tuple[int, int]] = []
-    start = end = 0
-    for line, hits in zip(fc.lines, fc.hits, strict=True):
-        if hits:
-            if start:
-                ranges.append((start, end))
-            start = end = 0
-        elif start:
-            end = line
-        else:
-            start = end = line
-    if start:
-        ranges.append((start, end))
-    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in ranges)
+    # Runs of consecutive missing *statements* (positions in `lines`), shown by their lines.
+    lines = fc.lines
+    positions = list(compress(range(len(lines)), map(not_, fc.hits)))
+    return ", ".join(
+        str(lines[a]) if a == b else f"{lines[a]}-{lines[b]}"
+        for a, b in line_ranges(positions, presorted=True)
+    )

@@ -43,7 +43,11 @@ def shortened_ranges(text: str, limit: int) -> str:
 
 def _file_row(c: Comparison, f: FileRow) -> str:
     new = " *(new)*" if f.status == "new" else ""
-    missing = escape.code(shortened_ranges(parts.missing_text(c, f), 80), 90) if f.missing else ""
+    missing = (
+        escape.code(shortened_ranges(parts.missing_text(c, f), 80), 90)
+        if f.counts.missing_lines
+        else ""
+    )
     return (
         f"| {escape.code(f.path)}{new} | {parts.pct(f.percent)} | "
         f"{parts.counts_text(f.counts, c.report.has_branches)} | {parts.row_change(f)} | "

@@ -137,7 +137,7 @@ def render_text(ctx: RenderContext) -> str:
             cov = parts.pct(folder.counts.percent) if folder.files else parts.NA
             files = parts.plural(folder.files, "file")
             out.append(f"  {_path(folder.path)}  {cov:>8}  {files:>12}  {parts.row_change(folder)}")
-    missing = [f for f in c.files if f.missing]
+    missing = [f for f in c.files if f.counts.missing_lines]
     if missing:
         shown = min(len(missing), FILES_SHOWN)
         out += ["", f"Most missing lines (the first {shown:,} of {len(missing):,} files)"]
