@@ -31,7 +31,7 @@ from typing import Any, get_args
 
 from covaction import __version__, gates
 from covaction.changed_lines import Status
-from covaction.compare import Comparison, FileRow, compare
+from covaction.compare import Comparison, compare
 from covaction.diff_coverage import DiffCoverage, FileDiffCoverage
 from covaction.documents import strict_json
 from covaction.documents.baseline import Baseline, TrendPoint
@@ -53,6 +53,7 @@ MAX_TREND = 50
 MAX_COUNT = 10**9
 MAX_LINE = 10**8
 MAX_LINES = 5_000_000  # one list of line numbers
+MAX_MISSED = 5_000_000  # the missed lines of every file together
 MAX_MISSING = 8_000_000  # characters of one file's missing ranges
 
 THRESHOLDS = ("minimum-coverage", "minimum-diff-coverage", "maximum-coverage-drop")
@@ -120,26 +121,19 @@ def from_document(doc: Any) -> Stored:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class _Measured(FileCoverage):
-    """A file as the document keeps it: its counts, not each line's hits. `compare` reads only
-    a file's `counts` and missed lines; the missed lines are put back as the document's ranges
-    (`_Reader.read`), and the report handed on keeps no such file."""
+    """A file as the document keeps it: its counts and its missed lines (as ranges), not each
+    line's hits. `compare` reads a file's `counts` and `missed_lines()`; the report is given
+    no `producers`, so nothing reads the hits it does not have."""
 
     stored: Counts = field(default_factory=Counts)
+    missing: str = ""  # `12-18, 40`, checked by `_Reader.missing`
 
     @property
     def counts(self) -> Counts:
         return self.stored
 
-
-@dataclass(frozen=True, slots=True)
-class _File:
-    """One entry of `coverage.files` or `coverage.unplaced`."""
-
-    path: str
-    counts: Counts
-    missing: str  # the ranges as the document writes them, `12-18, 40`
-    item: dict[str, Any]
-    where: str
+    def missed_lines(self) -> list[int]:
+        return [n for first, last in _ranges(self.missing) for n in range(first, last + 1)]
 
 
 class _Reader(strict_json.Fields):
@@ -147,6 +141,7 @@ class _Reader(strict_json.Fields):
 
     def __init__(self) -> None:
         super().__init__(ResultError)
+        self.missed = 0  # missed lines of every file so far
 
     def path(self, value: Any, where: str, limit: int = MAX_PATH, inside: bool = True) -> str:
         return super().path(value, where, limit, inside)
@@ -234,19 +229,21 @@ class _Reader(strict_json.Fields):
             raise self.fail("coverage", "is missing: the run measured no coverage")
         cov = self.obj(doc["coverage"], "coverage")
         metric = self.metric(cov.get("metric", ""), "coverage.metric")
-        files = self.files(cov.get("files"), "coverage.files", metric, placed=True)
-        unplaced = self.files(cov.get("unplaced", []), "coverage.unplaced", metric, placed=False)
+        files, _ = self.files(cov.get("files"), "coverage.files", metric, placed=True)
+        unplaced, bases = self.files(
+            cov.get("unplaced", []), "coverage.unplaced", metric, placed=False
+        )
         if not files and not unplaced:
             raise self.fail("coverage.files", "is empty")
         comp = self.obj(doc.get("comparison"), "comparison")
         note = self.text(comp.get("note", ""), "comparison.note")
-        baseline = self.baseline(comp, unplaced)
+        baseline = self.baseline(comp, bases)
         diff = self.diff(doc.get("diff"), files)
         refs, suggestions, policy, pin_notes = self.pinning(self.obj(doc.get("pinning"), "pinning"))
         summary = PinSummary.of(refs)
 
-        probe = CoverageReport(
-            files={f.path: _Measured(f.path, stored=f.counts) for f in files.values()},
+        report = CoverageReport(
+            files=files,
             has_branches=self.boolean(cov.get("has_branches"), "coverage.has_branches"),
             formats=tuple(
                 self.text(v, f"coverage.formats[{i}]", 32, _FORMAT)
@@ -267,25 +264,14 @@ class _Reader(strict_json.Fields):
             ),
             notices=notices,
             metric=metric,
-            unplaced={f.path: _Measured(f.path, stored=f.counts) for f in unplaced.values()},
+            unplaced=unplaced,
         )
-        c = compare(probe, baseline, diff)
-        # compare's own note (the baseline read on lines alone, or not compared) follows the
-        # run's note; a genuine document's note holds it already.
-        if c.baseline_note not in note:
-            note = "; ".join(n for n in (note, c.baseline_note) if n)
-
-        def kept(rows: tuple[FileRow, ...], entries: Mapping[str, _File]) -> tuple[FileRow, ...]:
-            return tuple(replace(r, missing=entries[r.path].missing) for r in rows)
-
-        comparison = replace(
-            c,
-            report=replace(probe, files=MappingProxyType({}), unplaced=MappingProxyType({})),
-            baseline_note=note,
-            files=kept(c.files, files),
-            changed=kept(c.changed, files),
-            unplaced=kept(c.unplaced, unplaced),
-        )
+        comparison = compare(report, baseline, diff)
+        # compare's own words about the baseline (read on lines alone, or not compared) follow
+        # the run's note; a genuine document's note holds them already.
+        if comparison.baseline_note not in note:
+            note = "; ".join(n for n in (note, comparison.baseline_note) if n)
+        comparison = replace(comparison, baseline_note=note)
         verdict = gates.checks_for(
             comparison,
             minimum=thresholds["minimum-coverage"],
@@ -313,20 +299,28 @@ class _Reader(strict_json.Fields):
             event=event,
         )
 
-    def files(self, value: Any, where: str, metric: str, placed: bool) -> dict[str, _File]:
+    def files(
+        self, value: Any, where: str, metric: str, placed: bool
+    ) -> tuple[dict[str, _Measured], dict[str, Counts]]:
         """`coverage.files` (paths in the repository) or `coverage.unplaced` (as the report
-        names them): counts and missed lines by path."""
-        out: dict[str, _File] = {}
+        names them) by path, and the baseline's counts of those that have a `base`."""
+        out: dict[str, _Measured] = {}
+        bases: dict[str, Counts] = {}
         for at, item in self.items(value, where, MAX_FILES):
             path = self.path(item.get("path"), f"{at}.path", inside=placed)
             if path in out:
                 raise self.fail(at, "repeats a path")
             counts = self.counts(item, at, metric)
+            self.missed += counts.missing_lines
+            if self.missed > MAX_MISSED:
+                raise self.fail(at, f"the files miss more than {MAX_MISSED:,} lines together")
             missing = self.missing(item.get("missing"), f"{at}.missing", counts)
-            out[path] = _File(path, counts, missing, item, at)
-        return out
+            out[path] = _Measured(path, stored=counts, missing=missing)
+            if not placed and item.get("base") is not None:
+                bases[path] = self.counts(item["base"], f"{at}.base")
+        return out, bases
 
-    def baseline(self, comp: dict[str, Any], unplaced: Mapping[str, _File]) -> Baseline | None:
+    def baseline(self, comp: dict[str, Any], unplaced: Mapping[str, Counts]) -> Baseline | None:
         """The baseline as compared: its files are those `comparison.files` does not call new
         (counts 0 where the document has none: a baseline that could not be compared) and the
         unplaced files with a `base`."""
@@ -334,10 +328,7 @@ class _Reader(strict_json.Fields):
         if b is None:
             return None
         b = self.obj(b, "comparison.baseline")
-        files: dict[str, Counts] = {}
-        for f in unplaced.values():
-            if f.item.get("base") is not None:
-                files[f.path] = self.counts(f.item["base"], f"{f.where}.base")
+        files = dict(unplaced)
         seen: set[str] = set()
         for where, item in self.items(comp.get("files", []), "comparison.files", 2 * MAX_FILES):
             path = self.path(item.get("path"), f"{where}.path", inside=False)
@@ -371,7 +362,7 @@ class _Reader(strict_json.Fields):
             run_id=self.text(b.get("run_id", ""), f"{at}.run_id", 20, strict_json.RUN_ID),
         )
 
-    def diff(self, value: Any, files: Mapping[str, _File]) -> DiffCoverage | None:
+    def diff(self, value: Any, files: Mapping[str, _Measured]) -> DiffCoverage | None:
         """The changed files of the report, and the changed files that could not count."""
         if value is None:
             return None

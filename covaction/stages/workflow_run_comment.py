@@ -5,9 +5,10 @@ A fork's pull-request run has a read-only token. It still computes everything; t
 never Markdown) in the artifact `covaction-result-<report-name>` of its run.
 
 A second workflow on `workflow_run` runs the action with `mode: publish`: `publish` acts only on
-a completed pull-request run of this repository, reads the artifact of exactly that run
-(`workflow_run.id`), validates it strictly (`result_reader.loads`), and renders the comment anew
-through the same templates. The pull request's number comes from GitHub: the event's
+a completed pull-request run of this repository, downloads the artifact of exactly that run
+(`workflow_run.id`), reads it strictly (`result_reader.loads`: the inputs only, every derived
+value recomputed with the run's own code), and renders the comment anew through the same
+templates. The pull request's number comes from GitHub: the event's
 `workflow_run.pull_requests` (same-repository pull requests), else the open pull requests whose
 head is the run's head repository and commit (forks). The artifact only says which of those it
 is for, and must name one of them. Nothing of the fork is checked out or run.
@@ -24,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from covaction.documents import result, result_reader
+from covaction.documents import result, result_reader, strict_json
 from covaction.documents.result import RESULT_FILE, artifact_name
 from covaction.edges import Edges, artifact_download
 from covaction.edges.github_rest import ApiFailure, GitHubApi
@@ -35,8 +36,6 @@ from covaction.settings import Settings
 
 PR_EVENTS = ("pull_request", "pull_request_target")
 LIST_PAGES = 3  # pages of 100 open pull requests searched for a fork's head
-_SHA = re.compile(r"[0-9a-f]{40}")
-_REPO = re.compile(r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}")
 _BRANCH = re.compile(r"[^\x00-\x20~^:?*\[\\\x7f]{1,255}")
 
 
@@ -145,11 +144,15 @@ def read_trigger(github: GitHubContext, environ: Mapping[str, str]) -> Trigger:
     if expected_id.isdigit() and repo_id != int(expected_id):
         raise Refused(f"run {run_id} belongs to another repository (id)")
     head_sha = run.get("head_sha")
-    if not isinstance(head_sha, str) or not _SHA.fullmatch(head_sha):
+    if not isinstance(head_sha, str) or not strict_json.FULL_SHA.fullmatch(head_sha):
         raise Refused(f"run {run_id} has no head commit")
     head = run.get("head_repository")
     head_name = head.get("full_name") if isinstance(head, Mapping) else None
-    head_name = head_name if isinstance(head_name, str) and _REPO.fullmatch(head_name) else ""
+    head_name = (
+        head_name
+        if isinstance(head_name, str) and strict_json.REPOSITORY.fullmatch(head_name)
+        else ""
+    )
     numbers = []
     listed = run.get("pull_requests")
     for pr in listed if isinstance(listed, list) else ():
