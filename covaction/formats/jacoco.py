@@ -34,12 +34,27 @@ The XML goes through the hardened streaming parser (`xmlstream`): JaCoCo's DOCTY
 fine, entity declarations and external entities are refused. Malformed XML, a root other than
 `<report>`, a `<sourcefile>` outside a `<package>`, or a missing, negative or non-numeric line
 attribute ends in one ReportError naming the file and XML line. Counts above 2**63-1 are clamped.
+
+Two readers share the one expat parser, which sees every byte whichever reads it (so
+well-formedness and the protections above never depend on the reader): the callback reader
+(`start`/`end`) understands any JaCoCo document; the region reader takes the document in
+regions ending at a `</sourcefile>` and, when a region is provably plain markup (no comment,
+CDATA or processing instruction; every `<line>` exactly `<line nr=".." mi=".." ci=".." mb=".."
+cb=".."/>` with plain numbers in range, as JaCoCo's XMLFormatter writes it; `<sourcefile>` and
+`<package>` tags with plain names), reads its lines with C-level byte operations while expat
+runs with no element handler. Any region it cannot prove plain goes to the callbacks, so both
+give the same result or the same error for every document (`tests/test_jacoco_regions.py`);
+the region reader only makes a large report cheaper (`benchmarks/bench_jacoco.py`).
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable
+from array import array
+from collections.abc import Iterable, Iterator
+from itertools import compress, islice, repeat
+from operator import add, lt
 
 from covaction.errors import ReportError
 from covaction.formats.xmlstream import feed, make_parser, utf8
@@ -76,14 +91,15 @@ def sniff(head: bytes) -> bool:
     return b"-//JACOCO//DTD Report" in head[: m.start(1)] or _CHILD.search(head) is not None
 
 
-def parse(chunks: Iterable[bytes], origin: str) -> ParsedReport:
-    """Stream a JaCoCo XML report into a ParsedReport; one ReportError for anything malformed."""
+def parse(chunks: Iterable[bytes], origin: str, *, regions: bool = True) -> ParsedReport:
+    """Stream a JaCoCo XML report into a ParsedReport; one ReportError for anything malformed.
+
+    `regions=False` turns the region reader off (tests compare the two readers).
+    """
     parser = make_parser()
     files: dict[str, FileBuilder] = {}
-    stack: list[str] = []
-    package: list[str | None] = [None]
-    current: list[FileBuilder | None] = [None]
-    has_branches = [False]
+    state = _State()
+    state.regions = regions
 
     def fail(what: str) -> ReportError:
         return ReportError(f"{origin}: XML line {parser.CurrentLineNumber}: {what}")
@@ -102,11 +118,13 @@ def parse(chunks: Iterable[bytes], origin: str) -> ParsedReport:
         return min(value, MAX_COUNT)
 
     def start(name: str, flat: list[str]) -> None:
-        if not stack and name != "report":
-            raise fail(f"the root element is <{name}>, not JaCoCo's <report>")
-        stack.append(name)
+        if not state.root:
+            # expat reports no element after the root's end ("junk after document element").
+            if name != "report":
+                raise fail(f"the root element is <{name}>, not JaCoCo's <report>")
+            state.root = True
         if name == "line":
-            builder = current[0]
+            builder = state.current
             if builder is None:
                 return
             if flat[::2] == _ORDER:
@@ -125,7 +143,7 @@ def parse(chunks: Iterable[bytes], origin: str) -> ParsedReport:
                                 builder.add_units(nr, mi + ci, ci)
                             if mb + cb > 0:
                                 builder.add_branches(nr, cb, mb + cb)
-                                has_branches[0] = True
+                                state.has_branches = True
                             return
             attrs = dict(zip(flat[::2], flat[1::2], strict=True))
             nr = number(attrs, "nr", 1)
@@ -142,42 +160,113 @@ def parse(chunks: Iterable[bytes], origin: str) -> ParsedReport:
                 builder.add_units(nr, min(mi + ci, MAX_COUNT), ci)
             if mb + cb > 0:
                 builder.add_branches(nr, cb, min(mb + cb, MAX_COUNT))
-                has_branches[0] = True
+                state.has_branches = True
         elif name == "sourcefile":
             attrs = dict(zip(flat[::2], flat[1::2], strict=True))
-            pkg = package[0]
+            pkg = state.package
             if pkg is None:
                 raise fail("<sourcefile> outside a <package>")
             file_name = attrs.get("name")
             if not file_name:
                 raise fail("<sourcefile> has no name= attribute")
-            path = f"{pkg}/{file_name}" if pkg else file_name
-            builder = files.get(path)
-            if builder is None:
-                builder = files[path] = FileBuilder(path)
-                builder.units_exact = False  # per-line counts: a merge is a lower bound
-            current[0] = builder
+            state.current = _builder(files, f"{pkg}/{file_name}" if pkg else file_name)
         elif name == "package":
             attrs = dict(zip(flat[::2], flat[1::2], strict=True))
             pkg_name = attrs.get("name")
             if pkg_name is None:
                 raise fail("<package> has no name= attribute")
-            package[0] = pkg_name.strip("/")
+            state.package = pkg_name.strip("/")
 
     def end(name: str) -> None:
-        stack.pop()
         if name == "sourcefile":
-            current[0] = None
+            state.current = None
+            state.ended_at = parser.CurrentByteIndex
         elif name == "package":
-            package[0] = None
+            state.package = None
 
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    feed(parser, utf8(chunks), origin, "JaCoCo")  # unknown encodings are one ReportError there
+    def declaration(version: str | None, encoding: str | None, standalone: int) -> None:
+        # The region reader reads bytes as UTF-8: any other declared encoding is for expat.
+        if encoding is not None and encoding.lower() not in _UTF8:
+            state.regions = False
+
+    def doctype(name: str, sysid: str | None, pubid: str | None, internal: int) -> None:
+        # An internal subset can give attributes defaults (<!ATTLIST line mi CDATA "1">) that
+        # expat reports and the region reader cannot see.
+        if internal:
+            state.regions = False
+
+    def resume() -> None:
+        parser.StartElementHandler = start
+        parser.EndElementHandler = end
+
+    def may_pause(region: bytes, offset: int) -> bool:
+        """After the callbacks read `region`, may the region reader read on?
+
+        Only when the `</sourcefile>` that ends the region is the end tag expat reported last
+        (not text in a comment or CDATA), so the callbacks wait between two elements, with no
+        source file open, for the next one.
+        """
+        return (
+            state.regions
+            and state.root
+            and state.current is None
+            and state.ended_at == offset + len(region) - len(_END)
+        )
+
+    def fed(chunks: Iterable[bytes]) -> Iterator[bytes]:
+        """Yield what expat parses next, choosing the reader for each region before it does."""
+        offset = 0
+        buf = bytearray()
+        for chunk in chunks:
+            if offset == 0 and not buf and b"\x00" in chunk[:4]:
+                state.regions = False  # UTF-16/32 without a byte order mark: not UTF-8 bytes
+            if not state.regions:
+                resume()
+                if buf:
+                    yield bytes(buf)
+                    buf.clear()
+                yield chunk
+                continue
+            seen = len(buf)
+            buf += chunk
+            cut = buf.rfind(_END, max(0, seen - len(_END) + 1))
+            if cut < 0:
+                if len(buf) > _MAX_REGION:
+                    # One <sourcefile> past the cap: the callbacks read the rest.
+                    state.regions = False
+                    resume()
+                    yield bytes(buf)
+                    buf.clear()
+                continue
+            end_at = cut + len(_END)
+            region = bytes(memoryview(buf)[:end_at])
+            del buf[:end_at]
+            read = None
+            if parser.StartElementHandler is None:
+                read = _read_region(region, state.package)
+            if read is None:
+                resume()
+                yield region
+                if may_pause(region, offset):
+                    parser.StartElementHandler = parser.EndElementHandler = None
+            else:
+                yield region
+                state.has_branches = read.commit(files) or state.has_branches
+                state.package = read.package
+            offset += end_at
+        resume()
+        if buf:
+            yield bytes(buf)
+
+    resume()
+    parser.XmlDeclHandler = declaration
+    parser.StartDoctypeDeclHandler = doctype
+    # Unknown encodings are one ReportError there.
+    feed(parser, fed(utf8(chunks)), origin, "JaCoCo")
     return ParsedReport(
         FORMAT,
         tuple(b.build() for b in files.values()),
-        has_branches[0],
+        state.has_branches,
         (),
         origin,
         producer="JaCoCo",
@@ -185,3 +274,200 @@ def parse(chunks: Iterable[bytes], origin: str) -> ParsedReport:
         metrics=(INSTRUCTIONS, LINES, BRANCHES, LINES_AND_BRANCHES),
         rule="instructions, as JaCoCo's report totals them (its Total row)",
     )
+
+
+def _builder(files: dict[str, FileBuilder], path: str) -> FileBuilder:
+    builder = files.get(path)
+    if builder is None:
+        builder = files[path] = FileBuilder(path)
+        builder.units_exact = False  # per-line counts: a merge is a lower bound
+    return builder
+
+
+class _State:
+    """What the callbacks know between elements, and what the region reader hands them."""
+
+    __slots__ = ("current", "ended_at", "has_branches", "package", "regions", "root")
+
+    def __init__(self) -> None:
+        self.root = False  # the <report> root has started
+        self.package: str | None = None  # the open <package>'s name
+        self.current: FileBuilder | None = None  # the open <sourcefile>
+        self.has_branches = False
+        self.regions = True  # the region reader may still read
+        self.ended_at = -1  # byte index of the last </sourcefile> the callbacks saw
+
+
+# ------------------------------------------------------------------------- the region reader
+
+_UTF8 = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
+_MAX_REGION = 64 << 20  # bytes without a </sourcefile> before the callbacks take over
+_END = b"</sourcefile>"
+# The one <line> tag the region reader reads, with its digits taken out.
+_LINE_TAG = b'<line nr="" mi="" ci="" mb="" cb=""/>'
+_DIGIT_BYTES = b"0123456789"
+_NOT_DIGIT_OR_QUOTE = bytes(c for c in range(256) if c not in b'0123456789"')
+_MAX_VALUE = 10**18 - 1  # the callbacks' fast path: at most 18 digits, no clamping needed
+# What follows `<sourcefile `, and a package's start or end: names XML would not rewrite (no
+# references; tab and newline become spaces in attribute values).
+_SOURCEFILE = re.compile(rb'name="([^"<&\t\n\r]*)">')
+_PACKAGE = re.compile(rb'<package name="([^"<&\t\n\r]*)">|</package>')
+
+
+class _Read:
+    """The source files of one region: paths and their lines' counts, in document order.
+
+    The counts are the region's, file after file (`sizes` lines each): every line's number,
+    `ci`, `mi + ci`; and the lines with branches (`bsizes` of them per file), their number,
+    `cb` and `mb + cb`.
+    """
+
+    __slots__ = (
+        "bcovered",
+        "blines",
+        "bsizes",
+        "btotal",
+        "every",
+        "hits",
+        "itotal",
+        "lines",
+        "nr",
+        "package",
+        "paths",
+        "sizes",
+    )
+
+    def __init__(self, package: str | None) -> None:
+        self.package = package  # the open <package> after the region
+        self.paths: list[str] = []
+        self.sizes: list[int] = []
+        self.bsizes: list[int] = []
+        self.nr: list[int] = []  # `lines` as a list, to check their order per file
+        self.every = True  # every line has instructions (so every line is coverable)
+        self.lines = self.hits = self.itotal = array("q")
+        self.blines = self.bcovered = self.btotal = array("q")
+
+    def commit(self, files: dict[str, FileBuilder]) -> bool:
+        """Add the lines to the files as the callbacks would have; True when any has branches."""
+        end = bend = 0
+        for path, size, bsize in zip(self.paths, self.sizes, self.bsizes, strict=True):
+            builder = _builder(files, path)
+            if not size:
+                continue
+            at, end = end, end + size
+            lines, hits, itotal = self.lines[at:end], self.hits[at:end], self.itotal[at:end]
+            nr = self.nr[at:end]
+            if not self.every and 0 in itotal:  # a line without instructions is not coverable
+                keep = list(itotal)
+                nr = list(compress(nr, keep))
+                lines, hits, itotal = (array("q", compress(x, keep)) for x in (lines, hits, itotal))
+            if nr:
+                if all(map(lt, nr, islice(nr, 1, None))):
+                    builder.extend_sorted(lines, hits)
+                else:
+                    builder.extend(lines, hits)
+                if builder.ukeys is None:
+                    builder.ukeys = array("q")
+                builder.ukeys.extend(lines)
+                builder.utotal.extend(itotal)
+                builder.ucovered.extend(hits)
+            if bsize:
+                bat, bend = bend, bend + bsize
+                builder.blines.extend(self.blines[bat:bend])
+                builder.bcovered.extend(self.bcovered[bat:bend])
+                builder.btotal.extend(self.btotal[bat:bend])
+        return bend > 0
+
+
+def _read_region(region: bytes, package: str | None) -> _Read | None:
+    """The source files of a region of plain markup, or None to have the callbacks read it."""
+    try:
+        return _read_plain(region, package)
+    except (ValueError, TypeError, IndexError, OverflowError):
+        return None  # a value that is no JSON integer or past 64 bits, a name not UTF-8, ...
+
+
+def _read_plain(region: bytes, package: str | None) -> _Read | None:
+    # Single bytes first: memchr is much faster than a two-byte search.
+    if (b"!" in region and b"<!" in region) or (b"?" in region and b"<?" in region):
+        return None  # a comment, CDATA or processing instruction: the callbacks read it
+    parts = region.split(b"<sourcefile ")
+    read = _Read(package)
+    blocks = []  # each source file's <line> tags
+    rest = []  # everything else, but the <sourcefile ...> and </sourcefile> tags
+    events = 0
+    for i, part in enumerate(parts):
+        between = part
+        if i:
+            tag = _SOURCEFILE.match(part)
+            end = part.find(_END)
+            if tag is None or end < 0 or not tag.group(1) or read.package is None:
+                return None  # the callbacks raise the error, if any
+            name = tag.group(1).decode("utf-8")
+            read.paths.append(f"{read.package}/{name}" if read.package else name)
+            # The lines come first, then the counters (JaCoCo's XMLFormatter).
+            counters = part.find(b"<counter", tag.end(), end)
+            if counters < 0:
+                counters = end
+            blocks.append(part[tag.end() : counters].rstrip())
+            rest.append(part[counters:end])
+            between = part[end + len(_END) :]
+        rest.append(between)
+        if b"package" in between:
+            for event in _PACKAGE.finditer(between):
+                events += 1
+                name_ = event.group(1)
+                read.package = None if name_ is None else name_.decode("utf-8").strip("/")
+    others = b"".join(rest)
+    if (
+        b"<line" in others
+        or b"<sourcefile" in others
+        or b"</sourcefile" in others
+        or b"<report" in others
+        or others.count(b"<package") + others.count(b"</package") != events
+    ):
+        return None  # a tag of another shape, or where the callbacks read it otherwise
+    # Each block holds line tags only (proved below): one "<" each.
+    read.sizes = sizes = list(map(bytes.count, blocks, repeat(b"<")))
+    read.bsizes = [0] * len(sizes)
+    total = sum(sizes)
+    if not total:
+        return read
+    block = b"".join(blocks)
+    skeleton = block.translate(None, _DIGIT_BYTES)
+    first = skeleton.find(_LINE_TAG)
+    unit = skeleton[:first] + _LINE_TAG
+    # Text before each tag (indentation) is the same everywhere and holds no markup or quote:
+    # the blocks hold nothing but the line tags counted.
+    if first < 0 or b"<" in unit[:first] or b'"' in unit[:first] or skeleton != unit * total:
+        return None
+    # Only the tags' quotes are left: `"N""N""N""N""N"...`, when no digit stands between tags.
+    stream = block.translate(None, _NOT_DIGIT_OR_QUOTE)
+    if stream[:1] != b'"' or stream[-1:] != b'"':
+        return None
+    # A list of plain integers, or a ValueError (JSON refuses leading zeros and empty values).
+    values: list[int] = json.loads(b"[" + stream[1:-1].replace(b'""', b",") + b"]")
+    if len(values) != 5 * total:
+        return None
+    nr = values[0::5]
+    if min(nr) < 1 or max(nr) > MAX_LINE_NUMBER:
+        return None  # the callbacks raise the error
+    ci, cb = values[2::5], values[4::5]
+    read.nr = nr
+    read.lines = array("q", nr)
+    read.hits = array("q", ci)
+    # No count is past 64 bits (else OverflowError here), so none would be clamped; the sums
+    # are in range too, so no count alone is.
+    itotal = list(map(add, values[1::5], ci))
+    read.itotal = array("q", itotal)
+    read.every = 0 not in itotal
+    btotal = list(map(add, values[3::5], cb))
+    if btotal.count(0) < total:
+        read.blines = array("q", compress(nr, btotal))
+        read.bcovered = array("q", compress(cb, btotal))
+        read.btotal = array("q", filter(None, btotal))
+        at = 0
+        for i, size in enumerate(sizes):
+            read.bsizes[i] = size - btotal[at : at + size].count(0)
+            at += size
+    return read

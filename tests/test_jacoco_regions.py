@@ -1,0 +1,430 @@
+"""The JaCoCo region reader gives exactly what the callback reader gives, for every document.
+
+`jacoco.parse` reads most of a large report in regions ending at `</sourcefile>` (C-level byte
+operations while expat validates with no element handler) and hands any region it cannot prove
+plain to the callbacks. Each test parses a document twice, once chunked so that regions are
+read (`regions=True`) and once by the callbacks alone (`regions=False`), and compares every
+file's lines, hits, branches and instruction units, or the error. A spy counts the regions the
+region reader took, so a test of the fast path fails if the fast path silently stops being used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from covaction.errors import CovactionError
+from covaction.formats import jacoco
+from tests.fuzzing import chunked, fuzz, mutated
+
+REAL = Path(__file__).parent / "fixtures" / "real" / "java"
+MORE = Path(__file__).parent / "fixtures" / "more" / "jacoco"
+
+
+class Spy:
+    """Counts regions read by the region reader and regions it gave to the callbacks."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.read = self.declined = 0
+        real = jacoco._read_region
+
+        def spy(region: bytes, package: str | None) -> Any:
+            read = real(region, package)
+            if read is None:
+                self.declined += 1
+            else:
+                self.read += 1
+            return read
+
+        monkeypatch.setattr(jacoco, "_read_region", spy)
+
+
+@pytest.fixture
+def spy(monkeypatch: pytest.MonkeyPatch) -> Spy:
+    return Spy(monkeypatch)
+
+
+def shape(report: Any) -> list[tuple[Any, ...]]:
+    """Every file as plain values, its instruction units included."""
+    out = []
+    for f in report.files:
+        units = f.units
+        out.append(
+            (
+                f.path,
+                list(f.lines),
+                list(f.hits),
+                list(f.branch_lines),
+                list(f.branch_total),
+                list(f.branch_covered),
+                None
+                if units is None
+                else (list(units.keys), list(units.total), list(units.covered), units.exact),
+            )
+        )
+    return out
+
+
+def outcome(fn: Any) -> Any:
+    try:
+        report = fn()
+    except CovactionError as exc:
+        return type(exc), str(exc)
+    return shape(report), report.has_branches, report.roots, report.metric
+
+
+def by_sourcefile(doc: bytes) -> Iterator[bytes]:
+    """Chunks ending at each `</sourcefile>`: every source file after the first is a region."""
+    pos = 0
+    while (end := doc.find(b"</sourcefile>", pos)) >= 0:
+        yield doc[pos : end + 13]
+        pos = end + 13
+    yield doc[pos:]
+
+
+def both(doc: bytes, chunks: list[bytes] | None = None) -> tuple[Any, Any]:
+    regions = outcome(lambda: jacoco.parse(iter(chunks or list(by_sourcefile(doc))), "j.xml"))
+    callbacks = outcome(lambda: jacoco.parse([doc], "j.xml", regions=False))
+    return regions, callbacks
+
+
+HEAD = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><!DOCTYPE report PUBLIC '
+    b'"-//JACOCO//DTD Report 1.1//EN" "report.dtd"><report name="r">'
+    b'<sessioninfo id="s" start="1" dump="2"/><package name="com/ex">'
+    b'<class name="com/ex/First" sourcefilename="First.java"><method name="&lt;init&gt;" '
+    b'desc="()V" line="3"><counter type="INSTRUCTION" missed="0" covered="3"/></method>'
+    b'<counter type="INSTRUCTION" missed="0" covered="3"/></class>'
+    b'<sourcefile name="First.java"><line nr="3" mi="0" ci="3" mb="0" cb="0"/>'
+    b'<counter type="INSTRUCTION" missed="0" covered="3"/></sourcefile>'
+)
+TAIL = b'<counter type="INSTRUCTION" missed="0" covered="3"/></package></report>'
+COUNTERS = (
+    b'<counter type="INSTRUCTION" missed="13" covered="8"/><counter type="BRANCH" '
+    b'missed="4" covered="2"/><counter type="LINE" missed="4" covered="2"/>'
+)
+
+
+def line(nr: int, mi: int, ci: int, mb: int = 0, cb: int = 0) -> bytes:
+    return b'<line nr="%d" mi="%d" ci="%d" mb="%d" cb="%d"/>' % (nr, mi, ci, mb, cb)
+
+
+def source(*tags: bytes, name: bytes = b"A.java", counters: bytes = COUNTERS) -> bytes:
+    return b'<sourcefile name="' + name + b'">' + b"".join(tags) + counters + b"</sourcefile>"
+
+
+PLAIN = source(line(7, 0, 6, 2, 2), line(8, 0, 2), line(9, 3, 0, 2, 0), line(12, 2, 0))
+
+
+def test_plain_source_files_are_read_as_regions_and_agree(spy: Spy) -> None:
+    doc = HEAD + PLAIN + source(line(1, 1, 0), name=b"B.java") + TAIL
+    regions, callbacks = both(doc)
+    assert regions == callbacks
+    files = {f[0]: f for f in regions[0]}
+    assert files["com/ex/A.java"][1:] == (
+        [7, 8, 9, 12],
+        [6, 2, 0, 0],
+        [7, 9],
+        [4, 2],
+        [2, 0],
+        ([7, 8, 9, 12], [6, 2, 3, 2], [6, 2, 0, 0], False),
+    )
+    assert regions[1] is True
+    assert spy.read == 2 and spy.declined == 0, (spy.read, spy.declined)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        REAL / "jacoco1.xml",
+        REAL / "jacoco2.xml",
+        REAL / "jacoco-merged.xml",
+        MORE / "report.xml",
+        MORE / "aggregate.xml",
+    ],
+    ids=lambda p: p.name,
+)
+def test_reports_jacoco_wrote_are_read_as_regions(path: Path, spy: Spy) -> None:
+    """JaCoCo's own one-line output, and the newline-separated fixtures of its layout."""
+    doc = path.read_bytes()
+    regions, callbacks = both(doc)
+    assert regions == callbacks
+    assert not isinstance(regions[0], type)
+    # Every source file after the first is a region of its own (`by_sourcefile`).
+    assert spy.read == doc.count(b"</sourcefile>") - 1 and spy.declined == 0, (
+        spy.read,
+        spy.declined,
+    )
+
+
+def test_indented_lines_are_read_as_regions(spy: Spy) -> None:
+    """Kover and pretty-printers indent: the same indentation before every line tag."""
+    tags = [b"\n      " + line(n, 1, n % 2, n % 3, 0) for n in range(1, 40)]
+    body = source(*tags, counters=b"\n      " + COUNTERS + b"\n    ")
+    doc = HEAD + body + body.replace(b"A.java", b"B.java") + TAIL
+    regions, callbacks = both(doc)
+    assert regions == callbacks
+    assert spy.read == 2 and spy.declined == 0
+
+
+# Documents a byte-pattern reader would read differently from XML: each must agree with the
+# callbacks, because the region reader declines the region or reads it as XML would.
+TRICKY = {
+    "comment hiding a source file": b'<!-- <sourcefile name="E.java">'
+    + line(1, 0, 1)
+    + b"</sourcefile> -->"
+    + PLAIN,
+    "a comment with an end tag, then a source file": b"<!-- </sourcefile> "
+    + source(line(1, 0, 1), name=b"E.java")
+    + b" -->"
+    + PLAIN,
+    "CDATA with an end tag, then a source file": b"<x><![CDATA[ </sourcefile> "
+    + source(line(1, 0, 1), name=b"E.java")
+    + b" ]]></x>"
+    + PLAIN,
+    "an attribute value with an end tag": b'<x a="</sourcefile>"/>' + PLAIN,
+    "comment inside the lines": source(line(1, 0, 1), b"<!-- " + line(2, 0, 1) + b" -->"),
+    "CDATA with tags": source(line(1, 0, 1), b"<![CDATA[" + line(2, 0, 1) + b"]]>"),
+    "processing instruction": source(b"<?pi " + line(2, 0, 1) + b"?>", line(1, 1, 0)),
+    "attributes in another order": source(b'<line mi="0" nr="1" ci="1" mb="0" cb="0"/>'),
+    "absent counts are 0": source(b'<line nr="1" ci="3"/>', line(2, 1, 0)),
+    "neither mi nor ci": source(line(1, 1, 0), b'<line nr="2" mb="0" cb="0"/>'),
+    "no nr": source(b'<line mi="0" ci="1" mb="0" cb="0"/>'),
+    "nr zero": source(line(0, 1, 0)),
+    "nr past 2**31-1": source(line(2**31, 1, 0)),
+    "nr at 2**31-1": source(line(2**31 - 1, 1, 0)),
+    "leading zeros": source(b'<line nr="007" mi="00" ci="01" mb="0" cb="0"/>'),
+    "an empty value": source(b'<line nr="1" mi="" ci="1" mb="0" cb="0"/>'),
+    "a negative count": source(b'<line nr="1" mi="-1" ci="1" mb="0" cb="0"/>'),
+    "a float count": source(b'<line nr="1" mi="1.0" ci="1" mb="0" cb="0"/>'),
+    "18 digits": source(b'<line nr="1" mi="999999999999999999" ci="1" mb="0" cb="0"/>'),
+    "19 digits": source(b'<line nr="1" mi="9999999999999999999" ci="1" mb="0" cb="0"/>'),
+    "past 64 bits": source(b'<line nr="1" mi="1" ci="99999999999999999999999" mb="1" cb="0"/>'),
+    "sums past 64 bits": source(
+        b'<line nr="1" mi="999999999999999999" ci="999999999999999999" '
+        b'mb="999999999999999999" cb="999999999999999999"/>'
+    ),
+    "a line without instructions": source(line(1, 0, 0, 2, 1), line(2, 1, 0), line(3, 0, 0)),
+    "a digit in an attribute name": source(b'<line nr="1" m1i="0" ci="1" mb="0" cb="0"/>'),
+    "a digit in the tag name": source(
+        line(1, 0, 1), b'<li1ne nr="2" mi="0" ci="1" mb="0" cb="0"/>'
+    ),
+    "a digit in the first tag's name": source(
+        b'<li1ne nr="2" mi="0" ci="1" mb="0" cb="0"/>', line(3, 0, 1)
+    ),
+    "a digit in the first attribute's name": source(
+        b'<line n1r="2" mi="0" ci="1" mb="0" cb="0"/>', line(3, 0, 1)
+    ),
+    "a digit before the first tag": source(b"5" + line(1, 0, 1), b"5" + line(2, 1, 0)),
+    "digits between tags": source(line(1, 0, 1) + b"7", line(2, 1, 0) + b"7"),
+    "text between tags": source(b"x" + line(1, 0, 1), b"x" + line(2, 1, 0)),
+    "a reference between tags": source(b"&amp;" + line(1, 0, 1), b"&amp;" + line(2, 1, 0)),
+    "an element between tags": source(line(1, 0, 1) + b"<b/>", line(2, 1, 0) + b"<b/>"),
+    "a line tag with a newline inside": source(b'<line\nnr="1" mi="0" ci="1" mb="0" cb="0"/>'),
+    "a line tag written open and closed": source(
+        b'<line nr="1" mi="0" ci="1" mb="0" cb="0"></line>'
+    ),
+    "spaces around equals": source(b'<line nr = "1" mi="0" ci="1" mb="0" cb="0"/>'),
+    "single quotes": source(b"<line nr='1' mi='0' ci='1' mb='0' cb='0'/>"),
+    "a line after the counters": source(line(1, 0, 1), counters=COUNTERS + line(5, 1, 0)),
+    "a line outside any source file": line(9, 1, 0) + PLAIN,
+    "a bad line outside any source file": b'<line nr="x"/>' + PLAIN,
+    "a namespaced line": source(b'<x:line xmlns:x="u" nr="1" mi="0" ci="1" mb="0" cb="0"/>'),
+    "lines out of order and repeated": source(line(5, 1, 0), line(2, 0, 1), line(5, 0, 3, 1, 1)),
+    "a source file twice": PLAIN + PLAIN.replace(b'nr="7"', b'nr="70"'),
+    "a source file without lines": source() + PLAIN,
+    "a self-closing source file": b'<sourcefile name="Z.java"/>' + PLAIN,
+    "a source file without name": b"<sourcefile>" + line(1, 0, 1) + b"</sourcefile>",
+    "an empty name": source(line(1, 0, 1), name=b""),
+    "a reference in a name": source(line(1, 0, 1), name=b"A&amp;B.java"),
+    "a tab in a name": source(line(1, 0, 1), name=b"A\tB.java"),
+    "a non-ASCII name": source(line(1, 0, 1), name="Ä漢.java".encode()),
+    "another attribute on the source file": b'<sourcefile name="S.java" x="1">'
+    + line(1, 0, 1)
+    + b"</sourcefile>",
+    "a nested source file": b'<sourcefile name="O.java">'
+    + source(line(1, 0, 1))
+    + line(2, 0, 1)
+    + b"</sourcefile>",
+    "the end tag with a space": source(line(1, 0, 1))[:-1] + b" >" + PLAIN,
+    "a source file outside a package": b"</package>" + PLAIN + b'<package name="com/ex">',
+    "a new package": b'</package><package name="/org/x/">' + PLAIN,
+    "the default package": b'</package><package name="">' + PLAIN,
+    "a package without name": b"</package><package>" + PLAIN,
+    "a package with another attribute": b'</package><package name="q" a="b">' + PLAIN,
+    "a self-closing package": b'<package name="q"/>' + PLAIN,
+    "a nested package": b'<package name="in">' + PLAIN + b"</package>" + PLAIN,
+    "a package inside a source file": b'<sourcefile name="P.java"><package name="q">'
+    + line(1, 0, 1)
+    + b"</package></sourcefile>"
+    + PLAIN,
+    "groups": b'</package><group name="g"><package name="com/ex">'
+    + PLAIN
+    + b'</package></group><group name="h"><package name="com/ex">'
+    + PLAIN.replace(b'ci="6"', b'ci="9"'),
+    "a nested report": b'<report name="x">' + PLAIN + b"</report>",
+    "malformed after a plain source file": PLAIN + b"<broken",
+    "a mismatched end tag": PLAIN + b"</sourcefile>",
+    "a duplicate attribute": source(b'<line nr="1" nr="2" mi="0" ci="1" mb="0" cb="0"/>'),
+}
+
+
+@pytest.mark.parametrize("middle", TRICKY.values(), ids=TRICKY.keys())
+def test_tricky_regions_agree_with_the_callbacks(middle: bytes) -> None:
+    doc = HEAD + middle + TAIL
+    regions, callbacks = both(doc)
+    assert regions == callbacks
+    # Also cut at every 7th byte: regions then end wherever a chunk's last </sourcefile> is.
+    assert both(doc, [doc[i : i + 7] for i in range(0, len(doc), 7)])[0] == callbacks
+
+
+def test_the_guards_are_what_keeps_them_equal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the markup guard, a comment hiding a source file would be read as one."""
+    doc = HEAD + TRICKY["comment hiding a source file"] + TAIL
+    real = jacoco._read_plain
+    monkeypatch.setattr(
+        jacoco,
+        "_read_plain",
+        lambda r, p: real(r.replace(b"<!--", b"<x/>").replace(b"-->", b"<y/>"), p),
+    )
+    regions, callbacks = both(doc)
+    assert regions != callbacks
+
+
+PROLOGS = {
+    "internal subset with attribute defaults": (
+        b'<?xml version="1.0"?><!DOCTYPE report [<!ATTLIST line mb CDATA "4">]>'
+    ),
+    "Latin-1 declared": b'<?xml version="1.0" encoding="ISO-8859-1"?>',
+}
+
+
+@pytest.mark.parametrize("prolog", PROLOGS.values(), ids=PROLOGS.keys())
+def test_prologs_that_change_meaning_turn_regions_off(prolog: bytes, spy: Spy) -> None:
+    name = b"\xe9.java" if b"ISO" in prolog else b"A.java"
+    tags = b'<line nr="1" mi="0" ci="1"/>'
+    doc = prolog + HEAD[HEAD.index(b"<report") :] + source(tags, name=name) + PLAIN + TAIL
+    regions, callbacks = both(doc)
+    assert regions == callbacks
+    assert not isinstance(regions[0], type), regions
+    assert spy.read == 0
+    if b"ATTLIST" in prolog:
+        assert regions[1] is True  # the default made every line a branch line
+
+
+def test_utf16_documents_are_transcoded_and_read_by_regions_too(spy: Spy) -> None:
+    doc = (HEAD + PLAIN + PLAIN + TAIL).decode().replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    data = doc.encode("utf-16")
+    regions, callbacks = both(data, [data[i : i + 64] for i in range(0, len(data), 64)])
+    assert regions == callbacks and not isinstance(regions[0], type)
+    assert spy.read > 0
+
+
+def test_utf16_without_a_byte_order_mark_is_streamed_not_held() -> None:
+    """No byte `</sourcefile>` to cut at: it goes to expat chunk by chunk at once."""
+    data = (HEAD + b"<broken" + PLAIN * 50 + TAIL).decode().encode("utf-16-le")
+    pulled = 0
+
+    def chunks() -> Iterator[bytes]:
+        nonlocal pulled
+        for i in range(0, len(data), 64):
+            pulled += 1
+            yield data[i : i + 64]
+
+    with pytest.raises(CovactionError, match="not well-formed"):
+        jacoco.parse(chunks(), "j.xml")
+    assert pulled < len(data) // 64 // 2, pulled
+
+
+def test_a_source_file_past_the_region_cap_goes_to_the_callbacks(
+    monkeypatch: pytest.MonkeyPatch, spy: Spy
+) -> None:
+    monkeypatch.setattr(jacoco, "_MAX_REGION", len(HEAD) + len(PLAIN))
+    big = source(*(line(n, 1, n % 2) for n in range(1, 90)), name=b"Big.java")
+    doc = HEAD + PLAIN + big + PLAIN + TAIL
+    regions, callbacks = both(doc, [doc[i : i + 50] for i in range(0, len(doc), 50)])
+    assert regions == callbacks
+    assert spy.read == 1  # the first PLAIN; then the callbacks read on to the end
+
+
+# ----------------------------------------------------------------------------- properties
+
+PARTS = st.sampled_from(
+    [
+        line(1, 0, 1),
+        line(2, 3, 0, 1, 1),
+        line(3, 0, 0),
+        line(3, 0, 0, 2, 0),
+        line(2**31 - 1, 1, 1),
+        b'<line nr="0" mi="1" ci="0" mb="0" cb="0"/>',
+        b'<line nr="05" mi="1" ci="0" mb="0" cb="0"/>',
+        b'<line nr="6" ci="1"/>',
+        b'<line nr="6" mi="1.5" ci="1" mb="0" cb="0"/>',
+        b'<line nr="7" mi="1" ci="1" mb="0" cb="99999999999999999999"/>',
+        b"<line/>",
+        b'<line mi="1" nr="8" ci="0" mb="0" cb="0"/>',
+        b"<!-- x -->",
+        b"<!-- " + line(9, 0, 1) + b" -->",
+        b"<![CDATA[<line>]]>",
+        b"<?p?>",
+        COUNTERS,
+        b'<counter type="LINE" missed="1" covered="0"/>',
+        b'<sourcefile name="C.java">',
+        b'<sourcefile name="A.java">',
+        b"<sourcefile>",
+        b"</sourcefile>",
+        b'<package name="com/ex">',
+        b'<package name="">',
+        b"<package>",
+        b"</package>",
+        b'<group name="g">',
+        b"</group>",
+        b'<class name="x">',
+        b"</class>",
+        b" ",
+        b"\n  ",
+        b"7",
+        b"x",
+        b'"',
+        b"&amp;",
+        b"<b/>",
+    ]
+)
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> bytes:
+    files = []
+    for _ in range(draw(st.integers(1, 4))):
+        inner = b"".join(draw(st.lists(PARTS, max_size=12)))
+        name = draw(st.sampled_from([b"A.java", b"B.java", b"A.java", b"a&amp;.java", b""]))
+        files.append(source(inner, name=name, counters=draw(st.sampled_from([b"", COUNTERS]))))
+    return HEAD + b"".join(files) + TAIL
+
+
+@fuzz
+@given(doc=documents(), cuts=st.lists(st.integers(0, 10**6), max_size=8))
+def test_regions_and_callbacks_agree_on_generated_documents(doc: bytes, cuts: list[int]) -> None:
+    regions, callbacks = both(doc)
+    assert regions == callbacks
+    assert both(doc, chunked(doc, cuts))[0] == callbacks
+
+
+SEEDS = [
+    (REAL / "jacoco1.xml").read_bytes(),
+    (MORE / "aggregate.xml").read_bytes(),
+    HEAD + PLAIN + source(line(1, 0, 1), name=b"B.java") + TAIL,
+]
+
+
+@fuzz
+@given(doc=mutated(SEEDS), cuts=st.lists(st.integers(0, 10**6), max_size=4))
+def test_regions_and_callbacks_agree_on_mutated_reports(doc: bytes, cuts: list[int]) -> None:
+    regions, callbacks = both(doc)
+    assert regions == callbacks
+    assert both(doc, chunked(doc, cuts))[0] == callbacks
