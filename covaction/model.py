@@ -21,6 +21,8 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from itertools import compress, islice
@@ -181,10 +183,36 @@ def percent_of(numerator: int, denominator: int) -> Fraction:
     return Fraction(100 * numerator, denominator)
 
 
-def display_percent(value: Fraction | None, precision: int = 2) -> str:
-    """Format like coverage.py's `display_covered`: never "0" or "100" unless exactly so."""
+# Digits after the decimal point of every percentage shown (coverage.py's `[report] precision`
+# when a coverage.py report's repository sets it, else two): set for a run by
+# `display_precision`, read by `display_percent` and by every figure that must agree with it.
+MAX_PRECISION = 10
+_PRECISION: ContextVar[int] = ContextVar("covaction_display_precision", default=2)
+
+
+@contextmanager
+def display_precision(digits: int) -> Iterator[None]:
+    """Percentages are shown with `digits` decimals inside the block."""
+    token = _PRECISION.set(digits)
+    try:
+        yield
+    finally:
+        _PRECISION.reset(token)
+
+
+def shown_precision() -> int:
+    """The decimals percentages are shown with now (see `display_precision`)."""
+    return _PRECISION.get()
+
+
+def display_percent(value: Fraction | None, precision: int | None = None) -> str:
+    """Format like coverage.py's `display_covered`: never "0" or "100" unless exactly so.
+
+    `precision`: decimals; by default the run's (`display_precision`, else two)."""
     if value is None:
         return ""
+    if precision is None:
+        precision = _PRECISION.get()
     # coverage.py computes the percentage as a float and rounds that float; do the same so that
     # the digits we print are the digits `coverage report` prints.
     pc = float(value)
@@ -667,6 +695,9 @@ class CoverageReport:
     producers: tuple[str, ...] = ()
     unplaced: Mapping[str, FileCoverage] = field(default_factory=dict)
     metrics: tuple[str, ...] = ()
+    # Decimals of the percentages shown: coverage.py's `[report] precision` when the
+    # repository sets it for a coverage.py report; None: covaction's two.
+    precision: int | None = None
 
     # Totals of every measured file, placed or not, read as `metric` (computed once).
     counts: Counts = field(init=False, compare=False, repr=False)

@@ -25,6 +25,7 @@ from typing import Any
 
 from covaction.edges.workspace import MiB, Workspace
 from covaction.errors import CovactionError, InputError, ReportError
+from covaction.model import MAX_PRECISION
 
 # coverage.py's default lookup (config.config_files_to_try), in its order.
 CONFIG_FILES = (".coveragerc", ".coveragerc.toml", "setup.cfg", "tox.ini", "pyproject.toml")
@@ -70,24 +71,61 @@ class Config:
             text = _rename(text, self.specified, self.copies[self.specified])
         return text
 
-    def setting(self, section: str, option: str = "") -> str:
-        """`FILE: [real section] option`, the section spelled as the file spells it."""
+    def _parser(self) -> Any:
+        """coverage.py's parser over the file the settings came from, or None."""
         from coverage.config import HandyConfigParser
         from coverage.tomlconfig import TomlConfigParser
 
-        real = section
         name = next((k for k, v in self.copies.items() if v == self.label), "")
-        if name:
-            parser: Any = (
-                TomlConfigParser(self.our_file)
-                if name.endswith(".toml")
-                else HandyConfigParser(self.our_file)
-            )
+        if not name:
+            return None
+        parser: Any = (
+            TomlConfigParser(self.our_file)
+            if name.endswith(".toml")
+            else HandyConfigParser(self.our_file)
+        )
+        try:
+            parser.read(str(self.folder / name))
+        except Exception:
+            return None
+        return parser
+
+    def setting(self, section: str, option: str = "") -> str:
+        """`FILE: [real section] option`, the section spelled as the file spells it."""
+        real = section
+        parser = self._parser()
+        if parser is not None:
             with contextlib.suppress(Exception):
-                parser.read(str(self.folder / name))
                 real = parser.real_section(section) or section
         where = f"[{real}]" + (f" {option}" if option else "")
         return f"{self.label or 'coverage.py configuration'}: {where}"
+
+    def sets(self, section: str, option: str) -> bool:
+        """The file the settings came from sets `[section] option` (not a default)."""
+        parser = self._parser()
+        try:
+            return parser is not None and bool(parser.has_option(section, option))
+        except Exception:
+            return False
+
+
+def precision(config: Config) -> tuple[int | None, str]:
+    """(`[report] precision` when the repository sets it, else None; a note when it is set to
+    something covaction cannot show).
+
+    coverage.py's default is 0 decimals, covaction's 2: only a value the repository chose
+    replaces covaction's. A value coverage.py could not print with (negative), or more digits
+    than anyone reads, is named in the note and two decimals are shown.
+    """
+    if not config.sets("report", "precision"):
+        return None, ""
+    digits = config.settings.precision
+    if isinstance(digits, int) and 0 <= digits <= MAX_PRECISION:
+        return digits, ""
+    return None, (
+        f"{config.setting('report', 'precision')} is {str(digits)[:40]!r}, not a number of "
+        f"decimals from 0 to {MAX_PRECISION}: percentages are shown with two"
+    )
 
 
 def copy_config(ws: Workspace, dest: Path, named: str) -> tuple[str, dict[str, str]]:

@@ -51,6 +51,7 @@ from covaction.edges.coverage_config import (
     check_settings,
     copy_config,
     path_aliases,
+    precision,
     read_config,
 )
 from covaction.edges.workspace import MiB, Workspace
@@ -322,6 +323,32 @@ def parse_data_file(
         replace(parsed, format=FORMAT, has_branches=has_arcs, notices=tuple(notices)),
         unmatched,
     )
+
+
+def display_precision(
+    ws: Workspace, scratch: Path, config_file: str = ""
+) -> tuple[int | None, str]:
+    """The repository's `[report] precision` for a coverage.py report (`.coverage`, JSON or
+    Cobertura): (decimals or None when not set, a note for the job summary).
+
+    Read with coverage.py's own lookup, as `parse_data_file` reads the rest. Showing figures is
+    not worth stopping a run over: a configuration coverage.py cannot read is a note here, and
+    two decimals are shown (a `.coverage` file's reading names the error itself).
+    """
+    config_dir = scratch / "covaction-coverage-precision"
+    try:
+        specified, copies = copy_config(ws, config_dir, config_file)
+        with _harmless_environ(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with _cwd(str(config_dir)):
+                config = read_config(config_dir, specified, copies)
+            return precision(config)
+    except CovactionError as exc:
+        return None, f"[report] precision not read ({exc.message}): two decimals are shown"
+    except RecursionError:
+        return None, "[report] precision not read (the configuration nests too deeply)"
+    finally:
+        shutil.rmtree(config_dir, ignore_errors=True)
 
 
 def _inside(ws: Workspace, name: str) -> bool:

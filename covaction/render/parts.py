@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 from covaction.compare import Comparison, DirRow, FileRow
 from covaction.diff_coverage import line_ranges
 from covaction.gates import FAILED, PASSED, SKIPPED, Check
-from covaction.model import Counts, display_percent
+from covaction.model import Counts, display_percent, shown_precision
 from covaction.render import escape
 
 if TYPE_CHECKING:
@@ -83,13 +83,18 @@ def plural(n: int, noun: str, nouns: str = "") -> str:
     return f"{n:,} {noun if n == 1 else nouns or noun + 's'}"
 
 
+def fixed(value: Decimal | float | int) -> str:
+    """A figure in points or percent with the decimals percentages are shown with."""
+    return f"{value:.{shown_precision()}f}"
+
+
 def signed(value: Decimal, exact: Fraction | None = None) -> str:
     """`+1.50`, `-2.25` (a real minus), `±0.00`; a zero hiding a change keeps its sign."""
     if value == 0:
         if exact:
-            return ("+" if exact > 0 else MINUS) + "0.00"
-        return "±0.00"
-    return ("+" if value > 0 else MINUS) + f"{abs(value):.2f}"
+            return ("+" if exact > 0 else MINUS) + fixed(0)
+        return "±" + fixed(0)
+    return ("+" if value > 0 else MINUS) + fixed(abs(value))
 
 
 def rounded(value: Fraction) -> Decimal:
@@ -284,7 +289,9 @@ def failed_item(ctx: RenderContext, check: Check) -> str:
         return f"{plural(len(ctx.pins), 'action')} not pinned"
     if check.name == "drop" and check.actual is not None:
         drop = total_drop(ctx.comparison)
-        shown = "less than 0.01" if not drop else f"{drop:.2f}"
+        shown = (
+            f"less than {fixed(Decimal(1).scaleb(-shown_precision()))}" if not drop else fixed(drop)
+        )
         return f"dropped {shown} points (allowed {check.required})"
     if check.name in ("total", "diff") and check.actual is not None:
         return f"{gate_name(check)} {pct(check.actual)} < {check.required}%"
@@ -298,7 +305,7 @@ def attention(ctx: RenderContext) -> list[str]:
     out = []
     drop = total_drop(c)
     if "drop" not in judged and drop is not None and drop >= ATTENTION_DROP:
-        out.append(f"⚠️ dropped {drop:.2f} points (no gate set)")
+        out.append(f"⚠️ dropped {fixed(drop)} points (no gate set)")
     diff = c.diff.percent if c.diff else None
     if "diff" not in judged and diff is not None and diff < ATTENTION_DIFF:
         out.append(f"⚠️ {DIFF_NAME} below {ATTENTION_DIFF}% (no gate set)")

@@ -102,8 +102,8 @@ def render_text(ctx: RenderContext) -> str:
     if t is not None:
         out += [
             "",
-            f"Trend: {parts.sparkline(t.values)}  min {t.low:.2f}% · max {t.high:.2f}% "
-            f"· now {t.values[-1]:.2f}%",
+            f"Trend: {parts.sparkline(t.values)}  min {parts.fixed(t.low)}% · max "
+            f"{parts.fixed(t.high)}% · now {parts.fixed(t.values[-1])}%",
         ]
 
     if ctx.pin_policy != "off" and ctx.pins:

@@ -99,6 +99,11 @@ def load(
             merged,
             unmatched=merged.unmatched + tuple(u for u in extra_unmatched if u.path not in seen),
         )
+    if "coverage.py" in merged.producers:
+        digits, note = coverage_data.display_precision(ws, scratch, settings.coverage_config)
+        merged = replace(
+            merged, precision=digits, notices=merged.notices + ((note,) if note else ())
+        )
     if not merged.files and not merged.unplaced:
         raise ReportError(
             f"{', '.join(names)}: the report holds no file; check that the tests ran under coverage"

@@ -6,11 +6,14 @@ module only sequences them and hands what they return to the next.
 
 from __future__ import annotations
 
+import contextlib
+
 from covaction import compare, diff_coverage, gates, paths
 from covaction.documents import result
 from covaction.edges import Edges, git
 from covaction.errors import ExitCode
 from covaction.github_context import GitHubContext
+from covaction.model import display_precision
 from covaction.pins.workflows import PinSummary
 from covaction.render import markdown, text
 from covaction.render.annotations import plan as plan_annotations
@@ -33,11 +36,21 @@ def run(settings: Settings, edges: Edges, github: GitHubContext) -> ExitCode:
         # A fork's result is posted from a trusted workflow: nothing of the checkout is read,
         # and no git runs.
         return workflow_run_comment.publish(settings, edges, github)
+    with contextlib.ExitStack() as scope:
+        return _run(settings, edges, github, scope)
+
+
+def _run(
+    settings: Settings, edges: Edges, github: GitHubContext, scope: contextlib.ExitStack
+) -> ExitCode:
     runner, ws = edges.runner, edges.workspace
     tracked = git.tracked_files(str(ws.root), edges.environ, runner.warning)
     report_files = reports.find(settings, ws, runner)
     pin_only = not report_files
     report = None if pin_only else reports.load(settings, ws, tracked, edges.scratch, report_files)
+    if report is not None and report.precision is not None:
+        # Every percentage the run shows, logs or outputs, with the repository's decimals.
+        scope.enter_context(display_precision(report.precision))
     changed = None if pin_only else changes.load(settings, edges, github.pull_request)
     lookup = (
         baseline_search.Lookup(None, "")
