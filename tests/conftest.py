@@ -10,6 +10,7 @@ import pytest
 from hypothesis import settings
 
 from covaction.pins import github_yaml
+from tests import harness
 from tests.fakegithub import fake_github  # noqa: F401  (fixture)
 from tests.fakeresults import fake_results  # noqa: F401  (fixture)
 from tests.harness import ActionRun
@@ -20,6 +21,23 @@ from tests.yaml_loaders import LOADERS
 settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "process(why): the test's action runs start `python entrypoint.py` in a process of their "
+        "own (the container contract), not in process; `why` says what needs the process",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _run_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ActionRun.run in a process for tests marked `process`, in process for the rest."""
+    marker = request.node.get_closest_marker("process")
+    if marker is not None:
+        assert marker.args and isinstance(marker.args[0], str), "say why it needs a process"
+        monkeypatch.setattr(harness, "PROCESS_BY_DEFAULT", True)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import pytest
 
 from covaction.edges import git
 from covaction.errors import DiffError
-from tests.harness import ActionRun
+from tests.harness import END_TO_END, ActionRun
 from tests.hostile_helpers import project
 
 pytestmark = pytest.mark.skipif(git.git_program({}) is None, reason="git is not installed")
@@ -506,6 +506,7 @@ def test_a_fifo_for_git_to_read_costs_one_timeout_per_run(
     assert_refused(box.run_all(), "git took over 1s to open the checkout")
 
 
+@END_TO_END
 @pytest.mark.parametrize("diff_base", ["", "HEAD~1"])
 def test_the_whole_step_in_the_issues_hostile_checkout(action: ActionRun, diff_base: str) -> None:
     """The action end to end (entrypoint, as the runner starts it) in the checkout of issue 16

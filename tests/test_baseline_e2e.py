@@ -31,7 +31,7 @@ from covaction.model import Counts
 from covaction.stages import baseline_search
 from tests.fakegithub import WRITE_TOKEN, FakeGitHub, FileChange, fake_github  # noqa: F401
 from tests.fakeresults import FakeResults, FinalizedArtifact, Run, runtime_environ
-from tests.harness import ActionRun, Result
+from tests.harness import END_TO_END, ActionRun, Result
 from tests.sample import make_project
 
 REPO = "octo-org/widget"
@@ -208,6 +208,7 @@ def comment(github: FakeGitHub) -> str:
 # ----------------------------------------------------------------------------- push stores
 
 
+@END_TO_END
 def test_push_to_main_stores_the_baseline_as_an_artifact_of_its_run(
     action: ActionRun, github: FakeGitHub, results: FakeResults, project: Path
 ) -> None:
@@ -397,6 +398,9 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
     do_GET = do_POST = do_PATCH = _relay
 
 
+@pytest.mark.process(
+    "requests (under PyGithub) reads the proxy and ~/.netrc from the process environment"
+)
 def test_behind_a_proxy_the_baseline_download_goes_through_it_without_credentials(
     action: ActionRun, github: FakeGitHub, project: Path
 ) -> None:

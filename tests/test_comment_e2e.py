@@ -24,7 +24,7 @@ from covaction.edges.github_rest import ApiFailure, GitHubApi
 from covaction.render import markdown
 from tests.fakegithub import READ_PERMISSIONS, FakeGitHub, Fault, FileChange
 from tests.fakeresults import FakeResults, runtime_environ
-from tests.harness import ActionRun, Result
+from tests.harness import END_TO_END, ActionRun, Result
 from tests.sample import git, make_project
 from tests.test_render import (
     HOSTILE_NAMES,
@@ -159,6 +159,7 @@ def assert_sound(result: Result, gh: FakeGitHub, code: int = 0, token: str = TOK
 # ---------------------------------------------------------------------------- the happy paths
 
 
+@END_TO_END
 def test_first_run_creates_one_comment_with_the_verdict_first(
     step: ActionRun, gh: FakeGitHub
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakegithub import WRITE_TOKEN, FakeGitHub, FileChange
-from tests.harness import ActionRun, Result
+from tests.harness import END_TO_END, ActionRun, Result
 from tests.sample import git, make_project, measure
 
 REPO = "octo-org/widget"
@@ -102,11 +103,23 @@ def uncovered_lines(root: Path) -> list[int]:
     ]
 
 
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, tuple[str, str, str]]:
+    """The two-commit project, built and measured once per module (relative_files: a copy
+    reads the same)."""
+    root = tmp_path_factory.mktemp("history")
+    return root, two_commits(root)
+
+
 @pytest.fixture
-def history(action: ActionRun) -> tuple[str, str, str]:
-    return two_commits(action.workspace)
+def history(action: ActionRun, built: tuple[Path, tuple[str, str, str]]) -> tuple[str, str, str]:
+    """A copy of the built project as this step's workspace; returns (base, head, diff)."""
+    root, shas = built
+    shutil.copytree(root, action.workspace, symlinks=True, dirs_exist_ok=True)
+    return shas
 
 
+@END_TO_END
 def test_pr_files_give_diff_coverage_and_gate(
     action: ActionRun, fake_github: FakeGitHub, history: tuple[str, str, str]
 ) -> None:
@@ -205,10 +218,13 @@ def test_no_coverable_changed_line_passes_the_gate_and_says_so(
     )
 
 
-def test_diff_base_and_diff_file_on_a_laptop(tmp_path: Path) -> None:
+def test_diff_base_and_diff_file_on_a_laptop(
+    tmp_path: Path, built: tuple[Path, tuple[str, str, str]]
+) -> None:
     """`covaction --diff-base REF` (git, merge base) and `--diff-file` agree with each other."""
     root = tmp_path / "repo"
-    base, _, diff_text = two_commits(root)
+    shutil.copytree(built[0], root, symlinks=True)
+    base, _, diff_text = built[1]
     (tmp_path / "changes.diff").write_text(diff_text)
     (root / "changes.diff").write_text(diff_text)
     entry = Path(__file__).resolve().parent.parent / "entrypoint.py"

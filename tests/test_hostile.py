@@ -16,8 +16,6 @@ import os
 import re
 import secrets
 import sqlite3
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +23,7 @@ import pytest
 
 from covaction.edges import coverage_data as coverage_data_mod
 from tests.fakegithub import FakeGitHub
-from tests.harness import ENTRYPOINT, ActionRun, Result, parse_commands, parse_file_command
+from tests.harness import ActionRun, Result, parse_commands, parse_file_command
 from tests.hostile_helpers import (
     BOUNDED,
     cobertura,
@@ -65,19 +63,11 @@ def run_raw(
             environ.pop(key, None)
         else:
             environ[key] = value
-    proc = subprocess.run(
-        [sys.executable, *python_flags, str(ENTRYPOINT)],
-        cwd=action.workspace,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
-    assert "Traceback" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
-    no_forged_commands(proc.stdout)
-    no_forged_commands(proc.stderr)
-    return Raw(proc.returncode, proc.stdout, proc.stderr)
+    code, stdout, stderr = action.launch(environ, timeout, python_flags)
+    assert "Traceback" not in stdout + stderr, stdout + stderr
+    no_forged_commands(stdout)
+    no_forged_commands(stderr)
+    return Raw(code, stdout, stderr)
 
 
 # =============================================================================================
@@ -131,6 +121,9 @@ def booby_trapped(action: ActionRun) -> tuple[ActionRun, Path]:
     return action, markers
 
 
+@pytest.mark.process(
+    "entrypoint.py keeps the workspace off sys.path; only a fresh interpreter shows what it imports"
+)
 def test_workspace_modules_are_never_imported(booby_trapped: tuple[ActionRun, Path]) -> None:
     """covaction/, sitecustomize, github, coverage, yaml, jinja2 ... in the cwd stay data."""
     action, markers = booby_trapped
@@ -144,6 +137,7 @@ def test_workspace_modules_are_never_imported(booby_trapped: tuple[ActionRun, Pa
     )
 
 
+@pytest.mark.process("`python -I` and PYTHONPATH act on a fresh interpreter")
 def test_isolated_mode_ignores_pythonpath_into_the_workspace(
     booby_trapped: tuple[ActionRun, Path],
 ) -> None:
@@ -161,6 +155,7 @@ def test_isolated_mode_ignores_pythonpath_into_the_workspace(
     assert r.code == 0, r.stdout + r.stderr
 
 
+@pytest.mark.process("entrypoint.py's sys.path cleaning acts on a fresh interpreter")
 def test_entrypoint_drops_workspace_entries_from_sys_path(
     booby_trapped: tuple[ActionRun, Path],
 ) -> None:
@@ -191,6 +186,9 @@ SECRET_CONFIGS = {
 }
 
 
+@pytest.mark.process(
+    "coverage.py expands variables from the process environment, which is the step's only in a container"
+)
 @pytest.mark.parametrize("case", sorted(SECRET_CONFIGS))
 def test_coverage_config_cannot_read_secrets_from_the_environment(
     action: ActionRun, case: str
@@ -225,6 +223,7 @@ def test_coverage_config_cannot_read_secrets_from_the_environment(
     assert not (ws / "debug.log").exists()
 
 
+@pytest.mark.process("/proc/self/environ must be the step's own environment")
 @pytest.mark.parametrize("target", ["/proc/self/environ", "/etc/passwd", "/dev/zero", "outside"])
 def test_coverage_config_that_is_a_link_out_of_the_workspace_is_not_read(
     action: ActionRun, target: str
@@ -908,6 +907,9 @@ INJECTIONS = [
 ]
 
 
+@pytest.mark.process(
+    "the real stdout/stderr wrapped by entrypoint.py's CommandGuard, as the runner reads them"
+)
 @pytest.mark.parametrize("name", INJECTIONS)
 def test_file_names_in_a_report_cannot_forge_commands(action: ActionRun, name: str) -> None:
     project(action)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakegithub import WRITE_TOKEN, FakeGitHub
-from tests.harness import ActionRun
+from tests.harness import END_TO_END, ActionRun
 
 SHA_CHECKOUT = "08eba0b27e820071cde6df949e0beb9ba4906955"
 SHA_OTHER = "1111111111111111111111111111111111111111"
@@ -105,6 +105,7 @@ def test_a_missing_report_with_explicit_coverage_files_stays_an_error(action: Ac
     assert action.run().code == 2
 
 
+@END_TO_END
 def test_tags_resolved_to_commits_through_the_api(
     action: ActionRun, fake_github: FakeGitHub
 ) -> None:

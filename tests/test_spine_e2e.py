@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import ENTRYPOINT, ActionRun
+from tests.harness import END_TO_END, ENTRYPOINT, ActionRun
 from tests.sample import make_project, total
 
 COBERTURA = """<?xml version="1.0" ?>
@@ -51,6 +51,7 @@ def simple(action: ActionRun) -> ActionRun:
     return action
 
 
+@END_TO_END
 def test_push_writes_outputs_summary_and_report_json(simple: ActionRun) -> None:
     simple.inputs.update(
         {"minimum-coverage": "50", "report-json": "out/result.json", "pin-policy": "off"}
@@ -76,6 +77,7 @@ def test_push_writes_outputs_summary_and_report_json(simple: ActionRun) -> None:
     assert r.errors == []
 
 
+@END_TO_END
 def test_failed_gate_exits_1_with_one_error_per_failed_gate(simple: ActionRun) -> None:
     simple.inputs.update({"minimum-coverage": "50.01", "pin-policy": "off"})
     r = simple.run()
@@ -85,6 +87,7 @@ def test_failed_gate_exits_1_with_one_error_per_failed_gate(simple: ActionRun) -
     assert "❌" in r.summary
 
 
+@END_TO_END
 @pytest.mark.parametrize(
     "name, value",
     [
