@@ -131,6 +131,8 @@ def total_drop(c: Comparison) -> Decimal | None:
 def row_change(row: FileRow | DirRow) -> str:
     if row.base is None or row.delta is None:
         return NA
+    if row.counts == row.base:  # the same counts (most files of a change): no figure moved
+        return signed(Decimal(0))
     return change(row.counts.with_metric(row.base.effective_metric).percent, row.base.percent)
 
 
