@@ -23,9 +23,12 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterator, Mapping
+from array import array
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from itertools import chain
+from operator import ge, gt
 from types import MappingProxyType
 from typing import Any, get_args
 
@@ -70,6 +73,10 @@ _EVENT = re.compile(r"[a-z_]{0,64}")
 _VERSION_TEXT = re.compile(r"[0-9A-Za-z.+-]{0,40}")
 _RANGE = r"[1-9][0-9]{0,8}(?:-[1-9][0-9]{0,8})?"
 _MISSING = re.compile(rf"(?:{_RANGE}(?:, {_RANGE})*)?")
+_FIRSTS = re.compile(r"(?:^|, )([0-9]+)")
+_LASTS = re.compile(r"([0-9]+)(?:, |$)")
+_PLUS_ONE = (1).__add__
+_NONE: array[int] = array("q")
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,12 +135,29 @@ class _Measured(FileCoverage):
     stored: Counts = field(default_factory=Counts)
     missing: str = ""  # `12-18, 40`, checked by `_Reader.missing`
 
+    @classmethod
+    def of(cls, path: str, counts: Counts, missing: str) -> _Measured:
+        # One empty array for the per-line data it has none of (a document may name 200,000
+        # files).
+        return cls(path, _NONE, _NONE, _NONE, _NONE, _NONE, stored=counts, missing=missing)
+
     @property
     def counts(self) -> Counts:
         return self.stored
 
     def missed_lines(self) -> list[int]:
-        return [n for first, last in _ranges(self.missing) for n in range(first, last + 1)]
+        firsts, lasts = _bounds(self.missing)
+        return list(chain.from_iterable(map(range, firsts, map(_PLUS_ONE, lasts))))
+
+    def missed(self) -> Callable[[int], bool]:
+        """Whether a line is one of the file's missed lines."""
+        firsts, lasts = _bounds(self.missing)
+
+        def missed(line: int) -> bool:
+            i = bisect.bisect_right(firsts, line) - 1
+            return i >= 0 and line <= lasts[i]
+
+        return missed
 
 
 class _Reader(strict_json.Fields):
@@ -177,15 +201,16 @@ class _Reader(strict_json.Fields):
         return "" if value == "" else self.choice(value, where, METRICS)
 
     def missing(self, value: Any, where: str, counts: Counts) -> str:
-        """Missed-line ranges, ascending, naming exactly the lines the counts miss."""
+        """Missed-line ranges (`12-18, 40`), ascending, naming exactly the lines the counts
+        miss."""
         text = self.text(value, where, MAX_MISSING, _MISSING)
-        total = previous = 0
-        for first, last in _ranges(text):
-            if first <= previous or last < first or last > MAX_LINE:
-                raise self.fail(where, "ranges must ascend without overlapping")
-            total += last - first + 1
-            previous = last
-        if total != counts.missing_lines:
+        firsts, lasts = _bounds(text)
+        # Each range ascends (first <= last) and ends before the next begins.
+        if any(map(gt, firsts, lasts)) or any(map(ge, lasts, firsts[1:])):
+            raise self.fail(where, "ranges must ascend without overlapping")
+        if lasts and lasts[-1] > MAX_LINE:
+            raise self.fail(where, f"names a line over {MAX_LINE:,}")
+        if sum(lasts) - sum(firsts) + len(firsts) != counts.missing_lines:
             raise self.fail(where, "does not list the lines the counts miss")
         return text
 
@@ -315,7 +340,7 @@ class _Reader(strict_json.Fields):
             if self.missed > MAX_MISSED:
                 raise self.fail(at, f"the files miss more than {MAX_MISSED:,} lines together")
             missing = self.missing(item.get("missing"), f"{at}.missing", counts)
-            out[path] = _Measured(path, stored=counts, missing=missing)
+            out[path] = _Measured.of(path, counts, missing)
             if not placed and item.get("base") is not None:
                 bases[path] = self.counts(item["base"], f"{at}.base")
         return out, bases
@@ -372,7 +397,7 @@ class _Reader(strict_json.Fields):
             path = self.path(item.get("path"), f"{where}.path")
             if path in out or path not in files:
                 raise self.fail(where, "repeats a path, or names a file the report lacks")
-            out[path] = self.diff_file(where, item, path, files[path].missing)
+            out[path] = self.diff_file(where, item, files[path])
         not_in_report = self.paths(d.get("not_in_report", []), "diff.not_in_report")
         not_measured = self.paths(d.get("not_measured", []), "diff.not_measured")
         if any(p in files for p in not_in_report) or any(
@@ -390,9 +415,7 @@ class _Reader(strict_json.Fields):
             unmeasured_sources=unmeasured,
         )
 
-    def diff_file(
-        self, where: str, item: dict[str, Any], path: str, missing: str
-    ) -> FileDiffCoverage:
+    def diff_file(self, where: str, item: dict[str, Any], measured: _Measured) -> FileDiffCoverage:
         """A changed file: its changed lines, those the report knows (`coverable`, kept where
         they are changed), those with a branch not taken (`partial`, kept where covered) and
         the changed lines' branch counts. Covered and uncovered lines are recomputed from the
@@ -402,11 +425,11 @@ class _Reader(strict_json.Fields):
             for key in ("changed", "coverable", "partial")
         )
         coverable = _common(coverable, changed)
-        missed = _member(missing)
+        missed = measured.missed()
         covered = tuple(n for n in coverable if not missed(n))
         branches = self.integer(item.get("branches"), f"{where}.branches", 0, MAX_COUNT)
         return FileDiffCoverage(
-            path,
+            measured.path,
             self.choice(item.get("status"), f"{where}.status", DIFF_STATUSES),  # type: ignore[arg-type]
             changed,
             coverable,
@@ -456,23 +479,9 @@ class _Reader(strict_json.Fields):
         return tuple(refs), suggestions, policy, notes
 
 
-def _ranges(text: str) -> Iterator[tuple[int, int]]:
-    """(first, last) of each range of `12-18, 40` (checked against `_MISSING` before)."""
-    for part in text.split(", ") if text else ():
-        first, _, last = part.partition("-")
-        yield int(first), int(last or first)
-
-
-def _member(missing: str) -> Callable[[int], bool]:
-    """Whether a line is among the missed lines `missing` names."""
-    pairs = list(_ranges(missing))
-    firsts = [a for a, _ in pairs]
-
-    def has(line: int) -> bool:
-        i = bisect.bisect_right(firsts, line) - 1
-        return i >= 0 and pairs[i][0] <= line <= pairs[i][1]
-
-    return has
+def _bounds(text: str) -> tuple[list[int], list[int]]:
+    """The first and the last line of each range of a text `_MISSING` matched."""
+    return list(map(int, _FIRSTS.findall(text))), list(map(int, _LASTS.findall(text)))
 
 
 def _common(lines: tuple[int, ...], within: tuple[int, ...]) -> tuple[int, ...]:
