@@ -449,7 +449,7 @@ def _published(data: bytes) -> Any:
         return got
     assert isinstance(got, result_reader.Stored)
     context = workflow_run_comment.render_context(
-        SimpleNamespace(report_name="coverage"),  # type: ignore[arg-type]
+        SimpleNamespace(report_name="coverage", folder_depth=1),  # type: ignore[arg-type]
         SimpleNamespace(server_url="https://github.com", repository="o/r"),  # type: ignore[arg-type]
         got,
         workflow_run_comment.Trigger(1, "b0" * 20, "c/r", "pull_request", "success", ()),

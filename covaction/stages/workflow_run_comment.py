@@ -319,7 +319,8 @@ def render_context(
     settings: Settings, github: GitHubContext, stored: result_reader.Stored, trigger: Trigger
 ) -> markdown.RenderContext:
     """The render context of the stored result; links point at the pull request's head commit
-    and at the triggering run, where the job summary holds everything."""
+    and at the triggering run, where the job summary holds everything. How the comment looks
+    (`folder-depth`) is this workflow's choice."""
     gh = github
     run_url = (
         f"{gh.server_url}/{gh.repository}/actions/runs/{trigger.run_id}" if gh.server_url else ""
@@ -342,4 +343,5 @@ def render_context(
         pin_counts=stored.pin_counts,
         pin_notes=stored.pin_notes,
         notices=stored.notices,
+        rollup_depth=settings.folder_depth,
     )
