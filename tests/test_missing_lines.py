@@ -33,9 +33,11 @@ def g():
 TEST = "from sample.gaps import f\n\n\ndef test_f():\n    assert f(1) == 1\n"
 
 
-@pytest.mark.parametrize("report", ["coverage.xml", "coverage.json", ".coverage"])
-def test_missing_lines_equal_coverage_report_m(tmp_path: Path, report: str) -> None:
-    root = make_project(tmp_path / "p", branch=False)
+@pytest.fixture(scope="module")
+def measured(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The project with gaps, measured once: its root and the Missing cell `coverage report -m`
+    prints for sample/gaps.py."""
+    root = make_project(tmp_path_factory.mktemp("p"), branch=False)
     (root / "sample" / "gaps.py").write_text(MODULE)
     (root / "tests" / "test_gaps.py").write_text(TEST)
     subprocess.run(
@@ -47,7 +49,14 @@ def test_missing_lines_equal_coverage_report_m(tmp_path: Path, report: str) -> N
     printed = coverage(root, "report", "-m", "--include=sample/gaps.py")
     # sample/gaps.py      13      7    46%   4-8, 12-15
     [row] = [line for line in printed.splitlines() if line.startswith("sample/gaps.py")]
-    expected = re.split(r"\s{2,}|%\s+", row.strip())[-1]
+    return root, re.split(r"\s{2,}|%\s+", row.strip())[-1]
+
+
+@pytest.mark.parametrize("report", ["coverage.xml", "coverage.json", ".coverage"])
+def test_missing_lines_equal_coverage_report_m(
+    tmp_path: Path, measured: tuple[Path, str], report: str
+) -> None:
+    root, expected = measured
     assert expected == "4-8, 12-15"  # joined across the blank line and the comments
     r = subprocess.run(
         [sys.executable, str(ROOT / "entrypoint.py"), "--coverage-files", report,
