@@ -13,7 +13,7 @@ import fnmatch
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from covaction.errors import WorkspaceError
@@ -231,18 +231,24 @@ def _segment(part: str) -> str:
     return "".join(out)
 
 
-def write_atomic(target: Path, data: bytes) -> None:
+def write_atomic(target: Path, data: bytes | Iterable[str]) -> None:
     """Write through a fresh temporary file and rename: never through a planted link.
 
     O_EXCL|O_NOFOLLOW refuse whatever sits at the temporary name; `os.replace` swaps a link at
-    the target itself rather than writing where it points.
+    the target itself rather than writing where it points. Texts (`data` pieces of str) are
+    written as UTF-8 a MiB at a time: a large document never exists twice in memory.
     """
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(tmp, flags, 0o644)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            if isinstance(data, bytes):
+                fh.write(data)
+            else:
+                for text in data:
+                    for at in range(0, len(text), MiB):
+                        fh.write(text[at : at + MiB].encode("utf-8"))
         os.replace(tmp, target)
     except BaseException:
         try:
