@@ -33,6 +33,7 @@ from covaction import __version__, changed_lines, diff_coverage, formats, gates,
 from covaction.compare import compare
 from covaction.documents.baseline import Baseline, TrendPoint
 from covaction.model import Counts, CoverageReport
+from covaction.pins.refs import ActionRef
 from covaction.render import markdown
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -974,6 +975,18 @@ def test_pins_are_grouped_by_file_with_a_copyable_fix_or_why_not() -> None:
         "# line 40: ${{ x }}: an expression",
         "# no fix suggested: built from an expression: pin what it resolves to",
     ]
+
+
+def test_a_run_without_a_token_says_so_instead_of_a_failed_lookup() -> None:
+    """No token: no commit was looked up, which the row says (not "could not be looked up")."""
+    ctx = golden_context()
+    finding = ActionRef(".github/workflows/ci.yml", 30, "c/d@main", "unpinned", "a branch moves")
+    rows = markdown.pin_rows([finding], {}, "no token (laptop run, or github-token is empty)")
+    body = markdown.render_summary(replace(ctx, pins=rows))
+    assert (
+        "# no fix suggested: its commit was not looked up: no token (laptop run, or "
+        "github-token is empty)" in body
+    )
 
 
 def test_a_fix_line_cannot_close_its_code_block() -> None:

@@ -199,10 +199,13 @@ class RenderContext:
         )
 
 
-def pin_rows(findings: Sequence[ActionRef], suggestions: Mapping[str, str]) -> tuple[PinRow, ...]:
-    """The pin findings as the templates show them, each with its suggested fix."""
+def pin_rows(
+    findings: Sequence[ActionRef], suggestions: Mapping[str, str], no_lookup: str = ""
+) -> tuple[PinRow, ...]:
+    """The pin findings as the templates show them, each with its suggested fix; `no_lookup`:
+    why no commit was looked up at all (no token), "" when lookups were made."""
     return tuple(
-        PinRow(r.file, r.line, r.uses, r.verdict, r.reason, suggestions.get(r.uses, ""))
+        PinRow(r.file, r.line, r.uses, r.verdict, r.reason, suggestions.get(r.uses, ""), no_lookup)
         for r in findings
     )
 
@@ -222,6 +225,7 @@ def build_context(
     notices: Sequence[str],
     annotation_notes: Sequence[str] = (),
     rollup_depth: int = 1,
+    no_lookup: str = "",
 ) -> RenderContext:
     """The one render context, for a run's own comment and for a fork's stored result."""
     return RenderContext(
@@ -230,7 +234,7 @@ def build_context(
         verdict=verdict,
         thresholds=dict(thresholds),
         links=links,
-        pins=pin_rows(findings, suggestions),
+        pins=pin_rows(findings, suggestions, no_lookup),
         pin_policy=pin_policy,
         pin_counts=dict(pin_counts),
         pin_notes=tuple(pin_notes),

@@ -52,6 +52,7 @@ class PinRow:
     verdict: str
     reason: str
     suggestion: str = ""
+    no_lookup: str = ""  # why no commit was looked up for a fix ("no token ..."), "" when one was
 
 
 class RenderContext(Protocol):
@@ -436,6 +437,8 @@ def missing_fix(row: PinRow) -> str:
         return "the file could not be read as GitHub reads it"
     if not row.uses:
         return "nothing to pin"
+    if row.no_lookup:
+        return f"its commit was not looked up: {row.no_lookup}"
     return "its commit could not be looked up"
 
 

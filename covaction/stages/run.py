@@ -69,6 +69,7 @@ def _run(
     )
     pin_summary = PinSummary.of(refs)
     suggestions, pin_notes = pin_check.suggest(edges, pin_summary.findings, refs)
+    no_lookup = "" if edges.api is not None else edges.api_note
     verdict = gates.checks_for(
         comparison,
         minimum=settings.minimum_coverage,
@@ -122,6 +123,7 @@ def _run(
             notices=notices,
             annotation_notes=annotation_notes,
             rollup_depth=settings.folder_depth,
+            no_lookup=no_lookup,
         )
         comment = markdown.render_comment(ctx)
         summary = markdown.render_summary(ctx)
@@ -129,7 +131,10 @@ def _run(
     else:
         comment = ""
         summary = markdown.render_pins_only(
-            verdict, markdown.pin_rows(pin_summary.findings, suggestions), pin_summary, pin_notes
+            verdict,
+            markdown.pin_rows(pin_summary.findings, suggestions, no_lookup),
+            pin_summary,
+            pin_notes,
         )
         terminal = summary
     # The summary and the outputs go out before the comment and the uploads: nothing GitHub
