@@ -306,7 +306,7 @@ def _plant(action: ActionRun, kind: str, name: str) -> None:
 FILE_KINDS = ["passwd", "outside", "dotdot", "fifo", "directory", "zero", "loop", "huge"]
 OUTSIDE = "resolves outside the workspace; only files inside it are read"
 NOT_REGULAR = "is not a regular file (a FIFO, device or folder)"
-OVER_CAP = "over the 1024 MiB cap"
+OVER_CAP = "is 1 byte over the 1024 MiB cap"
 FILE_KIND_ERRORS = {
     "passwd": OUTSIDE,
     "outside": OUTSIDE,

@@ -65,9 +65,14 @@ class Workspace:
         if not stat.S_ISREG(st.st_mode):
             raise WorkspaceError(f"{what}: {name} is not a regular file (a FIFO, device or folder)")
         if st.st_size > cap:
-            raise WorkspaceError(
-                f"{what}: {name} is {st.st_size / MiB:.1f} MiB, over the {cap / MiB:.0f} MiB cap"
+            over = st.st_size - cap
+            # A size just over the cap would read "1024.0 MiB, over the 1024 MiB cap".
+            size = (
+                f"{st.st_size / MiB:.1f} MiB,"
+                if over >= MiB // 10
+                else f"{over:,} byte{'s' if over > 1 else ''}"
             )
+            raise WorkspaceError(f"{what}: {name} is {size} over the {cap / MiB:.0f} MiB cap")
         return st.st_size
 
     def chunks(self, name: str, what: str, cap: int = REPORT_CAP) -> Iterator[bytes]:
