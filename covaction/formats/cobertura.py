@@ -29,16 +29,18 @@ so well-formedness and defusedxml's protections never depend on the reader:
 
 from __future__ import annotations
 
-import json
 import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
-from itertools import accumulate, compress, islice, repeat
-from operator import gt, itemgetter, lt
+from itertools import compress, islice, repeat
+from operator import itemgetter, lt
 
 from covaction.errors import ReportError
 from covaction.formats import xmlstream
+from covaction.formats._cobertura_regions import MAX_LINE as _MAX_LINE
+from covaction.formats._cobertura_regions import MAX_REGION as _MAX_REGION
+from covaction.formats._cobertura_regions import read_region as _read_region
 from covaction.model import (
     BRANCHES,
     LINES,
@@ -53,7 +55,6 @@ FORMAT = "cobertura"
 
 _CONDITION = re.compile(r"\(\s*(\d+)\s*/\s*(\d+)\s*\)")
 _CONDITION_ALL = re.compile(r"^[^(\n]*\(\s*(\d+)\s*/\s*(\d+)\s*\)[^\n]*$", re.M)
-_MAX_LINE = 10_000_000
 _BRANCH_TRUE = frozenset({"true", "True", "1"})
 
 
@@ -272,8 +273,8 @@ def parse(chunks: Iterable[bytes], origin: str, *, regions: bool = True) -> Pars
             end = cut + len(b"</class>")
             region = bytes(memoryview(buf)[:end])
             del buf[:end]
-            pieces = _read_region(region) if parser.StartElementHandler is None else None
-            if pieces is None:
+            read = _read_region(region) if parser.StartElementHandler is None else None
+            if read is None:
                 resume()
                 yield region
                 if len(pending) > 200_000:
@@ -282,7 +283,9 @@ def parse(chunks: Iterable[bytes], origin: str, *, regions: bool = True) -> Pars
                     parser.StartElementHandler = None
             else:
                 yield region
-                _commit(pieces, builders, state)
+                current, branches = read.commit(builders, state.missing)
+                state.current = current or state.current
+                state.has_branches = state.has_branches or branches
             offset += end
         resume()
         if buf:
@@ -385,251 +388,6 @@ class _State:
 # ------------------------------------------------------------------------- the region reader
 
 _UTF8 = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
-_MAX_REGION = 64 << 20  # bytes without a </class> before the callbacks take over
-
-# The one <line> tag the region reader reads, with its digits taken out: what coverage.py,
-# Istanbul and gcovr write for a line (`branch="false"` and branch counts taken off first).
-_LINE_TAG = b'<line number="" hits=""/>'
-_DIGITS = b"0123456789"
-_NOT_DIGIT_OR_QUOTE = bytes(c for c in range(256) if c not in b'0123456789"')
-_BRANCH_FALSE = b' branch="false"'
-_MINUS_ONE = (-1).__add__
-# Branch attributes after `hits`, as coverage.py writes them; cut out, counts kept.
-_BRANCH_ATTRS = re.compile(
-    rb' branch="true"(?<=" branch="true")'
-    rb'(?: condition-coverage="[\d.]+% \((\d+)/(\d+)\)")?'
-    rb'(?: missing-branches="([^"<&\t\n\r]*)")?'
-    rb"(?=/>)"
-)
-# gcovr's `<conditions>` block after a line's attributes, up to the line's end tag.
-_CONDITIONS = re.compile(
-    rb'">\s*<conditions>(?:\s*<condition(?: [A-Za-z_:][\w.:-]*="[^"<&]*")*/>)*'
-    rb"\s*</conditions>\s*</line>"
-)
-# A <class> tag's attributes: double-quoted values with nothing XML would rewrite (references,
-# or tab and newline normalised to spaces).
-_CLASS_TAG = re.compile(rb'(?:\s*[A-Za-z_:][\w.:-]*="[^"<&\t\n\r]*")*\s*>')
-_ATTR = re.compile(rb'\s*([A-Za-z_:][\w.:-]*)="([^"<&\t\n\r]*)"')
-
-
-class _Piece:
-    """The lines of one `<class>` (or, with `filename` None, of the class before the region)."""
-
-    __slots__ = ("bcovered", "blines", "btotal", "filename", "hits", "lines", "missing", "ordered")
-
-    def __init__(self, filename: str | None) -> None:
-        self.filename = filename
-        self.missing: list[tuple[int, str]] = []  # (line, coverage.py's missing-branches)
-        self.ordered = True  # lines strictly ascending
-        self.lines: array[int] = array("q")
-        self.hits: array[int] = array("q")
-        self.blines: array[int] = array("q")
-        self.btotal: array[int] = array("q")
-        self.bcovered: array[int] = array("q")
-
-
-def _read_region(region: bytes) -> list[_Piece] | None:
-    """The lines of a region of plain markup, or None to have the callbacks read it."""
-    try:
-        return _read_plain(region)
-    except (ValueError, TypeError, IndexError, OverflowError):
-        return None  # a slot without digits, past 64 bits, a filename not UTF-8, ...
-
-
-def _read_plain(region: bytes) -> list[_Piece] | None:
-    # Single bytes first: memchr is much faster than a two-byte search.
-    if (b"!" in region and b"<!" in region) or (b"?" in region and b"<?" in region):
-        return None  # a comment, CDATA or processing instruction: the callbacks read it
-    if b"<methods>" in region:
-        cut = _without_methods(region)
-        if cut is None:
-            return None
-        region = cut
-    pieces = []
-    for i, part in enumerate(region.split(b"<class ")):
-        piece = _Piece(None)
-        body = part
-        if i:
-            tag = _CLASS_TAG.match(part)
-            if tag is None:
-                return None
-            filename = dict(_ATTR.findall(tag.group())).get(b"filename")
-            if not filename:
-                return None  # the callbacks raise the error
-            piece.filename = filename.decode("utf-8")
-            body = part[tag.end() :]
-        if not _read_body(piece, body):
-            return None
-        pieces.append(piece)
-    return pieces
-
-
-def _without_methods(region: bytes) -> bytes | None:
-    """The region with each `<methods>...</methods>` block cut out, as the callbacks skip it.
-
-    The callbacks skip from `<methods>` to the first end of a `methods` element; a block with
-    another `<methods` or `</methods` inside could end elsewhere, so it is not cut (None).
-    """
-    out = []
-    pos = 0
-    while (i := region.find(b"<methods>", pos)) >= 0:
-        inner = i + len(b"<methods>")
-        j = region.find(b"</methods>", inner)
-        if (
-            j < 0
-            or region.find(b"<methods", inner, j) >= 0
-            or region.find(b"</methods", inner, j) >= 0
-        ):
-            return None
-        out.append(region[pos:i])
-        pos = j + len(b"</methods>")
-    out.append(region[pos:])
-    return b"".join(out)
-
-
-def _no_special_tags(text: bytes) -> bool:
-    """Outside `<lines>`: no tag the callbacks act on but `<lines>`, `<classes>`, `<methods/>`.
-
-    `<lines/>` (coverage.py's class without executable lines, e.g. an empty `__init__.py`)
-    counts as a `<lines>` tag: the callbacks ignore both.
-    """
-    return (
-        text.count(b"<line") == text.count(b"<lines>") + text.count(b"<lines/>")
-        and text.count(b"<class") == text.count(b"<classes>")
-        and text.count(b"<method") == text.count(b"<methods/>")
-        and b"</method" not in text
-        and b"<source" not in text
-    )
-
-
-def _read_body(piece: _Piece, body: bytes) -> bool:
-    """A class's lines from what follows its tag, up to the next `<class `; False: give up.
-
-    The `<lines>` block must be `<line number="N" hits="H"/>` tags, each after the same
-    whitespace: its digits taken out, it is that tag again and again. The digits are then
-    read in order, and must fill the tags' slots exactly, nothing between them.
-    """
-    start = body.find(b"<lines>")
-    if start < 0:
-        return _no_special_tags(body)
-    end = body.find(b"</lines>", start)
-    if end < 0 or not _no_special_tags(body[:start]) or not _no_special_tags(body[end:]):
-        return False
-    block = body[start + len(b"<lines>") : end]
-    if b"<conditions>" in block:
-        # gcovr's per-line <conditions> children, which the callbacks ignore: the line tag
-        # becomes the empty tag it is to them (`_read_lines` checks every tag's shape).
-        block = _CONDITIONS.sub(b'"/>', block)
-    if b" branch=" in block:
-        if _BRANCH_FALSE in block:
-            block = block.replace(_BRANCH_FALSE, b"")  # no branch data, whatever the tag
-        if b" branch=" in block:
-            return _read_branch_block(piece, block)
-    return _read_lines(piece, block)
-
-
-def _read_lines(piece: _Piece, block: bytes) -> bool:
-    skeleton = block.translate(None, _DIGITS)
-    last = skeleton.rfind(_LINE_TAG)
-    if last < 0:
-        return b"<" not in skeleton and block == skeleton  # no tag, no digit
-    first = skeleton.find(_LINE_TAG)
-    unit = skeleton[:first] + _LINE_TAG
-    last += len(_LINE_TAG)
-    count, rest = divmod(last, len(unit))
-    tail = skeleton[last:]
-    if (
-        rest
-        or b"<" in unit[:first]
-        or b'"' in unit[:first]
-        or b"<" in tail
-        or b'"' in tail
-        or skeleton[:last] != unit * count
-    ):
-        return False
-    # Only the tags' quotes are left: `"N""H""N""H"...`, when no digit stands between tags.
-    stream = block.translate(None, _NOT_DIGIT_OR_QUOTE)
-    if stream[:1] != b'"' or stream[-1:] != b'"':
-        return False
-    # A list of plain integers, or a ValueError (JSON refuses leading zeros too).
-    values: list[int] = json.loads(b"[" + stream[1:-1].replace(b'""', b",") + b"]")
-    if len(values) != 2 * count:
-        return False
-    numbers = values[0::2]
-    piece.lines = array("q", numbers)
-    # Counted only as covered or not, like the callbacks (no string can be left: the quotes
-    # were all used up by the separators, or the length above would differ).
-    piece.hits = array("q", map(bool, values[1::2]))
-    # Checked on the list, whose integers exist already (an array would box each one again).
-    piece.ordered = all(map(lt, numbers, islice(numbers, 1, None)))
-    low, high = (numbers[0], numbers[-1]) if piece.ordered else (min(numbers), max(numbers))
-    return bool(0 < low and high <= _MAX_LINE)  # else the callbacks raise the error
-
-
-def _read_branch_block(piece: _Piece, block: bytes) -> bool:
-    """Cut coverage.py's branch attributes out of the tags, keeping each one's counts.
-
-    The pattern only cuts between a tag's `hits="N"` and its `/>`; anything left over fails
-    `_read_lines`.
-    """
-    parts = _BRANCH_ATTRS.split(block)
-    between = parts[0::4]
-    if not _read_lines(piece, b"".join(between)):
-        return False
-    # The tag a cut belongs to is the last one begun before it (there is one: `_read_lines`
-    # proved that the cut's `"` + `/>` junction is the end of a tag).
-    tags = list(accumulate(map(bytes.count, between[:-1], repeat(b"<line"))))
-    keep = list(map(bool, parts[2::4]))  # `branch="true"` without counts has no branch data
-    lines = array("q", compress(map(piece.lines.__getitem__, map(_MINUS_ONE, tags)), keep))
-    covered = array("q", map(int, compress(parts[1::4], keep)))
-    total = array("q", map(int, compress(parts[2::4], keep)))
-    missing = list(compress(parts[3::4], keep))
-    piece.missing = [
-        (n, m.decode("utf-8")) for n, m in zip(lines, missing, strict=True) if m is not None
-    ]
-    if total and (
-        min(total) <= 0
-        or max(total) > 1_000_000
-        or min(covered) < 0
-        or any(map(gt, covered, total))
-    ):
-        for n, c, t in zip(lines, covered, total, strict=True):
-            _add_branch(piece, n, c, t)
-    else:
-        piece.blines, piece.btotal, piece.bcovered = lines, total, covered
-    return True
-
-
-def _add_branch(piece: _Piece, line: int, covered: int, total: int) -> None:
-    # The callbacks' rule (`_branches`): counts out of range are not branch data.
-    if 0 < total <= 1_000_000 and 0 <= covered <= total:
-        piece.blines.append(line)
-        piece.btotal.append(total)
-        piece.bcovered.append(covered)
-
-
-def _commit(pieces: list[_Piece], builders: dict[str, FileBuilder], state: _State) -> None:
-    """Add a region's pieces to the files, as the callbacks would have in document order."""
-    for piece in pieces:
-        if piece.filename is not None:
-            builder = builders.get(piece.filename)
-            if builder is None:
-                builder = builders[piece.filename] = FileBuilder(piece.filename)
-            state.current = builder
-        builder_or_none = state.current
-        if builder_or_none is None:
-            continue  # lines before any <class> belong to no file
-        if piece.ordered:
-            builder_or_none.extend_sorted(piece.lines, piece.hits)
-        else:
-            builder_or_none.extend(piece.lines, piece.hits)
-        if piece.missing:
-            state.missing.setdefault(builder_or_none.path, {}).update(piece.missing)
-        if piece.blines:
-            builder_or_none.blines.extend(piece.blines)
-            builder_or_none.btotal.extend(piece.btotal)
-            builder_or_none.bcovered.extend(piece.bcovered)
-            state.has_branches = True
 
 
 # ----------------------------------------------------------------------- the callback reader

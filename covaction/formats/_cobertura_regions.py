@@ -1,0 +1,319 @@
+"""The Cobertura region reader: the lines of a region of plain markup, read in bulk.
+
+`cobertura.parse` hands this module a region of the document that ends at a `</class>` while
+expat checks the same bytes with no element handler. `read_region` either proves the region
+plain and returns its classes' lines, or returns None and the callback reader reads it. Plain
+means: no comment, CDATA or processing instruction, no `<source>` or `<coverage>`, `<methods>`
+blocks without nesting (cut out, as the callbacks skip them), and every `<line>` one of the
+tags coverage.py, gcovr and Istanbul write, with plain numbers:
+
+    <line number="N" hits="H"/>                                   coverage.py
+    <line number="N" hits="H" branch="false"/>                    Istanbul, gcovr
+    <line number="N" hits="H" branch="true" condition-coverage="P% (C/T)"/>
+    ... condition-coverage="P% (C/T)" missing-branches="..."/>    coverage.py --branch
+    ... condition-coverage="P% (C/T)"><conditions>...</conditions></line>   gcovr
+
+All of a region's line tags are read at once, with C-level byte operations: the tags with
+their digits taken out must be exactly those shapes, each after the same indentation; the
+digits, with every other byte but a few separators deleted, are one JSON list of integers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from array import array
+from itertools import compress, islice, repeat
+from operator import itemgetter, le, lt
+
+from covaction.model import FileBuilder
+
+MAX_LINE = 10_000_000
+MAX_REGION = 64 << 20  # bytes without a </class> before the callbacks take over
+
+_DIGITS = b"0123456789"
+# A <class> tag's attributes: double-quoted values with nothing XML would rewrite (references,
+# or tab and newline normalised to spaces). The first pattern is what the producers write.
+_VALUE = rb'"[^"<&\t\n\r]*"'
+_CLASS_USUAL = re.compile(
+    rb"name=" + _VALUE + rb' filename="([^"<&\t\n\r]*)"(?: [A-Za-z_:][\w.:-]*=' + _VALUE + rb")*>"
+)
+_CLASS_TAG = re.compile(rb"(?:\s*[A-Za-z_:][\w.:-]*=" + _VALUE + rb")*\s*>")
+_ATTR = re.compile(rb'\s*([A-Za-z_:][\w.:-]*)="([^"<&\t\n\r]*)"')
+# gcovr's `<conditions>` block after a line's attributes, up to the line's end tag.
+_CONDITIONS = re.compile(
+    rb'">\s*<conditions>(?:\s*<condition(?: [A-Za-z_:][\w.:-]*="[^"<&]*")*/>)*'
+    rb"\s*</conditions>\s*</line>"
+)
+_MISSING = re.compile(rb' missing-branches="([^"<&\t\n\r]*)"')
+_MISSING_MARK = b" x"  # where a missing-branches attribute was cut out: the kind "%x"
+
+# The line tags with their digits taken out, by kind: the bytes of the tag among "f%x" (its
+# one "f" is in "false", its one "%" in the condition, "x" marks a cut missing-branches).
+_KINDS = {
+    b"": b'<line number="" hits=""/>',
+    b"f": b'<line number="" hits="" branch="false"/>',
+    b"%": b'<line number="" hits="" branch="true" condition-coverage="% (/)"/>',
+    b"%x": b'<line number="" hits="" branch="true" condition-coverage="% (/)" x/>',
+}
+_NOT_KIND = bytes(c for c in range(256) if c not in b"<f%x\0")
+_SEPARATOR = b"\0"  # between two classes' blocks: XML holds no NUL
+# What each integer of the stream below is, by kind (one byte per integer, in order): for a
+# line without branches its number (1), hits (2) and a flag (3, must be 0); for a line with
+# branches its number (8; 7 with missing-branches), hits (9), a flag (10), the percentage (11),
+# the covered (12) and the total (13) branches.
+_ROLES = (
+    (b"<%x", b"\7\11\12\13\14\15"),
+    (b"<%", b"\10\11\12\13\14\15"),
+    (b"<f", b"\1\2\3"),
+    (b"<", b"\1\2"),
+)
+_ROLE_BYTES = bytes(range(1, 14))
+
+
+def _role(*codes: int) -> bytes:
+    """A translation table: 1 for the roles `codes`, 0 for the others."""
+    return bytes(1 if c in codes else 0 for c in range(256))
+
+
+_LINE, _FLAG, _BRANCH = _role(1, 2, 7, 8, 9), _role(3, 10), _role(7, 8, 9, 10, 11, 12, 13)
+_NOT_BRANCH_LINE = bytes(c for c in range(256) if c not in (7, 8))
+_MARKS = bytes(1 if c == 7 else 0 for c in range(256))  # among branch lines' numbers (7, 8)
+# The stream: digits; a comma for each "=", "(" and "/" (before a value, the covered and the
+# total branches, at a tag's end); the "f" of "false" and the "-" of "condition-coverage" as a
+# 0, so `branch="false"` and `branch="true"` hold one value each (its "flag"); quotes, "%" and
+# ")" as spaces, so that a digit anywhere else (in a name, in text) stands apart from the
+# values: JSON refuses it, or it is one value too many, or a flag that is not 0. Anything else
+# is deleted. `<line number="6" hits="1" branch="true" condition-coverage="50% (1/2)"/>`
+# becomes `, 6 , 1 ,  0, 50 ,1,2  ,`.
+_STREAM = bytes.maketrans(b'=(/f-"%)', b",,,00   ")
+_NOT_STREAM = bytes(c for c in range(256) if c not in b'0123456789=(/f-"%)')
+
+
+class Region:
+    """The classes of one region, in document order, and their lines, class after class."""
+
+    __slots__ = (
+        "bcovered",
+        "blines",
+        "bsizes",
+        "btotal",
+        "filenames",
+        "hits",
+        "lines",
+        "mlines",
+        "msizes",
+        "mtexts",
+        "numbers",
+        "sizes",
+    )
+
+    def __init__(self) -> None:
+        self.filenames: list[str] = []
+        self.sizes: list[int] = []  # lines per class
+        self.bsizes: list[int] = []  # branch lines per class
+        self.msizes: list[int] = []  # lines with coverage.py's missing-branches per class
+        self.numbers: list[int] = []  # `lines` as a list, to check their order per class
+        self.lines = self.hits = array("q")
+        self.blines = self.btotal = self.bcovered = array("q")
+        self.mlines: list[int] = []
+        self.mtexts: list[str] = []
+
+    def commit(
+        self,
+        builders: dict[str, FileBuilder],
+        missing: dict[str, dict[int, str]],
+    ) -> tuple[FileBuilder | None, bool]:
+        """Add the lines to the files as the callbacks would have: (the last class's file,
+        whether any line has branches)."""
+        builder = None
+        at = bat = mat = 0
+        for filename, size, bsize, msize in zip(
+            self.filenames, self.sizes, self.bsizes, self.msizes, strict=True
+        ):
+            builder = builders.get(filename)
+            if builder is None:
+                builder = builders[filename] = FileBuilder(filename)
+            if size:
+                end = at + size
+                numbers = self.numbers[at:end]
+                if all(map(lt, numbers, islice(numbers, 1, None))):
+                    builder.extend_sorted(self.lines[at:end], self.hits[at:end])
+                else:
+                    builder.extend(self.lines[at:end], self.hits[at:end])
+                at = end
+            if bsize:
+                end = bat + bsize
+                builder.blines.extend(self.blines[bat:end])
+                builder.btotal.extend(self.btotal[bat:end])
+                builder.bcovered.extend(self.bcovered[bat:end])
+                bat = end
+            if msize:
+                end = mat + msize
+                missing.setdefault(filename, {}).update(
+                    zip(self.mlines[mat:end], self.mtexts[mat:end], strict=True)
+                )
+                mat = end
+        return builder, bat > 0
+
+
+def read_region(region: bytes) -> Region | None:
+    """The lines of a region of plain markup, or None to have the callbacks read it."""
+    try:
+        return _read_plain(region)
+    except (ValueError, TypeError, IndexError, KeyError, OverflowError):
+        return None  # a value that is no JSON integer, a filename not UTF-8, ...
+
+
+def _read_plain(region: bytes) -> Region | None:
+    # Single bytes first: memchr is much faster than a two-byte search.
+    if (b"!" in region and b"<!" in region) or (b"?" in region and b"<?" in region):
+        return None  # a comment, CDATA or processing instruction: the callbacks read it
+    if b"<methods>" in region:
+        cut = without_methods(region)
+        if cut is None:
+            return None
+        region = cut
+    parts = region.split(b"<class ")
+    read = Region()
+    others = [parts[0]]  # everything but the class tags and the <lines> blocks
+    blocks = []
+    for part in islice(parts, 1, None):
+        tag = _CLASS_USUAL.match(part)
+        if tag is not None:
+            filename = tag.group(1)
+        else:
+            tag = _CLASS_TAG.match(part)
+            if tag is None:
+                return None
+            filename = dict(_ATTR.findall(tag.group())).get(b"filename", b"")
+        if not filename:
+            return None  # the callbacks raise the error
+        read.filenames.append(filename.decode("utf-8"))
+        start = part.find(b"<lines>", tag.end())
+        if start < 0:
+            others.append(part)
+            blocks.append(b"")
+            continue
+        end = part.rfind(b"</lines>")
+        if end < start:
+            return None
+        others.append(part[:start])
+        others.append(part[end + 8 :])
+        blocks.append(part[start + 7 : end].rstrip())
+    if not _only_ignored_tags(b"".join(others)):
+        return None
+    if not any(blocks):
+        read.sizes = read.bsizes = read.msizes = [0] * len(blocks)
+        return read
+    return read if _read_lines(read, _SEPARATOR.join(blocks)) else None
+
+
+def _only_ignored_tags(text: bytes) -> bool:
+    """Outside the `<lines>` blocks read: no tag the callbacks act on.
+
+    `<lines/>` (coverage.py's class without executable lines, e.g. an empty `__init__.py`)
+    and `<methods/>` are ignored by the callbacks; `<classes>` is not a `<class>`.
+    """
+    return (
+        text.count(b"<line") == text.count(b"<lines/>")
+        and b"</line" not in text
+        and text.count(b"<class") == text.count(b"<classes>")
+        and text.count(b"<method") == text.count(b"<methods/>")
+        and b"</method" not in text
+        and b"<source" not in text
+        and b"<coverage" not in text
+    )
+
+
+def without_methods(region: bytes) -> bytes | None:
+    """The region with each `<methods>...</methods>` block cut out, as the callbacks skip it.
+
+    The callbacks skip from `<methods>` to the first end of a `methods` element; a block with
+    another `<methods` or `</methods` inside could end elsewhere, so it is not cut (None).
+    Split at "methods>", a region of such blocks alternates: text ending in "<" (before a
+    block), a block's content ending in "</", ..., and the text after the last block.
+    """
+    pieces = region.split(b"methods>")
+    before, inside = pieces[0:-1:2], pieces[1::2]
+    if (
+        len(before) != len(inside)
+        or not all(map(bytes.endswith, before, repeat(b"<")))
+        or any(map(bytes.endswith, before, repeat(b"</")))
+        or not all(map(bytes.endswith, inside, repeat(b"</")))
+        or any(map(bytes.__contains__, inside, repeat(b"<methods")))
+        or any(map(bytes.__contains__, map(itemgetter(slice(0, -2)), inside), repeat(b"</methods")))
+    ):
+        return None
+    return b"".join([*map(itemgetter(slice(0, -1)), before), pieces[-1]])
+
+
+def _read_lines(read: Region, block: bytes) -> bool:
+    """Every class's line tags, the classes' blocks joined by `_SEPARATOR`; False: give up."""
+    if b"<conditions>" in block:
+        # gcovr's per-line <conditions> children, which the callbacks ignore: the line tag
+        # becomes the empty tag it is to them (the skeleton below checks every tag's shape).
+        block = _CONDITIONS.sub(b'"/>', block)
+    texts: list[str] = []
+    if b" missing-branches=" in block:
+        split = _MISSING.split(block)
+        block = _MISSING_MARK.join(split[0::2])
+        texts = b"\n".join(split[1::2]).decode("utf-8").split("\n")  # no value holds "\n"
+    skeleton = block.translate(None, _DIGITS)
+    indent = skeleton[: skeleton.find(b"<")].lstrip(_SEPARATOR)
+    if indent.strip():
+        return False  # text before the tags (whitespace is what the producers write)
+    # Nothing but the known tags, each after the same indentation, and the separators: they
+    # tile the skeleton (each tag holds one "<", so no two overlap).
+    kinds = skeleton.translate(None, _NOT_KIND)
+    tiles = kinds.count(_SEPARATOR)
+    tags = kinds.count(b"<")
+    for kind in (b"f", b"%", b"%x", b""):
+        tag = _KINDS[kind]
+        if tags and (not kind or kind in kinds):  # only the kinds present are counted
+            found = skeleton.count(indent + tag)
+            tiles += found * (len(indent) + len(tag))
+            tags -= found
+    if tiles != len(skeleton):
+        return False
+    roles = kinds
+    for kind, role in _ROLES:
+        roles = roles.replace(kind, role)
+    roles = roles.replace(_SEPARATOR, b"")
+    if roles.translate(None, _ROLE_BYTES):
+        return False  # a mark the kinds do not know
+    stream = block.translate(_STREAM, _NOT_STREAM).replace(b",,", b",")
+    if stream[:1] != b"," or stream.rstrip()[-1:] != b",":
+        return False
+    # A list of plain integers, or a ValueError (JSON refuses leading zeros, empty values and
+    # two numbers side by side).
+    values: list[int] = json.loads(b"[" + stream[1:].rstrip()[:-1] + b"]")
+    if len(values) != len(roles) or any(compress(values, roles.translate(_FLAG))):
+        return False  # a digit where no value is: one integer too many, or a flag not 0
+    both = list(compress(values, roles.translate(_LINE)))  # number, hits, number, hits, ...
+    read.numbers = numbers = both[0::2]
+    if min(numbers) <= 0 or max(numbers) > MAX_LINE:
+        return False  # the callbacks raise the error
+    read.lines = array("q", numbers)
+    # Counted only as covered or not, like the callbacks.
+    read.hits = array("q", map(bool, both[1::2]))
+    # Per class: its lines, branch lines and lines with coverage.py's missing-branches.
+    per_class = kinds.split(_SEPARATOR)
+    read.sizes = list(map(bytes.count, per_class, repeat(b"<")))
+    read.bsizes = list(map(bytes.count, per_class, repeat(b"<%")))
+    read.msizes = list(map(bytes.count, per_class, repeat(b"<%x")))
+    if b"%" in kinds:
+        branch = list(compress(values, roles.translate(_BRANCH)))  # 6 integers a line
+        covered, total = branch[4::6], branch[5::6]
+        # The callbacks' rule: counts out of range are no branch data (then they read it).
+        if min(total) <= 0 or max(total) > 1_000_000 or not all(map(le, covered, total)):
+            return False
+        blines = branch[0::6]
+        read.blines = array("q", blines)
+        read.bcovered = array("q", covered)
+        read.btotal = array("q", total)
+        if texts:
+            marks = roles.translate(None, _NOT_BRANCH_LINE).translate(_MARKS)
+            read.mlines = list(compress(blines, marks))
+    read.mtexts = texts
+    return len(read.mlines) == len(texts)
