@@ -18,11 +18,12 @@ Two readers share one expat parser, which sees every byte of the document whiche
 so well-formedness and defusedxml's protections never depend on the reader:
 
 - the callback reader (`start` and friends) understands any Cobertura document;
-- the region reader takes the document in regions that end at a `</class>` and, when a region
-  is provably plain markup (no comment, CDATA, processing instruction or `<source>`, only
-  double-quoted attribute values without references, every `<class>` and `<line>` tag in the
-  shapes it reads), extracts its lines with C-level regular expressions while expat runs with
-  no element handler. A region it cannot prove plain goes to the callback reader instead, so
+- the region reader (`_cobertura_regions`) takes the document in regions that end at a
+  `</class>` and, when a region is provably plain markup (no comment, CDATA, processing
+  instruction, `<source>` or `<coverage>`, only double-quoted attribute values without
+  references, every `<class>` and `<line>` tag in the shapes coverage.py, gcovr and Istanbul
+  write), reads all its lines at once with C-level byte operations while expat runs with no
+  element handler. A region it cannot prove plain goes to the callback reader instead, so
   both give the same result for every document (`tests/test_cobertura_regions.py`); the region
   reader only makes a large report cheaper (`benchmarks/bench_cobertura.py`).
 """
