@@ -147,6 +147,7 @@ def _connect(
         github.repository,
         deadline=options.get("deadline", github_rest.DEFAULT_DEADLINE),
         max_wait=options.get("max_wait"),
+        environ=environ,
     )
     return api, ""
 

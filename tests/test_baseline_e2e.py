@@ -8,8 +8,6 @@ and the run goes on as if there were no baseline.
 
 from __future__ import annotations
 
-import http.client
-import http.server
 import io
 import itertools
 import json
@@ -31,6 +29,7 @@ from covaction.model import Counts
 from covaction.stages import baseline_search
 from tests.fakegithub import WRITE_TOKEN, FakeGitHub, FileChange, fake_github  # noqa: F401
 from tests.fakeresults import FakeResults, FinalizedArtifact, Run, runtime_environ
+from tests.forward_proxy import ForwardProxy
 from tests.harness import END_TO_END, ActionRun, Result
 from tests.sample import make_project
 
@@ -360,44 +359,6 @@ def test_the_pr_compares_with_its_base_commit_and_says_which_and_how_old(
     assert WRITE_TOKEN not in body
 
 
-class _ForwardProxy(http.server.ThreadingHTTPServer):
-    """A plain-HTTP forward proxy on loopback that records what it relays."""
-
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        self.seen: list[tuple[str, str, dict[str, str]]] = []
-        super().__init__(("127.0.0.1", 0), _ProxyHandler)
-
-
-class _ProxyHandler(http.server.BaseHTTPRequestHandler):
-    server: _ForwardProxy
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-    def _relay(self) -> None:
-        target = urllib.parse.urlsplit(self.path)  # a proxy receives the absolute URI
-        self.server.seen.append((self.command, self.path, dict(self.headers)))
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        conn = http.client.HTTPConnection(target.hostname or "", target.port, timeout=30)
-        headers = {k: v for k, v in self.headers.items() if k.lower() != "proxy-connection"}
-        path = target.path + (f"?{target.query}" if target.query else "")
-        conn.request(self.command, path, body=body or None, headers=headers)
-        reply = conn.getresponse()
-        data = reply.read()
-        self.send_response(reply.status)
-        for key, value in reply.getheaders():
-            if key.lower() not in ("transfer-encoding", "connection", "content-length"):
-                self.send_header(key, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-        conn.close()
-
-    do_GET = do_POST = do_PATCH = _relay
-
-
 @pytest.mark.process(
     "requests (under PyGithub) reads the proxy and ~/.netrc from the process environment"
 )
@@ -408,7 +369,7 @@ def test_behind_a_proxy_the_baseline_download_goes_through_it_without_credential
     download both go through the proxy; the storage host still gets no Authorization and no
     ~/.netrc credentials (a netrc naming the storage host is planted in HOME)."""
     store(github, document({"sample/calc.py": Counts(20, 17), "tests/test_calc.py": Counts(6, 6)}))
-    proxy = _ForwardProxy()
+    proxy = ForwardProxy()
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
     home = action.tmp / "proxy-home"
     home.mkdir()

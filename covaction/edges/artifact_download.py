@@ -13,7 +13,6 @@ import email.message
 import email.utils
 import hashlib
 import io
-import os
 import stat
 import struct
 import zipfile
@@ -47,6 +46,68 @@ class UnpackError(ArtifactError):
 # ------------------------------------------------------------------------------- downloading
 
 
+def environ_proxies(url: str, environ: Mapping[str, str]) -> dict[str, str]:
+    """The proxies requests' `utils.get_environ_proxies(url)` picks on Linux, read from `environ`
+    (the run's environment) instead of the process's (so that a run never depends on the state
+    of the process it runs in).
+
+    The table is CPython's `urllib.request.getproxies_environment` over `environ`: any
+    `<scheme>_proxy` in either case, the lower-case spelling winning, an empty lower-case one
+    removing the scheme, `HTTP_PROXY` ignored when `REQUEST_METHOD` is set (CVE-2016-1000110).
+    The bypass is requests' `should_bypass_proxies`: its own `no_proxy` match (lower case, else
+    upper case; IPv4 addresses and CIDRs, host and host:port suffixes), then
+    `urllib.request.proxy_bypass_environment` over the same table.
+    """
+    import socket
+    import urllib.request
+
+    from requests.utils import address_in_network, is_ipv4_address, is_valid_cidr
+
+    table: dict[str, str] = {}
+    for name, value in environ.items():
+        lower = name.lower()
+        if value and lower[-6:] == "_proxy":
+            table[lower[:-6]] = value
+    if "REQUEST_METHOD" in environ:
+        table.pop("http", None)
+    for name, value in environ.items():
+        if name[-6:] == "_proxy":
+            if value:
+                table[name[:-6].lower()] = value
+            else:
+                table.pop(name[:-6].lower(), None)
+    parts = urlsplit(url)
+    hostname = parts.hostname
+    if hostname is None:
+        return {}
+    no_proxy = environ.get("no_proxy") or environ.get("NO_PROXY")
+    if no_proxy:
+        hosts = [host for host in no_proxy.replace(" ", "").split(",") if host]
+        if is_ipv4_address(hostname):
+            for entry in hosts:
+                if is_valid_cidr(entry):
+                    if address_in_network(hostname, entry):
+                        return {}
+                elif hostname == entry:
+                    return {}
+        else:
+            with_port = f"{hostname}:{parts.port}" if parts.port else hostname
+            for entry in hosts:
+                entry = entry.lstrip(".")
+                if entry in (hostname, with_port):
+                    return {}
+                if hostname.endswith("." + entry) or with_port.endswith("." + entry):
+                    return {}
+    try:
+        # Defined on every platform; typeshed leaves it out.
+        bypass = urllib.request.proxy_bypass_environment(  # type: ignore[attr-defined]
+            hostname, table
+        )
+    except (TypeError, socket.gaierror):
+        bypass = False
+    return {} if bypass else table
+
+
 @dataclass(frozen=True, slots=True)
 class Download:
     data: bytes
@@ -77,7 +138,7 @@ def download(api: GitHubApi, repository: str, item: Mapping[str, Any]) -> Downlo
             if api.deadline.remaining() <= 1:
                 raise UnpackError("the run's API deadline passed before the download")
             with api.deadline.running():  # the storage download counts against the deadline
-                got = _fetch(session, location, min(60.0, api.deadline.remaining()))
+                got = _fetch(session, location, min(60.0, api.deadline.remaining()), api.environ)
             if got is not None:
                 break
     finally:
@@ -96,7 +157,9 @@ def download(api: GitHubApi, repository: str, item: Mapping[str, Any]) -> Downlo
     return Download(data, False, _disposition_filename(disposition))
 
 
-def _fetch(session: Any, location: str, read_timeout: float) -> tuple[bytes, str, str] | None:
+def _fetch(
+    session: Any, location: str, read_timeout: float, environ: Mapping[str, str]
+) -> tuple[bytes, str, str] | None:
     """The body, Content-Type and Content-Disposition; None when the signed URL has expired."""
     import requests
     import urllib3
@@ -107,8 +170,8 @@ def _fetch(session: Any, location: str, read_timeout: float) -> tuple[bytes, str
             stream=True,
             allow_redirects=False,
             timeout=(min(10.0, read_timeout), read_timeout),
-            proxies=requests.utils.get_environ_proxies(location),
-            verify=os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True,
+            proxies=environ_proxies(location, environ),
+            verify=environ.get("REQUESTS_CA_BUNDLE") or environ.get("CURL_CA_BUNDLE") or True,
         ) as reply:
             if reply.status_code == 403:
                 return None

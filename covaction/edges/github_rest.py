@@ -29,6 +29,7 @@ per item, outside any retry (PyGithub 2.10 `GithubObject.raw_data`). Listings pa
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -142,9 +143,13 @@ class GitHubApi:
         timeout: float = 20.0,
         policy: RetryPolicy = REST_POLICY,
         clock: Clock | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         self.token = token
         self.repository = repository
+        # The run's environment, for what the runner configures there (proxy, CA bundle) and
+        # requests would read from the process: the artifact download takes it from here.
+        self.environ: Mapping[str, str] = os.environ if environ is None else environ
         self.clock = clock or (deadline.clock if isinstance(deadline, Deadline) else Clock())
         self.deadline = (
             deadline if isinstance(deadline, Deadline) else Deadline(deadline, self.clock)
