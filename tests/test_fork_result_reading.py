@@ -238,21 +238,23 @@ def test_a_tampered_document_is_refused(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "data",
+    "data, says",
     [
-        b"\xff\xfe{}",  # not UTF-8
-        b"[]",
-        b'{"schema": "covaction-result", "schema": "covaction-result", "version": 1}',  # duplicate key
-        b'{"schema": "covaction-result", "version": 1, "passed": NaN}',
-        b'{"schema": "covaction-result", "version": 1.0}',
-        b"[" * 100_000 + b"]" * 100_000,  # nests too deeply
-        b'{"schema": "covaction-result", "version": 1, "x": ' + b"1" * 5000 + b"}",  # huge integer
-        b"not json",
+        (b"\xff\xfe{}", "the document is not UTF-8 text"),
+        (b"[]", 'not a covaction result (no "schema": "covaction-result")'),
+        (b'{"schema": "covaction-result", "schema": "covaction-result", "version": 1}', "the document is not valid JSON (duplicate key `schema`)"),
+        (b'{"schema": "covaction-result", "version": 1, "passed": NaN}', "the document is not valid JSON (NaN or Infinity where a count belongs)"),
+        (b'{"schema": "covaction-result", "version": 1.0}', "the document is not valid JSON (a fractional number where a count belongs)"),
+        (b"[" * 100_000 + b"]" * 100_000, "the document nests too deeply"),
+        (b'{"schema": "covaction-result", "version": 1, "x": ' + b"1" * 5000 + b"}", "the document is not valid JSON (Exceeds the limit (4300 digits)"),
+        (b"not json", "the document is not valid JSON (Expecting value: line 1 column 1"),
+        ('{"schema": "covaction-result", "version": \u0661}'.encode(), "the document is not valid JSON (Expecting value: line 1 column 43"),  # an Arabic-Indic 1
     ],
-)
-def test_malformed_json_is_refused(data: bytes) -> None:
-    with pytest.raises(result.ResultError):
+)  # fmt: skip
+def test_malformed_json_is_refused(data: bytes, says: str) -> None:
+    with pytest.raises(result.ResultError) as caught:
         result_reader.loads(data)
+    assert str(caught.value).startswith(says), str(caught.value)
 
 
 def test_an_oversized_document_is_refused_before_parsing() -> None:
