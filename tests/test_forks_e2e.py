@@ -384,6 +384,24 @@ def test_derived_values_in_the_artifact_are_recomputed_not_trusted(
     assert "R25-R26" in edited_body  # the uncovered changed lines, recomputed
 
 
+def test_the_published_comment_has_the_decimals_the_fork_run_showed(
+    tmp_path: Path, github: FakeGitHub, results: FakeResults, project: Path
+) -> None:
+    """The repository's coverage.py `[report] precision` (1 here) shapes every percentage of
+    the fork's run; the stored result carries it, so the published comment shows the same."""
+    action = step(tmp_path, "fork")
+    (action.workspace / ".coveragerc").write_text("[report]\nprecision = 1\n", encoding="utf-8")
+    fork, run_id = fork_pr(action, github, results, project)
+    assert fork.code == 0 and fork.outputs["coverage"] == "78.3", fork.stdout
+    assert stored_doc(github, run_id)["coverage"]["precision"] == 1
+    published = publish(step(tmp_path, "publish"), github, workflow_run_event(run_id))
+    assert published.code == 0 and notices(published) == [], published.stdout
+    [comment] = github.comments(REPO, 42)
+    assert "Coverage 78.3%" in comment.body and "78.26" not in comment.body
+    assert published.summary == fork.summary
+    assert published.outputs["coverage"] == "78.3"
+
+
 # ----------------------------------------------------------------------------- what it refuses
 
 

@@ -22,7 +22,7 @@ from covaction.changed_lines import ChangedLines, FileChange
 from covaction.compare import FileRow, compare
 from covaction.documents import result, result_reader
 from covaction.documents.baseline import Baseline
-from covaction.model import METRICS, Counts
+from covaction.model import METRICS, Counts, display_precision
 from covaction.pins.workflows import ActionRef, PinSummary
 from covaction.render import markdown
 from covaction.stages import workflow_run_comment
@@ -299,3 +299,24 @@ def test_the_published_comment_groups_folders_as_the_publishing_workflow_asks() 
     published = published_context(doc_of(case), folder_depth=2)
     assert markdown.render_comment(published) == markdown.render_comment(direct_context(case))
     assert "`src/app`" in markdown.render_comment(published)
+
+
+def test_the_stored_result_keeps_the_repositorys_decimals() -> None:
+    """coverage.py's `[report] precision`, which the fork's run showed every percentage with,
+    travels in the document (`coverage.precision`); the gates are recomputed with it (before:
+    not stored, so the published comment showed two decimals)."""
+    report = replace(make_report(), precision=1)
+    c = compare(report, make_baseline(), diff_coverage.diff_coverage(report, make_changes()), "b")
+    with display_precision(1):
+        case = case_of(c, settings())
+        direct = markdown.render_comment(direct_context(case))
+        doc = doc_of(case)
+    assert doc["coverage"]["precision"] == 1 and doc["coverage"]["totals"]["percent"] == "80.4"
+    stored = result_reader.loads(result.dumps(doc))
+    assert stored.comparison.report.precision == 1
+    assert stored.verdict == case.verdict
+    assert stored.verdict.checks[0].message == (
+        "Total coverage 80.4% of lines and branches meets the minimum 80%"
+    )
+    with result_reader.decimals(stored.comparison.report):  # as publish renders
+        assert markdown.render_comment(published_context(doc)) == direct

@@ -27,7 +27,8 @@ derived; lines are 1-based, line lists sorted and unique):
 - `comment_url`: the comment this run wrote, or null.
 - `notices[]`: the report parsers' notes (shown in the job summary).
 - `coverage` (absent when there was no coverage report: pin check alone):
-  `{formats[], sources[], has_branches, metric, totals: counts (derived), files[]: {path,
+  `{formats[], sources[], has_branches, metric, precision (decimals shown, null for two),
+  totals: counts (derived), files[]: {path,
   ...counts, missing ("12-18, 40")}, unmatched[]: {path, reason}, unplaced[]: {path, ...counts,
   missing, base: counts or null}}`; files sorted by path. `unplaced` are the files measured but
   placed nowhere in the repository, under the path the report names: they count in every total;
@@ -185,6 +186,9 @@ def document(
                 for row in sorted(comparison.unplaced, key=lambda r: r.path)
             ],
             "metric": report.metric,
+            # coverage.py's `[report] precision` when the repository sets it: the decimals
+            # every percentage of this document (and of the run's comment) is shown with.
+            "precision": report.precision,
         }
         b = comparison.baseline
         doc["comparison"] = {

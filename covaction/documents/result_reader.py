@@ -25,6 +25,7 @@ import bisect
 import re
 from array import array
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from itertools import chain
@@ -40,12 +41,21 @@ from covaction.documents import strict_json
 from covaction.documents.baseline import Baseline, TrendPoint
 from covaction.documents.result import SCHEMA, VERSION, ResultError, pin_counts
 from covaction.gates import Verdict
-from covaction.model import LINES, METRICS, Counts, CoverageReport, FileCoverage, Unmatched
+from covaction.model import (
+    LINES,
+    MAX_PRECISION,
+    METRICS,
+    Counts,
+    CoverageReport,
+    FileCoverage,
+    Unmatched,
+    display_precision,
+)
 from covaction.pins.refs import ActionRef, Kind, PinSummary
 from covaction.pins.refs import Verdict as PinVerdict
 from covaction.settings import PinPolicy
 
-__all__ = ["MAX_BYTES", "ResultError", "Stored", "from_document", "loads"]
+__all__ = ["MAX_BYTES", "ResultError", "Stored", "decimals", "from_document", "loads"]
 
 MAX_BYTES = 64 * 1024 * 1024
 MAX_FILES = 200_000
@@ -103,6 +113,11 @@ class Stored:
     @property
     def pin_counts(self) -> dict[str, int]:
         return pin_counts(self.pin_summary)
+
+
+def decimals(report: CoverageReport) -> AbstractContextManager[None]:
+    """Percentages shown with the decimals the report's run showed them with."""
+    return nullcontext() if report.precision is None else display_precision(report.precision)
 
 
 def loads(data: bytes, max_bytes: int = MAX_BYTES) -> Stored:
@@ -254,6 +269,9 @@ class _Reader(strict_json.Fields):
             raise self.fail("coverage", "is missing: the run measured no coverage")
         cov = self.obj(doc["coverage"], "coverage")
         metric = self.metric(cov.get("metric", ""), "coverage.metric")
+        precision = cov.get("precision")
+        if precision is not None:
+            self.integer(precision, "coverage.precision", 0, MAX_PRECISION)
         files, _ = self.files(cov.get("files"), "coverage.files", metric, placed=True)
         unplaced, bases = self.files(
             cov.get("unplaced", []), "coverage.unplaced", metric, placed=False
@@ -290,6 +308,7 @@ class _Reader(strict_json.Fields):
             notices=notices,
             metric=metric,
             unplaced=unplaced,
+            precision=precision,
         )
         comparison = compare(report, baseline, diff)
         # compare's own words about the baseline (read on lines alone, or not compared) follow
@@ -297,14 +316,15 @@ class _Reader(strict_json.Fields):
         if comparison.baseline_note not in note:
             note = "; ".join(n for n in (note, comparison.baseline_note) if n)
         comparison = replace(comparison, baseline_note=note)
-        verdict = gates.checks_for(
-            comparison,
-            minimum=thresholds["minimum-coverage"],
-            minimum_diff=thresholds["minimum-diff-coverage"],
-            maximum_drop=thresholds["maximum-coverage-drop"],
-            pin_policy=policy,
-            pin_findings=len(summary.findings),
-        )
+        with decimals(report):  # the gates' messages show percentages
+            verdict = gates.checks_for(
+                comparison,
+                minimum=thresholds["minimum-coverage"],
+                minimum_diff=thresholds["minimum-diff-coverage"],
+                maximum_drop=thresholds["maximum-coverage-drop"],
+                pin_policy=policy,
+                pin_findings=len(summary.findings),
+            )
         return Stored(
             report_name=report_name,
             covaction_version=writer,

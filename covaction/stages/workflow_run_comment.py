@@ -80,9 +80,12 @@ def publish(settings: Settings, edges: Edges, github: GitHubContext) -> ExitCode
         runner.notice(f"No coverage comment posted: {why}")
         return ExitCode.PASSED
     assert stored.pull_request is not None
-    ctx = render_context(settings, github, stored, trigger)
-    body = markdown.render_comment(ctx)
-    runner.write_summary(markdown.render_summary(ctx))
+    # Every percentage with the decimals the pull request's run showed (`[report] precision`).
+    with result_reader.decimals(stored.comparison.report):
+        ctx = render_context(settings, github, stored, trigger)
+        body = markdown.render_comment(ctx)
+        summary = markdown.render_summary(ctx)
+    runner.write_summary(summary)
     try:
         posted = api.upsert_comment(
             stored.pull_request,
@@ -104,9 +107,10 @@ def publish(settings: Settings, edges: Edges, github: GitHubContext) -> ExitCode
         f"Coverage comment {posted.action} on #{stored.pull_request} from run {trigger.run_id}: "
         f"{posted.url}"
     )
-    outputs = result.outputs(
-        stored.comparison, stored.verdict, stored.pin_summary, posted.url, "", stored.pin_policy
-    )
+    with result_reader.decimals(stored.comparison.report):
+        outputs = result.outputs(
+            stored.comparison, stored.verdict, stored.pin_summary, posted.url, "", stored.pin_policy
+        )
     runner.set_outputs(outputs)
     return ExitCode.PASSED
 
