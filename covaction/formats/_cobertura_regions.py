@@ -206,7 +206,9 @@ def _read_plain(region: bytes) -> Region | None:
     if not any(blocks):
         read.sizes = read.bsizes = read.msizes = [0] * len(blocks)
         return read
-    return read if _read_lines(read, _SEPARATOR.join(blocks)) else None
+    joined = _SEPARATOR.join(blocks)
+    del parts, blocks, others, region  # only what is read stays (the peak memory)
+    return read if _read_lines(read, joined) else None
 
 
 def _only_ignored_tags(text: bytes) -> bool:
@@ -283,11 +285,13 @@ def _read_lines(read: Region, block: bytes) -> bool:
     if roles.translate(None, _ROLE_BYTES):
         return False  # a mark the kinds do not know
     stream = block.translate(_STREAM, _NOT_STREAM).replace(b",,", b",")
+    del block, skeleton
     if stream[:1] != b"," or stream.rstrip()[-1:] != b",":
         return False
     # A list of plain integers, or a ValueError (JSON refuses leading zeros, empty values and
     # two numbers side by side).
     values: list[int] = json.loads(b"[" + stream[1:].rstrip()[:-1] + b"]")
+    del stream
     if len(values) != len(roles) or any(compress(values, roles.translate(_FLAG))):
         return False  # a digit where no value is: one integer too many, or a flag not 0
     both = list(compress(values, roles.translate(_LINE)))  # number, hits, number, hits, ...

@@ -434,6 +434,7 @@ def _read_plain(region: bytes, package: str | None) -> _Read | None:
     if not total:
         return read
     block = b"".join(blocks)
+    del parts, blocks, rest, others  # only what is read stays (the peak memory)
     skeleton = block.translate(None, _DIGIT_BYTES)
     first = skeleton.find(_LINE_TAG)
     unit = skeleton[:first] + _LINE_TAG
@@ -443,6 +444,7 @@ def _read_plain(region: bytes, package: str | None) -> _Read | None:
         return None
     # Only the tags' quotes are left: `"N""N""N""N""N"...`, when no digit stands between tags.
     stream = block.translate(None, _NOT_DIGIT_OR_QUOTE)
+    del block, skeleton
     if stream[:1] != b'"' or stream[-1:] != b'"':
         return None
     # A list of plain integers, or a ValueError (JSON refuses leading zeros and empty values).
