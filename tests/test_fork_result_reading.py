@@ -173,6 +173,8 @@ TAMPERED: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "boolean as count": (lambda d: file_entry(d, "src/app/new_mod.py").update(branches=True), "coverage.files[3].branches: must be a whole number"),
     "count out of range": (lambda d: file_entry(d, "src/util.py").update(statements=10**12), "coverage.files[4].statements: must be a whole number"),
     "units covering more than they count": (lambda d: file_entry(d, "src/util.py").update(units=1, covered_units=2), "coverage.files[4]: covers more than it counts"),
+    "precision over ten decimals": (set_at("coverage", "precision", value=11), "coverage.precision: must be a whole number from 0 to 10"),
+    "precision as text": (set_at("coverage", "precision", value="1"), "coverage.precision: must be a whole number from 0 to 10"),
     "metric unknown": (set_at("coverage", "metric", value="vibes"), "coverage.metric: must be one of lines, lines-and-branches"),
     "missing lines not the count": (lambda d: file_entry(d, "src/util.py").update(missing="9-10"), "coverage.files[4].missing: does not list the lines the counts miss"),
     "missing lines with markup": (lambda d: file_entry(d, "src/util.py").update(missing="10 <img src=x>"), "coverage.files[4].missing: is not of the expected form"),
