@@ -152,9 +152,19 @@ class _Measured(FileCoverage):
 
     @classmethod
     def of(cls, path: str, counts: Counts, missing: str) -> _Measured:
-        # One empty array for the per-line data it has none of (a document may name 200,000
-        # files).
-        return cls(path, _NONE, _NONE, _NONE, _NONE, _NONE, stored=counts, missing=missing)
+        # One shared empty array for the per-line data it has none of, never written (a
+        # document may name 200,000 files).
+        none = _NONE
+        return cls(
+            path,
+            lines=none,
+            hits=none,
+            branch_lines=none,
+            branch_total=none,
+            branch_covered=none,
+            stored=counts,
+            missing=missing,
+        )
 
     @property
     def counts(self) -> Counts:
