@@ -441,7 +441,7 @@ class _Reader(strict_json.Fields):
             files=MappingProxyType(dict(sorted(out.items()))),
             not_in_report=not_in_report,
             not_measured=not_measured,
-            counts=sum((f.counts for f in out.values()), Counts(metric=LINES)),
+            counts=Counts.total([f.counts for f in out.values()], LINES),  # as diff_coverage sums
             unmeasured_sources=unmeasured,
         )
 
