@@ -40,6 +40,13 @@ def _run_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
         monkeypatch.setattr(harness, "PROCESS_BY_DEFAULT", True)
 
 
+@pytest.fixture(scope="session")
+def go_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One Go build cache per test process: the live Go tests compile the standard library's
+    shared packages once, not once per test (a fresh cache each session, as before)."""
+    return tmp_path_factory.mktemp("gocache")
+
+
 @pytest.fixture
 def action(tmp_path: Path) -> ActionRun:
     """A container step laid out in tmp_path; set .inputs/.event and call .run()."""

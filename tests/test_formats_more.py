@@ -818,14 +818,15 @@ def need(*tools: str) -> None:
         pytest.skip(f"needs {', '.join(missing)} on PATH")
 
 
-def go_env(home: Path) -> dict[str, str]:
+def go_env(home: Path, cache: Path | None = None) -> dict[str, str]:
+    """Go's environment for a run in `home`; `cache`: a build cache shared with other runs."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GO")}
     env.update(
         GOPROXY="off",
         GOFLAGS="",  # -mod=mod is refused in workspace mode; nothing needs downloading anyway
         GOTOOLCHAIN="local",
         GOSUMDB="off",
-        GOCACHE=str(home / "gocache"),
+        GOCACHE=str(cache or home / "gocache"),
         GOPATH=str(home / "gopath"),
         HOME=str(home),
     )
@@ -845,10 +846,10 @@ def func_total(out: str) -> str:
     return match.group(1)
 
 
-def run_go(work: Path) -> dict[str, str]:
+def run_go(work: Path, cache: Path | None = None) -> dict[str, str]:
     """Build unit, integration (-coverpkg, duplicated blocks) and merged profiles in `work`."""
     shutil.copytree(WORKSPACE, work / "workspace")
-    ws, env = work / "workspace", go_env(work)
+    ws, env = work / "workspace", go_env(work, cache)
     pkgs = ["./app/...", "./lib/..."]
     sh(["go", "test", "-covermode=count", f"-coverprofile={work / 'unit.out'}", *pkgs], ws, env)
     sh(
@@ -937,9 +938,9 @@ def run_js(work: Path, c8: str) -> dict[str, dict[str, int]]:
 
 
 @pytest.mark.slow
-def test_live_go_statements_equal_go_tool_cover(tmp_path: Path) -> None:
+def test_live_go_statements_equal_go_tool_cover(tmp_path: Path, go_cache: Path) -> None:
     need("go")
-    recorded = run_go(tmp_path)
+    recorded = run_go(tmp_path, go_cache)
     for name, total in recorded.items():
         assert (
             go_percent(gocover.read_profile([(tmp_path / name).read_bytes()], name).statements)
@@ -949,13 +950,15 @@ def test_live_go_statements_equal_go_tool_cover(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("package", ["strings", "encoding/json"])
-def test_live_go_stdlib_profile_equals_go_test_percentage(tmp_path: Path, package: str) -> None:
+def test_live_go_stdlib_profile_equals_go_test_percentage(
+    tmp_path: Path, go_cache: Path, package: str
+) -> None:
     """A real profile of size: our statements equal the percentage `go test -cover` prints."""
     need("go")
     out = sh(
         ["go", "test", "-short", f"-coverprofile={tmp_path / 'p.out'}", package],
         tmp_path,
-        go_env(tmp_path),
+        go_env(tmp_path, go_cache),
     )
     printed = re.search(r"coverage: ([\d.]+)% of statements", out)
     assert printed, out

@@ -76,13 +76,15 @@ def test_pathological_sources_end(data: bytes) -> None:
 
 @pytest.mark.skipif(shutil.which("go") is None, reason="needs go")
 @pytest.mark.parametrize("package", ["strings", "text/template", "net/http"])
-def test_live_extents_start_where_go_tool_cover_func_says(package: str, tmp_path: Path) -> None:
+def test_live_extents_start_where_go_tool_cover_func_says(
+    package: str, tmp_path: Path, go_cache: Path
+) -> None:
     """Every function `go tool cover -func` lists starts where func_extents says one does."""
     env = {
         **os.environ,
         "GOFLAGS": "-mod=mod",
         "GOPATH": str(tmp_path / "gopath"),
-        "GOCACHE": str(tmp_path / "gocache"),
+        "GOCACHE": str(go_cache),
         "GOPROXY": "off",
     }
     root = subprocess.run(
