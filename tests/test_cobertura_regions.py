@@ -698,3 +698,15 @@ def test_lines_under_methods_are_skipped_across_chunks_with_regions_off() -> Non
         for size in (1, 3, 16, 64):
             report = cobertura.parse(_every(doc, size), "c.xml")
             assert [f.lines.tolist() for f in report.files if f.path == "a"] == [[]], size
+
+
+def test_a_large_chunk_is_read_in_several_regions(
+    monkeypatch: pytest.MonkeyPatch, spy: Spy
+) -> None:
+    """A chunk holding many classes is cut at `</class>`es about `_REGION` bytes apart."""
+    monkeypatch.setattr(cobertura, "_REGION", 1200)
+    classes = [PLAIN.replace(b"pkg/a.py", b"pkg/m%d.py" % n) for n in range(30)]
+    doc = HEAD + b"".join(classes) + TAIL
+    regions, callbacks = both(doc, [doc[: len(HEAD)], doc[len(HEAD) :]])
+    assert regions == callbacks
+    assert spy.read > 5 and spy.declined == 0, (spy.read, spy.declined)

@@ -428,3 +428,15 @@ def test_regions_and_callbacks_agree_on_mutated_reports(doc: bytes, cuts: list[i
     regions, callbacks = both(doc)
     assert regions == callbacks
     assert both(doc, chunked(doc, cuts))[0] == callbacks
+
+
+def test_a_large_chunk_is_read_in_several_regions(
+    monkeypatch: pytest.MonkeyPatch, spy: Spy
+) -> None:
+    """A chunk holding many source files is cut at `</sourcefile>`s about `_REGION` apart."""
+    monkeypatch.setattr(jacoco, "_REGION", 1000)
+    files = [source(line(n, 1, n % 2, n % 3, 1), name=b"F%d.java" % n) for n in range(1, 30)]
+    doc = HEAD + b"".join(files) + TAIL
+    regions, callbacks = both(doc, [HEAD, doc[len(HEAD) :]])
+    assert regions == callbacks
+    assert spy.read > 5 and spy.declined == 0, (spy.read, spy.declined)

@@ -30,6 +30,7 @@ from covaction.model import FileBuilder
 
 MAX_LINE = 10_000_000
 MAX_REGION = 64 << 20  # bytes without a </class> before the callbacks take over
+REGION = 256 << 10  # a region's size, about (the larger, the more is held at once)
 
 _DIGITS = b"0123456789"
 # A <class> tag's attributes: double-quoted values with nothing XML would rewrite (references,
@@ -137,16 +138,25 @@ class Region:
             if size:
                 end = at + size
                 numbers = self.numbers[at:end]
-                if all(map(lt, numbers, islice(numbers, 1, None))):
+                if not all(map(lt, numbers, islice(numbers, 1, None))):
+                    builder.extend(self.lines[at:end], self.hits[at:end])
+                elif builder.lines:
                     builder.extend_sorted(self.lines[at:end], self.hits[at:end])
                 else:
-                    builder.extend(self.lines[at:end], self.hits[at:end])
+                    # A file's first lines: its arrays are these new slices, of their size
+                    # (an array grown by appending holds up to 1/16 more).
+                    builder.lines, builder.hits = self.lines[at:end], self.hits[at:end]
                 at = end
             if bsize:
                 end = bat + bsize
-                builder.blines.extend(self.blines[bat:end])
-                builder.btotal.extend(self.btotal[bat:end])
-                builder.bcovered.extend(self.bcovered[bat:end])
+                if builder.blines:
+                    builder.blines.extend(self.blines[bat:end])
+                    builder.btotal.extend(self.btotal[bat:end])
+                    builder.bcovered.extend(self.bcovered[bat:end])
+                else:
+                    builder.blines = self.blines[bat:end]
+                    builder.btotal = self.btotal[bat:end]
+                    builder.bcovered = self.bcovered[bat:end]
                 bat = end
             if msize:
                 end = mat + msize

@@ -40,6 +40,7 @@ from covaction.errors import ReportError
 from covaction.formats import xmlstream
 from covaction.formats._cobertura_regions import MAX_LINE as _MAX_LINE
 from covaction.formats._cobertura_regions import MAX_REGION as _MAX_REGION
+from covaction.formats._cobertura_regions import REGION as _REGION
 from covaction.formats._cobertura_regions import read_region as _read_region
 from covaction.model import (
     BRANCHES,
@@ -270,23 +271,29 @@ def parse(chunks: Iterable[bytes], origin: str, *, regions: bool = True) -> Pars
                     yield bytes(buf)
                     buf.clear()
                 continue
-            end = cut + len(b"</class>")
-            region = bytes(memoryview(buf)[:end])
-            del buf[:end]
-            read = _read_region(region) if parser.StartElementHandler is None else None
-            if read is None:
-                resume()
-                yield region
-                if len(pending) > 200_000:
-                    soft_flush()
-                if callbacks_may_pause(region, offset) and soft_flush():
-                    parser.StartElementHandler = None
-            else:
-                yield region
-                current, branches = read.commit(builders, state.missing)
-                state.current = current or state.current
-                state.has_branches = state.has_branches or branches
-            offset += end
+            last = cut + len(b"</class>")
+            while last:
+                # Regions of about _REGION bytes: what is read of one is held at once.
+                end = last
+                if last > _REGION and (near := buf.rfind(b"</class>", 0, _REGION)) >= 0:
+                    end = near + len(b"</class>")
+                region = bytes(memoryview(buf)[:end])
+                del buf[:end]
+                last -= end
+                read = _read_region(region) if parser.StartElementHandler is None else None
+                if read is None:
+                    resume()
+                    yield region
+                    if len(pending) > 200_000:
+                        soft_flush()
+                    if callbacks_may_pause(region, offset) and soft_flush():
+                        parser.StartElementHandler = None
+                else:
+                    yield region
+                    current, branches = read.commit(builders, state.missing)
+                    state.current = current or state.current
+                    state.has_branches = state.has_branches or branches
+                offset += end
         resume()
         if buf:
             yield bytes(buf)

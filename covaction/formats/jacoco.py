@@ -238,22 +238,28 @@ def parse(chunks: Iterable[bytes], origin: str, *, regions: bool = True) -> Pars
                     yield bytes(buf)
                     buf.clear()
                 continue
-            end_at = cut + len(_END)
-            region = bytes(memoryview(buf)[:end_at])
-            del buf[:end_at]
-            read = None
-            if parser.StartElementHandler is None:
-                read = _read_region(region, state.package)
-            if read is None:
-                resume()
-                yield region
-                if may_pause(region, offset):
-                    parser.StartElementHandler = parser.EndElementHandler = None
-            else:
-                yield region
-                state.has_branches = read.commit(files) or state.has_branches
-                state.package = read.package
-            offset += end_at
+            last = cut + len(_END)
+            while last:
+                # Regions of about _REGION bytes: what is read of one is held at once.
+                end_at = last
+                if last > _REGION and (near := buf.rfind(_END, 0, _REGION)) >= 0:
+                    end_at = near + len(_END)
+                region = bytes(memoryview(buf)[:end_at])
+                del buf[:end_at]
+                last -= end_at
+                read = None
+                if parser.StartElementHandler is None:
+                    read = _read_region(region, state.package)
+                if read is None:
+                    resume()
+                    yield region
+                    if may_pause(region, offset):
+                        parser.StartElementHandler = parser.EndElementHandler = None
+                else:
+                    yield region
+                    state.has_branches = read.commit(files) or state.has_branches
+                    state.package = read.package
+                offset += end_at
         resume()
         if buf:
             yield bytes(buf)
@@ -302,6 +308,7 @@ class _State:
 
 _UTF8 = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
 _MAX_REGION = 64 << 20  # bytes without a </sourcefile> before the callbacks take over
+_REGION = 256 << 10  # a region's size, about (the larger, the more is held at once)
 _END = b"</sourcefile>"
 # The one <line> tag the region reader reads, with its digits taken out.
 _LINE_TAG = b'<line nr="" mi="" ci="" mb="" cb=""/>'
@@ -362,20 +369,32 @@ class _Read:
                 nr = list(compress(nr, keep))
                 lines, hits, itotal = (array("q", compress(x, keep)) for x in (lines, hits, itotal))
             if nr:
-                if all(map(lt, nr, islice(nr, 1, None))):
+                ascending = all(map(lt, nr, islice(nr, 1, None)))
+                if ascending and not builder.lines:
+                    # A file's first lines: its arrays are these new slices, of their size
+                    # (an array grown by appending holds up to 1/16 more).
+                    builder.lines, builder.hits = lines, hits
+                elif ascending:
                     builder.extend_sorted(lines, hits)
                 else:
                     builder.extend(lines, hits)
                 if builder.ukeys is None:
-                    builder.ukeys = array("q")
-                builder.ukeys.extend(lines)
-                builder.utotal.extend(itotal)
-                builder.ucovered.extend(hits)
+                    builder.ukeys, builder.utotal = array("q", lines), itotal
+                    builder.ucovered = array("q", hits)
+                else:
+                    builder.ukeys.extend(lines)
+                    builder.utotal.extend(itotal)
+                    builder.ucovered.extend(hits)
             if bsize:
                 bat, bend = bend, bend + bsize
-                builder.blines.extend(self.blines[bat:bend])
-                builder.bcovered.extend(self.bcovered[bat:bend])
-                builder.btotal.extend(self.btotal[bat:bend])
+                if builder.blines:
+                    builder.blines.extend(self.blines[bat:bend])
+                    builder.bcovered.extend(self.bcovered[bat:bend])
+                    builder.btotal.extend(self.btotal[bat:bend])
+                else:
+                    builder.blines = self.blines[bat:bend]
+                    builder.bcovered = self.bcovered[bat:bend]
+                    builder.btotal = self.btotal[bat:bend]
         return bend > 0
 
 
