@@ -158,6 +158,17 @@ class Counts:
         """Exact percentage of the metric; 100 when nothing is coverable."""
         return percent_of(self.numerator, self.denominator)
 
+    def shown(self) -> str:
+        """`display_percent(self.percent)`, computed from the counts directly."""
+        return display_ratio(self.numerator, self.denominator)
+
+    def shown_line_percent(self) -> str:
+        return display_ratio(self.covered_lines, self.statements)
+
+    def shown_branch_percent(self) -> str | None:
+        """None when the data has no branches."""
+        return display_ratio(self.covered_branches, self.branches) if self.branches else None
+
     @property
     def line_percent(self) -> Fraction:
         return percent_of(self.covered_lines, self.statements)
@@ -211,11 +222,20 @@ def display_percent(value: Fraction | None, precision: int | None = None) -> str
     `precision`: decimals; by default the run's (`display_precision`, else two)."""
     if value is None:
         return ""
-    if precision is None:
-        precision = _PRECISION.get()
     # coverage.py computes the percentage as a float and rounds that float; do the same so that
     # the digits we print are the digits `coverage report` prints.
-    pc = float(value)
+    return _shown(float(value), _PRECISION.get() if precision is None else precision)
+
+
+def display_ratio(numerator: int, denominator: int) -> str:
+    """`display_percent(percent_of(numerator, denominator))`, without making the Fraction: an
+    int divided by an int is correctly rounded, as a Fraction's float is (a report's tables
+    and documents show tens of thousands of these)."""
+    pc = 100.0 if denominator <= 0 else 100 * numerator / denominator
+    return _shown(pc, _PRECISION.get())
+
+
+def _shown(pc: float, precision: int) -> str:
     near0 = 1.0 / 10**precision
     if 0 < pc < near0:
         pc = near0

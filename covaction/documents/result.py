@@ -103,7 +103,7 @@ def counts_doc(c: Counts) -> dict[str, Any]:
     """`percent` is read as `metric` (lines, lines-and-branches, statements, ...); `units` and
     `covered_units` are the format's own units (Go statements, JaCoCo instructions), 0 without."""
     return {
-        "percent": display_percent(c.percent),
+        "percent": c.shown(),
         "metric": c.effective_metric,
         "statements": c.statements,
         "covered_lines": c.covered_lines,
@@ -112,8 +112,8 @@ def counts_doc(c: Counts) -> dict[str, Any]:
         "covered_branches": c.covered_branches,
         "units": c.units,
         "covered_units": c.covered_units,
-        "line_percent": display_percent(c.line_percent),
-        "branch_percent": percent_text(c.branch_percent),
+        "line_percent": c.shown_line_percent(),
+        "branch_percent": c.shown_branch_percent(),
     }
 
 

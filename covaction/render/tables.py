@@ -49,7 +49,7 @@ def _file_row(c: Comparison, f: FileRow) -> str:
         else ""
     )
     return (
-        f"| {escape.code(f.path)}{new} | {parts.pct(f.percent)} | "
+        f"| {escape.code(f.path)}{new} | {f.counts.shown()}% | "
         f"{parts.counts_text(f.counts, c.report.has_branches)} | {parts.row_change(f)} | "
         f"{missing} |\n"
     )
@@ -68,7 +68,7 @@ def dir_rows(c: Comparison, depth: int, limit: int, budget: int = 0) -> str:
     has_branches = c.report.has_branches
 
     def row(d: DirRow) -> str:
-        coverage = parts.pct(d.counts.percent) if d.files else "—"
+        coverage = f"{d.counts.shown()}%" if d.files else "—"
         return (
             f"| {escape.code(d.path)} | {d.files:,} | {coverage} | "
             f"{parts.counts_text(d.counts, has_branches)} | {parts.row_change(d)} |\n"
