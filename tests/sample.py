@@ -75,8 +75,9 @@ def coverage(cwd: Path, *args: str) -> str:
     ).stdout
 
 
-def make_project(root: Path, branch: bool, extra_config: str = "") -> Path:
-    """A git repository with a package and a test, measured by coverage.py; returns root."""
+def make_project(root: Path, branch: bool, extra_config: str = "", measured: bool = True) -> Path:
+    """A git repository with a package and a test, measured by coverage.py (unless `measured`
+    is False: the caller measures it its own way); returns root."""
     (root / "sample").mkdir(parents=True, exist_ok=True)
     (root / "sample" / "__init__.py").write_text("")
     (root / "sample" / "calc.py").write_text(CALC)
@@ -93,7 +94,8 @@ def make_project(root: Path, branch: bool, extra_config: str = "") -> Path:
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "first")
-    measure(root)
+    if measured:
+        measure(root)
     return root
 
 

@@ -33,7 +33,7 @@ def never(x):
 
 @pytest.mark.parametrize("branch", [True, False])
 def test_the_data_file_reads_as_coverage_json_reads_it(tmp_path: Path, branch: bool) -> None:
-    root = make_project(tmp_path / "repo", branch)
+    root = make_project(tmp_path / "repo", branch, measured=False)  # measured below
     (root / "sample" / "extra.py").write_text(EXTRA)
     (root / "sample" / "omitted.py").write_text("x = 1\n")
     (root / ".coveragerc").write_text(
