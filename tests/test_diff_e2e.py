@@ -38,7 +38,7 @@ def test_shipping():
 def two_commits(root: Path) -> tuple[str, str, str]:
     """A real project: base commit, then a head commit adding `shipping`, half tested, measured
     by coverage.py at the head. Returns (base sha, head sha, `git diff base...head`)."""
-    make_project(root, branch=True)
+    make_project(root, branch=True, measured=False)  # measured at the head below
     base = git(root, "rev-parse", "HEAD").strip()
     with open(root / "sample" / "calc.py", "a") as fh:
         fh.write(NEW_CODE)

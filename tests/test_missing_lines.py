@@ -37,7 +37,7 @@ TEST = "from sample.gaps import f\n\n\ndef test_f():\n    assert f(1) == 1\n"
 def measured(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """The project with gaps, measured once: its root and the Missing cell `coverage report -m`
     prints for sample/gaps.py."""
-    root = make_project(tmp_path_factory.mktemp("p"), branch=False)
+    root = make_project(tmp_path_factory.mktemp("p"), branch=False, measured=False)
     (root / "sample" / "gaps.py").write_text(MODULE)
     (root / "tests" / "test_gaps.py").write_text(TEST)
     subprocess.run(
