@@ -130,8 +130,11 @@ class PathMapper:
         raw = normalize(path)
         if not raw:
             return Placement(Unmatched(path, "empty path"))
+        rel = self._relative(raw)
+        if rel is not None and self._is_file(rel):
+            return Placement(rel)  # as written (the roots are joined only when it is not)
         candidates = self._candidates(raw, roots)
-        for candidate in candidates:
+        for candidate in candidates[1:]:
             rel = self._relative(candidate)
             if rel is not None and self._is_file(rel):
                 return Placement(rel)

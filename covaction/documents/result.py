@@ -199,8 +199,8 @@ def document(
                 {
                     "path": row.path,
                     "status": row.status or "changed",
-                    "percent": display_percent(row.percent),
-                    "base_percent": None if row.base is None else display_percent(row.base.percent),
+                    "percent": row.counts.shown(),
+                    "base_percent": None if row.base is None else row.base.shown(),
                     "base": None if row.base is None else counts_doc(row.base),
                 }
                 for row in comparison.files
@@ -211,7 +211,7 @@ def document(
                     "path": row.path,
                     "status": "deleted",
                     "percent": None,
-                    "base_percent": display_percent(row.base.percent) if row.base else None,
+                    "base_percent": row.base.shown() if row.base else None,
                     "base": counts_doc(row.base) if row.base else None,
                 }
                 for row in comparison.deleted
