@@ -130,11 +130,16 @@ def total_drop(c: Comparison) -> Decimal | None:
 
 
 def row_change(row: FileRow | DirRow) -> str:
-    if row.base is None or row.delta is None:
-        return NA
-    if row.counts == row.base:  # the same counts (most files of a change): no figure moved
+    """`change` of a row's coverage against its base, read in the base's metric (the figures
+    from the counts: a table has thousands of rows)."""
+    base = row.base
+    if base is None or (row.files == 0 if isinstance(row, DirRow) else row.status == "deleted"):
+        return NA  # new, or deleted: nothing to compare
+    now = row.counts.with_metric(base.effective_metric)
+    if now == base:  # the same counts (most files of a change): no figure moved
         return signed(Decimal(0))
-    return change(row.counts.with_metric(row.base.effective_metric).percent, row.base.percent)
+    shown = Decimal(now.shown()) - Decimal(base.shown())
+    return signed(shown, now.percent - base.percent if shown == 0 else None)
 
 
 def counts_text(c: Counts, has_branches: bool) -> str:
