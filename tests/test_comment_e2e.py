@@ -411,7 +411,9 @@ def write_big_workspace(workspace: Path, n: int = 5000) -> list[SourceFile]:
     for f in files:
         (workspace / f.path).write_bytes(b"x = 1\n")
     (workspace / "coverage.xml").write_bytes(cobertura_xml(files))
-    git(workspace, "init", "-q", "-b", "main")  # untracked files count: no commit needed
+    git(workspace, "init", "-q", "-b", "main")
+    # Indexed, as a checkout's files are (files git does not track are placed nowhere).
+    git(workspace, "add", "-A")
     return files
 
 

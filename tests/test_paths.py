@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
@@ -157,3 +159,28 @@ def test_inferred_prefix_maps_a_relative_report_root_too() -> None:
     report = ParsedReport("jacoco", (fc("com/x/A.java", {1: 1}), fc("Main.java", {1: 1})), False)
     r = map_reports([report], mapper)
     assert sorted(r.files) == ["src/main/java/Main.java", "src/main/java/com/x/A.java"]
+
+
+def test_only_files_git_tracks_are_placed(tmp_path: Path) -> None:
+    """A file on disk that git does not track (ignored or not) is in no repository on GitHub:
+    git's list is the index alone, and such a file counts unplaced, with its reason."""
+    import subprocess
+
+    from covaction.edges import git as git_edge
+
+    for name, text in (
+        ("a.py", "x = 1\n"),
+        (".gitignore", "c.py\n"),
+        ("b.py", "y\n"),
+        ("c.py", "z\n"),
+    ):
+        (tmp_path / name).write_text(text)
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "GIT_CONFIG_NOSYSTEM": "1"}
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, env=env, check=True)
+    subprocess.run(["git", "add", "a.py", ".gitignore"], cwd=tmp_path, env=env, check=True)
+    tracked = git_edge.tracked_files(str(tmp_path), env)
+    assert tracked is not None and sorted(tracked) == [".gitignore", "a.py"]
+    mapper = PathMapper(str(tmp_path), tracked, exists=lambda rel: (tmp_path / rel).exists())
+    assert mapper.map("a.py") == "a.py"
+    for name in ("b.py", "c.py"):
+        assert mapper.map(name) == Unmatched(name, "on disk, not tracked by git")
