@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sample import coverage, make_project
+from tests.sample import coverage, git, make_project
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULE = """\
@@ -40,6 +40,8 @@ def measured(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     root = make_project(tmp_path_factory.mktemp("p"), branch=False, measured=False)
     (root / "sample" / "gaps.py").write_text(MODULE)
     (root / "tests" / "test_gaps.py").write_text(TEST)
+    git(root, "add", "-A")  # a file git does not track is measured but placed nowhere
+    git(root, "commit", "-qm", "gaps")
     subprocess.run(
         [sys.executable, "-m", "coverage", "run", "-m", "pytest", "-q", "-p", "no:cacheprovider"],
         cwd=root, check=True, capture_output=True,

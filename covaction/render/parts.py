@@ -16,8 +16,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from itertools import compress
-from operator import not_
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from covaction.compare import Comparison, DirRow, FileRow
@@ -513,16 +511,10 @@ def missing_text(c: Comparison, row: FileRow) -> str:
     """A file's missing lines as the producer's own report writes them.
 
     coverage.py (`coverage report -m`) joins missing statements into one range when no
-    executed statement lies between them, across comments and blank lines: `3-6`, not `3, 6`.
-    Other producers, and a stored result (which keeps the ranges, not the statements), keep
-    the plain ranges of missing line numbers."""
+    executed statement lies between them, across comments and blank lines: `3-6`, not `3, 6`
+    (`FileCoverage.missed_runs`; a stored result's files give the runs its run showed). Other
+    producers keep the plain ranges of missing line numbers."""
     fc = c.report.files.get(row.path)
     if fc is None or "coverage.py" not in c.report.producers:
         return row.missing
-    # Runs of consecutive missing *statements* (positions in `lines`), shown by their lines.
-    lines = fc.lines
-    positions = list(compress(range(len(lines)), map(not_, fc.hits)))
-    return ", ".join(
-        str(lines[a]) if a == b else f"{lines[a]}-{lines[b]}"
-        for a, b in line_ranges(positions, presorted=True)
-    )
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in fc.missed_runs())
