@@ -28,11 +28,16 @@ derived; lines are 1-based, line lists sorted and unique):
 - `notices[]`: the report parsers' notes (shown in the job summary).
 - `coverage` (absent when there was no coverage report: pin check alone):
   `{formats[], sources[], has_branches, metric, precision (decimals shown, null for two),
-  totals: counts (derived), files[]: {path,
-  ...counts, missing ("12-18, 40")}, unmatched[]: {path, reason}, unplaced[]: {path, ...counts,
-  missing, base: counts or null}}`; files sorted by path. `unplaced` are the files measured but
-  placed nowhere in the repository, under the path the report names: they count in every total;
-  `base` is the baseline's counts of the file.
+  producers[], totals: counts (derived), files[]: {path, ...counts, missing ("12-18, 40"),
+  missing_runs}, unmatched[]: {path, reason}, unplaced[]: {path, ...counts, missing, base:
+  counts or null}}`; files sorted by path. `producers` are the tools that wrote the reports, as
+  the reports say ("coverage.py", "gcovr", "Go", ...). `missing` is the missed lines as ranges
+  of consecutive line numbers; `missing_runs`, present only where the comment shows them
+  otherwise, as the comment shows them: for coverage.py, runs of missed statements joined
+  across comments and blank lines as `coverage report -m` writes them ("3-6" where `missing`
+  says "3, 6"). `unplaced` are the files measured but placed nowhere in the repository, under
+  the path the report names: they count in every total; `base` is the baseline's counts of the
+  file.
 - `comparison`: `{baseline, note, delta (derived), files[]}`. `baseline` is null or `{commit,
   branch, created_at, run_id, report_name, covaction, has_branches, totals: counts (derived),
   trend[]: {commit, time, counts}}` (the baseline as compared: read on lines alone when this
@@ -61,13 +66,14 @@ from fractions import Fraction
 from typing import Any
 
 from covaction import __version__
-from covaction.compare import Comparison
+from covaction.compare import Comparison, FileRow
 from covaction.documents.baseline import Baseline
 from covaction.errors import DocumentError
 from covaction.gates import Verdict
 from covaction.github_context import GitHubContext
 from covaction.model import Counts, display_percent
 from covaction.pins.workflows import ActionRef, PinSummary
+from covaction.render import parts
 
 SCHEMA = "covaction-result"
 VERSION = 1
@@ -115,6 +121,19 @@ def counts_doc(c: Counts) -> dict[str, Any]:
         "line_percent": c.shown_line_percent(),
         "branch_percent": c.shown_branch_percent(),
     }
+
+
+def file_doc(comparison: Comparison, row: FileRow) -> dict[str, Any]:
+    """A measured file: its counts, its missing lines as plain ranges (`missing`), and, when
+    the comment shows them otherwise (coverage.py joins missing statements across comments and
+    blank lines: "3-6" where `missing` says "3, 6"), as the comment shows them
+    (`missing_runs`)."""
+    doc = {"path": row.path, **counts_doc(row.counts), "missing": row.missing}
+    if row.counts.missing_lines:
+        shown = parts.missing_text(comparison, row)
+        if shown != doc["missing"]:
+            doc["missing_runs"] = shown
+    return doc
 
 
 def document(
@@ -171,8 +190,7 @@ def document(
             "has_branches": report.has_branches,
             "totals": counts_doc(comparison.counts),
             "files": [
-                {"path": row.path, **counts_doc(row.counts), "missing": row.missing}
-                for row in sorted(comparison.files, key=lambda r: r.path)
+                file_doc(comparison, row) for row in sorted(comparison.files, key=lambda r: r.path)
             ],
             "unmatched": [{"path": u.path, "reason": u.reason} for u in report.unmatched],
             # Files measured but placed nowhere in the repository: counted in the totals.
@@ -189,6 +207,9 @@ def document(
             # coverage.py's `[report] precision` when the repository sets it: the decimals
             # every percentage of this document (and of the run's comment) is shown with.
             "precision": report.precision,
+            # The tools that wrote the reports, as the reports say: whether the comment shows
+            # a file's missing lines as coverage.py's `coverage report -m` joins them.
+            "producers": list(report.producers),
         }
         b = comparison.baseline
         doc["comparison"] = {

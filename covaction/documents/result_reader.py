@@ -2,7 +2,8 @@
 
 A fork's pull-request run stores its result (`covaction.documents.result`); the trusted
 `workflow_run` run reads it here and renders the comment anew. Only the inputs are read: each
-file's counts and missing lines, the baseline's per-file counts and trend, the changed lines the
+file's counts and missing lines (and the runs a coverage.py report's comment joins them into),
+the report's producers, the baseline's per-file counts and trend, the changed lines the
 report knows, the pin check's references, the thresholds, the notes and the context. Everything
 derived from them is recomputed with the code the run itself uses: `compare.compare` (totals,
 each file's status, deltas, folders, whether the baseline can be compared), `gates.checks_for`
@@ -14,9 +15,10 @@ neither disagree with the numbers nor change what the comment says.
 Reading is strict about what it reads: size, duplicate keys, fractional numbers, schema and
 version, every type, enum value, string length and list length, ASCII digits, line lists
 ascending, covered counts at most their totals, missing-line ranges ascending and naming
-exactly the lines the counts miss. Strings may not hold control or bidirectional characters,
-HTML markup or a Markdown link, which covaction never writes (the templates escape every string
-in any case). Anything else is one `ResultError` naming the first problem.
+exactly the lines the counts miss, runs joining whole ranges of them and spanning no line the
+diff says is covered. Strings may not hold control or bidirectional characters, HTML markup or
+a Markdown link, which covaction never writes (the templates escape every string in any case).
+Anything else is one `ResultError` naming the first problem.
 """
 
 from __future__ import annotations
@@ -79,6 +81,8 @@ PIN_POLICIES = tuple(PinPolicy)
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _THRESHOLD = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,6})?")
 _FORMAT = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
+_PRODUCER = re.compile(r"[A-Za-z0-9][A-Za-z0-9 .+-]{0,31}")  # "coverage.py", "JaCoCo"
+MAX_PRODUCERS = 16
 _EVENT = re.compile(r"[a-z_]{0,64}")
 _VERSION_TEXT = re.compile(r"[0-9A-Za-z.+-]{0,40}")
 _RANGE = r"[1-9][0-9]{0,8}(?:-[1-9][0-9]{0,8})?"
@@ -144,14 +148,15 @@ def from_document(doc: Any) -> Stored:
 @dataclass(frozen=True, slots=True, eq=False)
 class _Measured(FileCoverage):
     """A file as the document keeps it: its counts and its missed lines (as ranges), not each
-    line's hits. `compare` reads a file's `counts` and `missed_lines()`; the report is given
-    no `producers`, so nothing reads the hits it does not have."""
+    line's hits. `compare` reads a file's `counts` and `missed_lines()`, `parts.missing_text`
+    its `missed_runs()` (for a coverage.py report); nothing reads the hits it does not have."""
 
     stored: Counts = field(default_factory=Counts)
     missing: str = ""  # `12-18, 40`, checked by `_Reader.missing`
+    runs: str = ""  # `12-40` as the run showed them, "" when as `missing`: `_Reader.runs`
 
     @classmethod
-    def of(cls, path: str, counts: Counts, missing: str) -> _Measured:
+    def of(cls, path: str, counts: Counts, missing: str, runs: str = "") -> _Measured:
         # One shared empty array for the per-line data it has none of, never written (a
         # document may name 200,000 files).
         none = _NONE
@@ -164,6 +169,7 @@ class _Measured(FileCoverage):
             branch_covered=none,
             stored=counts,
             missing=missing,
+            runs=runs,
         )
 
     @property
@@ -173,6 +179,11 @@ class _Measured(FileCoverage):
     def missed_lines(self) -> list[int]:
         firsts, lasts = _bounds(self.missing)
         return list(chain.from_iterable(map(range, firsts, map(_PLUS_ONE, lasts))))
+
+    def missed_runs(self) -> tuple[tuple[int, int], ...]:
+        """The runs the document's run showed (`missing_runs`), else the plain ranges."""
+        firsts, lasts = _bounds(self.runs or self.missing)
+        return tuple(zip(firsts, lasts, strict=True))
 
     def missed(self) -> Callable[[int], bool]:
         """Whether a line is one of the file's missed lines."""
@@ -191,6 +202,8 @@ class _Reader(strict_json.Fields):
     def __init__(self) -> None:
         super().__init__(ResultError)
         self.missed = 0  # missed lines of every file so far
+        self.joins = False  # a coverage.py report: missed lines shown as joined runs
+        self.runs_at: dict[str, str] = {}  # where each file's `missing_runs` is, by path
 
     def path(self, value: Any, where: str, limit: int = MAX_PATH, inside: bool = True) -> str:
         return super().path(value, where, limit, inside)
@@ -239,6 +252,32 @@ class _Reader(strict_json.Fields):
             raise self.fail(where, "does not list the lines the counts miss")
         return text
 
+    def runs(self, value: Any, where: str, missing: str) -> str:
+        """The missed lines as the run showed them (`3-6` where `missing` says `3, 6`), "" when
+        as `missing`. Only a coverage.py report's are joined, and only whole ranges of
+        `missing`, so that every missed line stays inside a run: each run begins where a range
+        begins and ends where one ends, the runs ascend with a line between them, and together
+        they hold every range. (A run spanning a line the diff says is covered is refused by
+        `diff_file`.)"""
+        text = self.text(value, where, MAX_MISSING, _MISSING)
+        if text == missing:
+            return ""
+        if not self.joins:
+            raise self.fail(where, "joins missed lines, which only coverage.py's report does")
+        firsts, lasts = _bounds(text)
+        if any(map(gt, firsts, lasts)) or any(map(ge, map(_PLUS_ONE, lasts), firsts[1:])):
+            raise self.fail(where, "runs must ascend with a line between them")
+        begins, ends = _bounds(missing)
+        ranges = 0  # ranges of `missing` the runs hold
+        for first, last in zip(firsts, lasts, strict=True):
+            i, j = bisect.bisect_left(begins, first), bisect.bisect_left(ends, last)
+            if begins[i : i + 1] != [first] or ends[j : j + 1] != [last]:
+                raise self.fail(where, "a run must begin and end where ranges of missing lines do")
+            ranges += j - i + 1
+        if ranges != len(begins):
+            raise self.fail(where, "leaves out missed lines")
+        return text
+
     def threshold(self, value: Any, where: str) -> Decimal | None:
         if value is None:
             return None
@@ -282,6 +321,8 @@ class _Reader(strict_json.Fields):
         precision = cov.get("precision")
         if precision is not None:
             self.integer(precision, "coverage.precision", 0, MAX_PRECISION)
+        producers = self.producers(cov.get("producers", []), "coverage.producers")
+        self.joins = "coverage.py" in producers
         files, _ = self.files(cov.get("files"), "coverage.files", metric, placed=True)
         unplaced, bases = self.files(
             cov.get("unplaced", []), "coverage.unplaced", metric, placed=False
@@ -319,6 +360,7 @@ class _Reader(strict_json.Fields):
             metric=metric,
             unplaced=unplaced,
             precision=precision,
+            producers=producers,
         )
         comparison = compare(report, baseline, diff)
         # compare's own words about the baseline (read on lines alone, or not compared) follow
@@ -370,10 +412,25 @@ class _Reader(strict_json.Fields):
             if self.missed > MAX_MISSED:
                 raise self.fail(at, f"the files miss more than {MAX_MISSED:,} lines together")
             missing = self.missing(item.get("missing"), f"{at}.missing", counts)
-            out[path] = _Measured.of(path, counts, missing)
+            runs = ""
+            if placed and "missing_runs" in item:  # older covaction: absent, the plain ranges
+                runs = self.runs(item["missing_runs"], f"{at}.missing_runs", missing)
+                self.runs_at[path] = f"{at}.missing_runs"
+            out[path] = _Measured.of(path, counts, missing, runs)
             if not placed and item.get("base") is not None:
                 bases[path] = self.counts(item["base"], f"{at}.base")
         return out, bases
+
+    def producers(self, value: Any, where: str) -> tuple[str, ...]:
+        """The tools that wrote the reports ("coverage.py", "gcovr"); none before they were
+        written."""
+        found = tuple(
+            self.text(v, f"{where}[{i}]", 32, _PRODUCER)
+            for i, v in enumerate(self.seq(value, where, MAX_PRODUCERS))
+        )
+        if len(set(found)) != len(found):
+            raise self.fail(where, "names a producer twice")
+        return found
 
     def baseline(self, comp: dict[str, Any], unplaced: Mapping[str, Counts]) -> Baseline | None:
         """The baseline as compared: its files are those `comparison.files` does not call new
@@ -457,6 +514,8 @@ class _Reader(strict_json.Fields):
         coverable = _common(coverable, changed)
         missed = measured.missed()
         covered = tuple(n for n in coverable if not missed(n))
+        if measured.runs:
+            self.apart(measured, covered, f"{where}.coverable")
         branches = self.integer(item.get("branches"), f"{where}.branches", 0, MAX_COUNT)
         return FileDiffCoverage(
             measured.path,
@@ -476,6 +535,17 @@ class _Reader(strict_json.Fields):
                 metric=LINES,
             ),
         )
+
+    def apart(self, measured: _Measured, covered: tuple[int, ...], where: str) -> None:
+        """No run of a file's `missing_runs` spans a line the diff says is covered (a run
+        joins missed statements across lines that are none: comments, blank lines)."""
+        firsts, lasts = _bounds(measured.runs)
+        for n in covered:
+            i = bisect.bisect_right(firsts, n) - 1
+            if i >= 0 and n <= lasts[i]:
+                raise self.fail(
+                    self.runs_at[measured.path], f"spans line {n}, which {where} says is covered"
+                )
 
     def pinning(
         self, p: dict[str, Any]
