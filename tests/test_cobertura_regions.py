@@ -10,8 +10,10 @@ test of the fast path fails if the fast path silently stops being used.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import textwrap
+from array import array
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from hypothesis import strategies as st
 
 from covaction.errors import CovactionError
 from covaction.formats import _cobertura_regions, cobertura
+from covaction.model import BranchIds, FileCoverage
 from tests.fuzzing import chunked, fuzz, shape
 from tests.sample import coverage, git
 
@@ -710,3 +713,34 @@ def test_a_large_chunk_is_read_in_several_regions(
     regions, callbacks = both(doc, [doc[: len(HEAD)], doc[len(HEAD) :]])
     assert regions == callbacks
     assert spy.read > 5 and spy.declined == 0, (spy.read, spy.declined)
+
+
+def test_branch_ids_are_attached_keeping_every_field() -> None:
+    """coverage.py's branch ids are attached by building the FileCoverage field by field (not
+    `dataclasses.replace`, which costs more than the rest for small files): a field added to
+    FileCoverage must be added there too, or it would be lost for coverage.py's reports."""
+    fc = FileCoverage(
+        path="a.py",
+        lines=array("q", [1, 2]),
+        hits=array("q", [1, 0]),
+        branch_lines=array("q", [1]),
+        branch_total=array("q", [2]),
+        branch_covered=array("q", [1]),
+        metric="lines",
+    )
+    got = cobertura._with_branch_ids(fc, {1: "5"})
+    assert {f.name for f in dataclasses.fields(FileCoverage) if f.init} == {
+        "path",
+        "lines",
+        "hits",
+        "branch_lines",
+        "branch_total",
+        "branch_covered",
+        "units",
+        "branch_ids",
+        "metric",
+    }
+    for name in ("path", "lines", "hits", "branch_lines", "branch_total", "branch_covered"):
+        assert getattr(got, name) == getattr(fc, name), name
+    assert (got.units, got.metric) == (fc.units, fc.metric)
+    assert got.branch_ids is not None and dict(got.branch_ids) == {1: BranchIds(frozenset({"5"}))}
