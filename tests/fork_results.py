@@ -238,6 +238,36 @@ def case_of(c: Comparison, s: SimpleNamespace | None = None) -> Case:
     )  # fmt: skip
 
 
+# A file whose statements have gaps (comments, blank lines) between them: coverage.py's
+# `coverage report -m` joins its missed statements 4, 7, 8 into "4-8" and 11, 12, 14, 15 into
+# "11-15"; the covered statement 9 (a changed line) keeps the two runs apart.
+GAPS = "src/app/gaps.py"
+GAPS_HITS = {1: 1, 2: 1, 3: 1, 4: 0, 7: 0, 8: 0, 9: 2, 11: 0, 12: 0, 14: 0, 15: 0}
+GAPS_RUNS = "4-8, 11-15"
+GAPS_PLAIN = "4, 7-8, 11-12, 14-15"
+
+
+def joined_case(producers: tuple[str, ...] = ("coverage.py",), **kw: Any) -> Case:
+    """A report (as `producers` wrote it) with a file whose missed lines a coverage.py comment
+    joins (`GAPS`), one whose runs are its plain ranges, and one with nothing missed; the change
+    touches the gaps, covered line 9 among them."""
+    files = [
+        FileCoverage.from_mappings(GAPS, GAPS_HITS),
+        FileCoverage.from_mappings("src/app/plain.py", {1: 1, 2: 0, 3: 1, 4: 0, 5: 0}),
+        FileCoverage.from_mappings("src/app/done.py", {1: 1, 3: 1}),
+    ]
+    report = CoverageReport(
+        files={f.path: f for f in files},
+        has_branches=False,
+        formats=("cobertura",),
+        sources=("coverage.xml",),
+        producers=producers,
+    )
+    changes = ChangedLines({GAPS: FileChange(GAPS, GAPS, "modified", frozenset(range(2, 13)))})
+    c = compare(report, None, diff_coverage.diff_coverage(report, changes), "no baseline")
+    return case_of(c, settings(minimum_diff_coverage=None, **kw))
+
+
 def go_report() -> CoverageReport:
     real = Path(__file__).resolve().parent / "fixtures" / "real" / "go"
     parsed = formats.parse("go", [(real / "set.out").read_bytes()], "set.out")

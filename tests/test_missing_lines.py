@@ -9,7 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from coverage.results import format_lines
+from hypothesis import given
+from hypothesis import strategies as st
 
+from covaction.model import FileCoverage
 from tests.sample import coverage, git, make_project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,3 +73,22 @@ def test_missing_lines_equal_coverage_report_m(
     assert r.returncode == 0, r.stdout + r.stderr
     [cell] = [line for line in r.stdout.splitlines() if line.startswith("| `sample/gaps.py`")]
     assert cell.rstrip(" |").endswith(f"`{expected}`"), cell
+
+
+@given(
+    st.lists(st.integers(1, 60), unique=True, max_size=40).flatmap(
+        lambda statements: st.tuples(
+            st.just(sorted(statements)),
+            st.lists(st.booleans(), min_size=len(statements), max_size=len(statements)),
+        )
+    )
+)
+def test_missed_runs_are_coverage_pys_format_lines(case: tuple[list[int], list[bool]]) -> None:
+    """`FileCoverage.missed_runs` joins missed statements as coverage.py's own
+    `coverage.results.format_lines` (what `coverage report -m` prints) does, for any statements
+    and any of them missed."""
+    statements, covered = case
+    fc = FileCoverage.from_mappings("m.py", {n: int(c) for n, c in zip(statements, covered)})
+    missed = [n for n, c in zip(statements, covered) if not c]
+    runs = ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in fc.missed_runs())
+    assert runs == format_lines(statements, missed)

@@ -37,6 +37,7 @@ from tests.fork_results import (
     doc_of,
     github,
     go_report,
+    joined_case,
     make_baseline,
     make_case,
     make_changes,
@@ -69,6 +70,11 @@ CASES: dict[str, Callable[[], Case]] = {
         pin_policy="off",
     ),
     "every reference pinned": lambda: make_case(refs=make_refs()[1:2]),
+    # coverage.py's missed statements joined across comments and blank lines ("4-8"), and the
+    # same lines from another producer, shown as plain ranges ("4, 7-8").
+    "coverage.py report with gaps between statements": lambda: joined_case(),
+    "LCOV report with gaps between lines": lambda: joined_case(("LCOV",)),
+    "no producer named": lambda: joined_case(()),
 }
 
 
