@@ -125,6 +125,9 @@ TOKENS = [
     b"<package",
     b'"executed_lines"',
     b'"missing_lines"',
+    b'"missing_runs"',
+    b'"producers"',
+    b'"coverage.py"',
     b'"executed_branches"',
     b'"files"',
     b'"meta"',
@@ -263,7 +266,8 @@ PLAUSIBLE = st.one_of(
     st.lists(st.integers(0, 40), max_size=6),
     st.lists(st.integers(1, 40), max_size=6, unique=True).map(sorted),
     st.sampled_from(["changed", "new", "deleted", "added", "statements", "branches", "off",
-                     "fail", "1-3, 7", "3, 1", "5-2", "100.00", "x/../y", "/abs", "a.py"]),
+                     "fail", "1-3, 7", "3, 1", "5-2", "100.00", "x/../y", "/abs", "a.py",
+                     "4-15", "4-8, 11-15", "11-15, 4-8", "coverage.py", ["coverage.py"], ["LCOV"]]),
     JSON_VALUE,
 )  # fmt: skip
 

@@ -32,6 +32,7 @@ from covaction.formats import clover, cobertura, coverage_json, gocover, jacoco,
 from covaction.pins import workflows
 from covaction.render import markdown
 from covaction.stages import workflow_run_comment
+from tests.fork_results import doc_of, joined_case
 from tests.fuzzing import (
     JSON_VALUE,
     TOKENS,
@@ -480,6 +481,23 @@ def test_a_fork_result_with_wrong_values_is_refused_or_rendered(data: bytes) -> 
     """Values of the right shape but wrong, inconsistent or of another type: the reader
     recomputes everything derived from what it reads, so whatever it accepts renders."""
     _published(data)
+
+
+# A document whose file's missed lines a coverage.py comment joins (`producers`, `missing_runs`):
+# the runs edited, mutated or moved are refused or rendered, never another error.
+JOINED_SEED = result.dumps(doc_of(joined_case()))
+
+
+@fuzz
+@given(st.one_of(mutated([JOINED_SEED]), edited_json(JOINED_SEED)))
+def test_a_fork_result_with_joined_runs_is_refused_or_rendered(data: bytes) -> None:
+    _published(data)
+
+
+def test_the_joined_seed_loads() -> None:
+    """The seed's runs are read, so the mutations start from joined runs."""
+    files = result_reader.loads(JOINED_SEED).comparison.report.files
+    assert files["src/app/gaps.py"].missed_runs() == ((4, 8), (11, 15))
 
 
 def test_the_result_seed_loads() -> None:
