@@ -250,9 +250,6 @@ def _typed(values: Iterable[int]) -> array[int]:
     return array("q", values)
 
 
-_PLUS_ONE = (1).__add__
-
-
 @dataclass(frozen=True, slots=True, eq=False)
 class Units:
     """A format's own units of one file (Go blocks, JaCoCo instructions), per key.
@@ -450,20 +447,15 @@ class FileCoverage:
         return list(compress(self.lines, map(not_, self.hits)))
 
     def missed_runs(self) -> tuple[tuple[int, int], ...]:
-        """The missed lines as (first, last) runs of consecutive missed *statements*: `3-6`
-        where lines 4 and 5 are a comment and a blank line, `3, 6` where a covered statement
-        lies between. This is how coverage.py's `coverage report -m` writes its Missing column
-        (`coverage.results.format_lines`, which walks the statements), exact for a producer
-        that lists every statement; for the others callers show plain ranges of line numbers
-        (`compare.FileRow.missing`)."""
+        """Missed lines as (first, last) runs of consecutive missed *statements*, as coverage.py's
+        `coverage report -m` joins them (`coverage.results.format_lines`): "3-6" across a comment
+        and a blank line, "3, 6" around a covered statement. Exact for a producer that lists
+        every statement; the others' plain ranges are `compare.FileRow.missing`."""
         lines = self.lines
         at = list(compress(range(len(lines)), map(not_, self.hits)))  # missed positions
-        if not at:
-            return ()
-        rest = at[1:]
-        breaks = list(map(ne, rest, map(_PLUS_ONE, at)))  # a covered statement between
-        firsts = [lines[i] for i in (at[0], *compress(rest, breaks))]
-        lasts = [lines[i] for i in (*compress(at, breaks), at[-1])]
+        cut = list(map(ne, at[1:], map((1).__add__, at)))  # a covered statement between
+        firsts = [lines[i] for i in at[:1] + list(compress(at[1:], cut))]
+        lasts = [lines[i] for i in list(compress(at, cut)) + at[-1:]]
         return tuple(zip(firsts, lasts, strict=True))
 
     def partial_lines(self) -> list[int]:
