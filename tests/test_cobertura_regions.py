@@ -4,8 +4,9 @@
 validates with no element handler) and hands any region it cannot prove plain to the callbacks.
 Each test here parses a document twice, once chunked so that regions are read
 (`regions=True`) and once by the callbacks alone (`regions=False`), and compares every file's
-lines, hits and branches, or the error. A spy counts the regions the region reader took, so a
-test of the fast path fails if the fast path silently stops being used.
+lines, hits and branches, or the error. A `RegionStats` passed to `parse` counts the regions
+the region reader took, so a test of the fast path fails if the fast path silently stops being
+used.
 """
 
 from __future__ import annotations
@@ -22,34 +23,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from covaction.errors import CovactionError
-from covaction.formats import _cobertura_regions, cobertura
+from covaction.errors import CovactionError, ReportError
+from covaction.formats import cobertura
+from covaction.formats.regions import RegionStats
 from covaction.model import BranchIds, FileCoverage
 from tests.fuzzing import chunked, fuzz, shape
 from tests.sample import coverage, git
 
 
-class Spy:
-    """Counts regions read by the region reader and regions it gave to the callbacks."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.read = self.declined = 0
-        real = cobertura._read_region
-
-        def spy(region: bytes) -> Any:
-            pieces = real(region)
-            if pieces is None:
-                self.declined += 1
-            else:
-                self.read += 1
-            return pieces
-
-        monkeypatch.setattr(cobertura, "_read_region", spy)
-
-
 @pytest.fixture
-def spy(monkeypatch: pytest.MonkeyPatch) -> Spy:
-    return Spy(monkeypatch)
+def stats() -> RegionStats:
+    """Counts the regions the region reader read and those it handed to the callbacks."""
+    return RegionStats()
 
 
 def outcome(fn: Any) -> Any:
@@ -71,8 +56,27 @@ def by_class(doc: bytes) -> Iterator[bytes]:
     yield doc[pos:]
 
 
-def both(doc: bytes, chunks: list[bytes] | None = None) -> tuple[Any, Any]:
-    regions = outcome(lambda: cobertura.parse(iter(chunks or list(by_class(doc))), "c.xml"))
+def both(
+    doc: bytes,
+    chunks: list[bytes] | None = None,
+    *,
+    stats: RegionStats | None = None,
+    region_size: int = cobertura.REGION,
+    max_region: int = cobertura.MAX_REGION,
+) -> tuple[Any, Any]:
+    """The outcome with regions read (`chunks`, else `by_class`), and by the callbacks alone.
+
+    `stats` counts what the region reader did; the sizes are `parse`'s, production's by default.
+    """
+    regions = outcome(
+        lambda: cobertura.parse(
+            iter(chunks or list(by_class(doc))),
+            "c.xml",
+            stats=stats,
+            region_size=region_size,
+            max_region=max_region,
+        )
+    )
     callbacks = outcome(lambda: cobertura.parse([doc], "c.xml", regions=False))
     return regions, callbacks
 
@@ -121,9 +125,9 @@ PLAIN = klass(
 )
 
 
-def test_plain_classes_are_read_as_regions_and_agree(spy: Spy) -> None:
+def test_plain_classes_are_read_as_regions_and_agree(stats: RegionStats) -> None:
     doc = HEAD + PLAIN + klass(lines(b'<line number="7" hits="3"/>'), b"pkg/b.py") + TAIL
-    regions, callbacks = both(doc)
+    regions, callbacks = both(doc, stats=stats)
     assert regions == callbacks
     files = {f[0]: f for f in regions[0]}
     assert files["pkg/a.py"][1:] == (
@@ -134,21 +138,21 @@ def test_plain_classes_are_read_as_regions_and_agree(spy: Spy) -> None:
         [1, 2, 0],
     )
     assert regions[2] is True
-    assert spy.read == 2 and spy.declined == 0, (spy.read, spy.declined)
+    assert stats.read == 2 and stats.declined == 0, (stats.read, stats.declined)
 
 
-def test_istanbul_and_gcovr_branch_false_on_every_line(spy: Spy) -> None:
+def test_istanbul_and_gcovr_branch_false_on_every_line(stats: RegionStats) -> None:
     body = lines(
         b'<line number="1" hits="1" branch="false"/>',
         b'<line number="2" hits="0" branch="false"/>',
         b'<line number="3" hits="1" branch="true" condition-coverage="50% (1/2)"/>',
     )
-    regions, callbacks = both(HEAD + klass(body) + TAIL)
+    regions, callbacks = both(HEAD + klass(body) + TAIL, stats=stats)
     assert regions == callbacks
-    assert spy.read == 1
+    assert stats.read == 1
 
 
-def test_methods_blocks_are_skipped_like_the_callbacks_skip_them(spy: Spy) -> None:
+def test_methods_blocks_are_skipped_like_the_callbacks_skip_them(stats: RegionStats) -> None:
     methods = (
         b'<methods><method name="f" signature="()V"><lines><line number="1" hits="9"/>'
         b'<line number="99" hits="1"/></lines></method></methods>'
@@ -156,22 +160,22 @@ def test_methods_blocks_are_skipped_like_the_callbacks_skip_them(spy: Spy) -> No
     tag = b'<class name="a" filename="pkg/a.py">'
     doc = HEAD + b"<class" + tag[6:] + methods + lines(b'<line number="1" hits="0"/>')
     doc += b"</class>\n" + TAIL
-    regions, callbacks = both(doc)
+    regions, callbacks = both(doc, stats=stats)
     assert regions == callbacks
     assert [f[1] for f in regions[0] if f[0] == "pkg/a.py"] == [[1]]  # 99 is a method's line
-    assert spy.read == 1
+    assert stats.read == 1
 
 
-def test_empty_lines_element_of_coverage_py_is_read_as_a_region(spy: Spy) -> None:
+def test_empty_lines_element_of_coverage_py_is_read_as_a_region(stats: RegionStats) -> None:
     # coverage.py writes `<lines/>` for a file without statements (an empty __init__.py).
     doc = HEAD + klass(b"\t\t\t\t\t<lines/>\n", b"pkg/__init__.py") + PLAIN + TAIL
-    regions, callbacks = both(doc)
+    regions, callbacks = both(doc, stats=stats)
     assert regions == callbacks
     assert [f[1] for f in regions[0] if f[0] == "pkg/__init__.py"] == [[]]
-    assert spy.read == 2 and spy.declined == 0, (spy.read, spy.declined)
+    assert stats.read == 2 and stats.declined == 0, (stats.read, stats.declined)
 
 
-def test_gcovr_conditions_children_are_read_as_regions_and_agree(spy: Spy) -> None:
+def test_gcovr_conditions_children_are_read_as_regions_and_agree(stats: RegionStats) -> None:
     body = (
         b"\t\t\t\t\t<lines>\n"
         b'\t\t\t\t\t\t<line number="5" hits="2" branch="false"/>\n'
@@ -183,23 +187,26 @@ def test_gcovr_conditions_children_are_read_as_regions_and_agree(spy: Spy) -> No
         b'\t\t\t\t\t\t<line number="7" hits="0" branch="false"/>\n'
         b"\t\t\t\t\t</lines>\n"
     )
-    regions, callbacks = both(HEAD + klass(body, b"src/main.c") + TAIL)
+    regions, callbacks = both(HEAD + klass(body, b"src/main.c") + TAIL, stats=stats)
     assert regions == callbacks
     files = {f[0]: f for f in regions[0]}
     assert files["src/main.c"][1:] == ([5, 6, 7], [1, 1, 0], [6], [4], [3])
-    assert spy.read == 1 and spy.declined == 0, (spy.read, spy.declined)
+    assert stats.read == 1 and stats.declined == 0, (stats.read, stats.declined)
 
 
 @pytest.mark.parametrize(
     "name", ["py/cov1.xml", "c/gcovr-cobertura.xml", "js/nyc-run1-cobertura.xml"]
 )
-def test_reports_the_real_tools_wrote_are_read_as_regions(name: str, spy: Spy) -> None:
+def test_reports_the_real_tools_wrote_are_read_as_regions(name: str, stats: RegionStats) -> None:
     """coverage.py (comments on top, `<lines/>`), gcovr (`<conditions>`), Istanbul (methods)."""
     doc = (Path(__file__).parent / "fixtures" / "real" / name).read_bytes()
-    regions, callbacks = both(doc)
+    regions, callbacks = both(doc, stats=stats)
     assert regions == callbacks
     # Every class after the first is a region of its own (`by_class`); all are read as regions.
-    assert spy.read == doc.count(b"</class>") - 1 and spy.declined == 0, (spy.read, spy.declined)
+    assert stats.read == doc.count(b"</class>") - 1 and stats.declined == 0, (
+        stats.read,
+        stats.declined,
+    )
 
 
 # Documents a byte-pattern reader would read differently from XML: each must agree with the
@@ -414,17 +421,71 @@ def test_a_nested_coverage_element_naming_a_producer_is_read_by_the_callbacks() 
     assert callbacks[4] == "gcovr"
 
 
-def test_the_guards_are_what_keeps_them_equal(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without the markup guard, a comment hiding a class would be read as a class."""
-    doc = HEAD + TRICKY["comment hiding a class"] + TAIL
-    real = _cobertura_regions._read_plain
-    monkeypatch.setattr(
-        _cobertura_regions,
-        "_read_plain",
-        lambda r: real(r.replace(b"<!--", b"<xx").replace(b"-->", b"x/>")),
-    )
-    regions, callbacks = both(doc)
-    assert regions != callbacks
+# One document per guard of the region reader, each read wrongly by its bytes alone (what a
+# byte reading would get is in the name): the region reader declines the region, the callbacks
+# read it as XML means it, and the files are those expat's reading gives.
+A = "pkg/a.py"
+GUARDS: dict[str, tuple[str, Any]] = {
+    "markup: a comment is no class (evil.py)": ("comment hiding a class", [(A, [1], [0])]),
+    "CDATA holds no line (line 2)": ("CDATA with tags", [(A, [1], [0])]),
+    "a processing instruction holds no line (line 2)": (
+        "processing instruction",
+        [(A, [1], [0])],
+    ),
+    "methods: nested blocks are not cut (line 9 lost)": ("nested methods", [(A, [1, 9], [0, 1])]),
+    "class tag: a reference in a filename (pkg/&#97;.py)": (
+        "character reference in a filename",
+        [(A, [1], [1])],
+    ),
+    "class tag: a tab in a filename (a tab, not a space)": (
+        "tab in a filename",
+        [("pkg/a b.py", [1], [1])],
+    ),
+    "outside <lines>: a line the callbacks read (line 3 lost)": (
+        "lines directly in the class",
+        [(A, [1, 3], [1, 1])],
+    ),
+    "line tags: the known shapes only (a namespaced line read)": (
+        "namespaced line",
+        [(A, [2], [0])],
+    ),
+    "line tags: a branch value of another shape (a branch line)": (
+        "a digit in the branch's value",
+        [(A, [1, 2], [1, 1], [], [], [])],
+    ),
+    "line tags: '>' in a value (the branches lost)": (
+        "gt inside a value before branch attributes",
+        [(A, [1], [1], [1], [2], [2])],
+    ),
+    "values: digits between tags (values shifted)": ("digits between tags", [(A, [1, 2], [0, 1])]),
+    "ranges: a line number past the limit (no error)": (
+        "number too large",
+        (ReportError, "c.xml: in 'pkg/a.py', line number 10000001 or hits 1 is out of range"),
+    ),
+    "ranges: a branch total past the cap (read as branches)": (
+        "branch total past the cap",
+        [(A, [1], [1], [], [], [])],
+    ),
+    "missing-branches without branch counts (an id without a branch)": (
+        "missing-branches without branch counts",
+        [(A, [1], [1], [], [], [])],
+    ),
+}
+
+
+@pytest.mark.parametrize("guard", GUARDS, ids=GUARDS.keys())
+def test_each_guard_hands_what_only_xml_reads_right_to_the_callbacks(
+    guard: str, stats: RegionStats
+) -> None:
+    key, expected = GUARDS[guard]
+    regions, callbacks = both(HEAD + TRICKY[key] + TAIL, stats=stats)
+    assert regions == callbacks
+    assert (stats.read, stats.declined) == (0, 1)
+    if isinstance(regions[0], type):
+        assert regions == expected
+    else:
+        files = [f[: len(expected[0])] for f in regions[0] if f[0] != "pkg/first.py"]
+        assert files == expected
 
 
 PROLOGS = {
@@ -437,7 +498,7 @@ PROLOGS = {
 
 
 @pytest.mark.parametrize("prolog", PROLOGS.values(), ids=PROLOGS.keys())
-def test_prologs_that_change_meaning_turn_regions_off(prolog: bytes, spy: Spy) -> None:
+def test_prologs_that_change_meaning_turn_regions_off(prolog: bytes, stats: RegionStats) -> None:
     tags = b'<line number="1" hits="1"/>'
     name = b"pkg/\xe9.py" if b"ISO" in prolog else b"pkg/a.py"
     doc = (
@@ -447,15 +508,15 @@ def test_prologs_that_change_meaning_turn_regions_off(prolog: bytes, spy: Spy) -
         + klass(lines(tags), b"b.py")
         + TAIL
     )
-    regions, callbacks = both(doc)
+    regions, callbacks = both(doc, stats=stats)
     assert regions == callbacks
     assert not isinstance(regions[0], type), regions
-    assert spy.read == 0
+    assert stats.read == 0
     if b"ATTLIST" in prolog:
         assert regions[2] is True  # the defaults made every line a branch line
 
 
-def test_utf16_documents_are_transcoded_and_read_by_regions_too(spy: Spy) -> None:
+def test_utf16_documents_are_transcoded_and_read_by_regions_too(stats: RegionStats) -> None:
     """A UTF-16 report reaches both readers as UTF-8 (`xmlstream.utf8`): they agree."""
     doc = (
         (HEAD + PLAIN + PLAIN + TAIL)
@@ -463,9 +524,11 @@ def test_utf16_documents_are_transcoded_and_read_by_regions_too(spy: Spy) -> Non
         .replace('<?xml version="1.0" ?>', '<?xml version="1.0" encoding="UTF-16"?>')
     )
     data = doc.encode("utf-16")
-    regions, callbacks = both(data, [data[i : i + 64] for i in range(0, len(data), 64)])
+    regions, callbacks = both(
+        data, [data[i : i + 64] for i in range(0, len(data), 64)], stats=stats
+    )
     assert regions == callbacks and not isinstance(regions[0], type)
-    assert spy.read > 0
+    assert stats.read > 0
 
 
 def test_utf16_documents_are_streamed_not_held() -> None:
@@ -484,15 +547,17 @@ def test_utf16_documents_are_streamed_not_held() -> None:
     assert pulled < len(data) // 64 // 2, pulled
 
 
-def test_a_class_past_the_region_cap_goes_to_the_callbacks(
-    monkeypatch: pytest.MonkeyPatch, spy: Spy
-) -> None:
-    monkeypatch.setattr(cobertura, "_MAX_REGION", len(HEAD) + len(PLAIN))
+def test_a_class_past_the_region_cap_goes_to_the_callbacks(stats: RegionStats) -> None:
     big = klass(lines(*(b'<line number="%d" hits="1"/>' % n for n in range(1, 90))), b"big.py")
     doc = HEAD + PLAIN + big + PLAIN + TAIL
-    regions, callbacks = both(doc, [doc[i : i + 50] for i in range(0, len(doc), 50)])
+    regions, callbacks = both(
+        doc,
+        [doc[i : i + 50] for i in range(0, len(doc), 50)],
+        stats=stats,
+        max_region=len(HEAD) + len(PLAIN),
+    )
     assert regions == callbacks
-    assert spy.read == 1  # the first PLAIN; then the callbacks read on to the end
+    assert stats.read == 1  # the first PLAIN; then the callbacks read on to the end
 
 
 # ------------------------------------------------------------------- real coverage.py reports
@@ -545,12 +610,14 @@ def real_report(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
 
 
 def test_real_reports_agree_with_the_callbacks_and_coverage_json(
-    real_report: Path, spy: Spy
+    real_report: Path, stats: RegionStats
 ) -> None:
     doc = (real_report / "coverage.xml").read_bytes()
-    regions, callbacks = both(doc, [doc[i : i + 4096] for i in range(0, len(doc), 4096)])
+    regions, callbacks = both(
+        doc, [doc[i : i + 4096] for i in range(0, len(doc), 4096)], stats=stats
+    )
     assert regions == callbacks
-    assert spy.read >= 5 and spy.declined == 0, (spy.read, spy.declined)
+    assert stats.read >= 5 and stats.declined == 0, (stats.read, stats.declined)
     truth = json.loads((real_report / "coverage.json").read_text())["files"]
     for path, got_lines, hits, blines, btotal, bcovered in regions[0]:
         f = truth[path]
@@ -703,16 +770,15 @@ def test_lines_under_methods_are_skipped_across_chunks_with_regions_off() -> Non
             assert [f.lines.tolist() for f in report.files if f.path == "a"] == [[]], size
 
 
-def test_a_large_chunk_is_read_in_several_regions(
-    monkeypatch: pytest.MonkeyPatch, spy: Spy
-) -> None:
-    """A chunk holding many classes is cut at `</class>`es about `_REGION` bytes apart."""
-    monkeypatch.setattr(cobertura, "_REGION", 1200)
+def test_a_large_chunk_is_read_in_several_regions(stats: RegionStats) -> None:
+    """A chunk holding many classes is cut at `</class>`es about `region_size` bytes apart."""
     classes = [PLAIN.replace(b"pkg/a.py", b"pkg/m%d.py" % n) for n in range(30)]
     doc = HEAD + b"".join(classes) + TAIL
-    regions, callbacks = both(doc, [doc[: len(HEAD)], doc[len(HEAD) :]])
+    regions, callbacks = both(
+        doc, [doc[: len(HEAD)], doc[len(HEAD) :]], stats=stats, region_size=1200
+    )
     assert regions == callbacks
-    assert spy.read > 5 and spy.declined == 0, (spy.read, spy.declined)
+    assert stats.read > 5 and stats.declined == 0, (stats.read, stats.declined)
 
 
 def test_branch_ids_are_attached_keeping_every_field() -> None:

@@ -4,8 +4,9 @@
 operations while expat validates with no element handler) and hands any region it cannot prove
 plain to the callbacks. Each test parses a document twice, once chunked so that regions are
 read (`regions=True`) and once by the callbacks alone (`regions=False`), and compares every
-file's lines, hits, branches and instruction units, or the error. A spy counts the regions the
-region reader took, so a test of the fast path fails if the fast path silently stops being used.
+file's lines, hits, branches and instruction units, or the error. A `RegionStats` passed to
+`parse` counts the regions the region reader took, so a test of the fast path fails if the fast
+path silently stops being used.
 """
 
 from __future__ import annotations
@@ -20,33 +21,17 @@ from hypothesis import strategies as st
 
 from covaction.errors import CovactionError
 from covaction.formats import jacoco
+from covaction.formats.regions import RegionStats
 from tests.fuzzing import chunked, fuzz, mutated
 
 REAL = Path(__file__).parent / "fixtures" / "real" / "java"
 MORE = Path(__file__).parent / "fixtures" / "more" / "jacoco"
 
 
-class Spy:
-    """Counts regions read by the region reader and regions it gave to the callbacks."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.read = self.declined = 0
-        real = jacoco._read_region
-
-        def spy(region: bytes, package: str | None) -> Any:
-            read = real(region, package)
-            if read is None:
-                self.declined += 1
-            else:
-                self.read += 1
-            return read
-
-        monkeypatch.setattr(jacoco, "_read_region", spy)
-
-
 @pytest.fixture
-def spy(monkeypatch: pytest.MonkeyPatch) -> Spy:
-    return Spy(monkeypatch)
+def stats() -> RegionStats:
+    """Counts the regions the region reader read and those it handed to the callbacks."""
+    return RegionStats()
 
 
 def shape(report: Any) -> list[tuple[Any, ...]]:
@@ -87,8 +72,27 @@ def by_sourcefile(doc: bytes) -> Iterator[bytes]:
     yield doc[pos:]
 
 
-def both(doc: bytes, chunks: list[bytes] | None = None) -> tuple[Any, Any]:
-    regions = outcome(lambda: jacoco.parse(iter(chunks or list(by_sourcefile(doc))), "j.xml"))
+def both(
+    doc: bytes,
+    chunks: list[bytes] | None = None,
+    *,
+    stats: RegionStats | None = None,
+    region_size: int = jacoco.REGION,
+    max_region: int = jacoco.MAX_REGION,
+) -> tuple[Any, Any]:
+    """The outcome with regions read (`chunks`, else `by_sourcefile`), and by the callbacks alone.
+
+    `stats` counts what the region reader did; the sizes are `parse`'s, production's by default.
+    """
+    regions = outcome(
+        lambda: jacoco.parse(
+            iter(chunks or list(by_sourcefile(doc))),
+            "j.xml",
+            stats=stats,
+            region_size=region_size,
+            max_region=max_region,
+        )
+    )
     callbacks = outcome(lambda: jacoco.parse([doc], "j.xml", regions=False))
     return regions, callbacks
 
@@ -121,9 +125,9 @@ def source(*tags: bytes, name: bytes = b"A.java", counters: bytes = COUNTERS) ->
 PLAIN = source(line(7, 0, 6, 2, 2), line(8, 0, 2), line(9, 3, 0, 2, 0), line(12, 2, 0))
 
 
-def test_plain_source_files_are_read_as_regions_and_agree(spy: Spy) -> None:
+def test_plain_source_files_are_read_as_regions_and_agree(stats: RegionStats) -> None:
     doc = HEAD + PLAIN + source(line(1, 1, 0), name=b"B.java") + TAIL
-    regions, callbacks = both(doc)
+    regions, callbacks = both(doc, stats=stats)
     assert regions == callbacks
     files = {f[0]: f for f in regions[0]}
     assert files["com/ex/A.java"][1:] == (
@@ -135,7 +139,7 @@ def test_plain_source_files_are_read_as_regions_and_agree(spy: Spy) -> None:
         ([7, 8, 9, 12], [6, 2, 3, 2], [6, 2, 0, 0], False),
     )
     assert regions[1] is True
-    assert spy.read == 2 and spy.declined == 0, (spy.read, spy.declined)
+    assert stats.read == 2 and stats.declined == 0, (stats.read, stats.declined)
 
 
 @pytest.mark.parametrize(
@@ -149,27 +153,27 @@ def test_plain_source_files_are_read_as_regions_and_agree(spy: Spy) -> None:
     ],
     ids=lambda p: p.name,
 )
-def test_reports_jacoco_wrote_are_read_as_regions(path: Path, spy: Spy) -> None:
+def test_reports_jacoco_wrote_are_read_as_regions(path: Path, stats: RegionStats) -> None:
     """JaCoCo's own one-line output, and the newline-separated fixtures of its layout."""
     doc = path.read_bytes()
-    regions, callbacks = both(doc)
+    regions, callbacks = both(doc, stats=stats)
     assert regions == callbacks
     assert not isinstance(regions[0], type)
     # Every source file after the first is a region of its own (`by_sourcefile`).
-    assert spy.read == doc.count(b"</sourcefile>") - 1 and spy.declined == 0, (
-        spy.read,
-        spy.declined,
+    assert stats.read == doc.count(b"</sourcefile>") - 1 and stats.declined == 0, (
+        stats.read,
+        stats.declined,
     )
 
 
-def test_indented_lines_are_read_as_regions(spy: Spy) -> None:
+def test_indented_lines_are_read_as_regions(stats: RegionStats) -> None:
     """Kover and pretty-printers indent: the same indentation before every line tag."""
     tags = [b"\n      " + line(n, 1, n % 2, n % 3, 0) for n in range(1, 40)]
     body = source(*tags, counters=b"\n      " + COUNTERS + b"\n    ")
     doc = HEAD + body + body.replace(b"A.java", b"B.java") + TAIL
-    regions, callbacks = both(doc)
+    regions, callbacks = both(doc, stats=stats)
     assert regions == callbacks
-    assert spy.read == 2 and spy.declined == 0
+    assert stats.read == 2 and stats.declined == 0
 
 
 # Documents a byte-pattern reader would read differently from XML: each must agree with the
@@ -283,17 +287,62 @@ def test_tricky_regions_agree_with_the_callbacks(middle: bytes) -> None:
     assert both(doc, [doc[i : i + 7] for i in range(0, len(doc), 7)])[0] == callbacks
 
 
-def test_the_guards_are_what_keeps_them_equal(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without the markup guard, a comment hiding a source file would be read as one."""
-    doc = HEAD + TRICKY["comment hiding a source file"] + TAIL
-    real = jacoco._read_plain
-    monkeypatch.setattr(
-        jacoco,
-        "_read_plain",
-        lambda r, p: real(r.replace(b"<!--", b"<x/>").replace(b"-->", b"<y/>"), p),
-    )
-    regions, callbacks = both(doc)
-    assert regions != callbacks
+# One document per guard of the region reader, each read wrongly by its bytes alone (what a
+# byte reading would get is in the name): the region reader declines the region, the callbacks
+# read it as XML means it, and the files are those expat's reading gives.
+A = ("com/ex/A.java", [7, 8, 9, 12], [6, 2, 0, 0], [7, 9], [4, 2], [2, 0])
+GUARDS: dict[str, tuple[str, list[tuple[Any, ...]]]] = {
+    "markup: a comment is no source file (E.java)": ("comment hiding a source file", [A]),
+    "CDATA holds no end tag (E.java)": ("CDATA with an end tag, then a source file", [A]),
+    "a processing instruction holds no line (line 2)": (
+        "processing instruction",
+        [("com/ex/A.java", [1], [0], [], [], [])],
+    ),
+    "after the counters: a line the callbacks read (line 5 lost)": (
+        "a line after the counters",
+        [("com/ex/A.java", [1, 5], [1, 0], [], [], [])],
+    ),
+    "outside source files: a nested report (read as JaCoCo's)": ("a nested report", [A]),
+    "sourcefile tag: a reference in a name (A&amp;B.java)": (
+        "a reference in a name",
+        [("com/ex/A&B.java", [1], [1], [], [], [])],
+    ),
+    "sourcefile tag: only name= (S.java lost)": (
+        "another attribute on the source file",
+        [("com/ex/S.java", [1], [1], [], [], [])],
+    ),
+    "package tag: only name= (the package lost)": (
+        "a package with another attribute",
+        [("q" + A[0][6:], *A[1:])],
+    ),
+    "line tags: the one shape (absent counts)": (
+        "absent counts are 0",
+        [("com/ex/A.java", [1, 2], [3, 0], [], [], [])],
+    ),
+    "values: digits before a tag (values shifted)": (
+        "a digit before the first tag",
+        [("com/ex/A.java", [1, 2], [1, 0], [], [], [])],
+    ),
+    "values: 19 digits (clamped by the callbacks)": (
+        "19 digits",
+        [("com/ex/A.java", [1], [1], [], [], [])],
+    ),
+    "values: past 64 bits (clamped by the callbacks)": (
+        "past 64 bits",
+        [("com/ex/A.java", [1], [2**63 - 1], [1], [1], [0])],
+    ),
+}
+
+
+@pytest.mark.parametrize("guard", GUARDS, ids=GUARDS.keys())
+def test_each_guard_hands_what_only_xml_reads_right_to_the_callbacks(
+    guard: str, stats: RegionStats
+) -> None:
+    key, expected = GUARDS[guard]
+    regions, callbacks = both(HEAD + TRICKY[key] + TAIL, stats=stats)
+    assert regions == callbacks
+    assert (stats.read, stats.declined) == (0, 1)
+    assert [f[:6] for f in regions[0] if f[0] != "com/ex/First.java"] == expected
 
 
 PROLOGS = {
@@ -305,24 +354,26 @@ PROLOGS = {
 
 
 @pytest.mark.parametrize("prolog", PROLOGS.values(), ids=PROLOGS.keys())
-def test_prologs_that_change_meaning_turn_regions_off(prolog: bytes, spy: Spy) -> None:
+def test_prologs_that_change_meaning_turn_regions_off(prolog: bytes, stats: RegionStats) -> None:
     name = b"\xe9.java" if b"ISO" in prolog else b"A.java"
     tags = b'<line nr="1" mi="0" ci="1"/>'
     doc = prolog + HEAD[HEAD.index(b"<report") :] + source(tags, name=name) + PLAIN + TAIL
-    regions, callbacks = both(doc)
+    regions, callbacks = both(doc, stats=stats)
     assert regions == callbacks
     assert not isinstance(regions[0], type), regions
-    assert spy.read == 0
+    assert stats.read == 0
     if b"ATTLIST" in prolog:
         assert regions[1] is True  # the default made every line a branch line
 
 
-def test_utf16_documents_are_transcoded_and_read_by_regions_too(spy: Spy) -> None:
+def test_utf16_documents_are_transcoded_and_read_by_regions_too(stats: RegionStats) -> None:
     doc = (HEAD + PLAIN + PLAIN + TAIL).decode().replace('encoding="UTF-8"', 'encoding="UTF-16"')
     data = doc.encode("utf-16")
-    regions, callbacks = both(data, [data[i : i + 64] for i in range(0, len(data), 64)])
+    regions, callbacks = both(
+        data, [data[i : i + 64] for i in range(0, len(data), 64)], stats=stats
+    )
     assert regions == callbacks and not isinstance(regions[0], type)
-    assert spy.read > 0
+    assert stats.read > 0
 
 
 def test_utf16_without_a_byte_order_mark_is_streamed_not_held() -> None:
@@ -341,15 +392,17 @@ def test_utf16_without_a_byte_order_mark_is_streamed_not_held() -> None:
     assert pulled < len(data) // 64 // 2, pulled
 
 
-def test_a_source_file_past_the_region_cap_goes_to_the_callbacks(
-    monkeypatch: pytest.MonkeyPatch, spy: Spy
-) -> None:
-    monkeypatch.setattr(jacoco, "_MAX_REGION", len(HEAD) + len(PLAIN))
+def test_a_source_file_past_the_region_cap_goes_to_the_callbacks(stats: RegionStats) -> None:
     big = source(*(line(n, 1, n % 2) for n in range(1, 90)), name=b"Big.java")
     doc = HEAD + PLAIN + big + PLAIN + TAIL
-    regions, callbacks = both(doc, [doc[i : i + 50] for i in range(0, len(doc), 50)])
+    regions, callbacks = both(
+        doc,
+        [doc[i : i + 50] for i in range(0, len(doc), 50)],
+        stats=stats,
+        max_region=len(HEAD) + len(PLAIN),
+    )
     assert regions == callbacks
-    assert spy.read == 1  # the first PLAIN; then the callbacks read on to the end
+    assert stats.read == 1  # the first PLAIN; then the callbacks read on to the end
 
 
 # ----------------------------------------------------------------------------- properties
@@ -430,13 +483,10 @@ def test_regions_and_callbacks_agree_on_mutated_reports(doc: bytes, cuts: list[i
     assert both(doc, chunked(doc, cuts))[0] == callbacks
 
 
-def test_a_large_chunk_is_read_in_several_regions(
-    monkeypatch: pytest.MonkeyPatch, spy: Spy
-) -> None:
-    """A chunk holding many source files is cut at `</sourcefile>`s about `_REGION` apart."""
-    monkeypatch.setattr(jacoco, "_REGION", 1000)
+def test_a_large_chunk_is_read_in_several_regions(stats: RegionStats) -> None:
+    """A chunk holding many source files is cut at `</sourcefile>`s about `region_size` apart."""
     files = [source(line(n, 1, n % 2, n % 3, 1), name=b"F%d.java" % n) for n in range(1, 30)]
     doc = HEAD + b"".join(files) + TAIL
-    regions, callbacks = both(doc, [HEAD, doc[len(HEAD) :]])
+    regions, callbacks = both(doc, [HEAD, doc[len(HEAD) :]], stats=stats, region_size=1000)
     assert regions == callbacks
-    assert spy.read > 5 and spy.declined == 0, (spy.read, spy.declined)
+    assert stats.read > 5 and stats.declined == 0, (stats.read, stats.declined)

@@ -39,9 +39,10 @@ from operator import itemgetter, lt
 from covaction.errors import ReportError
 from covaction.formats import xmlstream
 from covaction.formats._cobertura_regions import MAX_LINE as _MAX_LINE
-from covaction.formats._cobertura_regions import MAX_REGION as _MAX_REGION
-from covaction.formats._cobertura_regions import REGION as _REGION
+from covaction.formats._cobertura_regions import MAX_REGION as MAX_REGION
+from covaction.formats._cobertura_regions import REGION as REGION
 from covaction.formats._cobertura_regions import read_region as _read_region
+from covaction.formats.regions import RegionStats
 from covaction.model import (
     BRANCHES,
     LINES,
@@ -80,12 +81,23 @@ _KEY2, _VAL2, _KEY3, _VAL3 = itemgetter(4), itemgetter(5), itemgetter(6), itemge
 _FOUR = 4
 
 
-def parse(chunks: Iterable[bytes], origin: str, *, regions: bool = True) -> ParsedReport:
+def parse(
+    chunks: Iterable[bytes],
+    origin: str,
+    *,
+    regions: bool = True,
+    stats: RegionStats | None = None,
+    region_size: int = REGION,
+    max_region: int = MAX_REGION,
+) -> ParsedReport:
     """Stream a Cobertura document into a ParsedReport; one ReportError for anything wrong.
 
     `<line>` attribute lists are collected per `<class>` and converted in bulk when the class
     ends (C-level `map(int, ...)`), which keeps the per-element Python work to one append.
-    `regions=False` turns the region reader off (tests compare the two readers).
+    `regions=False` turns the region reader off (tests compare the two readers); `stats`, when
+    given, counts the regions it read and declined. Regions are cut about `region_size` bytes
+    apart; an element running `max_region` bytes without a `</class>` sends the rest of the
+    document to the callbacks (what is held at once; the result never depends on either).
     """
     parser = xmlstream.make_parser()
     builders: dict[str, FileBuilder] = {}
@@ -264,7 +276,7 @@ def parse(chunks: Iterable[bytes], origin: str, *, regions: bool = True) -> Pars
             buf += chunk
             cut = buf.rfind(b"</class>", max(0, seen - 7))
             if cut < 0:
-                if len(buf) > _MAX_REGION:
+                if len(buf) > max_region:
                     # One <class> past the cap: the callbacks read the rest of the document.
                     state.regions = False
                     resume()
@@ -273,14 +285,21 @@ def parse(chunks: Iterable[bytes], origin: str, *, regions: bool = True) -> Pars
                 continue
             last = cut + len(b"</class>")
             while last:
-                # Regions of about _REGION bytes: what is read of one is held at once.
+                # Regions of about region_size bytes: what is read of one is held at once.
                 end = last
-                if last > _REGION and (near := buf.rfind(b"</class>", 0, _REGION)) >= 0:
+                if last > region_size and (near := buf.rfind(b"</class>", 0, region_size)) >= 0:
                     end = near + len(b"</class>")
                 region = bytes(memoryview(buf)[:end])
                 del buf[:end]
                 last -= end
-                read = _read_region(region) if parser.StartElementHandler is None else None
+                read = None
+                if parser.StartElementHandler is None:
+                    read = _read_region(region)
+                    if stats is not None:
+                        if read is None:
+                            stats.declined += 1
+                        else:
+                            stats.read += 1
                 if read is None:
                     resume()
                     yield region

@@ -57,6 +57,7 @@ from itertools import compress, islice, repeat
 from operator import add, lt
 
 from covaction.errors import ReportError
+from covaction.formats.regions import RegionStats
 from covaction.formats.xmlstream import feed, make_parser, utf8
 from covaction.model import (
     BRANCHES,
@@ -91,10 +92,25 @@ def sniff(head: bytes) -> bool:
     return b"-//JACOCO//DTD Report" in head[: m.start(1)] or _CHILD.search(head) is not None
 
 
-def parse(chunks: Iterable[bytes], origin: str, *, regions: bool = True) -> ParsedReport:
+MAX_REGION = 64 << 20  # bytes without a </sourcefile> before the callbacks take over
+REGION = 256 << 10  # a region's size, about (the larger, the more is held at once)
+
+
+def parse(
+    chunks: Iterable[bytes],
+    origin: str,
+    *,
+    regions: bool = True,
+    stats: RegionStats | None = None,
+    region_size: int = REGION,
+    max_region: int = MAX_REGION,
+) -> ParsedReport:
     """Stream a JaCoCo XML report into a ParsedReport; one ReportError for anything malformed.
 
-    `regions=False` turns the region reader off (tests compare the two readers).
+    `regions=False` turns the region reader off (tests compare the two readers); `stats`, when
+    given, counts the regions it read and declined. Regions are cut about `region_size` bytes
+    apart; an element running `max_region` bytes without a `</sourcefile>` sends the rest of
+    the document to the callbacks (what is held at once; the result never depends on either).
     """
     parser = make_parser()
     files: dict[str, FileBuilder] = {}
@@ -231,7 +247,7 @@ def parse(chunks: Iterable[bytes], origin: str, *, regions: bool = True) -> Pars
             buf += chunk
             cut = buf.rfind(_END, max(0, seen - len(_END) + 1))
             if cut < 0:
-                if len(buf) > _MAX_REGION:
+                if len(buf) > max_region:
                     # One <sourcefile> past the cap: the callbacks read the rest.
                     state.regions = False
                     resume()
@@ -240,9 +256,9 @@ def parse(chunks: Iterable[bytes], origin: str, *, regions: bool = True) -> Pars
                 continue
             last = cut + len(_END)
             while last:
-                # Regions of about _REGION bytes: what is read of one is held at once.
+                # Regions of about region_size bytes: what is read of one is held at once.
                 end_at = last
-                if last > _REGION and (near := buf.rfind(_END, 0, _REGION)) >= 0:
+                if last > region_size and (near := buf.rfind(_END, 0, region_size)) >= 0:
                     end_at = near + len(_END)
                 region = bytes(memoryview(buf)[:end_at])
                 del buf[:end_at]
@@ -250,6 +266,11 @@ def parse(chunks: Iterable[bytes], origin: str, *, regions: bool = True) -> Pars
                 read = None
                 if parser.StartElementHandler is None:
                     read = _read_region(region, state.package)
+                    if stats is not None:
+                        if read is None:
+                            stats.declined += 1
+                        else:
+                            stats.read += 1
                 if read is None:
                     resume()
                     yield region
@@ -307,8 +328,6 @@ class _State:
 # ------------------------------------------------------------------------- the region reader
 
 _UTF8 = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
-_MAX_REGION = 64 << 20  # bytes without a </sourcefile> before the callbacks take over
-_REGION = 256 << 10  # a region's size, about (the larger, the more is held at once)
 _END = b"</sourcefile>"
 # The one <line> tag the region reader reads, with its digits taken out.
 _LINE_TAG = b'<line nr="" mi="" ci="" mb="" cb=""/>'
