@@ -125,7 +125,7 @@ TOKENS = [
     b"<package",
     b'"executed_lines"',
     b'"missing_lines"',
-    b'"missing_runs"',
+    b'"missing_joins"',
     b'"producers"',
     b'"coverage.py"',
     b'"executed_branches"',
@@ -267,7 +267,8 @@ PLAUSIBLE = st.one_of(
     st.lists(st.integers(1, 40), max_size=6, unique=True).map(sorted),
     st.sampled_from(["changed", "new", "deleted", "added", "statements", "branches", "off",
                      "fail", "1-3, 7", "3, 1", "5-2", "100.00", "x/../y", "/abs", "a.py",
-                     "4-15", "4-8, 11-15", "11-15, 4-8", "coverage.py", ["coverage.py"], ["LCOV"]]),
+                     "101", "111", "0", "1", "coverage.py"]),
+    st.sampled_from(["coverage.py", "LCOV"]).map(lambda p: [p]),  # a new list each time
     JSON_VALUE,
 )  # fmt: skip
 

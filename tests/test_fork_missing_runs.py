@@ -3,9 +3,10 @@
 coverage.py's `coverage report -m` joins missed statements across comments and blank lines
 ("4-8", not "4, 7-8"); the run's comment does the same (`FileCoverage.missed_runs`). A fork's
 comment is rendered by the trusted `workflow_run` run from the stored result, which keeps each
-file's plain ranges (`missing`) and, where the comment shows them otherwise, the runs
-(`missing_runs`), with the producers of the reports. The reader checks the runs against the
-plain ranges and the diff's covered lines, so a document cannot hide a missed line behind them.
+file's plain ranges (`missing`) and, where the comment joins some of them, which ones
+(`missing_joins`), with the producers of the reports. Joining whole ranges of missed lines
+cannot hide one; the reader also refuses a join for another producer than coverage.py, and one
+across a line the diff says is covered.
 """
 
 from __future__ import annotations
@@ -235,7 +236,7 @@ def test_the_fork_comment_shows_missing_lines_as_the_runs_own_comment_and_covera
     assert artifact.data  # the stored result the publish run read
 
 
-def test_the_stored_document_keeps_the_runs_beside_the_plain_ranges(
+def test_the_stored_document_keeps_which_ranges_the_comment_joins(
     tmp_path: Path, github: FakeGitHub, results: FakeResults, project: tuple[Path, str]
 ) -> None:
     root, _ = project
@@ -246,9 +247,9 @@ def test_the_stored_document_keeps_the_runs_beside_the_plain_ranges(
     doc = stored_doc(github, run_id)
     assert doc["coverage"]["producers"] == ["coverage.py"]
     entry = file_entry(doc, "sample/gaps.py")
-    assert (entry["missing"], entry["missing_runs"]) == ("4, 7-8, 12, 14-15", "4-8, 12-15")
-    # calc.py's runs are its plain ranges: no `missing_runs`.
-    assert "missing_runs" not in file_entry(doc, "sample/calc.py")
+    assert (entry["missing"], entry["missing_joins"]) == ("4, 7-8, 12, 14-15", "101")
+    # calc.py's runs are its plain ranges: no `missing_joins`.
+    assert "missing_joins" not in file_entry(doc, "sample/calc.py")
 
 
 def stored_doc(github: FakeGitHub, run_id: int) -> dict[str, Any]:
@@ -265,36 +266,35 @@ def comment(doc: dict[str, Any]) -> str:
 
 
 @pytest.mark.parametrize(
-    "producers, shown",
-    [(("coverage.py",), GAPS_RUNS), (("LCOV",), GAPS_PLAIN), ((), GAPS_PLAIN)],
+    "producers, joins, shown",
+    [(("coverage.py",), "101", GAPS_RUNS), (("LCOV",), None, GAPS_PLAIN), ((), None, GAPS_PLAIN)],
 )
-def test_the_runs_are_written_where_the_comment_shows_them_and_read_back(
-    producers: tuple[str, ...], shown: str
+def test_the_joins_are_written_where_the_comment_joins_and_read_back(
+    producers: tuple[str, ...], joins: str | None, shown: str
 ) -> None:
     case = joined_case(producers)
     doc = doc_of(case)
     assert doc["coverage"]["producers"] == list(producers)
     gaps = file_entry(doc, GAPS)
-    assert gaps["missing"] == GAPS_PLAIN
-    assert gaps.get("missing_runs", gaps["missing"]) == shown
-    assert all("missing_runs" not in f for f in doc["coverage"]["files"] if f["path"] != GAPS)
+    assert (gaps["missing"], gaps.get("missing_joins")) == (GAPS_PLAIN, joins)
+    assert all("missing_joins" not in f for f in doc["coverage"]["files"] if f["path"] != GAPS)
     assert missing_cells(comment(doc))[GAPS] == f"`{shown}`"
     assert comment(doc) == markdown.render_comment(direct_context(case))
 
 
 def older(doc: dict[str, Any]) -> None:
-    """The document as a covaction from before `producers` and `missing_runs` wrote it."""
+    """The document as a covaction from before `producers` and `missing_joins` wrote it."""
     del doc["coverage"]["producers"]
     for f in doc["coverage"]["files"]:
-        f.pop("missing_runs", None)
+        f.pop("missing_joins", None)
 
 
 @pytest.mark.parametrize(
     "edit",
-    [older, lambda d: file_entry(d, GAPS).pop("missing_runs")],
-    ids=["written by an older covaction", "producers without runs"],
+    [older, lambda d: file_entry(d, GAPS).pop("missing_joins")],
+    ids=["written by an older covaction", "producers without joins"],
 )
-def test_a_document_without_runs_reads_with_the_plain_ranges(
+def test_a_document_without_joins_reads_with_the_plain_ranges(
     edit: Callable[[dict[str, Any]], None],
 ) -> None:
     doc = doc_of(joined_case())
@@ -305,42 +305,43 @@ def test_a_document_without_runs_reads_with_the_plain_ranges(
     assert missing_cells(comment(doc))[GAPS] == f"`{GAPS_PLAIN}`"
 
 
-def test_runs_equal_to_the_plain_ranges_are_read_as_them() -> None:
-    """A writer may give `missing_runs` for every file, and for any producer."""
+def test_joins_that_join_nothing_are_read_as_the_plain_ranges() -> None:
+    """A writer may give `missing_joins` for every file, and for any producer."""
     doc = doc_of(joined_case(("LCOV",)))
     for f in doc["coverage"]["files"]:
-        f["missing_runs"] = f["missing"]
+        f["missing_joins"] = "0" * f["missing"].count(",")
     assert missing_cells(comment(doc))[GAPS] == f"`{GAPS_PLAIN}`"
 
 
-def runs(value: Any) -> Callable[[dict[str, Any]], None]:
-    return lambda d: file_entry(d, GAPS).update(missing_runs=value)
+def joins(value: Any) -> Callable[[dict[str, Any]], None]:
+    return lambda d: file_entry(d, GAPS).update(missing_joins=value)
 
 
-# coverage.files[1] is src/app/gaps.py (files sorted by path): missed 4, 7-8, 11-12, 14-15,
-# statement 9 covered and changed (diff.files[0]).
-AT = "coverage.files[1].missing_runs"
+# coverage.files[1] is src/app/gaps.py (files sorted by path): missed 4, 7-8, 11-12, 14-15
+# (three gaps), statement 9 covered and changed (diff.files[0]).
+AT = "coverage.files[1].missing_joins"
+GAPS_3 = f"{AT}: must hold a 0 or 1 for each of the 3 gaps between its ranges"
 HOSTILE: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
-    "runs not a string": (runs(["4-8"]), f"{AT}: must be a string"),
-    "runs null": (runs(None), f"{AT}: must be a string"),
-    "runs with markup": (runs("4-8, <b>11</b>"), f"{AT}: is not of the expected form"),
-    "runs in Arabic-Indic digits": (runs("\u0664-8, 11-15"), f"{AT}: is not of the expected form"),
-    "runs too long": (runs("4, " * 3_000_000), f"{AT}: is 9,000,000 characters long, more than the 8,000,000 allowed"),
-    "runs of a report coverage.py did not write": (
+    "joins not a string": (joins(["101"]), f"{AT}: must be a string"),
+    "joins null": (joins(None), f"{AT}: must be a string"),
+    "joins as a number": (joins(101), f"{AT}: must be a string"),
+    "joins with markup": (joins("1<b>0</b>1"), f"{AT}: is not of the expected form"),
+    "joins not 0 or 1": (joins("102"), f"{AT}: is not of the expected form"),
+    "joins as ranges": (joins("4-8, 11-15"), f"{AT}: is not of the expected form"),
+    "joins in Arabic-Indic digits": (joins("\u0661\u0660\u0661"), f"{AT}: is not of the expected form"),
+    "joins too long": (joins("1" * 9_000_000), f"{AT}: is 9,000,000 characters long, more than the 8,000,000 allowed"),
+    "joins for fewer gaps": (joins("10"), GAPS_3),
+    "joins for more gaps": (joins("1011"), GAPS_3),
+    "no joins for the gaps": (joins(""), GAPS_3),
+    "joins of a report coverage.py did not write": (
         lambda d: d["coverage"].update(producers=["LCOV"]),
         f"{AT}: joins missed lines, which only coverage.py's report does",
     ),
-    "runs descending": (runs("11-15, 4-8"), f"{AT}: runs must ascend with a line between them"),
-    "a run backwards": (runs("8-4, 11-15"), f"{AT}: runs must ascend with a line between them"),
-    "runs overlapping": (runs("4-12, 11-15"), f"{AT}: runs must ascend with a line between them"),
-    "runs touching": (runs("4-7, 8-15"), f"{AT}: runs must ascend with a line between them"),
-    "a run beginning on a line not missed": (runs("3-8, 11-15"), f"{AT}: a run must begin and end where ranges of missing lines do"),
-    "a run ending inside a range": (runs("4-7, 11-15"), f"{AT}: a run must begin and end where ranges of missing lines do"),
-    "a run past the last missed line": (runs("4-8, 11-15, 20"), f"{AT}: a run must begin and end where ranges of missing lines do"),
-    "a range left out": (runs("4-8, 14-15"), f"{AT}: leaves out missed lines"),
-    "the last ranges left out": (runs("4-8"), f"{AT}: leaves out missed lines"),
-    "no runs for missed lines": (runs(""), f"{AT}: leaves out missed lines"),
-    "a run across a covered changed line": (runs("4-15"), f"{AT}: spans line 9, which diff.files[0].coverable says is covered"),
+    "joins of a report that names no producer": (
+        lambda d: d["coverage"].pop("producers"),
+        f"{AT}: joins missed lines, which only coverage.py's report does",
+    ),
+    "a join across a covered changed line": (joins("111"), f"{AT}: joins across line 9, which diff.files[0].coverable says is covered"),
     "producers not a list": (set_at("coverage", "producers", value="coverage.py"), "coverage.producers: must be a list"),
     "producer with markup": (set_at("coverage", "producers", value=["<b>x</b>"]), "coverage.producers[0]: is not of the expected form"),
     "producer not a string": (set_at("coverage", "producers", value=[1]), "coverage.producers[0]: must be a string"),
@@ -350,7 +351,7 @@ HOSTILE: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))
-def test_a_document_whose_runs_could_hide_a_missed_line_is_refused(name: str) -> None:
+def test_a_document_with_joins_that_are_not_coverage_pys_is_refused(name: str) -> None:
     edit, says = HOSTILE[name]
     doc = doc_of(joined_case())
     edit(doc)
@@ -359,12 +360,12 @@ def test_a_document_whose_runs_could_hide_a_missed_line_is_refused(name: str) ->
     assert str(caught.value) == says
 
 
-def test_runs_that_join_more_than_the_run_did_but_hide_nothing_are_shown() -> None:
-    """Runs over whole ranges, across no line the document says is covered, hide no missed
-    line: the comment shows more of the file as missing, never less."""
+def test_joins_other_than_the_runs_but_hiding_nothing_are_shown() -> None:
+    """Joins of whole ranges, across no line the document says is covered, hide no missed
+    line: the comment shows more of a file as missing (or the plain ranges), never less."""
     doc = doc_of(joined_case())
-    file_entry(doc, GAPS).update(missing_runs="4-8, 11-12, 14-15")  # joins less
+    file_entry(doc, GAPS).update(missing_joins="100")  # joins less than the run did
     assert missing_cells(comment(doc))[GAPS] == "`4-8, 11-12, 14-15`"
     edited = copy.deepcopy(doc)
-    file_entry(edited, "src/app/plain.py").update(missing_runs="2-5")  # line 3: not in the diff
+    file_entry(edited, "src/app/plain.py").update(missing_joins="1")  # line 3: not in the diff
     assert missing_cells(comment(edited))["src/app/plain.py"] == "`2-5`"

@@ -483,8 +483,8 @@ def test_a_fork_result_with_wrong_values_is_refused_or_rendered(data: bytes) -> 
     _published(data)
 
 
-# A document whose file's missed lines a coverage.py comment joins (`producers`, `missing_runs`):
-# the runs edited, mutated or moved are refused or rendered, never another error.
+# A document whose file's missed lines a coverage.py comment joins (`producers`, `missing_joins`):
+# the joins edited, mutated or moved are refused or rendered, never another error.
 JOINED_SEED = result.dumps(doc_of(joined_case()))
 
 
@@ -495,7 +495,7 @@ def test_a_fork_result_with_joined_runs_is_refused_or_rendered(data: bytes) -> N
 
 
 def test_the_joined_seed_loads() -> None:
-    """The seed's runs are read, so the mutations start from joined runs."""
+    """The seed's joins are read, so the mutations start from joined runs."""
     files = result_reader.loads(JOINED_SEED).comparison.report.files
     assert files["src/app/gaps.py"].missed_runs() == ((4, 8), (11, 15))
 

@@ -29,15 +29,15 @@ derived; lines are 1-based, line lists sorted and unique):
 - `coverage` (absent when there was no coverage report: pin check alone):
   `{formats[], sources[], has_branches, metric, precision (decimals shown, null for two),
   producers[], totals: counts (derived), files[]: {path, ...counts, missing ("12-18, 40"),
-  missing_runs}, unmatched[]: {path, reason}, unplaced[]: {path, ...counts, missing, base:
+  missing_joins}, unmatched[]: {path, reason}, unplaced[]: {path, ...counts, missing, base:
   counts or null}}`; files sorted by path. `producers` are the tools that wrote the reports, as
   the reports say ("coverage.py", "gcovr", "Go", ...). `missing` is the missed lines as ranges
-  of consecutive line numbers; `missing_runs`, present only where the comment shows them
-  otherwise, as the comment shows them: for coverage.py, runs of missed statements joined
-  across comments and blank lines as `coverage report -m` writes them ("3-6" where `missing`
-  says "3, 6"). `unplaced` are the files measured but placed nowhere in the repository, under
-  the path the report names: they count in every total; `base` is the baseline's counts of the
-  file.
+  of consecutive line numbers. `missing_joins`, present only where the comment joins some of
+  those ranges (coverage.py's `coverage report -m` joins missed statements across comments and
+  blank lines), has a "1" for each gap between two ranges of `missing` that the comment joins
+  and a "0" for each it keeps: "101" shows "4, 7-8, 11-12, 14-15" as "4-8, 11-15". `unplaced`
+  are the files measured but placed nowhere in the repository, under the path the report
+  names: they count in every total; `base` is the baseline's counts of the file.
 - `comparison`: `{baseline, note, delta (derived), files[]}`. `baseline` is null or `{commit,
   branch, created_at, run_id, report_name, covaction, has_branches, totals: counts (derived),
   trend[]: {commit, time, counts}}` (the baseline as compared: read on lines alone when this
@@ -60,6 +60,7 @@ derived; lines are 1-based, line lists sorted and unique):
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -124,16 +125,24 @@ def counts_doc(c: Counts) -> dict[str, Any]:
 
 
 def file_doc(comparison: Comparison, row: FileRow) -> dict[str, Any]:
-    """A measured file: its counts, its missing lines as plain ranges (`missing`), and, when
-    the comment shows them otherwise (coverage.py joins missing statements across comments and
-    blank lines: "3-6" where `missing` says "3, 6"), as the comment shows them
-    (`missing_runs`)."""
+    """A measured file: its counts, its missed lines as ranges of consecutive line numbers
+    (`missing`) and, where the comment joins some of those ranges (coverage.py's `coverage
+    report -m` joins missed statements across comments and blank lines: "4-8" where `missing`
+    says "4, 7-8"), which ones (`missing_joins`: a "1" for each gap between two ranges it
+    joins, a "0" for each it keeps)."""
     doc = {"path": row.path, **counts_doc(row.counts), "missing": row.missing}
     if row.counts.missing_lines:
         shown = parts.missing_text(comparison, row)
         if shown != doc["missing"]:
-            doc["missing_runs"] = shown
+            # The comment's runs are whole ranges joined: a range is kept apart from the next
+            # where a run ends with it.
+            ends = set(_LASTS.findall(shown))
+            apart = _LASTS.findall(doc["missing"])[:-1]
+            doc["missing_joins"] = "".join("0" if last in ends else "1" for last in apart)
     return doc
+
+
+_LASTS = re.compile(r"([0-9]+)(?:, |$)")  # the last line of each range of "12-18, 40"
 
 
 def document(

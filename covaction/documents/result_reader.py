@@ -2,23 +2,23 @@
 
 A fork's pull-request run stores its result (`covaction.documents.result`); the trusted
 `workflow_run` run reads it here and renders the comment anew. Only the inputs are read: each
-file's counts and missing lines (and the runs a coverage.py report's comment joins them into),
-the report's producers, the baseline's per-file counts and trend, the changed lines the
-report knows, the pin check's references, the thresholds, the notes and the context. Everything
-derived from them is recomputed with the code the run itself uses: `compare.compare` (totals,
-each file's status, deltas, folders, whether the baseline can be compared), `gates.checks_for`
-(the gates and whether they passed), `PinSummary.of` (the pin counts), and the diff coverage's
-totals summed as `diff_coverage` sums them. The document's percentages, `missing_lines`,
-totals, statuses, `delta`, gate results, `passed` and pin counts are never read, so they can
-neither disagree with the numbers nor change what the comment says.
+file's counts and missing lines (and which of their ranges a coverage.py report's comment joins
+into one), the report's producers, the baseline's per-file counts and trend, the changed lines
+the report knows, the pin check's references, the thresholds, the notes and the context.
+Everything derived from them is recomputed with the code the run itself uses: `compare.compare`
+(totals, each file's status, deltas, folders, whether the baseline can be compared),
+`gates.checks_for` (the gates and whether they passed), `PinSummary.of` (the pin counts), and
+the diff coverage's totals summed as `diff_coverage` sums them. The document's percentages,
+`missing_lines`, totals, statuses, `delta`, gate results, `passed` and pin counts are never
+read, so they can neither disagree with the numbers nor change what the comment says.
 
 Reading is strict about what it reads: size, duplicate keys, fractional numbers, schema and
 version, every type, enum value, string length and list length, ASCII digits, line lists
 ascending, covered counts at most their totals, missing-line ranges ascending and naming
-exactly the lines the counts miss, runs joining whole ranges of them and spanning no line the
-diff says is covered. Strings may not hold control or bidirectional characters, HTML markup or
-a Markdown link, which covaction never writes (the templates escape every string in any case).
-Anything else is one `ResultError` naming the first problem.
+exactly the lines the counts miss, ranges joined only for coverage.py and never across a line
+the diff says is covered. Strings may not hold control or bidirectional characters, HTML markup
+or a Markdown link, which covaction never writes (the templates escape every string in any
+case). Anything else is one `ResultError` naming the first problem.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from itertools import chain
+from itertools import chain, compress
 from operator import ge, gt
 from types import MappingProxyType
 from typing import Any, get_args
@@ -87,6 +87,7 @@ _EVENT = re.compile(r"[a-z_]{0,64}")
 _VERSION_TEXT = re.compile(r"[0-9A-Za-z.+-]{0,40}")
 _RANGE = r"[1-9][0-9]{0,8}(?:-[1-9][0-9]{0,8})?"
 _MISSING = re.compile(rf"(?:{_RANGE}(?:, {_RANGE})*)?")
+_JOINS = re.compile(r"[01]*")
 _FIRSTS = re.compile(r"(?:^|, )([0-9]+)")
 _LASTS = re.compile(r"([0-9]+)(?:, |$)")
 _PLUS_ONE = (1).__add__
@@ -149,14 +150,15 @@ def from_document(doc: Any) -> Stored:
 class _Measured(FileCoverage):
     """A file as the document keeps it: its counts and its missed lines (as ranges), not each
     line's hits. `compare` reads a file's `counts` and `missed_lines()`, `parts.missing_text`
-    its `missed_runs()` (for a coverage.py report); nothing reads the hits it does not have."""
+    its `missed_runs()` (for a coverage.py report); nothing reads the hits it does not have.
+    `joins` has a "1" for each gap between two ranges of `missing` the run's comment joined."""
 
     stored: Counts = field(default_factory=Counts)
     missing: str = ""  # `12-18, 40`, checked by `_Reader.missing`
-    runs: str = ""  # `12-40` as the run showed them, "" when as `missing`: `_Reader.runs`
+    joins: str = ""  # `0110`, checked by `_Reader.joins`; "" when nothing is joined
 
     @classmethod
-    def of(cls, path: str, counts: Counts, missing: str, runs: str = "") -> _Measured:
+    def of(cls, path: str, counts: Counts, missing: str, joins: str = "") -> _Measured:
         # One shared empty array for the per-line data it has none of, never written (a
         # document may name 200,000 files).
         none = _NONE
@@ -169,7 +171,7 @@ class _Measured(FileCoverage):
             branch_covered=none,
             stored=counts,
             missing=missing,
-            runs=runs,
+            joins=joins,
         )
 
     @property
@@ -181,8 +183,13 @@ class _Measured(FileCoverage):
         return list(chain.from_iterable(map(range, firsts, map(_PLUS_ONE, lasts))))
 
     def missed_runs(self) -> tuple[tuple[int, int], ...]:
-        """The runs the document's run showed (`missing_runs`), else the plain ranges."""
-        firsts, lasts = _bounds(self.runs or self.missing)
+        """The ranges of `missing`, those `joins` joins made one: each run begins where a range
+        begins and ends where one ends, and every missed line is in one."""
+        firsts, lasts = _bounds(self.missing)
+        if self.joins:
+            apart = [j == "0" for j in self.joins]  # gap k: between range k and k + 1
+            firsts = [firsts[0], *compress(firsts[1:], apart)]
+            lasts = [*compress(lasts, apart), lasts[-1]]
         return tuple(zip(firsts, lasts, strict=True))
 
     def missed(self) -> Callable[[int], bool]:
@@ -202,8 +209,8 @@ class _Reader(strict_json.Fields):
     def __init__(self) -> None:
         super().__init__(ResultError)
         self.missed = 0  # missed lines of every file so far
-        self.joins = False  # a coverage.py report: missed lines shown as joined runs
-        self.runs_at: dict[str, str] = {}  # where each file's `missing_runs` is, by path
+        self.coverage_py = False  # a coverage.py report: its comment joins missed lines
+        self.joins_at: dict[str, str] = {}  # where each file's `missing_joins` is, by path
 
     def path(self, value: Any, where: str, limit: int = MAX_PATH, inside: bool = True) -> str:
         return super().path(value, where, limit, inside)
@@ -252,30 +259,22 @@ class _Reader(strict_json.Fields):
             raise self.fail(where, "does not list the lines the counts miss")
         return text
 
-    def runs(self, value: Any, where: str, missing: str) -> str:
-        """The missed lines as the run showed them (`3-6` where `missing` says `3, 6`), "" when
-        as `missing`. Only a coverage.py report's are joined, and only whole ranges of
-        `missing`, so that every missed line stays inside a run: each run begins where a range
-        begins and ends where one ends, the runs ascend with a line between them, and together
-        they hold every range. (A run spanning a line the diff says is covered is refused by
-        `diff_file`.)"""
-        text = self.text(value, where, MAX_MISSING, _MISSING)
-        if text == missing:
+    def joins(self, value: Any, where: str, missing: str) -> str:
+        """Which ranges of `missing` the run's comment joined: a "1" or a "0" for each gap
+        between two ranges, "1" where coverage.py's `coverage report -m` makes them one run (no
+        covered statement between them, only comments and blank lines). Joining whole ranges
+        keeps every missed line inside a run; `apart` refuses a join across a line the diff
+        says is covered. "" when nothing is joined."""
+        gaps = missing.count(",")  # ranges - 1 (0 without any)
+        text = self.text(value, where, MAX_MISSING, _JOINS)
+        if len(text) != gaps:
+            raise self.fail(
+                where, f"must hold a 0 or 1 for each of the {gaps:,} gaps between its ranges"
+            )
+        if "1" not in text:
             return ""
-        if not self.joins:
+        if not self.coverage_py:
             raise self.fail(where, "joins missed lines, which only coverage.py's report does")
-        firsts, lasts = _bounds(text)
-        if any(map(gt, firsts, lasts)) or any(map(ge, map(_PLUS_ONE, lasts), firsts[1:])):
-            raise self.fail(where, "runs must ascend with a line between them")
-        begins, ends = _bounds(missing)
-        ranges = 0  # ranges of `missing` the runs hold
-        for first, last in zip(firsts, lasts, strict=True):
-            i, j = bisect.bisect_left(begins, first), bisect.bisect_left(ends, last)
-            if begins[i : i + 1] != [first] or ends[j : j + 1] != [last]:
-                raise self.fail(where, "a run must begin and end where ranges of missing lines do")
-            ranges += j - i + 1
-        if ranges != len(begins):
-            raise self.fail(where, "leaves out missed lines")
         return text
 
     def threshold(self, value: Any, where: str) -> Decimal | None:
@@ -322,7 +321,7 @@ class _Reader(strict_json.Fields):
         if precision is not None:
             self.integer(precision, "coverage.precision", 0, MAX_PRECISION)
         producers = self.producers(cov.get("producers", []), "coverage.producers")
-        self.joins = "coverage.py" in producers
+        self.coverage_py = "coverage.py" in producers
         files, _ = self.files(cov.get("files"), "coverage.files", metric, placed=True)
         unplaced, bases = self.files(
             cov.get("unplaced", []), "coverage.unplaced", metric, placed=False
@@ -412,11 +411,11 @@ class _Reader(strict_json.Fields):
             if self.missed > MAX_MISSED:
                 raise self.fail(at, f"the files miss more than {MAX_MISSED:,} lines together")
             missing = self.missing(item.get("missing"), f"{at}.missing", counts)
-            runs = ""
-            if placed and "missing_runs" in item:  # older covaction: absent, the plain ranges
-                runs = self.runs(item["missing_runs"], f"{at}.missing_runs", missing)
-                self.runs_at[path] = f"{at}.missing_runs"
-            out[path] = _Measured.of(path, counts, missing, runs)
+            joins = ""
+            if placed and "missing_joins" in item:  # older covaction: absent, nothing joined
+                joins = self.joins(item["missing_joins"], f"{at}.missing_joins", missing)
+                self.joins_at[path] = f"{at}.missing_joins"
+            out[path] = _Measured.of(path, counts, missing, joins)
             if not placed and item.get("base") is not None:
                 bases[path] = self.counts(item["base"], f"{at}.base")
         return out, bases
@@ -514,7 +513,7 @@ class _Reader(strict_json.Fields):
         coverable = _common(coverable, changed)
         missed = measured.missed()
         covered = tuple(n for n in coverable if not missed(n))
-        if measured.runs:
+        if measured.joins:
             self.apart(measured, covered, f"{where}.coverable")
         branches = self.integer(item.get("branches"), f"{where}.branches", 0, MAX_COUNT)
         return FileDiffCoverage(
@@ -537,14 +536,16 @@ class _Reader(strict_json.Fields):
         )
 
     def apart(self, measured: _Measured, covered: tuple[int, ...], where: str) -> None:
-        """No run of a file's `missing_runs` spans a line the diff says is covered (a run
-        joins missed statements across lines that are none: comments, blank lines)."""
-        firsts, lasts = _bounds(measured.runs)
+        """No run of a file joins its missed lines across a line the diff says is covered (a
+        run joins missed statements across lines that are none: comments, blank lines)."""
+        runs = measured.missed_runs()
+        firsts = [first for first, _ in runs]
         for n in covered:
             i = bisect.bisect_right(firsts, n) - 1
-            if i >= 0 and n <= lasts[i]:
+            if i >= 0 and n <= runs[i][1]:
                 raise self.fail(
-                    self.runs_at[measured.path], f"spans line {n}, which {where} says is covered"
+                    self.joins_at[measured.path],
+                    f"joins across line {n}, which {where} says is covered",
                 )
 
     def pinning(
