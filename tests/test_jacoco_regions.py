@@ -72,26 +72,10 @@ def by_sourcefile(doc: bytes) -> Iterator[bytes]:
     yield doc[pos:]
 
 
-def both(
-    doc: bytes,
-    chunks: list[bytes] | None = None,
-    *,
-    stats: RegionStats | None = None,
-    region_size: int = jacoco.REGION,
-    max_region: int = jacoco.MAX_REGION,
-) -> tuple[Any, Any]:
-    """The outcome with regions read (`chunks`, else `by_sourcefile`), and by the callbacks alone.
-
-    `stats` counts what the region reader did; the sizes are `parse`'s, production's by default.
-    """
+def both(doc: bytes, chunks: list[bytes] | None = None, **keywords: Any) -> tuple[Any, Any]:
+    """Read in regions (`chunks`, else `by_sourcefile`; `keywords` to `parse`); by the callbacks."""
     regions = outcome(
-        lambda: jacoco.parse(
-            iter(chunks or list(by_sourcefile(doc))),
-            "j.xml",
-            stats=stats,
-            region_size=region_size,
-            max_region=max_region,
-        )
+        lambda: jacoco.parse(iter(chunks or list(by_sourcefile(doc))), "j.xml", **keywords)
     )
     callbacks = outcome(lambda: jacoco.parse([doc], "j.xml", regions=False))
     return regions, callbacks
@@ -287,62 +271,34 @@ def test_tricky_regions_agree_with_the_callbacks(middle: bytes) -> None:
     assert both(doc, [doc[i : i + 7] for i in range(0, len(doc), 7)])[0] == callbacks
 
 
-# One document per guard of the region reader, each read wrongly by its bytes alone (what a
-# byte reading would get is in the name): the region reader declines the region, the callbacks
-# read it as XML means it, and the files are those expat's reading gives.
+# A document of TRICKY for each guard of the region reader, which a reading of the bytes alone
+# gets wrong (as the comment says): the region reader declines the region, the callbacks read
+# it as XML means it, and the files are those expat's reading gives (First.java left out).
 A = ("com/ex/A.java", [7, 8, 9, 12], [6, 2, 0, 0], [7, 9], [4, 2], [2, 0])
-GUARDS: dict[str, tuple[str, list[tuple[Any, ...]]]] = {
-    "markup: a comment is no source file (E.java)": ("comment hiding a source file", [A]),
-    "CDATA holds no end tag (E.java)": ("CDATA with an end tag, then a source file", [A]),
-    "a processing instruction holds no line (line 2)": (
-        "processing instruction",
-        [("com/ex/A.java", [1], [0], [], [], [])],
-    ),
-    "after the counters: a line the callbacks read (line 5 lost)": (
-        "a line after the counters",
-        [("com/ex/A.java", [1, 5], [1, 0], [], [], [])],
-    ),
-    "outside source files: a nested report (read as JaCoCo's)": ("a nested report", [A]),
-    "sourcefile tag: a reference in a name (A&amp;B.java)": (
-        "a reference in a name",
-        [("com/ex/A&B.java", [1], [1], [], [], [])],
-    ),
-    "sourcefile tag: only name= (S.java lost)": (
-        "another attribute on the source file",
-        [("com/ex/S.java", [1], [1], [], [], [])],
-    ),
-    "package tag: only name= (the package lost)": (
-        "a package with another attribute",
-        [("q" + A[0][6:], *A[1:])],
-    ),
-    "line tags: the one shape (absent counts)": (
-        "absent counts are 0",
-        [("com/ex/A.java", [1, 2], [3, 0], [], [], [])],
-    ),
-    "values: digits before a tag (values shifted)": (
-        "a digit before the first tag",
-        [("com/ex/A.java", [1, 2], [1, 0], [], [], [])],
-    ),
-    "values: 19 digits (clamped by the callbacks)": (
-        "19 digits",
-        [("com/ex/A.java", [1], [1], [], [], [])],
-    ),
-    "values: past 64 bits (clamped by the callbacks)": (
-        "past 64 bits",
-        [("com/ex/A.java", [1], [2**63 - 1], [1], [1], [0])],
-    ),
+GUARDED: dict[str, list[tuple[Any, ...]]] = {
+    "comment hiding a source file": [A],  # E.java read
+    "CDATA with an end tag, then a source file": [A],  # E.java read
+    "processing instruction": [(A[0], [1], [0], [], [], [])],  # line 2 read
+    "a line after the counters": [(A[0], [1, 5], [1, 0], [], [], [])],  # line 5 lost
+    "a nested report": [A],  # read as JaCoCo's
+    "a reference in a name": [("com/ex/A&B.java", [1], [1], [], [], [])],  # A&amp;B.java
+    "another attribute on the source file": [("com/ex/S.java", [1], [1], [], [], [])],  # S lost
+    "a package with another attribute": [("q/A.java", *A[1:])],  # the package lost
+    "absent counts are 0": [(A[0], [1, 2], [3, 0], [], [], [])],  # values shifted
+    "a digit before the first tag": [(A[0], [1, 2], [1, 0], [], [], [])],  # values shifted
+    "19 digits": [(A[0], [1], [1], [], [], [])],  # not clamped as the callbacks clamp
+    "past 64 bits": [(A[0], [1], [2**63 - 1], [1], [1], [0])],  # not clamped
 }
 
 
-@pytest.mark.parametrize("guard", GUARDS, ids=GUARDS.keys())
+@pytest.mark.parametrize("key", GUARDED)
 def test_each_guard_hands_what_only_xml_reads_right_to_the_callbacks(
-    guard: str, stats: RegionStats
+    key: str, stats: RegionStats
 ) -> None:
-    key, expected = GUARDS[guard]
     regions, callbacks = both(HEAD + TRICKY[key] + TAIL, stats=stats)
     assert regions == callbacks
     assert (stats.read, stats.declined) == (0, 1)
-    assert [f[:6] for f in regions[0] if f[0] != "com/ex/First.java"] == expected
+    assert [f[:6] for f in regions[0] if f[0] != "com/ex/First.java"] == GUARDED[key]
 
 
 PROLOGS = {
