@@ -84,7 +84,7 @@ def _run(
     if not os.path.isdir(root):
         raise InputError(f"GITHUB_WORKSPACE {root[:200]!r} is not a directory")
     workspace = Workspace(root)
-    github = github_context.from_environ(environ, _event_bytes(environ))
+    github = github_context.from_environ(environ, *_event_bytes(environ))
     for note in github.notes:
         runner.warning(note)
     scratch_root = environ.get("RUNNER_TEMP") or tempfile.gettempdir()
@@ -104,19 +104,24 @@ def _run(
         return run(settings, edges, github)
 
 
-def _event_bytes(environ: Mapping[str, str]) -> bytes | None:
+def _event_bytes(environ: Mapping[str, str]) -> tuple[bytes | None, str]:
+    """The event payload's bytes, or None and why not ("" when the variable is unset)."""
     path = environ.get("GITHUB_EVENT_PATH", "")
     if not path:
-        return None
+        return None, ""
     # Only a regular file within the cap (a FIFO would hang); github_context then says the
     # payload could not be read, and the run degrades to "not a pull request".
     try:
         p = Path(path)
-        if not p.is_file() or p.stat().st_size > EVENT_CAP:
-            return None
-        return p.read_bytes()
-    except OSError:
-        return None
+        if not p.exists():
+            return None, "no event payload (GITHUB_EVENT_PATH names no file)"
+        if not p.is_file():
+            return None, "the event payload is not a regular file (GITHUB_EVENT_PATH)"
+        if p.stat().st_size > EVENT_CAP:
+            return None, "the event payload is too large to read"
+        return p.read_bytes(), ""
+    except OSError as exc:
+        return None, f"the event payload cannot be read ({exc.strerror or type(exc).__name__})"
 
 
 def _connect(

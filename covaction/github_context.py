@@ -123,10 +123,11 @@ def _dig(doc: Any, *keys: str) -> Any:
     return doc
 
 
-def load_event(data: bytes | None) -> tuple[dict[str, Any], str]:
-    """The payload as a dict, or {} and why it could not be read."""
+def load_event(data: bytes | None, unread: str = "") -> tuple[dict[str, Any], str]:
+    """The payload as a dict, or {} and why it could not be read (`unread`: why the file gave
+    no bytes, when it exists)."""
     if data is None:
-        return {}, "no event payload (GITHUB_EVENT_PATH is unset or missing)"
+        return {}, unread or "no event payload (GITHUB_EVENT_PATH is unset or missing)"
     if len(data) > MAX_EVENT_BYTES:
         return {}, "the event payload is too large to read"
     try:
@@ -138,10 +139,12 @@ def load_event(data: bytes | None) -> tuple[dict[str, Any], str]:
     return doc, ""
 
 
-def from_environ(environ: Mapping[str, str], event_data: bytes | None) -> GitHubContext:
+def from_environ(
+    environ: Mapping[str, str], event_data: bytes | None, unread: str = ""
+) -> GitHubContext:
     notes = []
     actions = environ.get("GITHUB_ACTIONS") == "true"
-    event, why = load_event(event_data)
+    event, why = load_event(event_data, unread)
     if why and actions:
         notes.append(why)
     raw_name = environ.get("GITHUB_EVENT_NAME", "")

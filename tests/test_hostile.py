@@ -1197,6 +1197,8 @@ ENVIRONMENTS = {
 # harness's URL) is unreachable, which the run reports as warnings and carries on.
 API_DOWN = "cannot reach the GitHub API"
 NO_EVENT = "no event payload (GITHUB_EVENT_PATH is unset or missing)"
+NO_FILE = "no event payload (GITHUB_EVENT_PATH names no file)"
+NOT_REGULAR_EVENT = "the event payload is not a regular file (GITHUB_EVENT_PATH)"
 NOT_A_DIR = "is not a directory"
 OUTPUT = "GITHUB_OUTPUT"
 SUMMARY = "the job summary could not be written to GITHUB_STEP_SUMMARY"
@@ -1209,14 +1211,14 @@ ENVIRONMENT_OUTCOMES: dict[str, tuple[Expected, Expected]] = {
     "workspace-missing": ((2, NOT_A_DIR), (2, NOT_A_DIR)),
     "workspace-is-a-file": ((2, NOT_A_DIR), (2, NOT_A_DIR)),
     "workspace-is-root": ((2, "the workspace is the filesystem root"),) * 2,
-    "event-path-missing": ((0, NO_EVENT), (0, NO_EVENT)),
+    "event-path-missing": ((0, NO_FILE), (0, NO_FILE)),
     "event-path-unset": ((0, NO_EVENT), (0, NO_EVENT)),
     "event-garbage": ((0, "the event payload is not valid JSON"),) * 2,
     "event-deep": ((0, "the event payload is not valid JSON"),) * 2,
     "event-a-list": ((0, "the event payload is not a JSON object"),) * 2,
-    "event-fifo": ((0, NO_EVENT), (0, NO_EVENT)),
-    "event-dir": ((0, NO_EVENT), (0, NO_EVENT)),
-    "event-dev-zero": ((0, NO_EVENT), (0, NO_EVENT)),
+    "event-fifo": ((0, NOT_REGULAR_EVENT), (0, NOT_REGULAR_EVENT)),
+    "event-dir": ((0, NOT_REGULAR_EVENT), (0, NOT_REGULAR_EVENT)),
+    "event-dev-zero": ((0, NOT_REGULAR_EVENT), (0, NOT_REGULAR_EVENT)),
     "output-dir": ((2, OUTPUT), (2, OUTPUT)),  # later steps read the outputs: not optional
     "output-fifo": ((2, OUTPUT), (2, OUTPUT)),
     "output-missing-dir": ((2, OUTPUT), (2, OUTPUT)),
