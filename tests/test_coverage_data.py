@@ -534,9 +534,13 @@ def test_auto_detection_warns_when_another_candidate_is_newer(tmp_path: Path) ->
     )
 
 
-def test_auto_detection_skips_what_is_not_a_regular_file_inside(tmp_path: Path) -> None:
+def test_auto_detection_takes_a_candidate_that_is_not_a_regular_file_inside(
+    tmp_path: Path,
+) -> None:
+    """A link out named coverage.xml is taken (its reading refuses it by name), not skipped
+    for the next candidate: a report the user did not mean is never used silently."""
     ws = _files(tmp_path / "ws", {".coverage": 0})
     (tmp_path / "outside.xml").write_text("x")
     (ws.root / "coverage.xml").symlink_to(tmp_path / "outside.xml")
     choice = coverage_data.choose_auto_report(ws, CANDIDATES)
-    assert choice is not None and (choice.name, choice.warning) == (".coverage", "")
+    assert choice is not None and choice.name == "coverage.xml"

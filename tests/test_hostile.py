@@ -363,16 +363,14 @@ def test_diff_and_baseline_files_are_held_to_the_same_rules(
 def test_auto_detected_report_that_is_not_a_regular_file_is_not_used(
     action: ActionRun, kind: str
 ) -> None:
-    """Auto-detection skips what it may not read (so finds no report) and never reads it; a
-    regular file over the size cap is found, and refused by the cap."""
+    """Auto-detection takes what stands at the root under a report's name, and reading it
+    names what is wrong (never "no report found", never another report taken silently); what
+    it may not read is never read."""
     project(action)
     _plant(action, kind, "coverage.xml")
     action.inputs["minimum-coverage"] = "10"
     r = action.run(timeout=BOUNDED)
-    if kind == "huge":
-        one_error(r, "coverage report coverage.xml: ", OVER_CAP)
-    else:
-        one_error(r, "no coverage report found: looked for coverage.xml, .coverage and")
+    one_error(r, "coverage report coverage.xml: ", FILE_KIND_ERRORS[kind])
     assert "root:" not in r.everything()
 
 

@@ -535,16 +535,22 @@ STALE_SECONDS = 1.0
 
 
 def choose_auto_report(ws: Workspace, candidates: Sequence[str]) -> AutoChoice | None:
-    """The first of `candidates` at the workspace root that is a regular file; warns when
-    another candidate was written later (a report left from an earlier run beside fresh data).
+    """The first of `candidates` at the workspace root (a regular file, or anything else there
+    whose reading will say what is wrong); warns when another candidate was written later (a
+    report left from an earlier run beside fresh data).
     """
     found: list[tuple[str, float]] = []
     for name in candidates:
-        if ws.exists(name):
-            try:
+        try:
+            if ws.exists(name):
                 found.append((name, (ws.root / name).stat().st_mtime))
-            except OSError:
-                continue
+            elif os.path.lexists(ws.root / name):
+                # There, but not a file inside the workspace (a link out, a folder, a FIFO):
+                # chosen all the same, so that reading it names what is wrong with it rather
+                # than "no coverage report found" or another candidate taken silently.
+                found.append((name, (ws.root / name).lstat().st_mtime))
+        except OSError:
+            continue
     if not found:
         return None
     name, mtime = found[0]
