@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from covaction.diff_coverage import DiffCoverage, FileDiffCoverage, format_ranges
@@ -45,14 +45,19 @@ class FileRow:
     file: FileCoverage | None  # what the report measured (None for a deleted file)
     diff: FileDiffCoverage | None = None
     reason: str = ""  # why an unplaced file is not in the repository ("outside the repository")
+    _missing: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def missing(self) -> str:
-        """Uncovered lines as ranges, `12-18, 40` (formatted when asked: a large report's
-        tables show a few thousand of its files)."""
-        if self.file is None or not self.counts.missing_lines:
-            return ""
-        return format_ranges(self.file.missed_lines(), presorted=True)
+        """Uncovered lines as ranges, `12-18, 40` (formatted when first asked, then kept: a
+        large report's tables show a few thousand of its files, its document all of them)."""
+        if self._missing is None:
+            text = ""
+            if self.file is not None and self.counts.missing_lines:
+                text = format_ranges(self.file.missed_lines(), presorted=True)
+            object.__setattr__(self, "_missing", text)
+        assert self._missing is not None
+        return self._missing
 
     @property
     def percent(self) -> Fraction:
