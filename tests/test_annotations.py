@@ -8,7 +8,7 @@ from dataclasses import replace
 from covaction.edges.runner import ANNOTATIONS_PER_LEVEL
 from covaction.pins.refs import ActionRef
 from covaction.render import annotations
-from tests.test_render import golden_context
+from tests.render_helpers import golden_context
 
 
 def finding(file: str, line: int) -> ActionRef:

@@ -12,7 +12,6 @@ outputs are still written, the exit code is the gates' alone, and the token appe
 from __future__ import annotations
 
 import hashlib
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,8 +24,8 @@ from covaction.render import markdown
 from tests.fakegithub import READ_PERMISSIONS, FakeGitHub, Fault, FileChange
 from tests.fakeresults import FakeResults, runtime_environ
 from tests.harness import END_TO_END, ActionRun, Result
-from tests.sample import git, make_project
-from tests.test_render import (
+from tests.pull_request_helpers import BASE, CALC_PATCH, HEAD, NUMBER, REPO, copy_project, pr_event
+from tests.render_helpers import (
     HOSTILE_NAMES,
     SourceFile,
     check_markdown,
@@ -34,66 +33,20 @@ from tests.test_render import (
     many_files,
     patch_adding,
 )
+from tests.sample import git, make_project
 
-REPO = "octo-org/widget"
 FORK = "contrib/widget"
-NUMBER = 42
-HEAD = "b0" * 20
-BASE = "a0" * 20
 TOKEN = "ghs_" + "T0kenValue" * 4  # an installation token, as GITHUB_TOKEN is
 FORK_TOKEN = "ghs_" + "ReadOnly00" * 4
 MARKER = markdown.marker("coverage")
 COMMENT_LIMIT = 65_536
 SUMMARY_LIMIT = 1024 * 1024
 
-# The changed lines of the sample project's calc.py: some covered, some not (9, 16, 25-27).
-CALC_PATCH = patch_adding([2, 6, 9, 14, 16, 25, 26, 27])
-
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample package measured by coverage.py once for the module (branch coverage)."""
     return make_project(tmp_path_factory.mktemp("sample"), branch=True)
-
-
-def copy_project(project: Path, workspace: Path) -> None:
-    """The checkout as the step sees it: sources and coverage.xml (no .git: the shallow case)."""
-    for name in ("sample", "tests"):
-        shutil.copytree(project / name, workspace / name, dirs_exist_ok=True)
-    shutil.copy(project / "coverage.xml", workspace / "coverage.xml")
-
-
-def pr_event(number: int = NUMBER, head_repo: str = REPO) -> dict[str, Any]:
-    """A `pull_request` payload with the fields of contract B.2."""
-    owner, name = head_repo.split("/")
-    base_repo = {"id": 100001, "name": "widget", "full_name": REPO, "fork": False,
-                 "private": False, "default_branch": "main",
-                 "owner": {"login": "octo-org", "id": 9001, "type": "Organization"}}  # fmt: skip
-    head = {"id": 222, "name": name, "full_name": head_repo, "fork": head_repo != REPO,
-            "private": False, "default_branch": "main", "owner": {"login": owner, "id": 5001}}  # fmt: skip
-    # fmt: off
-    return {
-        "action": "synchronize",
-        "number": number,
-        "before": "1" * 40,
-        "after": HEAD,
-        "pull_request": {
-            "url": f"https://api.github.com/repos/{REPO}/pulls/{number}",
-            "issue_url": f"https://api.github.com/repos/{REPO}/issues/{number}",
-            "id": 2100000042, "number": number, "state": "open", "draft": False,
-            "title": "Fix parser", "user": {"login": "contrib", "id": 5001, "type": "User"},
-            "head": {"label": f"{owner}:fix-parser", "ref": "fix-parser", "sha": HEAD,
-                     "user": {"login": owner, "id": 5001, "type": "User"}, "repo": head},
-            "base": {"label": "octo-org:main", "ref": "main", "sha": BASE,
-                     "user": {"login": "octo-org", "id": 9001, "type": "Organization"},
-                     "repo": base_repo},
-            "merged": False, "mergeable": None, "merge_commit_sha": None,
-            "commits": 2, "additions": 8, "deletions": 0, "changed_files": 1,
-        },
-        "repository": base_repo,
-        "sender": {"login": "contrib", "id": 5001, "type": "User"},
-    }
-    # fmt: on
 
 
 @pytest.fixture

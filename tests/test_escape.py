@@ -15,7 +15,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from covaction.render import escape
-from tests.test_render import check_markdown, gfm, split_row
+from tests.render_helpers import check_markdown, gfm, split_row
 
 # Characters that matter to Markdown, HTML, tables, GitHub's autolinks and to the runner.
 NASTY = [

@@ -19,8 +19,8 @@ from covaction.edges.github_rest import GitHubApi
 from tests.fakegithub import WRITE_TOKEN, FakeGitHub, FileChange, RecordedRequest, openapi
 from tests.fakegithub.api import ROUTES
 from tests.harness import ActionRun
+from tests.pull_request_helpers import BASE, CALC_PATCH, HEAD, NUMBER, REPO, copy_project, pr_event
 from tests.sample import make_project
-from tests.test_comment_e2e import BASE, CALC_PATCH, HEAD, NUMBER, REPO, copy_project, pr_event
 
 #: `pytester` runs a test of the `fake_github` fixture itself (the drifting-fake test below).
 pytest_plugins = ("pytester",)

@@ -24,8 +24,8 @@ from covaction.render import markdown
 from tests.fakegithub import WRITE_TOKEN, FakeGitHub, FileChange
 from tests.fakegithub.openapi import NODE_MODULES
 from tests.harness import ActionRun
+from tests.render_helpers import patch_adding
 from tests.sample import make_project
-from tests.test_render import patch_adding
 
 EXAMPLES = NODE_MODULES / "@octokit" / "webhooks-examples" / "api.github.com" / "index.json"
 WEBHOOK_SCHEMAS = (
