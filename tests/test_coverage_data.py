@@ -23,6 +23,7 @@ from covaction.edges.workspace import Workspace
 from covaction.errors import InputError, ReportError
 from covaction.model import Counts, ParsedReport, Unmatched, display_percent
 from tests.harness import ActionRun
+from tests.sample import make_project
 
 # ---------------------------------------------------------------------------- helpers
 
@@ -544,3 +545,31 @@ def test_auto_detection_takes_a_candidate_that_is_not_a_regular_file_inside(
     (ws.root / "coverage.xml").symlink_to(tmp_path / "outside.xml")
     choice = coverage_data.choose_auto_report(ws, CANDIDATES)
     assert choice is not None and choice.name == "coverage.xml"
+
+
+def test_settings_expand_the_runs_variables_not_the_test_process(tmp_path: Path) -> None:
+    """coverage.py expands `$VARS` in its settings from os.environ: covaction hands it the
+    harmless variables of the run's own environment (the container's, or the mapping an
+    in-process run is given), never the process's."""
+    root = make_project(tmp_path / "p", branch=False)
+    (root / ".coveragerc").write_text(
+        "[run]\nrelative_files = true\n[report]\nomit = ${TZ}/*\n"
+    )
+    # TZ is one of the harmless variables; `TZ=tests coverage report` omits tests/*.
+    assert os.environ.get("TZ") != "tests"
+    ws = Workspace(root)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    mapper = paths.PathMapper(str(ws.root), None, exists=ws.exists)
+    environ = {"PATH": os.environ.get("PATH", ""), "TZ": "tests"}
+    before = dict(os.environ)
+    parsed, _ = coverage_data.parse_data_file(
+        ws.resolve(".coverage", "test"),
+        ".coverage",
+        str(ws.root),
+        mapper.map,
+        scratch,
+        environ=environ,
+    )
+    assert dict(os.environ) == before
+    assert sorted(f.path for f in parsed.files) == ["sample/__init__.py", "sample/calc.py"]

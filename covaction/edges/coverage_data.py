@@ -39,7 +39,7 @@ import stat
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
@@ -249,13 +249,17 @@ def _time_limit(seconds: float) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _harmless_environ() -> Iterator[None]:
-    """Only SAFE_VARIABLES (and LC_*) in os.environ for the block; restored afterwards."""
+def _harmless_environ(environ: Mapping[str, str] | None) -> Iterator[None]:
+    """os.environ holds only the run's SAFE_VARIABLES (and LC_*) for the block (coverage.py
+    reads the process environment); restored afterwards. `environ`: the run's environment
+    (None: the process's own)."""
     saved = dict(os.environ)
+    source = saved if environ is None else dict(environ)
     try:
-        for name in list(os.environ):
-            if name not in SAFE_VARIABLES and not name.startswith("LC_"):
-                del os.environ[name]
+        os.environ.clear()
+        os.environ.update(
+            {k: v for k, v in source.items() if k in SAFE_VARIABLES or k.startswith("LC_")}
+        )
         yield
     finally:
         os.environ.clear()
@@ -276,11 +280,14 @@ def parse_data_file(
     map_path: Callable[[str], str | Unmatched],
     scratch: Path,
     config_file: str = "",
+    environ: Mapping[str, str] | None = None,
 ) -> tuple[ParsedReport, list[Unmatched]]:
     """Report a `.coverage` file with coverage.py; returns the report and unmatched paths.
 
     `config_file` is the `coverage-config` input: a workspace-relative configuration file that
     replaces coverage.py's default lookup, as `coverage report --rcfile` or `--cov-config` do.
+    `environ` is the run's environment, whose harmless variables coverage.py may expand in its
+    settings (None: the process's own).
     """
     has_arcs, measured, traced = read_measured(path, origin)
     ws = Workspace(workspace)
@@ -289,7 +296,7 @@ def parse_data_file(
     notices: list[str] = []
     try:
         with (
-            _harmless_environ(),
+            _harmless_environ(environ),
             _time_limit(REPORT_SECONDS),
             warnings.catch_warnings(record=True) as caught,
         ):
@@ -326,7 +333,7 @@ def parse_data_file(
 
 
 def display_precision(
-    ws: Workspace, scratch: Path, config_file: str = ""
+    ws: Workspace, scratch: Path, config_file: str = "", environ: Mapping[str, str] | None = None
 ) -> tuple[int | None, str]:
     """The repository's `[report] precision` for a coverage.py report (`.coverage`, JSON or
     Cobertura): (decimals or None when not set, a note for the job summary).
@@ -338,7 +345,7 @@ def display_precision(
     config_dir = scratch / "covaction-coverage-precision"
     try:
         specified, copies = copy_config(ws, config_dir, config_file)
-        with _harmless_environ(), warnings.catch_warnings():
+        with _harmless_environ(environ), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with _cwd(str(config_dir)):
                 config = read_config(config_dir, specified, copies)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -61,8 +61,10 @@ def load(
     tracked: Sequence[str] | None,
     scratch: Path,
     names: list[str],
+    environ: Mapping[str, str] | None = None,
 ) -> CoverageReport:
-    """Every report parsed, mapped onto the repository's paths and merged."""
+    """Every report parsed, mapped onto the repository's paths and merged (`environ`: the
+    run's environment, for coverage.py's reading of a `.coverage` file and its settings)."""
     ws = workspace
     mapper = paths.PathMapper(
         str(ws.root), tracked, exists=ws.exists, listing=lambda: ws.glob("**/*")
@@ -84,6 +86,7 @@ def load(
                 lambda p: mapper.map(p),
                 scratch,
                 config_file=settings.coverage_config,
+                environ=environ,
             )
             parsed.append(report)
             extra_unmatched.extend(unmatched)
@@ -100,7 +103,9 @@ def load(
             unmatched=merged.unmatched + tuple(u for u in extra_unmatched if u.path not in seen),
         )
     if "coverage.py" in merged.producers:
-        digits, note = coverage_data.display_precision(ws, scratch, settings.coverage_config)
+        digits, note = coverage_data.display_precision(
+            ws, scratch, settings.coverage_config, environ
+        )
         merged = replace(
             merged, precision=digits, notices=merged.notices + ((note,) if note else ())
         )

@@ -47,7 +47,11 @@ def _run(
     tracked = git.tracked_files(str(ws.root), edges.environ, runner.warning)
     report_files = reports.find(settings, ws, runner)
     pin_only = not report_files
-    report = None if pin_only else reports.load(settings, ws, tracked, edges.scratch, report_files)
+    report = (
+        None
+        if pin_only
+        else reports.load(settings, ws, tracked, edges.scratch, report_files, edges.environ)
+    )
     if report is not None and report.precision is not None:
         # Every percentage the run shows, logs or outputs, with the repository's decimals.
         scope.enter_context(display_precision(report.precision))
