@@ -33,7 +33,7 @@ from tests.fakegithub import (
     fake_github,  # noqa: F401  (fixture)
 )
 from tests.fakeresults import FakeResults, FinalizedArtifact, runtime_environ
-from tests.harness import ActionRun, Result
+from tests.harness import END_TO_END, ActionRun, Result
 from tests.sample import make_project
 
 REPO = "octo-org/widget"
@@ -184,6 +184,7 @@ def stored_doc(github: FakeGitHub, run_id: int) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- the two runs
 
 
+@END_TO_END
 def test_fork_run_stores_the_result_and_publish_posts_then_updates_the_comment(
     tmp_path: Path, github: FakeGitHub, results: FakeResults, project: Path
 ) -> None:
