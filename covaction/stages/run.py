@@ -163,24 +163,27 @@ def _run(
         if settings.write_baseline:
             uploads.write_baseline_file(settings, edges, github, report, lookup)
 
-    doc = result.document(
-        settings=settings,
-        comparison=comparison,
-        verdict=verdict,
-        refs=refs,
-        suggestions=suggestions,
-        github=github,
-        comment_url=comment_url,
-        pin_notes=tuple(pin_notes),
-    )
     pr = github.pull_request
-    if pr is not None and pr.is_fork and comparison is not None:
-        # The fork's token cannot comment: keep the result as data for a trusted workflow_run
-        # workflow to render and post (mode: publish).
-        uploads.store_result(settings, edges, doc)
+    # The fork's token cannot comment: keep the result as data for a trusted workflow_run
+    # workflow to render and post (mode: publish).
+    store = pr is not None and pr.is_fork and comparison is not None
     late: dict[str, str] = {}
-    if settings.report_json:
-        late["report-json"] = uploads.write_report_json(settings, ws, doc)
+    if store or settings.report_json:
+        # Built only when asked for: on a large report it is a second pass over every file.
+        doc = result.document(
+            settings=settings,
+            comparison=comparison,
+            verdict=verdict,
+            refs=refs,
+            suggestions=suggestions,
+            github=github,
+            comment_url=comment_url,
+            pin_notes=tuple(pin_notes),
+        )
+        if store:
+            uploads.store_result(settings, edges, doc)
+        if settings.report_json:
+            late["report-json"] = uploads.write_report_json(settings, ws, doc)
     if comment_url:
         late["comment-url"] = comment_url
     if baseline_path:
