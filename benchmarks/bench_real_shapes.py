@@ -15,7 +15,8 @@ changes a few hundred files, the pull request's diff) and a baseline with per-fi
 rounds so both see the same machine, it times:
 1. a bare expat pass (a parser with no handlers set) over the report, 1 MiB chunks;
 2. `python entrypoint.py` in the checkout, with --diff-base, --baseline-file,
-   --pin-policy off and --report-json (the whole command, interpreter start included);
+   --pin-policy off and --report-json (the whole command, interpreter start included), as a
+   workflow's step runs it (GITHUB_ACTIONS=true, the job summary and outputs files; no token);
 and prints per producer the median ratio run / bare pass of CPU time (user + system, from
 wait4: the machine may be shared) with its range, the wall-time ratio, and each run's peak RSS. --profile runs the command once more per producer under cProfile and prints
 the share of the run spent reading the report; --stages times each stage's CPU instead (no
@@ -273,10 +274,30 @@ def command(scaled: Scaled, checkout: Path) -> list[str]:
     ]
 
 
-def timed(args: list[str], cwd: Path) -> tuple[float, float, float, int]:
-    """(wall seconds, peak RSS in MB, CPU seconds, exit code) of one child process."""
+def runner_env(cwd: Path) -> dict[str, str]:
+    """This process's environment as a runner's step sees it: GITHUB_ACTIONS=true, and the job
+    summary and outputs files (fresh and empty), so that the run is the workflow's (the summary
+    written, the checkout's files being what git tracks). No token: no API call."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_"))}
     env.pop("CI", None)
+    files = cwd.parent / "runner-files"
+    files.mkdir(exist_ok=True)
+    for name in ("GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT"):
+        (files / name).write_bytes(b"")
+        env[name] = str(files / name)
+    env["GITHUB_ACTIONS"] = "true"
+    env["GITHUB_WORKSPACE"] = str(cwd)
+    return env
+
+
+def timed(args: list[str], cwd: Path, runner: bool = False) -> tuple[float, float, float, int]:
+    """(wall seconds, peak RSS in MB, CPU seconds, exit code) of one child process (`runner`:
+    as a workflow's step, see `runner_env`)."""
+    if runner:
+        env = runner_env(cwd)
+    else:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_"))}
+        env.pop("CI", None)
     t = time.perf_counter()
     child = subprocess.Popen(
         [PYTHON, *args], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -366,9 +387,12 @@ def stages(scaled: Scaled, checkout: Path) -> str:
     """CPU seconds per stage of one run (functions wrapped with timers; no profiler)."""
     code = STAGES.replace("__ROOT__", str(ROOT))
     args = command(scaled, checkout)[1:]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_"))}
     done = subprocess.run(
-        [PYTHON, "-c", code, *args], cwd=checkout, env=env, capture_output=True, text=True
+        [PYTHON, "-c", code, *args],
+        cwd=checkout,
+        env=runner_env(checkout),
+        capture_output=True,
+        text=True,
     )
     return "\n".join(line for line in done.stderr.splitlines() if not line.startswith("warning"))
 
@@ -426,7 +450,7 @@ def main() -> None:
     for name in rounds(args.rounds, names):
         scaled, checkout = built[name]
         bare[name].append(timed(["-c", BARE, str(scaled.report)], checkout))
-        runs[name].append(timed(command(scaled, checkout), checkout))
+        runs[name].append(timed(command(scaled, checkout), checkout, runner=True))
     print()
     for name in names:
         ratios = sorted(r[2] / b[2] for r, b in zip(runs[name], bare[name], strict=True))

@@ -162,8 +162,9 @@ def test_inferred_prefix_maps_a_relative_report_root_too() -> None:
 
 
 def test_only_files_git_tracks_are_placed(tmp_path: Path) -> None:
-    """A file on disk that git does not track (ignored or not) is in no repository on GitHub:
-    git's list is the index alone, and such a file counts unplaced, with its reason."""
+    """In a workflow, a file on disk that git does not track (ignored or not) is in no
+    repository on GitHub: git's list is the index alone, and such a file counts unplaced, with
+    its reason."""
     import subprocess
 
     from covaction.edges import git as git_edge
@@ -184,3 +185,6 @@ def test_only_files_git_tracks_are_placed(tmp_path: Path) -> None:
     assert mapper.map("a.py") == "a.py"
     for name in ("b.py", "c.py"):
         assert mapper.map(name) == Unmatched(name, "on disk, not tracked by git")
+    # On a laptop, a new file not yet added is the repository's; an ignored one is not.
+    laptop = git_edge.tracked_files(str(tmp_path), env, untracked=True)
+    assert laptop is not None and sorted(laptop) == [".gitignore", "a.py", "b.py"]

@@ -246,11 +246,17 @@ def _borrowed(what: str) -> str:
 
 
 def tracked_files(
-    workspace: str, environ: Mapping[str, str], warn: Callable[[str], None] | None = None
+    workspace: str,
+    environ: Mapping[str, str],
+    warn: Callable[[str], None] | None = None,
+    untracked: bool = False,
 ) -> list[str] | None:
     """Repository-relative paths git tracks, or None when the workspace is not a checkout.
 
-    `warn` hears why git's list is not used when there is a checkout (refused, or git failed).
+    `untracked` adds the files git does not track and does not ignore (a laptop's new files
+    not yet added); in a workflow's checkout they are in no repository on GitHub, and listing
+    them walks the whole working tree. `warn` hears why git's list is not used when there is a
+    checkout (refused, or git failed).
     """
 
     def refuse(why: str) -> None:
@@ -265,10 +271,9 @@ def tracked_files(
     if prefix.startswith(".."):
         return None
     try:
-        # The index only: files git does not track are not in the repository on GitHub either
-        # (no link can reach them), and `--others` walks the whole working tree (0.9 s CPU in
-        # a 22,000-file checkout, as much as the rest of the run after reading the report).
-        done = _git(workspace, environ, "ls-files", "-z", "--cached")
+        # `--others` walks the whole working tree (0.9 s CPU in a 22,000-file checkout).
+        others = ("--others", "--exclude-standard") if untracked else ()
+        done = _git(workspace, environ, "ls-files", "-z", "--cached", *others)
     except (OSError, subprocess.SubprocessError) as exc:
         refuse(f"git ls-files could not run ({type(exc).__name__})")
         return None

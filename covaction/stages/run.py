@@ -44,7 +44,11 @@ def _run(
     settings: Settings, edges: Edges, github: GitHubContext, scope: contextlib.ExitStack
 ) -> ExitCode:
     runner, ws = edges.runner, edges.workspace
-    tracked = git.tracked_files(str(ws.root), edges.environ, runner.warning)
+    # In a workflow, the files of the checkout's commit; on a laptop, new files not yet
+    # added too.
+    tracked = git.tracked_files(
+        str(ws.root), edges.environ, runner.warning, untracked=not runner.actions
+    )
     report_files = reports.find(settings, ws, runner)
     pin_only = not report_files
     report = (
