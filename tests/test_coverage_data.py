@@ -552,9 +552,7 @@ def test_settings_expand_the_runs_variables_not_the_test_process(tmp_path: Path)
     harmless variables of the run's own environment (the container's, or the mapping an
     in-process run is given), never the process's."""
     root = make_project(tmp_path / "p", branch=False)
-    (root / ".coveragerc").write_text(
-        "[run]\nrelative_files = true\n[report]\nomit = ${TZ}/*\n"
-    )
+    (root / ".coveragerc").write_text("[run]\nrelative_files = true\n[report]\nomit = ${TZ}/*\n")
     # TZ is one of the harmless variables; `TZ=tests coverage report` omits tests/*.
     assert os.environ.get("TZ") != "tests"
     ws = Workspace(root)
