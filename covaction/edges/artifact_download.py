@@ -13,6 +13,7 @@ import email.message
 import email.utils
 import hashlib
 import io
+import os
 import stat
 import struct
 import zipfile
@@ -47,65 +48,32 @@ class UnpackError(ArtifactError):
 
 
 def environ_proxies(url: str, environ: Mapping[str, str]) -> dict[str, str]:
-    """The proxies requests' `utils.get_environ_proxies(url)` picks on Linux, read from `environ`
-    (the run's environment) instead of the process's (so that a run never depends on the state
-    of the process it runs in).
+    """The proxies requests' `utils.get_environ_proxies(url)` picks for `url` from `environ`
+    (the run's environment), not from the process's, so that a run never depends on the state
+    of the process it runs in.
 
-    The table is CPython's `urllib.request.getproxies_environment` over `environ`: any
-    `<scheme>_proxy` in either case, the lower-case spelling winning, an empty lower-case one
-    removing the scheme, `HTTP_PROXY` ignored when `REQUEST_METHOD` is set (CVE-2016-1000110).
-    The bypass is requests' `should_bypass_proxies`: its own `no_proxy` match (lower case, else
-    upper case; IPv4 addresses and CIDRs, host and host:port suffixes), then
-    `urllib.request.proxy_bypass_environment` over the same table.
+    requests (and CPython's `urllib.request`, which it calls) read proxy settings only from
+    `os.environ`; rather than copy their rules, the proxy variables (`*_proxy` in any case, and
+    `REQUEST_METHOD`, whose presence makes CPython ignore `HTTP_PROXY`) are set in `os.environ`
+    to the run's for the call, and restored.
     """
-    import socket
-    import urllib.request
+    import requests.utils
 
-    from requests.utils import address_in_network, is_ipv4_address, is_valid_cidr
+    def proxy_related(name: str) -> bool:
+        return name.lower().endswith("_proxy") or name == "REQUEST_METHOD"
 
-    table: dict[str, str] = {}
-    for name, value in environ.items():
-        lower = name.lower()
-        if value and lower[-6:] == "_proxy":
-            table[lower[:-6]] = value
-    if "REQUEST_METHOD" in environ:
-        table.pop("http", None)
-    for name, value in environ.items():
-        if name[-6:] == "_proxy":
-            if value:
-                table[name[:-6].lower()] = value
-            else:
-                table.pop(name[:-6].lower(), None)
-    parts = urlsplit(url)
-    hostname = parts.hostname
-    if hostname is None:
-        return {}
-    no_proxy = environ.get("no_proxy") or environ.get("NO_PROXY")
-    if no_proxy:
-        hosts = [host for host in no_proxy.replace(" ", "").split(",") if host]
-        if is_ipv4_address(hostname):
-            for entry in hosts:
-                if is_valid_cidr(entry):
-                    if address_in_network(hostname, entry):
-                        return {}
-                elif hostname == entry:
-                    return {}
-        else:
-            with_port = f"{hostname}:{parts.port}" if parts.port else hostname
-            for entry in hosts:
-                entry = entry.lstrip(".")
-                if entry in (hostname, with_port):
-                    return {}
-                if hostname.endswith("." + entry) or with_port.endswith("." + entry):
-                    return {}
+    # Copied first: `environ` may be os.environ itself (the container's run).
+    wanted = {name: value for name, value in environ.items() if proxy_related(name)}
+    saved = {name: value for name, value in os.environ.items() if proxy_related(name)}
     try:
-        # Defined on every platform; typeshed leaves it out.
-        bypass = urllib.request.proxy_bypass_environment(  # type: ignore[attr-defined]
-            hostname, table
-        )
-    except (TypeError, socket.gaierror):
-        bypass = False
-    return {} if bypass else table
+        for name in saved:
+            del os.environ[name]
+        os.environ.update(wanted)
+        return dict(requests.utils.get_environ_proxies(url))
+    finally:
+        for name in [n for n in os.environ if proxy_related(n)]:
+            del os.environ[name]
+        os.environ.update(saved)
 
 
 @dataclass(frozen=True, slots=True)
