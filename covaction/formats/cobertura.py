@@ -42,7 +42,7 @@ from covaction.formats._cobertura_regions import MAX_LINE as _MAX_LINE
 from covaction.formats._cobertura_regions import MAX_REGION as MAX_REGION
 from covaction.formats._cobertura_regions import REGION as REGION
 from covaction.formats._cobertura_regions import read_region as _read_region
-from covaction.formats.regions import RegionStats
+from covaction.formats.regions import PASSED_ON, RegionStats, cut
 from covaction.model import (
     BRANCHES,
     LINES,
@@ -258,64 +258,39 @@ def parse(
 
     def fed(chunks: Iterable[bytes]) -> Iterator[bytes]:
         """Yield what expat parses next, choosing the reader for each region before it does."""
-        offset = 0
-        buf = bytearray()
-        for chunk in chunks:
-            if not buf and offset == 0 and chunk[:1] in (b"\xff", b"\xfe", b"\x00"):
-                state.regions = False  # UTF-16/32: the byte patterns below are UTF-8
-            if not state.regions:
+        for data, offset in cut(
+            chunks,
+            b"</class>",
+            state,
+            region_size=region_size,
+            max_region=max_region,
+            # UTF-16/32: the byte patterns of the region reader are UTF-8
+            refuse_start=lambda first: first[:1] in (b"\xff", b"\xfe", b"\x00"),
+        ):
+            if offset == PASSED_ON:
                 resume()
-                if buf:
-                    yield bytes(buf)
-                    buf.clear()
-                yield chunk
+                yield data
                 if len(pending) > 200_000:
                     soft_flush()
                 continue
-            seen = len(buf)
-            buf += chunk
-            cut = buf.rfind(b"</class>", max(0, seen - 7))
-            if cut < 0:
-                if len(buf) > max_region:
-                    # One <class> past the cap: the callbacks read the rest of the document.
-                    state.regions = False
-                    resume()
-                    yield bytes(buf)
-                    buf.clear()
-                continue
-            last = cut + len(b"</class>")
-            while last:
-                # Regions of about region_size bytes: what is read of one is held at once.
-                end = last
-                if last > region_size and (near := buf.rfind(b"</class>", 0, region_size)) >= 0:
-                    end = near + len(b"</class>")
-                region = bytes(memoryview(buf)[:end])
-                del buf[:end]
-                last -= end
-                read = None
-                if parser.StartElementHandler is None:
-                    read = _read_region(region)
-                    if stats is not None:
-                        if read is None:
-                            stats.declined += 1
-                        else:
-                            stats.read += 1
-                if read is None:
-                    resume()
-                    yield region
-                    if len(pending) > 200_000:
-                        soft_flush()
-                    if callbacks_may_pause(region, offset) and soft_flush():
-                        parser.StartElementHandler = None
-                else:
-                    yield region
-                    current, branches = read.commit(builders, state.missing)
-                    state.current = current or state.current
-                    state.has_branches = state.has_branches or branches
-                offset += end
+            read = None
+            if parser.StartElementHandler is None:
+                read = _read_region(data)
+                if stats is not None:
+                    stats.count(read is not None)
+            if read is None:
+                resume()
+                yield data
+                if len(pending) > 200_000:
+                    soft_flush()
+                if callbacks_may_pause(data, offset) and soft_flush():
+                    parser.StartElementHandler = None
+            else:
+                yield data
+                current, branches = read.commit(builders, state.missing)
+                state.current = current or state.current
+                state.has_branches = state.has_branches or branches
         resume()
-        if buf:
-            yield bytes(buf)
 
     parser.StartElementHandler = start
     parser.CommentHandler = comment

@@ -57,7 +57,7 @@ from itertools import compress, islice, repeat
 from operator import add, lt
 
 from covaction.errors import ReportError
-from covaction.formats.regions import RegionStats
+from covaction.formats.regions import PASSED_ON, RegionStats, cut
 from covaction.formats.xmlstream import feed, make_parser, utf8
 from covaction.model import (
     BRANCHES,
@@ -231,59 +231,34 @@ def parse(
 
     def fed(chunks: Iterable[bytes]) -> Iterator[bytes]:
         """Yield what expat parses next, choosing the reader for each region before it does."""
-        offset = 0
-        buf = bytearray()
-        for chunk in chunks:
-            if offset == 0 and not buf and b"\x00" in chunk[:4]:
-                state.regions = False  # UTF-16/32 without a byte order mark: not UTF-8 bytes
-            if not state.regions:
+        for data, offset in cut(
+            chunks,
+            _END,
+            state,
+            region_size=region_size,
+            max_region=max_region,
+            # UTF-16/32 without a byte order mark: not UTF-8 bytes
+            refuse_start=lambda first: b"\x00" in first[:4],
+        ):
+            if offset == PASSED_ON:
                 resume()
-                if buf:
-                    yield bytes(buf)
-                    buf.clear()
-                yield chunk
+                yield data
                 continue
-            seen = len(buf)
-            buf += chunk
-            cut = buf.rfind(_END, max(0, seen - len(_END) + 1))
-            if cut < 0:
-                if len(buf) > max_region:
-                    # One <sourcefile> past the cap: the callbacks read the rest.
-                    state.regions = False
-                    resume()
-                    yield bytes(buf)
-                    buf.clear()
-                continue
-            last = cut + len(_END)
-            while last:
-                # Regions of about region_size bytes: what is read of one is held at once.
-                end_at = last
-                if last > region_size and (near := buf.rfind(_END, 0, region_size)) >= 0:
-                    end_at = near + len(_END)
-                region = bytes(memoryview(buf)[:end_at])
-                del buf[:end_at]
-                last -= end_at
-                read = None
-                if parser.StartElementHandler is None:
-                    read = _read_region(region, state.package)
-                    if stats is not None:
-                        if read is None:
-                            stats.declined += 1
-                        else:
-                            stats.read += 1
-                if read is None:
-                    resume()
-                    yield region
-                    if may_pause(region, offset):
-                        parser.StartElementHandler = parser.EndElementHandler = None
-                else:
-                    yield region
-                    state.has_branches = read.commit(files) or state.has_branches
-                    state.package = read.package
-                offset += end_at
+            read = None
+            if parser.StartElementHandler is None:
+                read = _read_region(data, state.package)
+                if stats is not None:
+                    stats.count(read is not None)
+            if read is None:
+                resume()
+                yield data
+                if may_pause(data, offset):
+                    parser.StartElementHandler = parser.EndElementHandler = None
+            else:
+                yield data
+                state.has_branches = read.commit(files) or state.has_branches
+                state.package = read.package
         resume()
-        if buf:
-            yield bytes(buf)
 
     resume()
     parser.XmlDeclHandler = declaration

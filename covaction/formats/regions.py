@@ -1,7 +1,8 @@
-"""What the region readers of `cobertura.parse` and `jacoco.parse` did with one document.
+"""How `cobertura.parse` and `jacoco.parse` cut a document into regions, and what they did
+with them.
 
-Both parsers take a large XML report in regions (cut at `</class>` or `</sourcefile>`) and
-either read a region in bulk, when its bytes are provably plain markup, or hand it to the
+Both parsers take a large XML report in regions (cut at `</class>` or `</sourcefile>`, `cut`)
+and either read a region in bulk, when its bytes are provably plain markup, or hand it to the
 per-element callback reader. The result is the same either way; only the cost differs. A
 `RegionStats` passed as `parse(..., stats=RegionStats())` counts which way each region went,
 so tests and benchmarks can see that the bulk path is taken where it should be and declined
@@ -10,7 +11,68 @@ where it must be. Without one the parsers count nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Protocol
+
+PASSED_ON = -1  # `cut`'s offset for bytes that are not a whole region
+
+
+class Switch(Protocol):
+    """A parser's state: `regions` False once the region reader may no longer be used."""
+
+    regions: bool
+
+
+def cut(
+    chunks: Iterable[bytes],
+    end: bytes,
+    switch: Switch,
+    *,
+    region_size: int,
+    max_region: int,
+    refuse_start: Callable[[bytes], bool],
+) -> Iterator[tuple[bytes, int]]:
+    """The document's bytes in the order expat must parse them, as (bytes, offset).
+
+    `offset` >= 0: a whole region ending with `end`, starting at that offset in the document,
+    about `region_size` bytes (what is read of one is held at once). `PASSED_ON`: bytes passed
+    on as they come, because `switch.regions` is False: set by the parser (a prolog the region
+    reader cannot read), by `refuse_start` on the document's first bytes, or here when one
+    element runs past `max_region` bytes without an `end` (the callbacks read the rest).
+    """
+    offset = 0
+    buf = bytearray()
+    for chunk in chunks:
+        if offset == 0 and not buf and refuse_start(chunk):
+            switch.regions = False
+        if not switch.regions:
+            if buf:
+                yield bytes(buf), PASSED_ON
+                buf.clear()
+            yield chunk, PASSED_ON
+            continue
+        seen = len(buf)
+        buf += chunk
+        found = buf.rfind(end, max(0, seen - len(end) + 1))
+        if found < 0:
+            if len(buf) > max_region:
+                switch.regions = False
+                yield bytes(buf), PASSED_ON
+                buf.clear()
+            continue
+        last = found + len(end)
+        while last:
+            size = last
+            if last > region_size and (near := buf.rfind(end, 0, region_size)) >= 0:
+                size = near + len(end)
+            region = bytes(memoryview(buf)[:size])
+            del buf[:size]
+            last -= size
+            yield region, offset
+            offset += size
+    if buf:
+        yield bytes(buf), PASSED_ON
 
 
 @dataclass(slots=True)
@@ -27,3 +89,9 @@ class RegionStats:
 
     read: int = 0
     declined: int = 0
+
+    def count(self, read: bool) -> None:
+        if read:
+            self.read += 1
+        else:
+            self.declined += 1
