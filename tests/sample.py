@@ -49,6 +49,27 @@ def test_it():
     assert parity(2) == "even"
 """
 
+# A module whose missed statements have comments and blank lines between them: `coverage
+# report -m` joins them ("4-8, 12-15" where the missed line numbers are "4, 7-8, 12, 14-15").
+GAPS_MODULE = """\
+def f(x):
+    if x:
+        return 1
+    y = 2
+
+    # a comment between two missed statements
+    z = 3
+    return y + z
+
+
+def g():
+    a = 1
+    # another comment
+    b = 2
+    return a + b
+"""
+GAPS_TEST = "from sample.gaps import f\n\n\ndef test_f():\n    assert f(1) == 1\n"
+
 
 def git(cwd: Path, *args: str) -> str:
     env = {

@@ -47,7 +47,7 @@ from tests.fork_results import (
     set_at,
 )
 from tests.harness import ActionRun, Result
-from tests.sample import coverage, git, make_project
+from tests.sample import GAPS_MODULE, GAPS_TEST, coverage, git, make_project
 
 # ----------------------------------------------------------------------------- end to end
 
@@ -56,24 +56,6 @@ FORK = "contrib/widget"
 REPO_ID, FORK_ID = 111, 222
 BASE_SHA, FORK_HEAD, SAME_HEAD = "a0" * 20, "b0" * 20, "b1" * 20
 NAME = "covaction-result-coverage"
-MODULE = """\
-def f(x):
-    if x:
-        return 1
-    y = 2
-
-    # a comment between two missed statements
-    z = 3
-    return y + z
-
-
-def g():
-    a = 1
-    # another comment
-    b = 2
-    return a + b
-"""
-TEST = "from sample.gaps import f\n\n\ndef test_f():\n    assert f(1) == 1\n"
 # The change adds lines 4-8 of sample/gaps.py (GitHub's patch of the pull request).
 PATCH = (
     "@@ -3,1 +3,6 @@\n         return 1\n+    y = 2\n+\n"
@@ -86,8 +68,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """The sample package with sample/gaps.py, measured once by coverage.py: its root and the
     Missing cell `coverage report -m` prints for sample/gaps.py."""
     root = make_project(tmp_path_factory.mktemp("p"), branch=False, measured=False)
-    (root / "sample" / "gaps.py").write_text(MODULE)
-    (root / "tests" / "test_gaps.py").write_text(TEST)
+    (root / "sample" / "gaps.py").write_text(GAPS_MODULE)
+    (root / "tests" / "test_gaps.py").write_text(GAPS_TEST)
     git(root, "add", "-A")
     git(root, "commit", "-qm", "gaps")
     subprocess.run(

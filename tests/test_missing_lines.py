@@ -14,27 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from covaction.model import FileCoverage
-from tests.sample import coverage, git, make_project
+from tests.sample import GAPS_MODULE, GAPS_TEST, coverage, git, make_project
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULE = """\
-def f(x):
-    if x:
-        return 1
-    y = 2
-
-    # a comment between two missing statements
-    z = 3
-    return y + z
-
-
-def g():
-    a = 1
-    # another comment
-    b = 2
-    return a + b
-"""
-TEST = "from sample.gaps import f\n\n\ndef test_f():\n    assert f(1) == 1\n"
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +24,8 @@ def measured(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """The project with gaps, measured once: its root and the Missing cell `coverage report -m`
     prints for sample/gaps.py."""
     root = make_project(tmp_path_factory.mktemp("p"), branch=False, measured=False)
-    (root / "sample" / "gaps.py").write_text(MODULE)
-    (root / "tests" / "test_gaps.py").write_text(TEST)
+    (root / "sample" / "gaps.py").write_text(GAPS_MODULE)
+    (root / "tests" / "test_gaps.py").write_text(GAPS_TEST)
     git(root, "add", "-A")  # a file git does not track is measured but placed nowhere
     git(root, "commit", "-qm", "gaps")
     subprocess.run(
