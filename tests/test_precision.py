@@ -166,3 +166,33 @@ def test_display_precision_is_scoped() -> None:
         assert display_percent(None) == ""
         assert shown_precision() == 0
     assert shown_precision() == 2
+
+
+def test_the_delta_output_is_the_difference_of_the_figures_shown() -> None:
+    """`coverage-delta` agrees with `coverage` and `base-coverage` as the comment's Δ does:
+    24/41 against 23/27 is 58.5 and 85.2 with one decimal, so -26.7 (the exact -26.65 rounds
+    to -26.6); with two decimals 58.54 and 85.19, -26.65."""
+    from covaction import gates
+    from covaction.compare import compare
+    from covaction.documents.baseline import Baseline
+    from covaction.documents.result import outputs
+    from covaction.model import Counts, CoverageReport, FileCoverage
+    from covaction.pins.workflows import PinSummary
+
+    fc = FileCoverage.from_mappings("a.py", {n: int(n <= 24) for n in range(1, 42)})
+    report = CoverageReport({"a.py": fc.with_metric("lines")}, False, metric="lines")
+    base = Baseline(
+        "a" * 40, "main", "2026-12-01T00:00:00Z", "coverage", "0.1.0", False,
+        {"a.py": Counts(27, 23, metric="lines")}, (),
+    )  # fmt: skip
+    comparison = compare(report, base, None)
+    verdict = gates.checks_for(
+        comparison, minimum=None, minimum_diff=None, maximum_drop=None, pin_policy="off",
+        pin_findings=0,
+    )  # fmt: skip
+    shown = {}
+    for digits in (1, 2):
+        with display_precision(digits):
+            out = outputs(comparison, verdict, PinSummary.of([]), "", "", "off")
+        shown[digits] = (out["coverage"], out["base-coverage"], out["coverage-delta"])
+    assert shown == {1: ("58.5", "85.2", "-26.7"), 2: ("58.54", "85.19", "-26.65")}

@@ -366,7 +366,13 @@ def outputs(
             out["diff-coverage"] = display_percent(comparison.diff.percent)
         if comparison.base_counts is not None:
             out["base-coverage"] = display_percent(comparison.base_counts.percent)
-        delta = comparison.delta
-        if delta is not None:
-            out["coverage-delta"] = ("-" if delta < 0 else "") + display_percent(abs(delta))
+        base = comparison.base_counts
+        if base is not None:
+            # As the comment shows it: the difference of the two figures as shown (so that it
+            # agrees with `coverage` and `base-coverage`); a change the rounding hides keeps
+            # its sign.
+            now = comparison.compared_counts.percent
+            shown = parts.rounded(now) - parts.rounded(base.percent)
+            minus = shown < 0 or (shown == 0 and now < base.percent)
+            out["coverage-delta"] = ("-" if minus else "") + parts.fixed(abs(shown))
     return out
