@@ -177,6 +177,47 @@ def test_gcovr_conditions_children_are_read_as_regions_and_agree(stats: RegionSt
     assert stats.read == 1 and stats.declined == 0, (stats.read, stats.declined)
 
 
+def test_gcovr_conditions_on_one_line_are_read_as_regions_and_agree(stats: RegionStats) -> None:
+    # gcovr without --xml-pretty: no whitespace around the children.
+    body = lines(
+        b'<line number="5" hits="2" branch="true" condition-coverage="75% (3/4)"><conditions>'
+        b'<condition number="0" type="jump" coverage="75%"/></conditions></line>',
+        b'<line number="6" hits="0" branch="false"/>',
+        b'<line number="7" hits="0" branch="true" condition-coverage="0% (0/2)"><conditions>'
+        b'<condition number="0" type="jump" coverage="0%"/></conditions></line>',
+    )
+    regions, callbacks = both(HEAD + klass(body, b"src/main.c") + TAIL, stats=stats)
+    assert regions == callbacks
+    files = {f[0]: f for f in regions[0]}
+    assert files["src/main.c"][1:] == ([5, 6, 7], [1, 0, 0], [5, 7], [4, 2], [3, 0])
+    assert stats.read == 1 and stats.declined == 0, (stats.read, stats.declined)
+
+
+def test_hit_counts_past_one_byte_and_missing_branches_given_twice(stats: RegionStats) -> None:
+    # Counts of 256 and more take another way to "covered" than coverage.py's 0 and 1; a line
+    # whose missing-branches come twice (one file in two classes) keeps the later, as the
+    # callbacks' dict does; a non-ASCII id keeps its characters.
+    first = lines(
+        b'<line number="1" hits="256"/>',
+        b'<line number="2" hits="0" branch="true" condition-coverage="0% (0/2)" '
+        b'missing-branches="3,\xc3\xa9"/>',
+        b'<line number="3" hits="100000000000000000000"/>',
+    )
+    second = lines(
+        b'<line number="2" hits="1" branch="true" condition-coverage="50% (1/2)" '
+        b'missing-branches="exit"/>',
+        b'<line number="4" hits="300"/>',
+    )
+    doc = HEAD + klass(first) + klass(second) + TAIL
+    regions, callbacks = both(doc, stats=stats)
+    assert regions == callbacks
+    files = {f[0]: f for f in regions[0]}
+    assert files["pkg/a.py"][1:3] == ([1, 2, 3, 4], [1, 1, 1, 1])
+    ids = dict(zip([f[0] for f in regions[0]], regions[1], strict=True))["pkg/a.py"]
+    assert ids == {2: BranchIds(frozenset({"exit"}))}
+    assert stats.read == 2 and stats.declined == 0, (stats.read, stats.declined)
+
+
 @pytest.mark.parametrize(
     "name", ["py/cov1.xml", "c/gcovr-cobertura.xml", "js/nyc-run1-cobertura.xml"]
 )
@@ -332,6 +373,23 @@ TRICKY = {
             b'<condition number="0" type="jump" coverage="50%"/></conditions></line>'
         )
     ),
+    "a line inside conditions": klass(
+        lines(
+            b'<line number="1" hits="0" branch="true" condition-coverage="50% (1/2)"><conditions>'
+            b'<line number="2" hits="1"/></conditions></line>'
+        )
+    ),
+    "conditions with uneven whitespace": klass(
+        lines(
+            b'<line number="1" hits="1" branch="true" condition-coverage="50% (1/2)"><conditions>'
+            b'<condition number="0" type="jump" coverage="50%"/></conditions></line>',
+            b'<line number="2" hits="1" branch="true" condition-coverage="50% (1/2)"> <conditions>'
+            b'<condition number="0" type="jump" coverage="50%"/></conditions>\n</line>',
+        )
+    ),
+    "conditions after a tag that is no line": klass(
+        lines(b'<x a="1"><conditions></conditions></line>', b'<line number="1" hits="1"/>')
+    ),
     "lines directly in the class": klass(
         b'<line number="3" hits="1"/>\n' + lines(b'<line number="1" hits="1"/>')
     ),
@@ -422,6 +480,7 @@ GUARDED: dict[str, list[tuple[Any, ...]]] = {
     "digits between tags": [(A, [1, 2], [0, 1])],  # values shifted
     "branch total past the cap": [(A, [1], [1], [], [], [])],  # read as branches
     "missing-branches without branch counts": [(A, [1], [1], [], [], [])],  # an id, no branch
+    "a line inside conditions": [(A, [1, 2], [0, 1], [1], [2], [1])],  # line 2 lost
 }
 
 

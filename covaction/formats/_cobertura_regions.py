@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from array import array
-from itertools import compress, islice, repeat
+from collections.abc import Iterable
+from itertools import accumulate, compress, islice, repeat
 from operator import itemgetter, le, lt
 
 from covaction.model import FileBuilder
@@ -41,11 +43,10 @@ _CLASS_USUAL = re.compile(
 )
 _CLASS_TAG = re.compile(rb"(?:\s*[A-Za-z_:][\w.:-]*=" + _VALUE + rb")*\s*>")
 _ATTR = re.compile(rb'\s*([A-Za-z_:][\w.:-]*)="([^"<&\t\n\r]*)"')
-# gcovr's `<conditions>` block after a line's attributes, up to the line's end tag.
-_CONDITIONS = re.compile(
-    rb'">\s*<conditions>(?:\s*<condition(?: [A-Za-z_:][\w.:-]*="[^"<&]*")*/>)*'
-    rb"\s*</conditions>\s*</line>"
-)
+_XML_SPACE = b" \t\r\n"
+_FIRST, _THIRD = itemgetter(0), itemgetter(2)
+_NONZERO = bytes([0] + [1] * 255)
+_LOW_BYTE = 0 if sys.byteorder == "little" else 7  # of an 8-byte array item
 _MISSING = re.compile(rb' missing-branches="([^"<&\t\n\r]*)"')
 _MISSING_MARK = b" x"  # where a missing-branches attribute was cut out: the kind "%x"
 
@@ -77,7 +78,7 @@ def _role(*codes: int) -> bytes:
     return bytes(1 if c in codes else 0 for c in range(256))
 
 
-_LINE, _FLAG, _BRANCH = _role(1, 2, 7, 8, 9), _role(3, 10), _role(7, 8, 9, 10, 11, 12, 13)
+_LINE, _FLAG, _BRANCH = _role(1, 2, 7, 8, 9), _role(3, 10), _role(7, 8, 12, 13)
 _NOT_BRANCH_LINE = bytes(c for c in range(256) if c not in (7, 8))
 _MARKS = bytes(1 if c == 7 else 0 for c in range(256))  # among branch lines' numbers (7, 8)
 # The stream: digits; a comma for each "=", "(" and "/" (before a value, the covered and the
@@ -91,6 +92,40 @@ _STREAM = bytes.maketrans(b'=(/f-"%)', b",,,00   ")
 _NOT_STREAM = bytes(c for c in range(256) if c not in b'0123456789=(/f-"%)')
 
 
+class MissingTexts:
+    """coverage.py's `missing-branches` texts, per file, held compactly until the files are built.
+
+    A 150 MB report holds hundreds of thousands of them: a dict per file of a boxed line
+    number and a string per line held 66 MB more at the peak. Here a file holds its line
+    numbers in an array and its texts in one string (with their lengths), in document order.
+    """
+
+    __slots__ = ("_files",)
+
+    def __init__(self) -> None:
+        self._files: dict[str, tuple[array[int], list[str], array[int]]] = {}
+
+    def add(self, path: str, lines: Iterable[int], text: str, lengths: Iterable[int]) -> None:
+        """The texts of `lines`, one after the other in `text`, `lengths` long."""
+        held = self._files.get(path)
+        if held is None:
+            held = self._files[path] = (array("q"), [], array("q"))
+        held[0].extend(lines)
+        held[1].append(text)
+        held[2].extend(lengths)
+
+    def pop(self, path: str) -> dict[int, str]:
+        """{line: text} of one file (a line given twice: the later text, as a dict update)."""
+        held = self._files.pop(path, None)
+        if held is None:
+            return {}
+        lines, parts, lengths = held
+        text = "".join(parts)
+        starts = list(accumulate(lengths, initial=0))
+        texts = map(text.__getitem__, map(slice, starts, islice(starts, 1, None)))
+        return dict(zip(lines, texts, strict=True))
+
+
 class Region:
     """The classes of one region, in document order, and their lines, class after class."""
 
@@ -102,9 +137,10 @@ class Region:
         "filenames",
         "hits",
         "lines",
+        "mlengths",
         "mlines",
         "msizes",
-        "mtexts",
+        "mtext",
         "numbers",
         "sizes",
     )
@@ -118,17 +154,16 @@ class Region:
         self.lines = self.hits = array("q")
         self.blines = self.btotal = self.bcovered = array("q")
         self.mlines: list[int] = []
-        self.mtexts: list[str] = []
+        self.mtext = ""  # the missing-branches texts, joined
+        self.mlengths: list[int] = []  # and their lengths
 
     def commit(
-        self,
-        builders: dict[str, FileBuilder],
-        missing: dict[str, dict[int, str]],
+        self, builders: dict[str, FileBuilder], missing: MissingTexts
     ) -> tuple[FileBuilder | None, bool]:
         """Add the lines to the files as the callbacks would have: (the last class's file,
         whether any line has branches)."""
         builder = None
-        at = bat = mat = 0
+        at = bat = mat = tat = 0
         for filename, size, bsize, msize in zip(
             self.filenames, self.sizes, self.bsizes, self.msizes, strict=True
         ):
@@ -160,10 +195,10 @@ class Region:
                 bat = end
             if msize:
                 end = mat + msize
-                missing.setdefault(filename, {}).update(
-                    zip(self.mlines[mat:end], self.mtexts[mat:end], strict=True)
-                )
-                mat = end
+                lengths = self.mlengths[mat:end]
+                tend = tat + sum(lengths)
+                missing.add(filename, self.mlines[mat:end], self.mtext[tat:tend], lengths)
+                mat, tat = end, tend
         return builder, bat > 0
 
 
@@ -260,17 +295,67 @@ def without_methods(region: bytes) -> bytes | None:
     return b"".join([*map(itemgetter(slice(0, -1)), before), pieces[-1]])
 
 
+def without_conditions(block: bytes) -> bytes | None:
+    """gcovr's per-line `<conditions>` children cut out, as the callbacks ignore them.
+
+    `<line ...">WS<conditions>...</conditions>WS</line>` becomes the empty tag it is to the
+    callbacks, `<line ..."/>` (the skeleton in `_read_lines` then checks every tag's shape).
+    A block holds only `<condition .../>` tags, and each WS is the same whitespace everywhere
+    (as gcovr writes it, pretty-printed or not). Anything else: None.
+    """
+    # Split at each start: a piece is the block's content, its end, the line's end tag, and
+    # what follows up to the next line's start tag, which ends in `">` WS.
+    pieces = block.split(b"<conditions>")
+    first = pieces[0]
+    tail = first[first.rfind(b'">') :]
+    split = list(map(bytes.partition, islice(pieces, 1, None), repeat(b"</line>")))
+    rests = [first, *map(_THIRD, split)]
+    inside = list(map(_FIRST, split))
+    end = inside[0][inside[0].rfind(b"</conditions>") :]
+    if (
+        tail[:2] != b'">'
+        or tail[2:].strip(_XML_SPACE)
+        or end[:13] != b"</conditions>"
+        or end[13:].strip(_XML_SPACE)
+        or split[-1][1] != b"</line>"
+        or not all(map(bytes.endswith, islice(rests, 0, len(split)), repeat(tail)))
+        or not all(map(bytes.endswith, inside, repeat(end)))
+    ):
+        return None
+    # Between the start and the end: nothing but `<condition .../>` tags and text.
+    joined = b"".join(inside)
+    tags = joined.count(b"<condition ")
+    if (
+        joined.count(b"<") != tags + len(inside)
+        or joined.count(b"</conditions>") != len(inside)
+        or joined.count(b"/>") != tags
+        or joined.count(b">") != tags + len(inside)
+        or _SEPARATOR in joined
+    ):
+        return None
+    trim = itemgetter(slice(0, -len(tail)))
+    return b'"/>'.join([*map(trim, islice(rests, 0, len(split))), rests[-1]])
+
+
 def _read_lines(read: Region, block: bytes) -> bool:
     """Every class's line tags, the classes' blocks joined by `_SEPARATOR`; False: give up."""
     if b"<conditions>" in block:
-        # gcovr's per-line <conditions> children, which the callbacks ignore: the line tag
-        # becomes the empty tag it is to them (the skeleton below checks every tag's shape).
-        block = _CONDITIONS.sub(b'"/>', block)
-    texts: list[str] = []
+        cut = without_conditions(block)
+        if cut is None:
+            return False
+        block = cut
     if b" missing-branches=" in block:
         split = _MISSING.split(block)
         block = _MISSING_MARK.join(split[0::2])
-        texts = b"\n".join(split[1::2]).decode("utf-8").split("\n")  # no value holds "\n"
+        texts = split[1::2]
+        joined = b"".join(texts)
+        read.mtext = joined.decode("utf-8")
+        read.mlengths = (
+            list(map(len, texts))
+            if len(read.mtext) == len(joined)  # ASCII, as the destinations (line numbers) are
+            else [len(text.decode("utf-8")) for text in texts]
+        )
+        del split, texts, joined
     skeleton = block.translate(None, _DIGITS)
     indent = skeleton[: skeleton.find(b"<")].lstrip(_SEPARATOR)
     if indent.strip():
@@ -302,32 +387,48 @@ def _read_lines(read: Region, block: bytes) -> bool:
     # two numbers side by side).
     values: list[int] = json.loads(b"[" + stream[1:].rstrip()[:-1] + b"]")
     del stream
-    if len(values) != len(roles) or any(compress(values, roles.translate(_FLAG))):
-        return False  # a digit where no value is: one integer too many, or a flag not 0
-    both = list(compress(values, roles.translate(_LINE)))  # number, hits, number, hits, ...
-    read.numbers = numbers = both[0::2]
+    if len(values) != len(roles):
+        return False  # a digit where no value is: one integer too many
+    if b"f" in kinds or b"%" in kinds:
+        if any(compress(values, roles.translate(_FLAG))):
+            return False  # a digit beside "f" or "-": a flag that is not 0
+        both = list(compress(values, roles.translate(_LINE)))  # number, hits, number, ...
+    else:
+        both = values  # only plain tags (coverage.py without branches): number, hits, ...
+    numbers = both[0::2]
     if min(numbers) <= 0 or max(numbers) > MAX_LINE:
         return False  # the callbacks raise the error
     read.lines = array("q", numbers)
-    # Counted only as covered or not, like the callbacks.
-    read.hits = array("q", map(bool, both[1::2]))
+    read.hits = _covered(both[1::2])
     # Per class: its lines, branch lines and lines with coverage.py's missing-branches.
     per_class = kinds.split(_SEPARATOR)
     read.sizes = list(map(bytes.count, per_class, repeat(b"<")))
     read.bsizes = list(map(bytes.count, per_class, repeat(b"<%")))
     read.msizes = list(map(bytes.count, per_class, repeat(b"<%x")))
+    read.numbers = numbers
+    del both
     if b"%" in kinds:
-        branch = list(compress(values, roles.translate(_BRANCH)))  # 6 integers a line
-        covered, total = branch[4::6], branch[5::6]
+        branch = list(compress(values, roles.translate(_BRANCH)))  # 3 integers a line
+        blines, covered, total = branch[0::3], branch[1::3], branch[2::3]
         # The callbacks' rule: counts out of range are no branch data (then they read it).
         if min(total) <= 0 or max(total) > 1_000_000 or not all(map(le, covered, total)):
             return False
-        blines = branch[0::6]
         read.blines = array("q", blines)
         read.bcovered = array("q", covered)
         read.btotal = array("q", total)
-        if texts:
+        if read.mlengths:
             marks = roles.translate(None, _NOT_BRANCH_LINE).translate(_MARKS)
             read.mlines = list(compress(blines, marks))
-    read.mtexts = texts
-    return len(read.mlines) == len(texts)
+    return len(read.mlines) == len(read.mlengths)
+
+
+def _covered(hits: list[int]) -> array[int]:
+    """1 for each count above 0, else 0 (only "covered or not" matters, as in the callbacks)."""
+    try:
+        small = bytes(hits)  # counts below 256, as coverage.py's (0 or 1)
+    except ValueError:
+        return array("q", map(bool, hits))
+    # Each count's 0 or 1 as the low byte of an 8-byte integer: no Python object per line.
+    wide = bytearray(8 * len(small))
+    wide[_LOW_BYTE::8] = small.translate(_NONZERO)
+    return array("q", wide)

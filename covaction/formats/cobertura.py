@@ -41,6 +41,7 @@ from covaction.formats import xmlstream
 from covaction.formats._cobertura_regions import MAX_LINE as _MAX_LINE
 from covaction.formats._cobertura_regions import MAX_REGION as MAX_REGION
 from covaction.formats._cobertura_regions import REGION as REGION
+from covaction.formats._cobertura_regions import MissingTexts
 from covaction.formats._cobertura_regions import read_region as _read_region
 from covaction.formats.regions import PASSED_ON, RegionStats, cut
 from covaction.model import (
@@ -304,7 +305,7 @@ def parse(
     producer = state.producer
     if producer == COVERAGE_PY and state.has_branches:
         missing = state.missing
-        files = tuple(_with_branch_ids(f, missing.pop(f.path, {})) for f in files)
+        files = tuple(_with_branch_ids(f, missing.pop(f.path)) for f in files)
     metric, rule, note = _RULES.get(producer, _RULES[""])
     return ParsedReport(
         format=FORMAT,
@@ -388,7 +389,7 @@ class _State:
 
     def __init__(self) -> None:
         self.producer = ""
-        self.missing: dict[str, dict[int, str]] = {}  # file -> line -> missing-branches
+        self.missing = MissingTexts()  # coverage.py's missing-branches per file
         self.deferred: ReportError | None = None  # a line's error, raised at the next flush
         self.current: FileBuilder | None = None
         self.has_branches = False
@@ -433,7 +434,8 @@ def _bulk_branches(builder: FileBuilder, batch: list[list[str]], state: _State) 
             state.has_branches = state.has_branches or bool(taken)
             for attrs in taken:
                 if len(attrs) > 9 and attrs[8] == "missing-branches":
-                    state.missing.setdefault(builder.path, {})[int(attrs[1])] = attrs[9]
+                    text = attrs[9]
+                    state.missing.add(builder.path, (int(attrs[1]),), text, (len(text),))
             return
     except (ValueError, IndexError, OverflowError):
         pass
@@ -462,7 +464,7 @@ def _branches(builder: FileBuilder, number: int, attrs: list[str], state: _State
         builder.add_branches(number, covered, total)
         state.has_branches = True
         if missing is not None:
-            state.missing.setdefault(builder.path, {})[number] = missing
+            state.missing.add(builder.path, (number,), missing, (len(missing),))
 
 
 def _line_slow(builder: FileBuilder, attrs: list[str], state: _State, origin: str) -> None:
