@@ -160,6 +160,11 @@ class Counts:
 
     def shown(self) -> str:
         """`display_percent(self.percent)`, computed from the counts directly."""
+        metric = self.metric
+        if not metric or metric == LINES_AND_BRANCHES:  # the usual case, without the properties
+            return display_ratio(
+                self.covered_lines + self.covered_branches, self.statements + self.branches
+            )
         return display_ratio(self.numerator, self.denominator)
 
     def shown_line_percent(self) -> str:
@@ -236,14 +241,18 @@ def display_ratio(numerator: int, denominator: int) -> str:
 
 
 def _shown(pc: float, precision: int) -> str:
-    near0 = 1.0 / 10**precision
+    # coverage.py rounds with `round(pc, precision)` and then formats with "%.*f"; the format
+    # alone rounds the same float to the same digits (both round its exact binary value half to
+    # even), so it is not rounded twice here.
+    near0 = _NEAR_ZERO[precision] if 0 <= precision <= MAX_PRECISION else 1.0 / 10**precision
     if 0 < pc < near0:
         pc = near0
     elif (100.0 - near0) < pc < 100:
         pc = 100.0 - near0
-    else:
-        pc = round(pc, precision)
     return f"{pc:.{precision}f}"
+
+
+_NEAR_ZERO = tuple(1.0 / 10**digits for digits in range(MAX_PRECISION + 1))
 
 
 def _typed(values: Iterable[int]) -> array[int]:
@@ -308,6 +317,9 @@ class MissedBranches(Mapping[int, BranchIds]):
         # 8 bytes a line and the characters, where a dict of boxed ints took over 100 and a
         # string object per line 50 more (a 150 MB coverage.py report holds hundreds of
         # thousands).
+        if not missing:  # most files of a report (a new object each: arrays are mutable)
+            self._mlines, self._mtext, self._mstarts = array("q"), "", array("q", (0,))
+            return
         keys = sorted(missing)
         self._mlines = array("q", keys)
         texts = [missing[k] for k in keys]
@@ -458,6 +470,18 @@ class FileCoverage:
         lasts = [lines[i] for i in list(compress(at, cut)) + at[-1:]]
         return tuple(zip(firsts, lasts, strict=True))
 
+    def missed_joins(self) -> str:
+        """Which gaps between the ranges of consecutive missed line numbers `missed_runs`
+        joins: per gap, in order, "1" where no statement between the two ranges ran (the runs
+        join them) and "0" where one did (a run ends). All "0" when the runs are the ranges."""
+        at = list(compress(range(len(self.lines)), map(not_, self.hits)))  # missed positions
+        missed = [self.lines[i] for i in at]
+        gaps = list(map(ne, missed[1:], map(_PLUS_ONE, missed)))  # between two ranges
+        # A statement between two missed ones (their positions not consecutive) lies between
+        # their numbers too: every run's end is a range's end, at a gap.
+        ran = map(ne, at[1:], map(_PLUS_ONE, at))
+        return "".join(compress(map(_JOIN.__getitem__, ran), gaps))
+
     def partial_lines(self) -> list[int]:
         """Covered lines with at least one branch not taken."""
         out = []
@@ -479,6 +503,9 @@ class FileCoverage:
             )
         }
 
+
+_PLUS_ONE = (1).__add__
+_JOIN = ("1", "0")  # by whether a statement between two missed lines ran
 
 MAX_HITS = 2**63 - 1
 

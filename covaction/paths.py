@@ -48,6 +48,19 @@ class Placement(NamedTuple):
 
 def normalize(path: str) -> str:
     """Forward slashes, no `./` segments, no doubled slashes; Windows drives kept visible."""
+    if (
+        path
+        and "\\" not in path
+        and "//" not in path
+        and "/./" not in path
+        and not path.startswith("./")
+        and not path.endswith(("/", "/."))
+        and path != "."
+        and path[1:2] != ":"
+        and not path[0].isspace()
+        and not path[-1].isspace()
+    ):
+        return path  # already normal (every path of a large report, as a rule): no split
     path = path.replace("\\", "/").strip()
     if len(path) >= 2 and path[1] == ":" and path[0].isalpha():
         path = "/" + path[0].lower() + path[2:]

@@ -13,7 +13,9 @@ from coverage.results import format_lines
 from hypothesis import given
 from hypothesis import strategies as st
 
+from covaction.diff_coverage import line_ranges
 from covaction.model import FileCoverage
+from covaction.render import parts
 from tests.sample import GAPS_MODULE, GAPS_TEST, coverage, git, make_project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,3 +76,38 @@ def test_missed_runs_are_coverage_pys_format_lines(case: tuple[list[int], list[b
     missed = [n for n, c in zip(statements, covered) if not c]
     runs = ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in fc.missed_runs())
     assert runs == format_lines(statements, missed)
+
+
+@given(
+    st.lists(st.integers(1, 60), unique=True, max_size=40).flatmap(
+        lambda statements: st.tuples(
+            st.just(sorted(statements)),
+            st.lists(st.booleans(), min_size=len(statements), max_size=len(statements)),
+        )
+    )
+)
+def test_missed_joins_make_the_runs_of_the_plain_ranges(case: tuple[list[int], list[bool]]) -> None:
+    """`FileCoverage.missed_joins` (report-json's `missing_joins`) says, per gap between two
+    ranges of consecutive missed line numbers, whether `missed_runs` joins them: joining the
+    ranges where it says "1" gives the runs."""
+    statements, covered = case
+    fc = FileCoverage.from_mappings("m.py", {n: int(c) for n, c in zip(statements, covered)})
+    ranges = list(line_ranges(fc.missed_lines(), presorted=True))
+    joins = fc.missed_joins()
+    assert len(joins) == max(len(ranges) - 1, 0)
+    runs = ranges[:1]
+    for join, (first, last) in zip(joins, ranges[1:]):
+        runs[-1:] = [(runs[-1][0], last)] if join == "1" else [runs[-1], (first, last)]
+    assert tuple(runs) == fc.missed_runs()
+
+
+@given(
+    st.lists(st.integers(1, 10_000_000), unique=True, max_size=60).map(sorted),
+    st.integers(0, 120),
+)
+def test_a_cell_joins_only_the_runs_it_shows(ends: list[int], limit: int) -> None:
+    """A table cell makes text of the first runs only, and shows what the whole text cut to
+    `limit` characters shows."""
+    runs = [(a, b) for a, b in zip(ends[0::2], ends[1::2])] + [(n, n) for n in ends[-1:]]
+    whole = ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+    assert parts.runs_cell(runs, limit) == parts.shortened_ranges(whole, limit)

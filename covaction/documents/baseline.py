@@ -194,12 +194,17 @@ def dumps(baseline: Baseline) -> bytes:
 # ---------------------------------------------------------------------------- reading
 
 
+_INT = {int}
+
+
 def _counts(value: Any, origin: str, where: str, metric: str = "") -> Counts:
     """Six counts, or four from a baseline written before units existed (then no units)."""
     if (
         not isinstance(value, list)
         or len(value) not in (4, 6)
-        or not all(type(v) is int and 0 <= v <= MAX_COUNT for v in value)
+        or set(map(type, value)) != _INT  # not a bool, a float, ...
+        or min(value) < 0
+        or max(value) > MAX_COUNT
         or value[1] > value[0]
         or value[3] > value[2]
         or (len(value) == 6 and value[5] > value[4])

@@ -60,7 +60,6 @@ derived; lines are 1-based, line lists sorted and unique):
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -132,17 +131,12 @@ def file_doc(comparison: Comparison, row: FileRow) -> dict[str, Any]:
     joins, a "0" for each it keeps)."""
     doc = {"path": row.path, **counts_doc(row.counts), "missing": row.missing}
     if row.counts.missing_lines:
-        shown = parts.missing_text(comparison, row)
-        if shown != doc["missing"]:
-            # The comment's runs are whole ranges joined: a range is kept apart from the next
-            # where a run ends with it.
-            ends = set(_LASTS.findall(shown))
-            apart = _LASTS.findall(doc["missing"])[:-1]
-            doc["missing_joins"] = "".join("0" if last in ends else "1" for last in apart)
+        measured = parts.joined_file(comparison, row)
+        if measured is not None:
+            joins = measured.missed_joins()
+            if "1" in joins:
+                doc["missing_joins"] = joins
     return doc
-
-
-_LASTS = re.compile(r"([0-9]+)(?:, |$)")  # the last line of each range of "12-18, 40"
 
 
 def document(

@@ -149,7 +149,7 @@ def from_document(doc: Any) -> Stored:
 @dataclass(frozen=True, slots=True, eq=False)
 class _Measured(FileCoverage):
     """A file as the document keeps it: its counts and its missed lines (as ranges), not each
-    line's hits. `compare` reads a file's `counts` and `missed_lines()`, `parts.missing_text`
+    line's hits. `compare` reads a file's `counts` and `missed_lines()`, `parts.missing_cell`
     its `missed_runs()` (for a coverage.py report); nothing reads the hits it does not have.
     `joins` has a "1" for each gap between two ranges of `missing` the run's comment joined."""
 
@@ -191,6 +191,9 @@ class _Measured(FileCoverage):
             firsts = [firsts[0], *compress(firsts[1:], apart)]
             lasts = [*compress(lasts, apart), lasts[-1]]
         return tuple(zip(firsts, lasts, strict=True))
+
+    def missed_joins(self) -> str:
+        return self.joins or "0" * self.missing.count(",")
 
     def missed(self) -> Callable[[int], bool]:
         """Whether a line is one of the file's missed lines."""

@@ -19,6 +19,7 @@ import unicodedata
 _INVISIBLE = re.compile(
     "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]"
 )
+_NON_ASCII = re.compile("[^\x00-\x7f]")
 _HIDDEN_CATEGORIES = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
 # Characters that start an inline construct anywhere: code, emphasis, links and images (`[`),
 # HTML and autolinks (`<`, `:` of a scheme), strikethrough, table cells, math, entities.
@@ -45,7 +46,12 @@ def visible(text: str) -> str:
     text = _INVISIBLE.sub(lambda m: _show(m.group(0)), text)
     if text.isascii():
         return text
-    return "".join(_show(c) if unicodedata.category(c) in _HIDDEN_CATEGORIES else c for c in text)
+    return _NON_ASCII.sub(_hidden, text)  # the categories of the other characters only
+
+
+def _hidden(match: re.Match[str]) -> str:
+    ch = match.group(0)
+    return _show(ch) if unicodedata.category(ch) in _HIDDEN_CATEGORIES else ch
 
 
 def shorten(text: str, limit: int) -> str:

@@ -327,7 +327,7 @@ def pin_block(group: parts.PinGroup) -> str:
 
 
 # The filter `ranges`: missing lines within a cell, cut only between ranges.
-line_ranges = tables.shortened_ranges
+line_ranges = parts.shortened_ranges
 
 
 def _filters() -> dict[str, object]:

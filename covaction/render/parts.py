@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 from covaction.compare import Comparison, DirRow, FileRow
 from covaction.diff_coverage import line_ranges
 from covaction.gates import FAILED, PASSED, SKIPPED, Check
-from covaction.model import Counts, display_percent, shown_precision
+from covaction.model import Counts, FileCoverage, display_percent, shown_precision
 from covaction.render import escape
 
 if TYPE_CHECKING:
@@ -391,8 +391,13 @@ def _rollup(c: Comparison, depth: int) -> list[DirRow]:
         for k, (now, base) in dirs.items()
     ]
 
-    def order(d: DirRow) -> tuple[Fraction, Fraction, str]:
-        return (d.counts.percent if d.files else Fraction(101), d.delta or Fraction(0), d.path)
+    def order(d: DirRow) -> tuple[float, Fraction, float, Fraction, str]:
+        # Each exact value after its float: the floats order the rows (a Fraction's float is
+        # correctly rounded, so it never reverses an order), and only where two are equal do
+        # the Fractions decide, far fewer of the slow Fraction comparisons.
+        percent = d.counts.percent if d.files else Fraction(101)
+        delta = d.delta or Fraction(0)
+        return (float(percent), percent, float(delta), delta, d.path)
 
     return sorted(rows, key=order)
 
@@ -507,14 +512,53 @@ def sparkline(values: Sequence[float]) -> str:
     return "".join(SPARKS[min(top, max(0, int((v - lo) / span * top + 0.5)))] for v in values)
 
 
-def missing_text(c: Comparison, row: FileRow) -> str:
-    """A file's missing lines as the producer's own report writes them.
+def joined_file(c: Comparison, row: FileRow) -> FileCoverage | None:
+    """The measured file whose missed lines are shown joined as coverage.py's `coverage report
+    -m` joins them, or None where the producer's plain ranges (`row.missing`) are shown.
 
-    coverage.py (`coverage report -m`) joins missing statements into one range when no
-    executed statement lies between them, across comments and blank lines: `3-6`, not `3, 6`
-    (`FileCoverage.missed_runs`; a stored result's files give the runs its run showed). Other
-    producers keep the plain ranges of missing line numbers."""
-    fc = c.report.files.get(row.path)
-    if fc is None or "coverage.py" not in c.report.producers:
-        return row.missing
-    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in fc.missed_runs())
+    coverage.py joins missing statements into one range when no executed statement lies
+    between them, across comments and blank lines: `3-6`, not `3, 6`
+    (`FileCoverage.missed_runs`; a stored result's files give the runs its run showed)."""
+    if "coverage.py" not in c.report.producers:
+        return None
+    return c.report.files.get(row.path)
+
+
+def missing_cell(c: Comparison, row: FileRow, limit: int) -> str:
+    """A file's missing lines as the producer's own report writes them (`joined_file`), within
+    `limit` characters, cut as `shortened_ranges` cuts them.
+
+    Only the runs a cell can show become text: a large report's tables show thousands of
+    files, each with a hundred runs and more."""
+    measured = joined_file(c, row)
+    if measured is None:
+        return shortened_ranges(row.missing, limit)
+    done: dict[str, str] = memo("missing-cell", c, limit, dict)
+    text = done.get(row.path)
+    if text is None:
+        text = done[row.path] = runs_cell(measured.missed_runs(), limit)
+    return text
+
+
+def runs_cell(runs: Iterable[tuple[int, int]], limit: int) -> str:
+    """`shortened_ranges` of the runs as text (`3-6, 9`), making text of only those it keeps."""
+    pieces = []
+    size = -2
+    for a, b in runs:
+        piece = str(a) if a == b else f"{a}-{b}"
+        pieces.append(piece)
+        size += len(piece) + 2
+        if size > limit and len(pieces) > 1:
+            break  # the rest is cut: the cut falls within the first `limit` characters
+    return shortened_ranges(", ".join(pieces), limit)
+
+
+def shortened_ranges(text: str, limit: int) -> str:
+    """Missing lines (`9, 13-17, 40`) within `limit` characters, cut only between ranges, so a
+    shortened cell never shows half a number ("124, 1…" would read as a range)."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(", ", 0, max(limit - 3, 0))
+    if cut <= 0:  # one range longer than the cell: shown whole
+        return text.split(", ", 1)[0] + (", …" if ", " in text else "")
+    return text[:cut] + ", …"

@@ -30,24 +30,9 @@ def within_budget(render: Callable[[], str]) -> str | None:
         return None
 
 
-def shortened_ranges(text: str, limit: int) -> str:
-    """Missing lines (`9, 13-17, 40`) within `limit` characters, cut only between ranges, so a
-    shortened cell never shows half a number ("124, 1…" would read as a range)."""
-    if len(text) <= limit:
-        return text
-    cut = text.rfind(", ", 0, max(limit - 3, 0))
-    if cut <= 0:  # one range longer than the cell: shown whole
-        return text.split(", ", 1)[0] + (", …" if ", " in text else "")
-    return text[:cut] + ", …"
-
-
 def _file_row(c: Comparison, f: FileRow) -> str:
     new = " *(new)*" if f.status == "new" else ""
-    missing = (
-        escape.code(shortened_ranges(parts.missing_text(c, f), 80), 90)
-        if f.counts.missing_lines
-        else ""
-    )
+    missing = escape.code(parts.missing_cell(c, f, 80), 90) if f.counts.missing_lines else ""
     return (
         f"| {escape.code(f.path)}{new} | {f.counts.shown()}% | "
         f"{parts.counts_text(f.counts, c.report.has_branches)} | {parts.row_change(f)} | "

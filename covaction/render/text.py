@@ -9,7 +9,7 @@ return, a bidi override) from a file name reaches the terminal.
 from __future__ import annotations
 
 from covaction.gates import FAILED, PASSED, SKIPPED
-from covaction.render import escape, parts, tables
+from covaction.render import escape, parts
 from covaction.render.markdown import RenderContext
 
 MARKS = {PASSED: "ok  ", FAILED: "FAIL", SKIPPED: "skip", "warned": "warn"}
@@ -142,7 +142,7 @@ def render_text(ctx: RenderContext) -> str:
         shown = min(len(missing), FILES_SHOWN)
         out += ["", f"Most missing lines (the first {shown:,} of {len(missing):,} files)"]
         for f in missing[:shown]:
-            lines = tables.shortened_ranges(parts.missing_text(c, f), 80)
+            lines = parts.missing_cell(c, f, 80)
             out.append(f"  {_path(f.path)}  {parts.pct(f.percent):>8}  {_v(lines, 90)}")
     for note in ctx.notices:
         out += ["", f"note: {_v(note, 500)}"]
