@@ -25,7 +25,7 @@ import re
 import sys
 from array import array
 from collections.abc import Iterable
-from itertools import accumulate, compress, islice, repeat
+from itertools import compress, islice, repeat
 from operator import itemgetter, le, lt
 
 from covaction.model import FileBuilder
@@ -44,6 +44,7 @@ _CLASS_USUAL = re.compile(
 _CLASS_TAG = re.compile(rb"(?:\s*[A-Za-z_:][\w.:-]*=" + _VALUE + rb")*\s*>")
 _ATTR = re.compile(rb'\s*([A-Za-z_:][\w.:-]*)="([^"<&\t\n\r]*)"')
 _XML_SPACE = b" \t\r\n"
+_NUL = "\0"
 _FIRST, _THIRD = itemgetter(0), itemgetter(2)
 _NONZERO = bytes([0] + [1] * 255)
 _LOW_BYTE = 0 if sys.byteorder == "little" else 7  # of an 8-byte array item
@@ -97,33 +98,30 @@ class MissingTexts:
 
     A 150 MB report holds hundreds of thousands of them: a dict per file of a boxed line
     number and a string per line held 66 MB more at the peak. Here a file holds its line
-    numbers in an array and its texts in one string (with their lengths), in document order.
+    numbers in an array and its texts joined by NUL, which no XML text holds (not even as a
+    character reference), in document order.
     """
 
     __slots__ = ("_files",)
 
     def __init__(self) -> None:
-        self._files: dict[str, tuple[array[int], list[str], array[int]]] = {}
+        self._files: dict[str, tuple[array[int], list[str]]] = {}
 
-    def add(self, path: str, lines: Iterable[int], text: str, lengths: Iterable[int]) -> None:
-        """The texts of `lines`, one after the other in `text`, `lengths` long."""
+    def add(self, path: str, lines: Iterable[int], texts: str) -> None:
+        """The texts of `lines`, joined by NUL."""
         held = self._files.get(path)
         if held is None:
-            held = self._files[path] = (array("q"), [], array("q"))
+            held = self._files[path] = (array("q"), [])
         held[0].extend(lines)
-        held[1].append(text)
-        held[2].extend(lengths)
+        held[1].append(texts)
 
     def pop(self, path: str) -> dict[int, str]:
         """{line: text} of one file (a line given twice: the later text, as a dict update)."""
         held = self._files.pop(path, None)
         if held is None:
             return {}
-        lines, parts, lengths = held
-        text = "".join(parts)
-        starts = list(accumulate(lengths, initial=0))
-        texts = map(text.__getitem__, map(slice, starts, islice(starts, 1, None)))
-        return dict(zip(lines, texts, strict=True))
+        lines, parts = held
+        return dict(zip(lines, _NUL.join(parts).split(_NUL), strict=True))
 
 
 class Region:
@@ -137,10 +135,9 @@ class Region:
         "filenames",
         "hits",
         "lines",
-        "mlengths",
         "mlines",
         "msizes",
-        "mtext",
+        "mtexts",
         "numbers",
         "sizes",
     )
@@ -154,8 +151,7 @@ class Region:
         self.lines = self.hits = array("q")
         self.blines = self.btotal = self.bcovered = array("q")
         self.mlines: list[int] = []
-        self.mtext = ""  # the missing-branches texts, joined
-        self.mlengths: list[int] = []  # and their lengths
+        self.mtexts: list[str] = []  # their missing-branches texts
 
     def commit(
         self, builders: dict[str, FileBuilder], missing: MissingTexts
@@ -163,7 +159,7 @@ class Region:
         """Add the lines to the files as the callbacks would have: (the last class's file,
         whether any line has branches)."""
         builder = None
-        at = bat = mat = tat = 0
+        at = bat = mat = 0
         for filename, size, bsize, msize in zip(
             self.filenames, self.sizes, self.bsizes, self.msizes, strict=True
         ):
@@ -195,10 +191,9 @@ class Region:
                 bat = end
             if msize:
                 end = mat + msize
-                lengths = self.mlengths[mat:end]
-                tend = tat + sum(lengths)
-                missing.add(filename, self.mlines[mat:end], self.mtext[tat:tend], lengths)
-                mat, tat = end, tend
+                texts = _NUL.join(self.mtexts[mat:end])
+                missing.add(filename, self.mlines[mat:end], texts)
+                mat = end
         return builder, bat > 0
 
 
@@ -347,15 +342,9 @@ def _read_lines(read: Region, block: bytes) -> bool:
     if b" missing-branches=" in block:
         split = _MISSING.split(block)
         block = _MISSING_MARK.join(split[0::2])
-        texts = split[1::2]
-        joined = b"".join(texts)
-        read.mtext = joined.decode("utf-8")
-        read.mlengths = (
-            list(map(len, texts))
-            if len(read.mtext) == len(joined)  # ASCII, as the destinations (line numbers) are
-            else [len(text.decode("utf-8")) for text in texts]
-        )
-        del split, texts, joined
+        # No value holds a NUL (in XML nowhere, in this region not between values either).
+        read.mtexts = b"\0".join(split[1::2]).decode("utf-8").split(_NUL)
+        del split
     skeleton = block.translate(None, _DIGITS)
     indent = skeleton[: skeleton.find(b"<")].lstrip(_SEPARATOR)
     if indent.strip():
@@ -416,10 +405,10 @@ def _read_lines(read: Region, block: bytes) -> bool:
         read.blines = array("q", blines)
         read.bcovered = array("q", covered)
         read.btotal = array("q", total)
-        if read.mlengths:
+        if read.mtexts:
             marks = roles.translate(None, _NOT_BRANCH_LINE).translate(_MARKS)
             read.mlines = list(compress(blines, marks))
-    return len(read.mlines) == len(read.mlengths)
+    return len(read.mlines) == len(read.mtexts)
 
 
 def _covered(hits: list[int]) -> array[int]:

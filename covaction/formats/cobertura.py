@@ -434,8 +434,7 @@ def _bulk_branches(builder: FileBuilder, batch: list[list[str]], state: _State) 
             state.has_branches = state.has_branches or bool(taken)
             for attrs in taken:
                 if len(attrs) > 9 and attrs[8] == "missing-branches":
-                    text = attrs[9]
-                    state.missing.add(builder.path, (int(attrs[1]),), text, (len(text),))
+                    state.missing.add(builder.path, (int(attrs[1]),), attrs[9])
             return
     except (ValueError, IndexError, OverflowError):
         pass
@@ -464,7 +463,7 @@ def _branches(builder: FileBuilder, number: int, attrs: list[str], state: _State
         builder.add_branches(number, covered, total)
         state.has_branches = True
         if missing is not None:
-            state.missing.add(builder.path, (number,), missing, (len(missing),))
+            state.missing.add(builder.path, (number,), missing)
 
 
 def _line_slow(builder: FileBuilder, attrs: list[str], state: _State, origin: str) -> None:
