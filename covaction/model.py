@@ -474,12 +474,15 @@ class FileCoverage:
         """Which gaps between the ranges of consecutive missed line numbers `missed_runs`
         joins: per gap, in order, "1" where no statement between the two ranges ran (the runs
         join them) and "0" where one did (a run ends). All "0" when the runs are the ranges."""
-        at = list(compress(range(len(self.lines)), map(not_, self.hits)))  # missed positions
-        missed = [self.lines[i] for i in at]
+        flags = list(map(not_, self.hits))
+        at = list(compress(range(len(flags)), flags))  # missed positions
+        missed = list(compress(self.lines, flags))
         gaps = list(map(ne, missed[1:], map(_PLUS_ONE, missed)))  # between two ranges
         # A statement between two missed ones (their positions not consecutive) lies between
         # their numbers too: every run's end is a range's end, at a gap.
-        ran = map(ne, at[1:], map(_PLUS_ONE, at))
+        ran = list(map(ne, at[1:], map(_PLUS_ONE, at)))
+        if ran == gaps:  # nothing joined, as a rule
+            return "0" * gaps.count(True)
         return "".join(compress(map(_JOIN.__getitem__, ran), gaps))
 
     def partial_lines(self) -> list[int]:
