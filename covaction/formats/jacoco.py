@@ -307,7 +307,10 @@ _END = b"</sourcefile>"
 # The one <line> tag the region reader reads, with its digits taken out.
 _LINE_TAG = b'<line nr="" mi="" ci="" mb="" cb=""/>'
 _DIGIT_BYTES = b"0123456789"
-_NOT_DIGIT_OR_QUOTE = bytes(c for c in range(256) if c not in b'0123456789"')
+# The stream of a region's values: digits, a comma for each "=" and a space for each quote
+# (a digit outside the quotes then stands apart from the values: JSON refuses it).
+_STREAM = bytes.maketrans(b'="', b", ")
+_NOT_STREAM = bytes(c for c in range(256) if c not in b'0123456789="')
 _MAX_VALUE = 10**18 - 1  # the callbacks' fast path: at most 18 digits, no clamping needed
 # What follows `<sourcefile `, and a package's start or end: names XML would not rewrite (no
 # references; tab and newline become spaces in attribute values).
@@ -451,17 +454,19 @@ def _read_plain(region: bytes, package: str | None) -> _Read | None:
     skeleton = block.translate(None, _DIGIT_BYTES)
     first = skeleton.find(_LINE_TAG)
     unit = skeleton[:first] + _LINE_TAG
-    # Text before each tag (indentation) is the same everywhere and holds no markup or quote:
-    # the blocks hold nothing but the line tags counted.
-    if first < 0 or b"<" in unit[:first] or b'"' in unit[:first] or skeleton != unit * total:
+    # Text before each tag (indentation) is the same everywhere and holds no markup, quote or
+    # "=": the blocks hold nothing but the line tags counted.
+    indent = unit[:first]
+    if first < 0 or b"<" in indent or b'"' in indent or b"=" in indent or skeleton != unit * total:
         return None
-    # Only the tags' quotes are left: `"N""N""N""N""N"...`, when no digit stands between tags.
-    stream = block.translate(None, _NOT_DIGIT_OR_QUOTE)
+    # `, N , N , N , N , N , N ...`: five values a tag, each after its "=".
+    stream = block.translate(_STREAM, _NOT_STREAM)
     del block, skeleton
-    if stream[:1] != b'"' or stream[-1:] != b'"':
-        return None
-    # A list of plain integers, or a ValueError (JSON refuses leading zeros and empty values).
-    values: list[int] = json.loads(b"[" + stream[1:-1].replace(b'""', b",") + b"]")
+    if stream[:1] != b",":
+        return None  # a digit before the first "="
+    # A list of plain integers, or a ValueError (JSON refuses leading zeros, empty values and
+    # two numbers side by side, as a digit between two tags and a value's quote gives).
+    values: list[int] = json.loads(b"[" + stream[1:] + b"]")
     if len(values) != 5 * total:
         return None
     nr = values[0::5]
