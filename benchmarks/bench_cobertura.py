@@ -5,9 +5,13 @@ interleaved for --rounds rounds so that both see the same machine:
 1. a bare expat pass (a parser with no handlers set) over the file,
 2. covaction's streaming parse (formats.cobertura.parse) of the same file,
 3. the same parse with the region reader off (the callback reader alone), for comparison,
-and prints wall times, the median ratio with its range, and each process's peak RSS. Run by hand:
+and prints CPU times, the median ratio with its range, and each process's peak RSS. Run by hand:
 
     python benchmarks/bench_cobertura.py [--mb 150] [--rounds 3] [--keep]
+    python benchmarks/bench_cobertura.py --file REPORT [--no-callbacks]
+
+`--file` measures an existing report instead (e.g. the reports real tools wrote, scaled by
+`bench_real_shapes.py`); `--no-callbacks` skips the callback reader's run.
 """
 
 from __future__ import annotations
@@ -65,24 +69,24 @@ BARE = """
 import sys, time, resource
 from xml.parsers import expat
 p = expat.ParserCreate()
-t = time.perf_counter()
+t = time.process_time()
 with open(sys.argv[1], 'rb') as f:
     while chunk := f.read(1 << 20):
         p.Parse(chunk, False)
 p.Parse(b'', True)
-print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(time.process_time() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 OURS = """
 import sys, time, resource
 from covaction.formats import cobertura
-t = time.perf_counter()
 def chunks():
     with open(sys.argv[1], 'rb') as f:
         while chunk := f.read(1 << 20):
             yield chunk
+t = time.process_time()
 r = cobertura.parse(chunks(), 'bench.xml', regions=sys.argv[2] == 'regions')
-elapsed = time.perf_counter() - t
+elapsed = time.process_time() - t
 print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(r.files))
 """
 
@@ -104,36 +108,44 @@ def main() -> None:
     ap.add_argument("--mb", type=int, default=150)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--file", type=Path, help="an existing report to measure (nothing generated)")
+    ap.add_argument("--no-callbacks", action="store_true", help="skip the callback reader's run")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="covaction-bench-"))
-    path = tmp / "coverage.xml"
-    t = time.perf_counter()
-    files, lines = generate(path, args.mb)
-    size = path.stat().st_size / 1e6
-    print(
-        f"generated {size:.0f} MB, {files} files, {lines:,} lines in {time.perf_counter() - t:.1f}s"
-    )
+    path = args.file or tmp / "coverage.xml"
+    if args.file is None:
+        t = time.perf_counter()
+        files, lines = generate(path, args.mb)
+        size = path.stat().st_size / 1e6
+        print(
+            f"generated {size:.0f} MB, {files} files, {lines:,} lines "
+            f"in {time.perf_counter() - t:.1f}s"
+        )
     bare, ours, callbacks = [], [], []
     for _ in range(args.rounds):
         bare.append(run(BARE, path))
         ours.append(run(OURS, path, "regions"))
-        callbacks.append(run(OURS, path, "callbacks"))
+        if not args.no_callbacks:
+            callbacks.append(run(OURS, path, "callbacks"))
     for name, runs in (
         ("bare expat pass", bare),
         ("covaction parse", ours),
         ("callbacks only", callbacks),
     ):
+        if not runs:
+            continue
         times = ", ".join(f"{r[0]:.2f}" for r in runs)
         peak = max(r[1] for r in runs) / 1024
         print(
-            f"{name:16}: {statistics.median(r[0] for r in runs):.2f}s median ({times}), peak RSS {peak:.0f} MB"
+            f"{name:16}: {statistics.median(r[0] for r in runs):.2f}s CPU median ({times}), "
+            f"peak RSS {peak:.0f} MB"
         )
     ratios = sorted(o[0] / b[0] for o, b in zip(ours, bare, strict=True))
-    plain = sorted(c[0] / b[0] for c, b in zip(callbacks, bare, strict=True))
-    print(
-        f"ratio           : {statistics.median(ratios):.2f}x bare expat (rounds {ratios[0]:.2f}-{ratios[-1]:.2f}); "
-        f"callbacks only {statistics.median(plain):.2f}x; {int(ours[0][2])} files"
-    )
+    line = f"{statistics.median(ratios):.2f}x bare expat (rounds {ratios[0]:.2f}-{ratios[-1]:.2f})"
+    if callbacks:
+        plain = sorted(c[0] / b[0] for c, b in zip(callbacks, bare, strict=True))
+        line += f"; callbacks only {statistics.median(plain):.2f}x"
+    print(f"ratio           : {line}; {int(ours[0][2])} files")
     t = time.perf_counter()
     helped = subprocess.run(
         [sys.executable, "-m", "covaction.cli", "--help"],
@@ -144,8 +156,9 @@ def main() -> None:
     )
     elapsed = time.perf_counter() - t
     print(f"covaction --help: {elapsed:.3f}s (process start included, exit {helped.returncode})")
-    if not args.keep:
+    if args.file is None and not args.keep:
         path.unlink()
+    if not any(tmp.iterdir()):
         tmp.rmdir()
 
 

@@ -11,6 +11,10 @@ times the CPU seconds (the machine may be shared) of:
 and prints the medians, the ratio to the bare pass and each process's peak RSS. Run by hand:
 
     python benchmarks/bench_jacoco.py [--mb 100] [--rounds 3] [--repeat 40] [--keep]
+    python benchmarks/bench_jacoco.py --file REPORT [--no-callbacks]
+
+`--file` measures an existing report instead (e.g. the one `bench_real_shapes.py` scales);
+`--no-callbacks` skips the callback reader's run.
 """
 
 from __future__ import annotations
@@ -105,16 +109,22 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--repeat", type=int, default=40)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--file", type=Path, help="an existing report to measure (nothing generated)")
+    ap.add_argument("--no-callbacks", action="store_true", help="skip the callback reader's run")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="covaction-bench-"))
-    path = tmp / "jacoco.xml"
-    files = generate(path, args.mb, args.repeat)
-    print(f"generated {path.stat().st_size / 1e6:.0f} MB, {files:,} source files")
-    runs: dict[str, list[list[float]]] = {"bare expat pass": [], "regions": [], "callbacks": []}
+    path = args.file or tmp / "jacoco.xml"
+    if args.file is None:
+        files = generate(path, args.mb, args.repeat)
+        print(f"generated {path.stat().st_size / 1e6:.0f} MB, {files:,} source files")
+    runs: dict[str, list[list[float]]] = {"bare expat pass": [], "regions": []}
+    if not args.no_callbacks:
+        runs["callbacks"] = []
     for _ in range(args.rounds):
         runs["bare expat pass"].append(run(BARE, path))
         runs["regions"].append(run(OURS, path, "regions"))
-        runs["callbacks"].append(run(OURS, path, "callbacks"))
+        if not args.no_callbacks:
+            runs["callbacks"].append(run(OURS, path, "callbacks"))
     bare = statistics.median(r[0] for r in runs["bare expat pass"])
     for name, results in runs.items():
         cpu = statistics.median(r[0] for r in results)
@@ -124,10 +134,11 @@ def main() -> None:
             f"{name:16}: {cpu:.2f}s CPU median ({each}), {cpu / bare:.2f}x bare, "
             f"peak RSS {peak:.0f} MB"
         )
-    if args.keep:
+    if args.file is None and args.keep:
         print(f"kept {path}")
-    else:
+    elif args.file is None:
         path.unlink()
+    if not any(tmp.iterdir()):
         tmp.rmdir()
 
 
