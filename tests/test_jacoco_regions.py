@@ -126,6 +126,26 @@ def test_plain_source_files_are_read_as_regions_and_agree(stats: RegionStats) ->
     assert stats.read == 2 and stats.declined == 0, (stats.read, stats.declined)
 
 
+def test_a_source_file_read_again_by_either_reader_keeps_its_units_apart(
+    stats: RegionStats,
+) -> None:
+    # The region reader gives a file's lines and its units' keys one array; reading the file
+    # again (the callbacks, a region, as under two groups) must not grow both at once.
+    again = PLAIN.replace(b'nr="7"', b'nr="70"')
+    doc = HEAD + PLAIN + b"<!-- c -->" + again + PLAIN.replace(b'nr="7"', b'nr="71"')
+    doc += source(line(2, 1, 0), name=b"B.java") + b"<!-- c -->" + PLAIN + TAIL
+    regions, callbacks = both(doc, stats=stats)
+    assert regions == callbacks
+    files = {f[0]: f for f in regions[0]}
+    assert files["com/ex/A.java"][1] == [7, 8, 9, 12, 70, 71]
+    assert files["com/ex/A.java"][6][:3] == (
+        [7, 8, 9, 12, 70, 71],
+        [6, 2, 3, 2, 6, 6],
+        [6, 2, 0, 0, 6, 6],
+    )
+    assert (stats.read, stats.declined) == (3, 2)
+
+
 @pytest.mark.parametrize(
     "path",
     [

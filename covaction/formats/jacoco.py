@@ -279,10 +279,15 @@ def parse(
 
 
 def _builder(files: dict[str, FileBuilder], path: str) -> FileBuilder:
+    """The file's builder, opened by either reader before it adds the file's lines."""
     builder = files.get(path)
     if builder is None:
         builder = files[path] = FileBuilder(path)
         builder.units_exact = False  # per-line counts: a merge is a lower bound
+    elif builder.ukeys is builder.lines:
+        # The region reader's one array for the lines and the units' keys (and for hits and
+        # covered units, `_Read.commit`): parted before either grows apart from the other.
+        builder.ukeys, builder.ucovered = array("q", builder.lines), array("q", builder.hits)
     return builder
 
 
@@ -375,7 +380,11 @@ class _Read:
                     builder.extend_sorted(lines, hits)
                 else:
                     builder.extend(lines, hits)
-                if builder.ukeys is None:
+                if builder.ukeys is None and builder.lines is lines:
+                    # The units' keys and covered counts are the lines and their hits (`ci`):
+                    # one array each, until the file is opened again (`_builder` parts them).
+                    builder.ukeys, builder.utotal, builder.ucovered = lines, itotal, hits
+                elif builder.ukeys is None:
                     builder.ukeys, builder.utotal = array("q", lines), itotal
                     builder.ucovered = array("q", hits)
                 else:
