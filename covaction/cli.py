@@ -7,6 +7,7 @@ as asked. Every error the user can cause is one `::error::` line; no traceback r
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import tempfile
@@ -29,7 +30,22 @@ EVENT_CAP = 25 * 1024 * 1024
 
 def cli(argv: Sequence[str] | None = None) -> NoReturn:
     """The `covaction` command and the container entrypoint."""
+    young_garbage_only()
     sys.exit(main(sys.argv[1:] if argv is None else argv, os.environ))
+
+
+def young_garbage_only() -> None:
+    """The process's garbage collector keeps to young objects (generations 0 and 1).
+
+    A run builds its data once and keeps it to the end: arrays of line numbers, counts and rows
+    per file, which hold no reference cycle. CPython's full collection visits every object
+    each time the heap grows by a quarter: on a 150 MB coverage.py report, 7 of them visited
+    400,000 objects each to free nothing covaction made, 0.5 s of a 7 s run. Young objects
+    are still collected, which is where a short-lived cycle (an exception's traceback, a
+    parser and its handlers) dies; the process ends minutes later at most.
+    """
+    gen0, gen1, _full = gc.get_threshold()
+    gc.set_threshold(gen0, gen1, 1 << 30)
 
 
 def main(
