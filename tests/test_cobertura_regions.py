@@ -149,6 +149,25 @@ def test_methods_blocks_are_skipped_like_the_callbacks_skip_them(stats: RegionSt
     assert stats.read == 1
 
 
+def test_a_methods_block_after_a_class_without_one_is_read_by_the_callbacks(
+    stats: RegionStats,
+) -> None:
+    # The region reader looks for <methods> blocks in a region's first class only (Istanbul
+    # writes one in every class): a block in a later class sends the region to the callbacks.
+    methods = (
+        b'<methods><method name="f" signature="()V"><lines><line number="1" hits="9"/>'
+        b'<line number="99" hits="1"/></lines></method></methods>'
+    )
+    tag = b'<class name="b" filename="pkg/b.py">'
+    second = b"\t\t\t\t" + tag + methods + lines(b'<line number="1" hits="0"/>') + b"</class>\n"
+    middle = PLAIN + second
+    doc = HEAD + middle + TAIL
+    regions, callbacks = both(doc, [HEAD, middle, TAIL], stats=stats)
+    assert regions == callbacks
+    assert [f[1] for f in regions[0] if f[0] == "pkg/b.py"] == [[1]]  # 99 is a method's line
+    assert (stats.read, stats.declined) == (0, 1)
+
+
 def test_empty_lines_element_of_coverage_py_is_read_as_a_region(stats: RegionStats) -> None:
     # coverage.py writes `<lines/>` for a file without statements (an empty __init__.py).
     doc = HEAD + klass(b"\t\t\t\t\t<lines/>\n", b"pkg/__init__.py") + PLAIN + TAIL

@@ -44,6 +44,7 @@ _CLASS_USUAL = re.compile(
 _CLASS_TAG = re.compile(rb"(?:\s*[A-Za-z_:][\w.:-]*=" + _VALUE + rb")*\s*>")
 _ATTR = re.compile(rb'\s*([A-Za-z_:][\w.:-]*)="([^"<&\t\n\r]*)"')
 _XML_SPACE = b" \t\r\n"
+_NOT_MARKUP = bytes(c for c in range(256) if c not in b"</>\0")
 _NUL = "\0"
 _FIRST, _THIRD = itemgetter(0), itemgetter(2)
 _NONZERO = bytes([0] + [1] * 255)
@@ -209,12 +210,15 @@ def _read_plain(region: bytes) -> Region | None:
     # Single bytes first: memchr is much faster than a two-byte search.
     if (b"!" in region and b"<!" in region) or (b"?" in region and b"<?" in region):
         return None  # a comment, CDATA or processing instruction: the callbacks read it
-    if b"<methods>" in region:
-        cut = without_methods(region)
-        if cut is None:
-            return None
-        region = cut
     parts = region.split(b"<class ")
+    # Istanbul writes a <methods> block in every class, coverage.py and gcovr `<methods/>`: the
+    # first class says which (searching it, not the whole region). A block left in another
+    # class is a tag `_only_ignored_tags` refuses.
+    if b"<methods>" in parts[min(1, len(parts) - 1)]:
+        region = without_methods(region) or b""
+        if not region:
+            return None
+        parts = region.split(b"<class ")
     read = Region()
     others = [parts[0]]  # everything but the class tags and the <lines> blocks
     blocks = []
@@ -317,15 +321,15 @@ def without_conditions(block: bytes) -> bytes | None:
         or not all(map(bytes.endswith, inside, repeat(end)))
     ):
         return None
-    # Between the start and the end: nothing but `<condition .../>` tags and text.
+    # Between the start and the end: nothing but `<condition .../>` tags (and whitespace): each
+    # tag and each end leaves `</>` of its markup, and each `<` starts one or the other.
     joined = b"".join(inside)
-    tags = joined.count(b"<condition ")
+    markup = joined.translate(None, _NOT_MARKUP)
+    units = len(markup) // 3
     if (
-        joined.count(b"<") != tags + len(inside)
+        markup != b"</>" * units
+        or units != joined.count(b"<condition ") + len(inside)
         or joined.count(b"</conditions>") != len(inside)
-        or joined.count(b"/>") != tags
-        or joined.count(b">") != tags + len(inside)
-        or _SEPARATOR in joined
     ):
         return None
     trim = itemgetter(slice(0, -len(tail)))
