@@ -368,7 +368,8 @@ def _read_lines(read: Region, block: bytes) -> bool:
         return False
     roles = kinds
     for kind, role in _ROLES:
-        roles = roles.replace(kind, role)
+        if kind[-1:] in kinds:  # only the kinds present (a search of the small `kinds`)
+            roles = roles.replace(kind, role)
     roles = roles.replace(_SEPARATOR, b"")
     if roles.translate(None, _ROLE_BYTES):
         return False  # a mark the kinds do not know
