@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
-from covaction.diff_coverage import DiffCoverage, FileDiffCoverage, format_ranges
+from covaction.diff_coverage import DiffCoverage, FileDiffCoverage, ranges_text
 from covaction.documents.baseline import Baseline
 from covaction.model import (
     BRANCHES,
@@ -45,17 +45,26 @@ class FileRow:
     file: FileCoverage | None  # what the report measured (None for a deleted file)
     diff: FileDiffCoverage | None = None
     reason: str = ""  # why an unplaced file is not in the repository ("outside the repository")
-    _missing: str | None = field(default=None, init=False, repr=False, compare=False)
+    _missing: tuple[str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def missing(self) -> str:
         """Uncovered lines as ranges, `12-18, 40` (formatted when first asked, then kept: a
         large report's tables show a few thousand of its files, its document all of them)."""
+        return self._missed()[0]
+
+    @property
+    def missing_joins(self) -> str:
+        """`FileCoverage.missed_joins` of the measured file, "" without missed lines."""
+        return self._missed()[1]
+
+    def _missed(self) -> tuple[str, str]:
         if self._missing is None:
-            text = ""
+            missed = ("", "")
             if self.file is not None and self.counts.missing_lines:
-                text = format_ranges(self.file.missed_lines(), presorted=True)
-            object.__setattr__(self, "_missing", text)
+                ranges, joins = self.file.missed_ranges()
+                missed = (ranges_text(ranges), joins)
+            object.__setattr__(self, "_missing", missed)
         assert self._missing is not None
         return self._missing
 

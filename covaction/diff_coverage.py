@@ -55,7 +55,12 @@ _PLUS_ONE = (1).__add__
 
 def format_ranges(lines: Iterable[int], presorted: bool = False) -> str:
     """`12-18, 40`: consecutive numbers joined, as diff-cover's reports show missing lines."""
-    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in line_ranges(lines, presorted))
+    return ranges_text(line_ranges(lines, presorted))
+
+
+def ranges_text(ranges: Iterable[tuple[int, int]]) -> str:
+    """(first, last) ranges as `12-18, 40`."""
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in ranges)
 
 
 @dataclass(frozen=True, slots=True)

@@ -474,16 +474,30 @@ class FileCoverage:
         """Which gaps between the ranges of consecutive missed line numbers `missed_runs`
         joins: per gap, in order, "1" where no statement between the two ranges ran (the runs
         join them) and "0" where one did (a run ends). All "0" when the runs are the ranges."""
-        flags = list(map(not_, self.hits))
-        at = list(compress(range(len(flags)), flags))  # missed positions
+        return self.missed_ranges()[1]
+
+    def missed_ranges(self) -> tuple[tuple[tuple[int, int], ...], str]:
+        """The missed lines as (first, last) ranges of consecutive line numbers, and
+        `missed_joins`: both from one pass over the file's lines (a large report's document
+        asks for them for every file)."""
+        flags = bytes(map(not_, self.hits))  # 1 for a missed statement
         missed = list(compress(self.lines, flags))
+        if not missed:
+            return (), ""
         gaps = list(map(ne, missed[1:], map(_PLUS_ONE, missed)))  # between two ranges
-        # A statement between two missed ones (their positions not consecutive) lies between
-        # their numbers too: every run's end is a range's end, at a gap.
-        ran = list(map(ne, at[1:], map(_PLUS_ONE, at)))
-        if ran == gaps:  # nothing joined, as a rule
-            return "0" * gaps.count(True)
-        return "".join(compress(map(_JOIN.__getitem__, ran), gaps))
+        firsts = [missed[0], *compress(islice(missed, 1, None), gaps)]
+        lasts = [*compress(missed, gaps), missed[-1]]
+        # The runs of missed statements, each begun where one follows a statement that ran
+        # (or the file's start). A statement that ran between two missed ones lies between
+        # their numbers too: every run ends where a range ends.
+        runs = flags.count(b"\0\1") + flags[0]
+        if runs == len(firsts):
+            joins = "0" * (len(firsts) - 1)  # nothing joined, as a rule
+        else:
+            at = list(compress(range(len(flags)), flags))  # missed positions
+            ran = map(ne, islice(at, 1, None), map(_PLUS_ONE, at))
+            joins = "".join(compress(map(_JOIN.__getitem__, ran), gaps))
+        return tuple(zip(firsts, lasts, strict=True)), joins
 
     def partial_lines(self) -> list[int]:
         """Covered lines with at least one branch not taken."""

@@ -94,6 +94,7 @@ def test_missed_joins_make_the_runs_of_the_plain_ranges(case: tuple[list[int], l
     fc = FileCoverage.from_mappings("m.py", {n: int(c) for n, c in zip(statements, covered)})
     ranges = list(line_ranges(fc.missed_lines(), presorted=True))
     joins = fc.missed_joins()
+    assert fc.missed_ranges() == (tuple(ranges), joins)
     assert len(joins) == max(len(ranges) - 1, 0)
     runs = ranges[:1]
     for join, (first, last) in zip(joins, ranges[1:]):

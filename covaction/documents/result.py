@@ -130,12 +130,8 @@ def file_doc(comparison: Comparison, row: FileRow) -> dict[str, Any]:
     says "4, 7-8"), which ones (`missing_joins`: a "1" for each gap between two ranges it
     joins, a "0" for each it keeps)."""
     doc = {"path": row.path, **counts_doc(row.counts), "missing": row.missing}
-    if row.counts.missing_lines:
-        measured = parts.joined_file(comparison, row)
-        if measured is not None:
-            joins = measured.missed_joins()
-            if "1" in joins:
-                doc["missing_joins"] = joins
+    if "1" in row.missing_joins and parts.joined_file(comparison, row) is not None:
+        doc["missing_joins"] = row.missing_joins
     return doc
 
 

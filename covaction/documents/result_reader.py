@@ -38,7 +38,7 @@ from typing import Any, get_args
 from covaction import __version__, gates
 from covaction.changed_lines import Status
 from covaction.compare import Comparison, compare
-from covaction.diff_coverage import DiffCoverage, FileDiffCoverage
+from covaction.diff_coverage import DiffCoverage, FileDiffCoverage, line_ranges
 from covaction.documents import strict_json
 from covaction.documents.baseline import Baseline, TrendPoint
 from covaction.documents.result import SCHEMA, VERSION, ResultError, pin_counts
@@ -192,8 +192,12 @@ class _Measured(FileCoverage):
             lasts = [*compress(lasts, apart), lasts[-1]]
         return tuple(zip(firsts, lasts, strict=True))
 
-    def missed_joins(self) -> str:
-        return self.joins or "0" * self.missing.count(",")
+    def missed_ranges(self) -> tuple[tuple[tuple[int, int], ...], str]:
+        """The ranges of the missed lines (`missing` as written may split one: `5-6, 7`), and
+        the gaps between them that the runs join."""
+        ranges = line_ranges(self.missed_lines(), presorted=True)
+        starts = {first for first, _last in self.missed_runs()}
+        return ranges, "".join("0" if first in starts else "1" for first, _last in ranges[1:])
 
     def missed(self) -> Callable[[int], bool]:
         """Whether a line is one of the file's missed lines."""
