@@ -15,15 +15,17 @@ changes a few hundred files, the pull request's diff) and a baseline with per-fi
 rounds so both see the same machine, it times:
 1. a bare expat pass (a parser with no handlers set) over the report, 1 MiB chunks;
 2. `python entrypoint.py` in the checkout, with --diff-base, --baseline-file,
-   --pin-policy off and --report-json (the whole command, interpreter start included), as a
-   workflow's step runs it (GITHUB_ACTIONS=true, the job summary and outputs files; no token);
+   --pin-policy off and --report-json (not with --no-report-json): the whole command,
+   interpreter start included, as a workflow's step runs it (GITHUB_ACTIONS=true, the job
+   summary and outputs files; no token);
 and prints per producer the median ratio run / bare pass of CPU time (user + system, from
-wait4: the machine may be shared) with its range, the wall-time ratio, and each run's peak RSS. --profile runs the command once more per producer under cProfile and prints
-the share of the run spent reading the report; --stages times each stage's CPU instead (no
-profiler overhead). Run by hand:
+wait4: the machine may be shared) with its range, the wall-time ratio, and each run's peak
+RSS. --profile runs the command once more per producer under cProfile and prints the share of
+the run spent reading the report; --stages times each stage's CPU instead (no profiler
+overhead), and what the stages after reading the report cost together. Run by hand:
 
     python benchmarks/bench_real_shapes.py [--mb 150] [--rounds 3] [--only coverage.py,jacoco]
-        [--profile] [--stages] [--keep]
+        [--profile] [--stages] [--keep] [--no-report-json]
 """
 
 from __future__ import annotations
@@ -258,6 +260,9 @@ p.Parse(b'', True)
 """
 
 
+REPORT_JSON = ["--report-json", "result.json"]  # emptied by --no-report-json
+
+
 def command(scaled: Scaled, checkout: Path) -> list[str]:
     return [
         str(ROOT / "entrypoint.py"),
@@ -269,8 +274,7 @@ def command(scaled: Scaled, checkout: Path) -> list[str]:
         "baseline.json",
         "--pin-policy",
         "off",
-        "--report-json",
-        "result.json",
+        *REPORT_JSON,
     ]
 
 
@@ -371,6 +375,7 @@ for mod, fn, label in [
 ]:
     wrap(mod, fn, label)
 imports = time.process_time() - t0
+AFTER_EXCLUDES = ('parse', 'reports.load (parse + map)', 'git.tracked_files', 'changes.load (git diff)')
 sys.argv = [ROOT + '/entrypoint.py'] + sys.argv[1:]
 try:
     runpy.run_path(ROOT + '/entrypoint.py', run_name='__main__')
@@ -380,6 +385,8 @@ total = time.process_time()
 print(f"total CPU {total:.2f}s (of it importing covaction's modules {imports:.2f}s)", file=sys.stderr)
 for k, v in T.items():
     print(f"  {k:28} {v:6.2f}s {v / total:5.0%}", file=sys.stderr)
+after = sum(v for k, v in T.items() if k not in AFTER_EXCLUDES)
+print(f"  {'after reading the report':28} {after:6.2f}s {after / total:5.0%}", file=sys.stderr)
 """
 
 
@@ -431,7 +438,12 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--stages", action="store_true")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument(
+        "--no-report-json", action="store_true", help="run without --report-json (no document)"
+    )
     args = ap.parse_args()
+    if args.no_report_json:
+        REPORT_JSON.clear()
     names = args.only.split(",")
     tmp = Path(tempfile.mkdtemp(prefix="covaction-shapes-"))
     built = {}
