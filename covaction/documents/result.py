@@ -60,10 +60,11 @@ derived; lines are 1-based, line lists sorted and unique):
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from functools import partial
+from typing import Any, overload
 
 from covaction import __version__
 from covaction.compare import Comparison, FileRow
@@ -81,6 +82,39 @@ VERSION = 1
 
 class ResultError(DocumentError):
     """A result document that cannot be used; the message is one line naming the problem."""
+
+
+class Rows(Sequence[dict[str, Any]]):
+    """One of a document's per-file lists, each entry made when it is read (`dumps` and the
+    report-json writer take them a batch at a time): a large report's document held a dict per
+    file in two lists, 36 MB of a 150 MB report's run."""
+
+    __slots__ = ("_items", "_make")
+
+    def __init__(self, items: Sequence[Any], make: Callable[[Any], dict[str, Any]]) -> None:
+        self._items = items
+        self._make = make
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return list(map(self._make, self._items[index]))
+        return self._make(self._items[index])
+
+
+def listed(value: Any) -> list[dict[str, Any]]:
+    """`json.dumps`'s `default`: a `Rows` as the list it stands for."""
+    if isinstance(value, Rows):
+        return value[:]
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 ARTIFACT_PREFIX = "covaction-result-"
@@ -133,6 +167,18 @@ def file_doc(comparison: Comparison, row: FileRow) -> dict[str, Any]:
     if "1" in row.missing_joins and parts.joined_file(comparison, row) is not None:
         doc["missing_joins"] = row.missing_joins
     return doc
+
+
+def compared_doc(row: FileRow) -> dict[str, Any]:
+    """A file against the baseline: measured now (and maybe then), or deleted since."""
+    deleted = row.status == "deleted"
+    return {
+        "path": row.path,
+        "status": row.status or "changed",
+        "percent": None if deleted else row.counts.shown(),
+        "base_percent": None if row.base is None else row.base.shown(),
+        "base": None if row.base is None else counts_doc(row.base),
+    }
 
 
 def document(
@@ -188,9 +234,9 @@ def document(
             "sources": list(report.sources),
             "has_branches": report.has_branches,
             "totals": counts_doc(comparison.counts),
-            "files": [
-                file_doc(comparison, row) for row in sorted(comparison.files, key=lambda r: r.path)
-            ],
+            "files": Rows(
+                sorted(comparison.files, key=lambda r: r.path), partial(file_doc, comparison)
+            ),
             "unmatched": [{"path": u.path, "reason": u.reason} for u in report.unmatched],
             # Files measured but placed nowhere in the repository: counted in the totals.
             "unplaced": [
@@ -215,27 +261,9 @@ def document(
             "baseline": None if b is None else _baseline_doc(b),
             "note": comparison.baseline_note,
             "delta": signed_text(comparison.delta),
-            "files": [
-                {
-                    "path": row.path,
-                    "status": row.status or "changed",
-                    "percent": row.counts.shown(),
-                    "base_percent": None if row.base is None else row.base.shown(),
-                    "base": None if row.base is None else counts_doc(row.base),
-                }
-                for row in comparison.files
-                if b is not None
-            ]
-            + [
-                {
-                    "path": row.path,
-                    "status": "deleted",
-                    "percent": None,
-                    "base_percent": row.base.shown() if row.base else None,
-                    "base": counts_doc(row.base) if row.base else None,
-                }
-                for row in comparison.deleted
-            ],
+            "files": Rows(
+                [*(comparison.files if b is not None else ()), *comparison.deleted], compared_doc
+            ),
         }
         d = comparison.diff
         doc["diff"] = (
@@ -324,7 +352,7 @@ def pin_counts(summary: PinSummary) -> dict[str, int]:
 
 def dumps(doc: Mapping[str, Any]) -> bytes:
     """The document as compact ASCII JSON (what is stored as an artifact)."""
-    return json.dumps(doc, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=True, default=listed).encode("ascii")
 
 
 def outputs(

@@ -11,6 +11,7 @@ import json
 import os
 import stat
 from collections.abc import Iterable, Iterator, Mapping
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -189,10 +190,11 @@ def write_local(settings: Settings, edges: Edges, filename: str, data: bytes) ->
 
 def write_report_json(settings: Settings, workspace: Workspace, doc: Mapping[str, Any]) -> str:
     """The report-json file, written atomically inside the workspace; returns its path."""
-    # Compact: Python's C encoder runs only without `indent` (4x faster, and the run's memory
-    # peak on a 150 MB report was this string, which is written without another copy);
-    # `python -m json.tool` indents it for reading.
-    pieces = (*_json_pieces(doc), "\n")
+    # Compact: Python's C encoder runs only without `indent` (4x faster); `python -m
+    # json.tool` indents it for reading. Each piece is written as it is made, the per-file
+    # lists' entries a batch at a time (`result.Rows`): the document is never whole in memory,
+    # neither as objects nor as text (a failure leaves no file: `write_atomic`).
+    pieces = chain(_json_pieces(doc), ("\n",))
     return write_in_workspace(workspace, settings.report_json, "report-json", pieces)
 
 
@@ -201,7 +203,7 @@ def _json_pieces(value: Any, batch: int = 2000) -> Iterator[str]:
     object key by key, a list of more than `batch` items `batch` items at a time, so that a
     report's per-file list never exists as one string (the same bytes as one `dumps`)."""
     compact = (",", ":")
-    if isinstance(value, list) and len(value) > batch:
+    if isinstance(value, (list, result.Rows)) and len(value) > batch:
         yield "["
         for at in range(0, len(value), batch):
             yield ("," if at else "") + json.dumps(value[at : at + batch], separators=compact)[1:-1]
@@ -213,7 +215,7 @@ def _json_pieces(value: Any, batch: int = 2000) -> Iterator[str]:
             yield from _json_pieces(item, batch)
         yield "}"
     else:
-        yield json.dumps(value, separators=compact)
+        yield json.dumps(value, separators=compact, default=result.listed)
 
 
 def write_in_workspace(
