@@ -210,15 +210,16 @@ def _read_plain(region: bytes) -> Region | None:
     # Single bytes first: memchr is much faster than a two-byte search.
     if (b"!" in region and b"<!" in region) or (b"?" in region and b"<?" in region):
         return None  # a comment, CDATA or processing instruction: the callbacks read it
-    parts = region.split(b"<class ")
     # Istanbul writes a <methods> block in every class, coverage.py and gcovr `<methods/>`: the
     # first class says which (searching it, not the whole region). A block left in another
     # class is a tag `_only_ignored_tags` refuses.
-    if b"<methods>" in parts[min(1, len(parts) - 1)]:
+    first = region.find(b"<class ")
+    second = region.find(b"<class ", first + 1) if first >= 0 else -1
+    if first >= 0 and b"<methods>" in region[first : second if second >= 0 else None]:
         region = without_methods(region) or b""
         if not region:
             return None
-        parts = region.split(b"<class ")
+    parts = region.split(b"<class ")
     read = Region()
     others = [parts[0]]  # everything but the class tags and the <lines> blocks
     blocks = []
@@ -277,21 +278,26 @@ def without_methods(region: bytes) -> bytes | None:
 
     The callbacks skip from `<methods>` to the first end of a `methods` element; a block with
     another `<methods` or `</methods` inside could end elsewhere, so it is not cut (None).
-    Split at "methods>", a region of such blocks alternates: text ending in "<" (before a
-    block), a block's content ending in "</", ..., and the text after the last block.
+    Anything else naming methods (`<methods a="b">`, a stray end tag) is left for
+    `_only_ignored_tags` and the tag shapes to refuse.
     """
-    pieces = region.split(b"methods>")
-    before, inside = pieces[0:-1:2], pieces[1::2]
-    if (
-        len(before) != len(inside)
-        or not all(map(bytes.endswith, before, repeat(b"<")))
-        or any(map(bytes.endswith, before, repeat(b"</")))
-        or not all(map(bytes.endswith, inside, repeat(b"</")))
-        or any(map(bytes.__contains__, inside, repeat(b"<methods")))
-        or any(map(bytes.__contains__, map(itemgetter(slice(0, -2)), inside), repeat(b"</methods")))
-    ):
-        return None
-    return b"".join([*map(itemgetter(slice(0, -1)), before), pieces[-1]])
+    kept = []
+    at = 0
+    while (start := region.find(b"<methods>", at)) >= 0:
+        # Usually the next "methods" is the block's end tag: one search over the block.
+        end = region.find(b"methods", start + 9) - 2
+        if not region.startswith(b"</methods>", end):
+            end = region.find(b"</methods>", start)
+            if (
+                end < 0
+                or region.find(b"<methods", start + 9, end) >= 0
+                or region.find(b"</methods", start, end) >= 0
+            ):
+                return None
+        kept.append(region[at:start])
+        at = end + 10
+    kept.append(region[at:])
+    return b"".join(kept)
 
 
 def without_conditions(block: bytes) -> bytes | None:
@@ -419,10 +425,10 @@ def _read_lines(read: Region, block: bytes) -> bool:
 def _covered(hits: list[int]) -> array[int]:
     """1 for each count above 0, else 0 (only "covered or not" matters, as in the callbacks)."""
     try:
-        small = bytes(hits)  # counts below 256, as coverage.py's (0 or 1)
+        small = bytes(hits).translate(_NONZERO)  # counts below 256, as coverage.py's (0 or 1)
     except ValueError:
-        return array("q", map(bool, hits))
-    # Each count's 0 or 1 as the low byte of an 8-byte integer: no Python object per line.
+        small = bytes(map(bool, hits))
+    # Each 0 or 1 as the low byte of an 8-byte integer: no Python object per line.
     wide = bytearray(8 * len(small))
-    wide[_LOW_BYTE::8] = small.translate(_NONZERO)
+    wide[_LOW_BYTE::8] = small
     return array("q", wide)
