@@ -18,6 +18,7 @@ coverage.py's own rounding for what people read.
 
 from __future__ import annotations
 
+import sys
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -470,6 +471,18 @@ class FileCoverage:
         lasts = [lines[i] for i in list(compress(at, cut)) + at[-1:]]
         return tuple(zip(firsts, lasts, strict=True))
 
+    def iter_missed_runs(self) -> Iterator[tuple[int, int]]:
+        """`missed_runs` one at a time, each found with a C search (a table cell shows the
+        first few runs of thousands of files)."""
+        flags, lines = missed_flags(self.hits), self.lines
+        at = flags.find(1)
+        while at >= 0:
+            end = flags.find(0, at)
+            if end < 0:
+                end = len(flags)
+            yield lines[at], lines[end - 1]
+            at = flags.find(1, end)
+
     def missed_joins(self) -> str:
         """Which gaps between the ranges of consecutive missed line numbers `missed_runs`
         joins: per gap, in order, "1" where no statement between the two ranges ran (the runs
@@ -480,7 +493,7 @@ class FileCoverage:
         """The missed lines as (first, last) ranges of consecutive line numbers, and
         `missed_joins`: both from one pass over the file's lines (a large report's document
         asks for them for every file)."""
-        flags = bytes(map(not_, self.hits))  # 1 for a missed statement
+        flags = missed_flags(self.hits)
         missed = list(compress(self.lines, flags))
         if not missed:
             return (), ""
@@ -523,6 +536,23 @@ class FileCoverage:
 
 _PLUS_ONE = (1).__add__
 _JOIN = ("1", "0")  # by whether a statement between two missed lines ran
+
+
+def missed_flags(hits: array[int]) -> bytes:
+    """A byte per line: 1 where its count is 0 (missed), 0 where it ran.
+
+    Where every count is 0 or 1 (the Cobertura and JaCoCo readers keep them so), from the
+    counts' own bytes with C operations; otherwise with a test per line."""
+    size = hits.itemsize
+    raw = hits.tobytes()
+    low = raw[0 if sys.byteorder == "little" else size - 1 :: size]
+    # Every other byte zero (no byte has more zeros than that), and the low bytes 0 or 1.
+    if raw.count(0) == (size - 1) * len(hits) + low.count(0) and not low.translate(None, b"\0\1"):
+        return low.translate(_SWAP_01)
+    return bytes(map(not_, hits))
+
+
+_SWAP_01 = bytes((1, 0)) + bytes(254)
 
 MAX_HITS = 2**63 - 1
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import bisect
 import re
 from array import array
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -191,6 +191,9 @@ class _Measured(FileCoverage):
             firsts = [firsts[0], *compress(firsts[1:], apart)]
             lasts = [*compress(lasts, apart), lasts[-1]]
         return tuple(zip(firsts, lasts, strict=True))
+
+    def iter_missed_runs(self) -> Iterator[tuple[int, int]]:
+        return iter(self.missed_runs())
 
     def missed_ranges(self) -> tuple[tuple[tuple[int, int], ...], str]:
         """The ranges of the missed lines (`missing` as written may split one: `5-6, 7`), and

@@ -536,7 +536,7 @@ def missing_cell(c: Comparison, row: FileRow, limit: int) -> str:
     done: dict[str, str] = memo("missing-cell", c, limit, dict)
     text = done.get(row.path)
     if text is None:
-        text = done[row.path] = runs_cell(measured.missed_runs(), limit)
+        text = done[row.path] = runs_cell(measured.iter_missed_runs(), limit)
     return text
 
 
