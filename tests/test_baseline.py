@@ -147,7 +147,7 @@ def test_a_newer_version_is_refused_with_the_way_out() -> None:
         (doc(version=0), "no valid version"),
         (doc(version=True), "no valid version"),
         (doc(files=[]), "files must be an object"),
-        (doc(files={"a.py": [1, 2, 3]}), "six counts"),
+        (doc(files={"a.py": [1, 2, 3]}), "the counts of `a.py` must be six counts"),
         (doc(files={"a.py": [1, -1, 0, 0]}), "six counts"),
         (doc(files={"a.py": [1, 2, 0, 0]}), "six counts"),  # more covered than coverable
         (doc(files={"a.py": [4, 2, 1, 3]}), "six counts"),
@@ -160,6 +160,7 @@ def test_a_newer_version_is_refused_with_the_way_out() -> None:
         (doc(files={"": [1, 1, 0, 0]}), "file path is empty"),
         (doc(files={"a\u0000.py": [1, 1, 0, 0]}), "NUL"),
         (doc(totals=[11, 7, 0, 0]), "totals do not add up"),
+        (doc(totals=[11, 7, 0]), "totals must be six counts"),
         (doc(commit="main"), "full lowercase commit SHA"),
         (doc(commit="A0" * 20), "full lowercase commit SHA"),
         (doc(created_at=None), "has no created_at"),

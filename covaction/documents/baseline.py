@@ -17,6 +17,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from covaction import __version__
@@ -197,8 +198,13 @@ def dumps(baseline: Baseline) -> bytes:
 _INT = {int}
 
 
-def _counts(value: Any, origin: str, where: str, metric: str = "") -> Counts:
-    """Six counts, or four from a baseline written before units existed (then no units)."""
+def _counts_of(path: str) -> str:
+    return f"the counts of {quoted(path)}"
+
+
+def _counts(value: Any, origin: str, where: str | Callable[[], str], metric: str = "") -> Counts:
+    """Six counts, or four from a baseline written before units existed (then no units).
+    `where` names them in the error (a callable: named only then, a baseline has 20,000)."""
     if (
         not isinstance(value, list)
         or len(value) not in (4, 6)
@@ -209,8 +215,9 @@ def _counts(value: Any, origin: str, where: str, metric: str = "") -> Counts:
         or value[3] > value[2]
         or (len(value) == 6 and value[5] > value[4])
     ):
+        named = where if isinstance(where, str) else where()
         raise BaselineError(
-            f"{origin}: {where} must be six counts [lines, covered lines, branches, covered "
+            f"{origin}: {named} must be six counts [lines, covered lines, branches, covered "
             "branches, units, covered units] (or the first four), each covered count at most "
             "its total"
         )
@@ -256,7 +263,7 @@ def _read_v1(doc: Mapping[str, Any], origin: str) -> Baseline:
     for path, value in files_doc.items():
         if not path or len(path) > MAX_PATH or "\0" in path:
             raise BaselineError(f"{origin}: a file path is empty, too long or holds NUL")
-        files[path] = _counts(value, origin, f"the counts of {quoted(path)}", metric)
+        files[path] = _counts(value, origin, partial(_counts_of, path), metric)
     total = Counts.total(files.values())
     if "totals" in doc and _counts(doc["totals"], origin, "totals") != total:
         raise BaselineError(
