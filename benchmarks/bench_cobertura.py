@@ -4,6 +4,7 @@ Generates a Cobertura file of about 150 MB (override with --mb), then in fresh s
 interleaved for --rounds rounds so that both see the same machine:
 1. a bare expat pass (a parser with no handlers set) over the file,
 2. covaction's streaming parse (formats.cobertura.parse) of the same file,
+   with the command's garbage collector setting (`covaction.cli.young_garbage_only`),
 3. the same parse with the region reader off (the callback reader alone), for comparison,
 and prints CPU times, the median ratio with its range, and each process's peak RSS. Run by hand:
 
@@ -79,7 +80,9 @@ print(time.process_time() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrs
 
 OURS = """
 import sys, time, resource
+from covaction.cli import young_garbage_only
 from covaction.formats import cobertura
+young_garbage_only()  # as the command runs it: no full collections
 def chunks():
     with open(sys.argv[1], 'rb') as f:
         while chunk := f.read(1 << 20):

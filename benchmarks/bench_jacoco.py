@@ -7,6 +7,7 @@ Then in fresh subprocesses, interleaved for --rounds rounds so all see the same 
 times the CPU seconds (the machine may be shared) of:
 1. a bare expat pass (a parser with no handlers set) over the file, 1 MiB chunks;
 2. `jacoco.parse` (the region reader, the callbacks where a region is not plain);
+   with the command's garbage collector setting (`covaction.cli.young_garbage_only`),
 3. `jacoco.parse(..., regions=False)` (the callback reader alone), for comparison;
 and prints the medians, the ratio to the bare pass and each process's peak RSS. Run by hand:
 
@@ -79,7 +80,9 @@ print(time.process_time() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrs
 
 OURS = """
 import sys, time, resource
+from covaction.cli import young_garbage_only
 from covaction.formats import jacoco
+young_garbage_only()  # as the command runs it: no full collections
 def chunks():
     with open(sys.argv[1], 'rb') as f:
         while chunk := f.read(1 << 20):
