@@ -7,6 +7,8 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from covaction.model import FileCoverage, ParsedReport, Unmatched
 from covaction.paths import PathMapper, map_reports, normalize, placement_warning
@@ -188,3 +190,18 @@ def test_only_files_git_tracks_are_placed(tmp_path: Path) -> None:
     # On a laptop, a new file not yet added is the repository's; an ignored one is not.
     laptop = git_edge.tracked_files(str(tmp_path), env, untracked=True)
     assert laptop is not None and sorted(laptop) == [".gitignore", "a.py", "b.py"]
+
+
+def _split_normalize(path: str) -> str:
+    """The rule `normalize` implements, applied to every path (its fast path skips the work
+    for paths already normal)."""
+    path = path.replace("\\", "/").strip()
+    if len(path) >= 2 and path[1] == ":" and path[0].isalpha():
+        path = "/" + path[0].lower() + path[2:]
+    parts = [p for p in path.split("/") if p not in ("", ".")]
+    return ("/" if path.startswith("/") else "") + "/".join(parts)
+
+
+@given(st.text(alphabet=["a", "b", "/", ".", "\\", ":", " ", "\t", "é", "\u2028", "C"]))
+def test_normalize_takes_its_fast_path_only_for_paths_already_normal(path: str) -> None:
+    assert normalize(path) == _split_normalize(path)
