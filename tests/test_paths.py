@@ -7,7 +7,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from covaction.model import FileCoverage, ParsedReport, Unmatched
@@ -202,6 +202,24 @@ def _split_normalize(path: str) -> str:
     return ("/" if path.startswith("/") else "") + "/".join(parts)
 
 
-@given(st.text(alphabet=["a", "b", "/", ".", "\\", ":", " ", "\t", "é", "\u2028", "C"]))
+@given(
+    st.lists(
+        st.sampled_from(["a", "b.py", ".", "..", "", " ", "\t", "C:", "c:\\x", "é", "\u2028"])
+    ).map("/".join)
+    | st.text(alphabet=["a", "b", "/", ".", "\\", ":", " ", "\t", "é", "\u2028", "C"])
+)
+@example("a/./b.py")
+@example("./a")
+@example("a/.")
+@example("a//b")
+@example("/")
+@example(".")
+@example("")
+@example(" a")
+@example("a\u2028")
+@example("C:\\x")
+@example("c:/x")
+@example("a\\b")
+@example("/x/../y")
 def test_normalize_takes_its_fast_path_only_for_paths_already_normal(path: str) -> None:
     assert normalize(path) == _split_normalize(path)
