@@ -97,10 +97,11 @@ _NOT_STREAM = bytes(c for c in range(256) if c not in b'0123456789=(/f-"%)')
 class MissingTexts:
     """coverage.py's `missing-branches` texts, per file, held compactly until the files are built.
 
-    A 150 MB report holds hundreds of thousands of them: a dict per file of a boxed line
-    number and a string per line held 66 MB more at the peak. Here a file holds its line
-    numbers in an array and its texts joined by NUL, which no XML text holds (not even as a
-    character reference), in document order.
+    Filled by both readers (`Region.commit`, the callbacks) and emptied file by file when the
+    files are built. A 150 MB report holds hundreds of thousands of texts: a dict per file of
+    a boxed line number and a string per line held about 55 MB more at the peak. Here a file
+    holds its line numbers in an array and its texts joined by NUL, which no XML text holds
+    (not even as a character reference), in document order.
     """
 
     __slots__ = ("_files",)
@@ -305,8 +306,9 @@ def without_conditions(block: bytes) -> bytes | None:
 
     `<line ...">WS<conditions>...</conditions>WS</line>` becomes the empty tag it is to the
     callbacks, `<line ..."/>` (the skeleton in `_read_lines` then checks every tag's shape).
-    A block holds only `<condition .../>` tags, and each WS is the same whitespace everywhere
-    (as gcovr writes it, pretty-printed or not). Anything else: None.
+    A block holds only `<condition .../>` tags (and text without markup, which the callbacks
+    ignore too), and each WS is the same whitespace everywhere (as gcovr writes it,
+    pretty-printed or not). Anything else: None, and the callbacks read the region.
     """
     # Split at each start: a piece is the block's content, its end, the line's end tag, and
     # what follows up to the next line's start tag, which ends in `">` WS.
@@ -352,7 +354,8 @@ def _read_lines(read: Region, block: bytes) -> bool:
     if b" missing-branches=" in block:
         split = _MISSING.split(block)
         block = _MISSING_MARK.join(split[0::2])
-        # No value holds a NUL (in XML nowhere, in this region not between values either).
+        # Texts joined by NUL, which XML never holds: a NUL in the region (expat refuses it)
+        # gives one text too many, and the count check at the end declines the region.
         read.mtexts = b"\0".join(split[1::2]).decode("utf-8").split(_NUL)
         del split
     skeleton = block.translate(None, _DIGITS)
