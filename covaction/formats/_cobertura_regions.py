@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from itertools import compress, islice, repeat
 from operator import itemgetter, le, lt
 
-from covaction.model import FileBuilder
+from covaction.formats.builder import FileBuilder
 
 MAX_LINE = 10_000_000
 MAX_REGION = 64 << 20  # bytes without a </class> before the callbacks take over

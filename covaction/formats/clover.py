@@ -51,8 +51,9 @@ import re
 from collections.abc import Iterable
 
 from covaction.errors import ReportError
+from covaction.formats.builder import FileBuilder
 from covaction.formats.xmlstream import feed, make_parser, utf8
-from covaction.model import BRANCHES, LINES, LINES_AND_BRANCHES, FileBuilder, ParsedReport
+from covaction.model import BRANCHES, LINES, LINES_AND_BRANCHES, ParsedReport
 
 FORMAT = "clover"
 

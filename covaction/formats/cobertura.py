@@ -43,12 +43,12 @@ from covaction.formats._cobertura_regions import MAX_REGION as MAX_REGION
 from covaction.formats._cobertura_regions import REGION as REGION
 from covaction.formats._cobertura_regions import MissingTexts
 from covaction.formats._cobertura_regions import read_region as _read_region
+from covaction.formats.builder import FileBuilder
 from covaction.formats.regions import PASSED_ON, RegionStats, cut
 from covaction.model import (
     BRANCHES,
     LINES,
     LINES_AND_BRANCHES,
-    FileBuilder,
     FileCoverage,
     MissedBranches,
     ParsedReport,

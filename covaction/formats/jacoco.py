@@ -57,6 +57,7 @@ from itertools import compress, islice, repeat
 from operator import add, lt
 
 from covaction.errors import ReportError
+from covaction.formats.builder import FileBuilder
 from covaction.formats.regions import PASSED_ON, RegionStats, cut
 from covaction.formats.xmlstream import feed, make_parser, utf8
 from covaction.model import (
@@ -64,7 +65,6 @@ from covaction.model import (
     INSTRUCTIONS,
     LINES,
     LINES_AND_BRANCHES,
-    FileBuilder,
     ParsedReport,
 )
 

@@ -37,12 +37,12 @@ import re
 from collections.abc import Iterable, Iterator
 
 from covaction.errors import ReportError
+from covaction.formats.builder import FileBuilder
 from covaction.model import (
     BRANCHES,
     LINES,
     LINES_AND_BRANCHES,
     BranchIds,
-    FileBuilder,
     ParsedReport,
 )
 
