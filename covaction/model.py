@@ -27,7 +27,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from itertools import accumulate, compress, islice
-from operator import ne, not_
+from operator import lt, ne, not_
 
 HUNDRED = Fraction(100)
 
@@ -313,19 +313,34 @@ class MissedBranches(Mapping[int, BranchIds]):
     __slots__ = ("_lines", "_mlines", "_mstarts", "_mtext")
 
     def __init__(self, lines: array[int], missing: Mapping[int, str]) -> None:
-        self._lines = lines
-        # Sorted line numbers, and their texts joined in one string with where each starts:
-        # 8 bytes a line and the characters, where a dict of boxed ints took over 100 and a
-        # string object per line 50 more (a 150 MB coverage.py report holds hundreds of
-        # thousands).
-        if not missing:  # most files of a report (a new object each: arrays are mutable)
-            self._mlines, self._mtext, self._mstarts = array("q"), "", array("q", (0,))
-            return
         keys = sorted(missing)
-        self._mlines = array("q", keys)
-        texts = [missing[k] for k in keys]
-        self._mtext = "".join(texts)
-        self._mstarts = array("q", accumulate(map(len, texts), initial=0))
+        self._set(lines, array("q", keys), _NUL.join([missing[k] for k in keys]))
+
+    @classmethod
+    def from_texts(cls, lines: array[int], mlines: array[int], texts: str) -> MissedBranches:
+        """From the lines with a text in document order and their texts joined by NUL (which
+        no XML text holds); a line given twice has its later text, as `__init__`'s mapping."""
+        if not all(map(lt, mlines, islice(mlines, 1, None))):
+            return cls(lines, dict(zip(mlines, texts.split(_NUL), strict=True)))
+        made = cls.__new__(cls)
+        made._set(lines, mlines, texts)
+        return made
+
+    def _set(self, lines: array[int], mlines: array[int], texts: str) -> None:
+        # Sorted line numbers and their texts in one string: 8 bytes a line and the characters,
+        # where a dict of boxed ints took over 100 and a string object per line 50 more (a
+        # 150 MB coverage.py report holds hundreds of thousands). Where each text starts is
+        # found when a merge first asks (`_starts`).
+        self._lines = lines
+        self._mlines = mlines
+        self._mtext = texts
+        self._mstarts: array[int] | None = None
+
+    def _starts(self) -> array[int]:
+        if self._mstarts is None:
+            pieces = self._mtext.split(_NUL) if self._mlines else []
+            self._mstarts = array("q", accumulate((len(p) + 1 for p in pieces), initial=0))
+        return self._mstarts
 
     def __getitem__(self, line: int) -> BranchIds:
         i = bisect_left(self._lines, line)
@@ -334,7 +349,8 @@ class MissedBranches(Mapping[int, BranchIds]):
         j = bisect_left(self._mlines, line)
         text = ""
         if j < len(self._mlines) and self._mlines[j] == line:
-            text = self._mtext[self._mstarts[j] : self._mstarts[j + 1]]
+            starts = self._starts()
+            text = self._mtext[starts[j] : starts[j + 1] - 1]
         return BranchIds(frozenset(x.strip() for x in text.split(",") if x.strip()))
 
     def __iter__(self) -> Iterator[int]:
@@ -342,6 +358,9 @@ class MissedBranches(Mapping[int, BranchIds]):
 
     def __len__(self) -> int:
         return len(self._lines)
+
+
+_NUL = "\0"
 
 
 @dataclass(frozen=True, slots=True, eq=False)

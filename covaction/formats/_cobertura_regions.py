@@ -117,13 +117,13 @@ class MissingTexts:
         held[0].extend(lines)
         held[1].append(texts)
 
-    def pop(self, path: str) -> dict[int, str]:
-        """{line: text} of one file (a line given twice: the later text, as a dict update)."""
+    def pop(self, path: str) -> tuple[array[int], str]:
+        """One file's lines with a text, in document order, and their texts joined by NUL."""
         held = self._files.pop(path, None)
         if held is None:
-            return {}
+            return array("q"), ""
         lines, parts = held
-        return dict(zip(lines, _NUL.join(parts).split(_NUL), strict=True))
+        return lines, _NUL.join(parts)
 
 
 class Region:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from itertools import islice
 from operator import lt
 
@@ -81,7 +81,11 @@ class FileBuilder:
         self.btotal.append(total)
         self.bcovered.append(covered)
 
-    def build(self) -> FileCoverage:
+    def build(
+        self, ids_of: Callable[[array[int]], Mapping[int, BranchIds]] | None = None
+    ) -> FileCoverage:
+        """The file, its lines and branch lines sorted and unique. `ids_of` gives the branch
+        ids from the file's branch lines (else the `branch_ids` the parser added, if any)."""
         lines, hits = self.lines, self.hits
         if not self._ordered:
             merged: dict[int, int] = {}
@@ -102,9 +106,8 @@ class FileBuilder:
             btotal = _typed(bmerged[n][1] for n in border)
             bcovered = _typed(bmerged[n][0] for n in border)
         units = self._units()
-        return FileCoverage(
-            self.path, lines, hits, blines, btotal, bcovered, units, self.branch_ids or None
-        )
+        ids = ids_of(blines) if ids_of is not None else self.branch_ids or None
+        return FileCoverage(self.path, lines, hits, blines, btotal, bcovered, units, ids)
 
     def add_units(self, key: int, total: int, covered: int) -> None:
         """One unit group (a JaCoCo line's instructions); a key seen twice keeps the larger."""

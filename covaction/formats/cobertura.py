@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from itertools import compress, islice, repeat
 from operator import itemgetter, lt
 
@@ -49,7 +50,6 @@ from covaction.model import (
     BRANCHES,
     LINES,
     LINES_AND_BRANCHES,
-    FileCoverage,
     MissedBranches,
     ParsedReport,
 )
@@ -301,11 +301,20 @@ def parse(
     flush()
     if not state.seen_root:
         raise ReportError(f"{origin}: no <coverage> element; this is not a Cobertura report")
-    files = tuple(b.build() for b in builders.values())
     producer = state.producer
     if producer == COVERAGE_PY and state.has_branches:
+        # coverage.py names the destinations of a line's missed branches; every other branch
+        # of the line was taken (a line without `missing-branches` took them all).
         missing = state.missing
-        files = tuple(_with_branch_ids(f, missing.pop(f.path)) for f in files)
+        files = tuple(
+            b.build(partial(_missed_branches, *missing.pop(b.path))) for b in builders.values()
+        )
+    else:
+        files = tuple(b.build() for b in builders.values())
+    # The handlers hold these and may live on in a reference cycle among themselves (one
+    # hands the parser to the next): what they built is let go here, not at a full collection.
+    builders.clear()
+    state.current = None
     metric, rule, note = _RULES.get(producer, _RULES[""])
     return ParsedReport(
         format=FORMAT,
@@ -319,6 +328,10 @@ def parse(
         rule=rule,
         rule_note=note.format(origin=origin) if note else "",
     )
+
+
+def _missed_branches(mlines: array[int], texts: str, lines: array[int]) -> MissedBranches:
+    return MissedBranches.from_texts(lines, mlines, texts)
 
 
 COVERAGE_PY = "coverage.py"
@@ -356,23 +369,6 @@ def _producer(attrs: list[str], doctype: bool) -> str:
     if not doctype and attrs[:1] == ["version"] and _VERSION.match(version):
         return COVERAGE_PY
     return ""
-
-
-def _with_branch_ids(fc: FileCoverage, missing: dict[int, str]) -> FileCoverage:
-    """coverage.py names the destinations of a line's missed branches; every other branch of
-    the line was taken (a line without `missing-branches` took them all)."""
-    # Built directly: `dataclasses.replace` costs more than the rest for a file of few lines.
-    return FileCoverage(
-        path=fc.path,
-        lines=fc.lines,
-        hits=fc.hits,
-        branch_lines=fc.branch_lines,
-        branch_total=fc.branch_total,
-        branch_covered=fc.branch_covered,
-        units=fc.units,
-        branch_ids=MissedBranches(fc.branch_lines, missing),
-        metric=fc.metric,
-    )
 
 
 class _State:

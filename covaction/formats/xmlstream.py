@@ -109,7 +109,36 @@ def feed(
     fmt: str,
     on_error: Callable[[], None] | None = None,
 ) -> None:
-    """Feed all chunks and finish; every failure becomes one ReportError naming the file."""
+    """Feed all chunks and finish; every failure becomes one ReportError naming the file.
+
+    The parser's handlers are dropped at the end: a reader's handlers are closures over what
+    it builds (and often over the parser), a reference cycle that only a full garbage
+    collection, which the command does not run (`cli.young_garbage_only`), would free."""
+    try:
+        _feed(parser, chunks, origin, fmt, on_error)
+    finally:
+        for name in _HANDLERS:
+            setattr(parser, name, None)
+
+
+_HANDLERS = (
+    "StartElementHandler",
+    "EndElementHandler",
+    "CharacterDataHandler",
+    "CommentHandler",
+    "XmlDeclHandler",
+    "StartDoctypeDeclHandler",
+    "ProcessingInstructionHandler",
+)
+
+
+def _feed(
+    parser: expat.XMLParserType,
+    chunks: Iterable[bytes],
+    origin: str,
+    fmt: str,
+    on_error: Callable[[], None] | None,
+) -> None:
     try:
         for chunk in chunks:
             parser.Parse(chunk, False)
