@@ -6,9 +6,11 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from covaction import gates
-from covaction.model import Counts, display_percent
+from covaction.model import Counts, display_percent, display_precision, display_ratio
 
 
 @pytest.mark.parametrize(
@@ -123,3 +125,22 @@ def test_the_total_gate_says_what_the_metric_counts() -> None:
     total = checks[0]
     assert total is not None and total.status == "failed"
     assert total.message == "Total coverage 59.09% of statements is below the minimum 60%"
+
+
+@given(
+    st.integers(0, 10**7).flatmap(lambda d: st.tuples(st.integers(0, d), st.just(d))),
+    st.integers(0, 10),
+)
+def test_every_percentage_is_shown_as_coverage_py_shows_it(
+    counts: tuple[int, int], precision: int
+) -> None:
+    """coverage.py's own `display_covered` (round, then format) for any covered/total and any
+    precision covaction accepts; covaction formats once (the same digits)."""
+    from coverage.results import display_covered
+
+    covered, total = counts
+    exact = Fraction(100 * covered, total) if total else Fraction(100)
+    expected = display_covered(float(exact), precision)
+    assert display_percent(exact, precision) == expected
+    with display_precision(precision):
+        assert display_ratio(covered, total) == expected

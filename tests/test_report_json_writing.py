@@ -13,7 +13,15 @@ from covaction.documents.baseline import Baseline
 from covaction.edges.workspace import Workspace
 from covaction.model import Counts, CoverageReport, FileCoverage
 from covaction.stages import uploads
-from tests.fork_results import GAPS_HITS, github, settings, verdict_of
+from tests.fork_results import (
+    GAPS_HITS,
+    doc_of,
+    github,
+    joined_case,
+    make_case,
+    settings,
+    verdict_of,
+)
 
 FILES = 4_321  # more than two batches of the writer's 2,000 entries
 
@@ -69,3 +77,23 @@ def test_report_json_is_the_document_dumped_whole(tmp_path: Path) -> None:
     assert (compared[-1]["status"], compared[-1]["percent"]) == ("deleted", None)
     assert compared[-1]["base"]["covered_lines"] == 4
     assert sum(f["status"] == "new" for f in compared) == FILES - len(range(0, FILES, 3))
+
+
+GOLDEN = Path(__file__).parent / "fixtures" / "documents" / "result-before-streaming.json"
+
+
+def test_the_documents_are_those_written_before_they_were_streamed() -> None:
+    """The result documents of three cases, each entry made as it is written (`result.Rows`),
+    hold what covaction wrote before (commit d0b7f25, which built every entry at once): the
+    golden file is that commit's `doc_of` of the same cases, its version left out."""
+    cases = {
+        "make_case": make_case(),
+        "no_baseline": make_case(baseline=False),
+        "joined": joined_case(),
+    }
+    now = {}
+    for name, case in cases.items():
+        doc = doc_of(case)
+        doc.pop("covaction")
+        now[name] = doc
+    assert now == json.loads(GOLDEN.read_text())

@@ -87,7 +87,8 @@ class ResultError(DocumentError):
 class Rows(Sequence[dict[str, Any]]):
     """One of a document's per-file lists, each entry made when it is read (`dumps` and the
     report-json writer take them a batch at a time): a large report's document held a dict per
-    file in two lists, 36 MB of a 150 MB report's run."""
+    file in two lists, 36 MB of a 150 MB report's run. Its percentages are formatted when it
+    is read, with the `display_precision` then in force: the run writes inside its own."""
 
     __slots__ = ("_items", "_make")
 
@@ -114,7 +115,7 @@ def listed(value: Any) -> list[dict[str, Any]]:
     """`json.dumps`'s `default`: a `Rows` as the list it stands for."""
     if isinstance(value, Rows):
         return value[:]
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 ARTIFACT_PREFIX = "covaction-result-"

@@ -109,6 +109,9 @@ def parse(
     state = _State()
     state.regions = regions
     doctype_seen = [False]
+    # `start` for `methods_end`, which `start` installs: through this dict, emptied at the end,
+    # the two closures hold no reference cycle (the command collects no old cycles).
+    handlers: dict[str, Callable[[str, list[str]], None]] = {}
 
     def flush() -> None:
         if state.deferred is not None:
@@ -159,7 +162,7 @@ def parse(
 
     def methods_end(name: str) -> None:
         if name == "methods":
-            parser.StartElementHandler = start
+            parser.StartElementHandler = handlers["start"]
             parser.EndElementHandler = None
 
     def in_methods(name: str, attrs: list[str]) -> None:
@@ -293,11 +296,14 @@ def parse(
                 state.has_branches = state.has_branches or branches
         resume()
 
-    parser.StartElementHandler = start
+    handlers["start"] = parser.StartElementHandler = start
     parser.CommentHandler = comment
     parser.XmlDeclHandler = declaration
     parser.StartDoctypeDeclHandler = doctype
-    xmlstream.feed(parser, fed(xmlstream.utf8(chunks)), origin, "Cobertura")
+    try:
+        xmlstream.feed(parser, fed(xmlstream.utf8(chunks)), origin, "Cobertura")
+    finally:
+        handlers.clear()
     flush()
     if not state.seen_root:
         raise ReportError(f"{origin}: no <coverage> element; this is not a Cobertura report")
@@ -311,10 +317,6 @@ def parse(
         )
     else:
         files = tuple(b.build() for b in builders.values())
-    # The handlers hold these and may live on in a reference cycle among themselves (one
-    # hands the parser to the next): what they built is let go here, not at a full collection.
-    builders.clear()
-    state.current = None
     metric, rule, note = _RULES.get(producer, _RULES[""])
     return ParsedReport(
         format=FORMAT,
