@@ -502,6 +502,22 @@ class FileCoverage:
             yield lines[at], lines[end - 1]
             at = flags.find(1, end)
 
+    def iter_missed_ranges(self) -> Iterator[tuple[int, int]]:
+        """`missed_ranges`' ranges one run of missed statements at a time (a run is cut where
+        its line numbers are not consecutive): a table cell shows the first few."""
+        flags, lines = missed_flags(self.hits), self.lines
+        at = flags.find(1)
+        while at >= 0:
+            end = flags.find(0, at)
+            if end < 0:
+                end = len(flags)
+            run = lines[at:end]
+            gaps = list(map(ne, islice(run, 1, None), map(_PLUS_ONE, run)))
+            firsts = [run[0], *compress(islice(run, 1, None), gaps)]
+            lasts = [*compress(run, gaps), run[-1]]
+            yield from zip(firsts, lasts, strict=True)
+            at = flags.find(1, end)
+
     def missed_joins(self) -> str:
         """Which gaps between the ranges of consecutive missed line numbers `missed_runs`
         joins: per gap, in order, "1" where no statement between the two ranges ran (the runs

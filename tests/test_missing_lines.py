@@ -127,10 +127,11 @@ def test_a_cell_joins_only_the_runs_it_shows(ends: list[int], limit: int) -> Non
     )
 )
 def test_missed_runs_found_one_at_a_time_are_the_runs(case: tuple[list[int], list[int]]) -> None:
-    """`iter_missed_runs` (a table cell's few runs, found with byte searches) gives exactly
-    `missed_runs`, whatever the counts: 0/1 as the XML readers keep them (read from the counts'
+    """`iter_missed_runs` and `iter_missed_ranges` (a table cell's few runs or ranges, found
+    with byte searches) give exactly `missed_runs` and `missed_ranges`, whatever the counts: 0/1 as the XML readers keep them (read from the counts'
     bytes), or any count (a 256 has a zero low byte, a -1 no zero byte)."""
     statements, hits = case
     fc = FileCoverage.from_mappings("m.py", dict(zip(statements, hits)))
     assert missed_flags(fc.hits) == bytes(h == 0 for h in hits)
     assert tuple(fc.iter_missed_runs()) == fc.missed_runs()
+    assert tuple(fc.iter_missed_ranges()) == fc.missed_ranges()[0]

@@ -195,6 +195,9 @@ class _Measured(FileCoverage):
     def iter_missed_runs(self) -> Iterator[tuple[int, int]]:
         return iter(self.missed_runs())
 
+    def iter_missed_ranges(self) -> Iterator[tuple[int, int]]:
+        return iter(self.missed_ranges()[0])
+
     def missed_ranges(self) -> tuple[tuple[tuple[int, int], ...], str]:
         """The ranges of the missed lines (`missing` as written may split one: `5-6, 7`), and
         the gaps between them that the runs join."""

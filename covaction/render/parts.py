@@ -528,15 +528,19 @@ def missing_cell(c: Comparison, row: FileRow, limit: int) -> str:
     """A file's missing lines as the producer's own report writes them (`joined_file`), within
     `limit` characters, cut as `shortened_ranges` cuts them.
 
-    Only the runs a cell can show become text: a large report's tables show thousands of
-    files, each with a hundred runs and more."""
-    measured = joined_file(c, row)
-    if measured is None:
-        return shortened_ranges(row.missing, limit)
+    Only the runs or ranges a cell can show become text: a large report's tables show
+    thousands of files, each with a hundred runs and more."""
     done: dict[str, str] = memo("missing-cell", c, limit, dict)
     text = done.get(row.path)
     if text is None:
-        text = done[row.path] = runs_cell(measured.iter_missed_runs(), limit)
+        measured = joined_file(c, row)
+        if measured is not None:
+            text = runs_cell(measured.iter_missed_runs(), limit)
+        elif row.file is not None and row.counts.missing_lines:
+            text = runs_cell(row.file.iter_missed_ranges(), limit)
+        else:
+            text = shortened_ranges(row.missing, limit)
+        done[row.path] = text
     return text
 
 
