@@ -162,10 +162,12 @@ class Counts:
     def shown(self) -> str:
         """`display_percent(self.percent)`, computed from the counts directly."""
         metric = self.metric
-        if not metric or metric == LINES_AND_BRANCHES:  # the usual case, without the properties
+        if not metric or metric == LINES_AND_BRANCHES:  # the usual cases, without the properties
             return display_ratio(
                 self.covered_lines + self.covered_branches, self.statements + self.branches
             )
+        if metric == LINES:
+            return display_ratio(self.covered_lines, self.statements)
         return display_ratio(self.numerator, self.denominator)
 
     def shown_line_percent(self) -> str:

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from covaction import gates
-from covaction.model import Counts, display_percent, display_precision, display_ratio
+from covaction.model import METRICS, Counts, display_percent, display_precision, display_ratio
 
 
 @pytest.mark.parametrize(
@@ -144,3 +144,17 @@ def test_every_percentage_is_shown_as_coverage_py_shows_it(
     assert display_percent(exact, precision) == expected
     with display_precision(precision):
         assert display_ratio(covered, total) == expected
+
+
+@given(
+    st.sampled_from(["", *METRICS]),
+    st.lists(st.integers(0, 10**6), min_size=6, max_size=6),
+)
+def test_a_figure_shown_from_the_counts_is_its_exact_percentage_shown(
+    metric: str, values: list[int]
+) -> None:
+    """`Counts.shown` (formatted from the counts, with shortcuts for the usual metrics) is
+    `display_percent` of the exact percentage, for every metric."""
+    lines, branches, units = sorted(values[0:2]), sorted(values[2:4]), sorted(values[4:6])
+    c = Counts(lines[1], lines[0], branches[1], branches[0], units[1], units[0], metric=metric)
+    assert c.shown() == display_percent(c.percent)
