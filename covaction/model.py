@@ -493,31 +493,31 @@ class FileCoverage:
         return tuple(zip(firsts, lasts, strict=True))
 
     def iter_missed_runs(self) -> Iterator[tuple[int, int]]:
-        """`missed_runs` one at a time, each found with a C search (a table cell shows the
-        first few runs of thousands of files)."""
-        flags, lines = missed_flags(self.hits), self.lines
-        at = flags.find(1)
-        while at >= 0:
-            end = flags.find(0, at)
-            if end < 0:
-                end = len(flags)
+        """`missed_runs` one at a time (a table cell shows the first few runs of thousands of
+        files)."""
+        lines = self.lines
+        for at, end in self._missed_spans():
             yield lines[at], lines[end - 1]
-            at = flags.find(1, end)
 
     def iter_missed_ranges(self) -> Iterator[tuple[int, int]]:
         """`missed_ranges`' ranges one run of missed statements at a time (a run is cut where
         its line numbers are not consecutive): a table cell shows the first few."""
-        flags, lines = missed_flags(self.hits), self.lines
+        for at, end in self._missed_spans():
+            run = self.lines[at:end]
+            gaps = list(map(ne, islice(run, 1, None), map(_PLUS_ONE, run)))
+            firsts = [run[0], *compress(islice(run, 1, None), gaps)]
+            lasts = [*compress(run, gaps), run[-1]]
+            yield from zip(firsts, lasts, strict=True)
+
+    def _missed_spans(self) -> Iterator[tuple[int, int]]:
+        """The positions [at, end) of each run of missed statements, found with C searches."""
+        flags = missed_flags(self.hits)
         at = flags.find(1)
         while at >= 0:
             end = flags.find(0, at)
             if end < 0:
                 end = len(flags)
-            run = lines[at:end]
-            gaps = list(map(ne, islice(run, 1, None), map(_PLUS_ONE, run)))
-            firsts = [run[0], *compress(islice(run, 1, None), gaps)]
-            lasts = [*compress(run, gaps), run[-1]]
-            yield from zip(firsts, lasts, strict=True)
+            yield at, end
             at = flags.find(1, end)
 
     def missed_joins(self) -> str:

@@ -24,13 +24,18 @@ def outcome(fn: Any) -> Any:
     return shape(report), ids, report.has_branches, report.roots, report.producer, report.metric
 
 
-def by_class(doc: bytes) -> Iterator[bytes]:
-    """Chunks ending at each `</class>`: every class after the first is a region of its own."""
+def ending_at(tag: bytes, doc: bytes) -> Iterator[bytes]:
+    """Chunks ending at each `tag`: every element after the first is a region of its own."""
     pos = 0
-    while (end := doc.find(b"</class>", pos)) >= 0:
-        yield doc[pos : end + 8]
-        pos = end + 8
+    while (end := doc.find(tag, pos)) >= 0:
+        yield doc[pos : end + len(tag)]
+        pos = end + len(tag)
     yield doc[pos:]
+
+
+def by_class(doc: bytes) -> Iterator[bytes]:
+    """Chunks ending at each `</class>`."""
+    return ending_at(b"</class>", doc)
 
 
 def both(doc: bytes, chunks: list[bytes] | None = None, **keywords: Any) -> tuple[Any, Any]:

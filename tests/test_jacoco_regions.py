@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from covaction.errors import CovactionError
 from covaction.formats import jacoco
 from covaction.formats.regions import RegionStats
+from tests.cobertura_documents import ending_at
 from tests.fuzzing import chunked, fuzz, mutated
 
 REAL = Path(__file__).parent / "fixtures" / "real" / "java"
@@ -65,11 +66,7 @@ def outcome(fn: Any) -> Any:
 
 def by_sourcefile(doc: bytes) -> Iterator[bytes]:
     """Chunks ending at each `</sourcefile>`: every source file after the first is a region."""
-    pos = 0
-    while (end := doc.find(b"</sourcefile>", pos)) >= 0:
-        yield doc[pos : end + 13]
-        pos = end + 13
-    yield doc[pos:]
+    return ending_at(b"</sourcefile>", doc)
 
 
 def both(doc: bytes, chunks: list[bytes] | None = None, **keywords: Any) -> tuple[Any, Any]:

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from coverage.results import format_lines
@@ -19,6 +20,7 @@ from covaction.render import parts
 from tests.sample import GAPS_MODULE, GAPS_TEST, coverage, git, make_project
 
 ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
@@ -59,14 +61,17 @@ def test_missing_lines_equal_coverage_report_m(
     assert cell.rstrip(" |").endswith(f"`{expected}`"), cell
 
 
-@given(
-    st.lists(st.integers(1, 60), unique=True, max_size=40).flatmap(
+def statements_and(values: st.SearchStrategy[T]) -> st.SearchStrategy[tuple[list[int], list[T]]]:
+    """Sorted statements (line numbers with gaps between some) and a value drawn for each."""
+    return st.lists(st.integers(1, 60), unique=True, max_size=40).flatmap(
         lambda statements: st.tuples(
             st.just(sorted(statements)),
-            st.lists(st.booleans(), min_size=len(statements), max_size=len(statements)),
+            st.lists(values, min_size=len(statements), max_size=len(statements)),
         )
     )
-)
+
+
+@given(statements_and(st.booleans()))
 def test_missed_runs_are_coverage_pys_format_lines(case: tuple[list[int], list[bool]]) -> None:
     """`FileCoverage.missed_runs` joins missed statements as coverage.py's own
     `coverage.results.format_lines` (what `coverage report -m` prints) does, for any statements
@@ -78,14 +83,7 @@ def test_missed_runs_are_coverage_pys_format_lines(case: tuple[list[int], list[b
     assert runs == format_lines(statements, missed)
 
 
-@given(
-    st.lists(st.integers(1, 60), unique=True, max_size=40).flatmap(
-        lambda statements: st.tuples(
-            st.just(sorted(statements)),
-            st.lists(st.booleans(), min_size=len(statements), max_size=len(statements)),
-        )
-    )
-)
+@given(statements_and(st.booleans()))
 def test_missed_joins_make_the_runs_of_the_plain_ranges(case: tuple[list[int], list[bool]]) -> None:
     """`FileCoverage.missed_joins` (report-json's `missing_joins`) says, per gap between two
     ranges of consecutive missed line numbers, whether `missed_runs` joins them: joining the
@@ -114,22 +112,12 @@ def test_a_cell_joins_only_the_runs_it_shows(ends: list[int], limit: int) -> Non
     assert parts.runs_cell(runs, limit) == parts.shortened_ranges(whole, limit)
 
 
-@given(
-    st.lists(st.integers(1, 60), unique=True, max_size=40).flatmap(
-        lambda statements: st.tuples(
-            st.just(sorted(statements)),
-            st.lists(
-                st.sampled_from([0, 1, 2, 255, 256, 2**40, 2**63 - 1, -1]),
-                min_size=len(statements),
-                max_size=len(statements),
-            ),
-        )
-    )
-)
+@given(statements_and(st.sampled_from([0, 1, 2, 255, 256, 2**40, 2**63 - 1, -1])))
 def test_missed_runs_found_one_at_a_time_are_the_runs(case: tuple[list[int], list[int]]) -> None:
     """`iter_missed_runs` and `iter_missed_ranges` (a table cell's few runs or ranges, found
-    with byte searches) give exactly `missed_runs` and `missed_ranges`, whatever the counts: 0/1 as the XML readers keep them (read from the counts'
-    bytes), or any count (a 256 has a zero low byte, a -1 no zero byte)."""
+    with byte searches) give exactly `missed_runs` and `missed_ranges`, whatever the counts: 0/1
+    as the XML readers keep them (read from the counts' bytes), or any count (a 256 has a zero
+    low byte, a -1 no zero byte)."""
     statements, hits = case
     fc = FileCoverage.from_mappings("m.py", dict(zip(statements, hits)))
     assert missed_flags(fc.hits) == bytes(h == 0 for h in hits)
