@@ -171,25 +171,14 @@ class Region:
             if size:
                 end = at + size
                 numbers = self.numbers[at:end]
-                if not all(map(lt, numbers, islice(numbers, 1, None))):
-                    builder.extend(self.lines[at:end], self.hits[at:end])
-                elif builder.lines:
-                    builder.extend_sorted(self.lines[at:end], self.hits[at:end])
-                else:
-                    # A file's first lines: its arrays are these new slices, of their size
-                    # (an array grown by appending holds up to 1/16 more).
-                    builder.lines, builder.hits = self.lines[at:end], self.hits[at:end]
+                ascending = all(map(lt, numbers, islice(numbers, 1, None)))
+                builder.take_lines(self.lines[at:end], self.hits[at:end], ascending)
                 at = end
             if bsize:
                 end = bat + bsize
-                if builder.blines:
-                    builder.blines.extend(self.blines[bat:end])
-                    builder.btotal.extend(self.btotal[bat:end])
-                    builder.bcovered.extend(self.bcovered[bat:end])
-                else:
-                    builder.blines = self.blines[bat:end]
-                    builder.btotal = self.btotal[bat:end]
-                    builder.bcovered = self.bcovered[bat:end]
+                builder.take_branches(
+                    self.blines[bat:end], self.btotal[bat:end], self.bcovered[bat:end]
+                )
                 bat = end
             if msize:
                 end = mat + msize

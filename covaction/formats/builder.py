@@ -76,6 +76,26 @@ class FileBuilder:
         self.lines.extend(lines)
         self.hits.extend(hits)
 
+    def take_lines(self, lines: array[int], hits: array[int], ascending: bool) -> None:
+        """A run the region readers read in bulk (`ascending`: strictly, as checked). A file's
+        first lines become its arrays, these new slices of their size (an array grown by
+        appending holds up to 1/16 more); later runs are appended."""
+        if not ascending:
+            self.extend(lines, hits)
+        elif self.lines:
+            self.extend_sorted(lines, hits)
+        else:
+            self.lines, self.hits = lines, hits
+
+    def take_branches(self, lines: array[int], total: array[int], covered: array[int]) -> None:
+        """Branch counts read in bulk: the file's arrays when they are its first (`take_lines`)."""
+        if self.blines:
+            self.blines.extend(lines)
+            self.btotal.extend(total)
+            self.bcovered.extend(covered)
+        else:
+            self.blines, self.btotal, self.bcovered = lines, total, covered
+
     def add_branches(self, line: int, covered: int, total: int) -> None:
         self.blines.append(line)
         self.btotal.append(total)

@@ -371,15 +371,7 @@ class _Read:
                 nr = list(compress(nr, keep))
                 lines, hits, itotal = (array("q", compress(x, keep)) for x in (lines, hits, itotal))
             if nr:
-                ascending = all(map(lt, nr, islice(nr, 1, None)))
-                if ascending and not builder.lines:
-                    # A file's first lines: its arrays are these new slices, of their size
-                    # (an array grown by appending holds up to 1/16 more).
-                    builder.lines, builder.hits = lines, hits
-                elif ascending:
-                    builder.extend_sorted(lines, hits)
-                else:
-                    builder.extend(lines, hits)
+                builder.take_lines(lines, hits, all(map(lt, nr, islice(nr, 1, None))))
                 if builder.ukeys is None and builder.lines is lines:
                     # The units' keys and covered counts are the lines and their hits (`ci`):
                     # one array each, until the file is opened again (`_builder` parts them).
@@ -393,14 +385,9 @@ class _Read:
                     builder.ucovered.extend(hits)
             if bsize:
                 bat, bend = bend, bend + bsize
-                if builder.blines:
-                    builder.blines.extend(self.blines[bat:bend])
-                    builder.bcovered.extend(self.bcovered[bat:bend])
-                    builder.btotal.extend(self.btotal[bat:bend])
-                else:
-                    builder.blines = self.blines[bat:bend]
-                    builder.bcovered = self.bcovered[bat:bend]
-                    builder.btotal = self.btotal[bat:bend]
+                builder.take_branches(
+                    self.blines[bat:bend], self.btotal[bat:bend], self.bcovered[bat:bend]
+                )
         return bend > 0
 
 
