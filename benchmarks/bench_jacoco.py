@@ -21,13 +21,12 @@ and prints the medians, the ratio to the bare pass and each process's peak RSS. 
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import statistics
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
+
+from reader_runs import BARE, reader, run
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "real" / "java" / "jacoco1.xml"
@@ -66,44 +65,7 @@ def generate(path: Path, target_mb: int, repeat: int) -> int:
     return files
 
 
-BARE = """
-import sys, time, resource
-from xml.parsers import expat
-p = expat.ParserCreate()
-t = time.process_time()
-with open(sys.argv[1], 'rb') as f:
-    while chunk := f.read(1 << 20):
-        p.Parse(chunk, False)
-p.Parse(b'', True)
-print(time.process_time() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, 0)
-"""
-
-OURS = """
-import sys, time, resource
-from covaction.cli import young_garbage_only
-from covaction.formats import jacoco
-young_garbage_only()  # as the command runs it: no full collections
-def chunks():
-    with open(sys.argv[1], 'rb') as f:
-        while chunk := f.read(1 << 20):
-            yield chunk
-t = time.process_time()
-r = jacoco.parse(chunks(), 'bench.xml', regions=sys.argv[2] == 'regions')
-elapsed = time.process_time() - t
-print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(r.files))
-"""
-
-
-def run(code: str, path: Path, *args: str) -> list[float]:
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(path), *args],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    return [float(x) for x in out.stdout.split()]
+OURS = reader("jacoco")
 
 
 def main() -> None:

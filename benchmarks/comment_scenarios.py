@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from test_render import (  # noqa: E402
+from render_helpers import (  # noqa: E402
     BASE_SHA,
     PR_NUMBER,
     SourceFile,
