@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -142,6 +143,21 @@ def measure(root: Path) -> None:
     )
     coverage(root, "xml", "-o", "coverage.xml")
     coverage(root, "json", "-o", "coverage.json")
+
+
+def measured_gaps(folder: Path) -> tuple[Path, str]:
+    """The sample package with sample/gaps.py, committed and measured: its root and the Missing
+    cell `coverage report -m` prints for sample/gaps.py."""
+    root = make_project(folder, branch=False, measured=False)
+    (root / "sample" / "gaps.py").write_text(GAPS_MODULE)
+    (root / "tests" / "test_gaps.py").write_text(GAPS_TEST)
+    git(root, "add", "-A")  # a file git does not track is measured but placed nowhere
+    git(root, "commit", "-qm", "gaps")
+    measure(root)
+    printed = coverage(root, "report", "-m", "--include=sample/gaps.py")
+    # sample/gaps.py      13      7    46%   4-8, 12-15
+    [row] = [line for line in printed.splitlines() if line.startswith("sample/gaps.py")]
+    return root, re.split(r"\s{2,}|%\s+", row.strip())[-1]
 
 
 def total(root: Path, precision: int = 2) -> str:

@@ -14,10 +14,7 @@ from __future__ import annotations
 import copy
 import io
 import json
-import re
 import shutil
-import subprocess
-import sys
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -47,7 +44,7 @@ from tests.fork_results import (
     set_at,
 )
 from tests.harness import ActionRun, Result
-from tests.sample import GAPS_MODULE, GAPS_TEST, coverage, git, make_project
+from tests.sample import measured_gaps
 
 # ----------------------------------------------------------------------------- end to end
 
@@ -67,21 +64,7 @@ PATCH = (
 def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """The sample package with sample/gaps.py, measured once by coverage.py: its root and the
     Missing cell `coverage report -m` prints for sample/gaps.py."""
-    root = make_project(tmp_path_factory.mktemp("p"), branch=False, measured=False)
-    (root / "sample" / "gaps.py").write_text(GAPS_MODULE)
-    (root / "tests" / "test_gaps.py").write_text(GAPS_TEST)
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "gaps")
-    subprocess.run(
-        [sys.executable, "-m", "coverage", "run", "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=root, check=True, capture_output=True,
-    )  # fmt: skip
-    coverage(root, "xml", "-o", "coverage.xml")
-    coverage(root, "json", "-o", "coverage.json")
-    printed = coverage(root, "report", "-m", "--include=sample/gaps.py")
-    # sample/gaps.py      13      7    46%   4-8, 12-15
-    [row] = [line for line in printed.splitlines() if line.startswith("sample/gaps.py")]
-    return root, re.split(r"\s{2,}|%\s+", row.strip())[-1]
+    return measured_gaps(tmp_path_factory.mktemp("p"))
 
 
 @pytest.fixture

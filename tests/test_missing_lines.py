@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ from hypothesis import strategies as st
 from covaction.diff_coverage import line_ranges
 from covaction.model import FileCoverage, missed_flags
 from covaction.render import parts
-from tests.sample import GAPS_MODULE, GAPS_TEST, coverage, git, make_project
+from tests.sample import measured_gaps
 
 ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
@@ -27,21 +26,7 @@ T = TypeVar("T")
 def measured(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """The project with gaps, measured once: its root and the Missing cell `coverage report -m`
     prints for sample/gaps.py."""
-    root = make_project(tmp_path_factory.mktemp("p"), branch=False, measured=False)
-    (root / "sample" / "gaps.py").write_text(GAPS_MODULE)
-    (root / "tests" / "test_gaps.py").write_text(GAPS_TEST)
-    git(root, "add", "-A")  # a file git does not track is measured but placed nowhere
-    git(root, "commit", "-qm", "gaps")
-    subprocess.run(
-        [sys.executable, "-m", "coverage", "run", "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=root, check=True, capture_output=True,
-    )  # fmt: skip
-    coverage(root, "xml", "-o", "coverage.xml")
-    coverage(root, "json", "-o", "coverage.json")
-    printed = coverage(root, "report", "-m", "--include=sample/gaps.py")
-    # sample/gaps.py      13      7    46%   4-8, 12-15
-    [row] = [line for line in printed.splitlines() if line.startswith("sample/gaps.py")]
-    return root, re.split(r"\s{2,}|%\s+", row.strip())[-1]
+    return measured_gaps(tmp_path_factory.mktemp("p"))
 
 
 @pytest.mark.parametrize("report", ["coverage.xml", "coverage.json", ".coverage"])
