@@ -28,7 +28,7 @@ from covaction.edges.artifact_upload import zip_single_file
 from covaction.model import Counts
 from covaction.stages import baseline_search
 from tests.fakegithub import WRITE_TOKEN, FakeGitHub, FileChange, fake_github  # noqa: F401
-from tests.fakeresults import FakeResults, FinalizedArtifact, Run, runtime_environ
+from tests.fakeresults import FakeResults, Run, into_rest, runtime_environ
 from tests.forward_proxy import ForwardProxy
 from tests.harness import END_TO_END, ActionRun, Result
 from tests.sample import make_project
@@ -65,14 +65,7 @@ def github(fake_github: FakeGitHub) -> FakeGitHub:  # noqa: F811
 def results(github: FakeGitHub) -> Iterator[FakeResults]:
     """The Results service, each finalized upload stored as an artifact in the REST fake."""
 
-    def on_finalize(a: FinalizedArtifact) -> int:
-        return github.add_artifact(
-            a.repo, a.name, a.data, run_id=a.run_id, head_branch=a.head_branch,
-            head_sha=a.head_sha, event=a.event, head_repository_id=a.head_repository_id,
-            created_at=a.created_at, content_type=a.content_type, filename=a.filename,
-        )  # fmt: skip
-
-    with FakeResults(on_finalize=on_finalize) as fake:
+    with FakeResults(on_finalize=into_rest(github)) as fake:
         yield fake
         assert not fake.errors, fake.errors
 

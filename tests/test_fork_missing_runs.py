@@ -31,7 +31,7 @@ from tests.fakegithub import (
     FileChange,
     fake_github,  # noqa: F401  (fixture)
 )
-from tests.fakeresults import FakeResults, FinalizedArtifact, runtime_environ
+from tests.fakeresults import FakeResults, into_rest, runtime_environ
 from tests.fork_results import (
     GAPS,
     GAPS_PLAIN,
@@ -81,14 +81,7 @@ def github(fake_github: FakeGitHub) -> FakeGitHub:  # noqa: F811
 
 @pytest.fixture
 def results(github: FakeGitHub) -> Iterator[FakeResults]:
-    def on_finalize(a: FinalizedArtifact) -> int:
-        return github.add_artifact(
-            a.repo, a.name, a.data, run_id=a.run_id, head_branch=a.head_branch,
-            head_sha=a.head_sha, event=a.event, head_repository_id=a.head_repository_id,
-            created_at=a.created_at, content_type=a.content_type, filename=a.filename,
-        )  # fmt: skip
-
-    with FakeResults(on_finalize=on_finalize) as fake:
+    with FakeResults(on_finalize=into_rest(github)) as fake:
         yield fake
         assert not fake.errors, fake.errors
 

@@ -32,7 +32,7 @@ from tests.fakegithub import (
     FileChange,
     fake_github,  # noqa: F401  (fixture)
 )
-from tests.fakeresults import FakeResults, FinalizedArtifact, runtime_environ
+from tests.fakeresults import FakeResults, into_rest, runtime_environ
 from tests.harness import END_TO_END, ActionRun, Result
 from tests.sample import make_project
 
@@ -81,20 +81,9 @@ def github(fake_github: FakeGitHub) -> FakeGitHub:  # noqa: F811
     return arrange(fake_github)
 
 
-def finalize_into(github: FakeGitHub) -> Any:
-    def on_finalize(a: FinalizedArtifact) -> int:
-        return github.add_artifact(
-            a.repo, a.name, a.data, run_id=a.run_id, head_branch=a.head_branch,
-            head_sha=a.head_sha, event=a.event, head_repository_id=a.head_repository_id,
-            created_at=a.created_at, content_type=a.content_type, filename=a.filename,
-        )  # fmt: skip
-
-    return on_finalize
-
-
 @pytest.fixture
 def results(github: FakeGitHub) -> Iterator[FakeResults]:
-    with FakeResults(on_finalize=finalize_into(github)) as fake:
+    with FakeResults(on_finalize=into_rest(github)) as fake:
         yield fake
         assert not fake.errors, fake.errors
 
@@ -279,7 +268,7 @@ def genuine(tmp_path_factory: pytest.TempPathFactory, project: Path) -> Stored:
     tmp = tmp_path_factory.mktemp("genuine")
     with FakeGitHub() as fake:
         arrange(fake)
-        with FakeResults(on_finalize=finalize_into(fake)) as res:
+        with FakeResults(on_finalize=into_rest(fake)) as res:
             result, run_id = fork_pr(ActionRun(tmp), fake, res, project)
             assert result.code == 0, result.stdout
             return Stored(stored_doc(fake, run_id))

@@ -4,17 +4,15 @@ Use the ``fake_results`` fixture (import it explicitly into the test module) or 
 as a context manager, and :func:`runtime_environ` for the environment a container step gets.
 Coupling with the REST fake is a constructor callback, so this package never imports it::
 
-    FakeResults(on_finalize=lambda a: rest.add_artifact(a.repo, a.name, a.data, run_id=a.run_id,
-                head_branch=a.head_branch, head_sha=a.head_sha, event=a.event,
-                head_repository_id=a.head_repository_id, created_at=a.created_at,
-                content_type=a.content_type, filename=a.filename))
+    FakeResults(on_finalize=into_rest(rest))  # each finalized upload listed by the REST fake
 
 An int returned by ``on_finalize`` becomes the artifact's ID, so Twirp and REST IDs agree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol
 
 import pytest
 
@@ -39,10 +37,29 @@ __all__ = [
     "RecordedRequest",
     "Run",
     "fake_results",
+    "into_rest",
     "mint_token",
     "results_scope",
     "runtime_environ",
 ]
+
+
+class _ArtifactList(Protocol):
+    def add_artifact(self, repo: str, name: str, data: bytes, **fields: Any) -> int: ...
+
+
+def into_rest(rest: _ArtifactList) -> Callable[[FinalizedArtifact], int]:
+    """An ``on_finalize`` that stores each finalized upload as an artifact of the REST fake
+    ``rest`` (its ``add_artifact``), under the same ID, as GitHub lists it once finalized."""
+
+    def on_finalize(a: FinalizedArtifact) -> int:
+        return rest.add_artifact(
+            a.repo, a.name, a.data, run_id=a.run_id, head_branch=a.head_branch,
+            head_sha=a.head_sha, event=a.event, head_repository_id=a.head_repository_id,
+            created_at=a.created_at, content_type=a.content_type, filename=a.filename,
+        )  # fmt: skip
+
+    return on_finalize
 
 
 def runtime_environ(
