@@ -500,14 +500,18 @@ class FileCoverage:
             yield lines[at], lines[end - 1]
 
     def iter_missed_ranges(self) -> Iterator[tuple[int, int]]:
-        """`missed_ranges`' ranges one run of missed statements at a time (a run is cut where
-        its line numbers are not consecutive): a table cell shows the first few."""
-        for at, end in self._missed_spans():
-            run = self.lines[at:end]
-            gaps = list(map(ne, islice(run, 1, None), map(_PLUS_ONE, run)))
-            firsts = [run[0], *compress(islice(run, 1, None), gaps)]
-            lasts = [*compress(run, gaps), run[-1]]
-            yield from zip(firsts, lasts, strict=True)
+        """`missed_ranges`' ranges one at a time, from the missed lines as they come: a table
+        cell shows the first few, so only the lines up to those are looked at."""
+        missed = compress(self.lines, map(not_, self.hits))
+        first = last = next(missed, 0)
+        if not first:
+            return  # (line numbers start at 1)
+        for line in missed:
+            if line != last + 1:
+                yield first, last
+                first = line
+            last = line
+        yield first, last
 
     def _missed_spans(self) -> Iterator[tuple[int, int]]:
         """The positions [at, end) of each run of missed statements, found with C searches."""
