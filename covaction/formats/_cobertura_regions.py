@@ -26,9 +26,10 @@ import sys
 from array import array
 from collections.abc import Iterable
 from itertools import compress, islice, repeat
-from operator import itemgetter, le, lt
+from operator import itemgetter, le
 
 from covaction.formats.builder import FileBuilder
+from covaction.formats.regions import ascending_runs
 
 MAX_LINE = 10_000_000
 MAX_REGION = 64 << 20  # bytes without a </class> before the callbacks take over
@@ -130,6 +131,7 @@ class Region:
     """The classes of one region, in document order, and their lines, class after class."""
 
     __slots__ = (
+        "ascending",
         "bcovered",
         "blines",
         "bsizes",
@@ -140,7 +142,6 @@ class Region:
         "mlines",
         "msizes",
         "mtexts",
-        "numbers",
         "sizes",
     )
 
@@ -149,7 +150,7 @@ class Region:
         self.sizes: list[int] = []  # lines per class
         self.bsizes: list[int] = []  # branch lines per class
         self.msizes: list[int] = []  # lines with coverage.py's missing-branches per class
-        self.numbers: list[int] = []  # `lines` as a list, to check their order per class
+        self.ascending: list[bool] = []  # per class with lines: its lines strictly ascending
         self.lines = self.hits = array("q")
         self.blines = self.btotal = self.bcovered = array("q")
         self.mlines: list[int] = []
@@ -162,6 +163,7 @@ class Region:
         whether any line has branches)."""
         builder = None
         at = bat = mat = 0
+        ascending = iter(self.ascending)
         for filename, size, bsize, msize in zip(
             self.filenames, self.sizes, self.bsizes, self.msizes, strict=True
         ):
@@ -170,9 +172,7 @@ class Region:
                 builder = builders[filename] = FileBuilder(filename)
             if size:
                 end = at + size
-                numbers = self.numbers[at:end]
-                ascending = all(map(lt, numbers, islice(numbers, 1, None)))
-                builder.take_lines(self.lines[at:end], self.hits[at:end], ascending)
+                builder.take_lines(self.lines[at:end], self.hits[at:end], next(ascending))
                 at = end
             if bsize:
                 end = bat + bsize
@@ -388,16 +388,17 @@ def _read_lines(read: Region, block: bytes) -> bool:
     else:
         both = values  # only plain tags (coverage.py without branches): number, hits, ...
     numbers = both[0::2]
-    if min(numbers) <= 0 or max(numbers) > MAX_LINE:
-        return False  # the callbacks raise the error
-    read.lines = array("q", numbers)
-    read.hits = _covered(both[1::2])
     # Per class: its lines, branch lines and lines with coverage.py's missing-branches.
     per_class = kinds.split(_SEPARATOR)
     read.sizes = list(map(bytes.count, per_class, repeat(b"<")))
     read.bsizes = list(map(bytes.count, per_class, repeat(b"<%")))
     read.msizes = list(map(bytes.count, per_class, repeat(b"<%x")))
-    read.numbers = numbers
+    ascending = ascending_runs(numbers, read.sizes, MAX_LINE)
+    if ascending is None:
+        return False  # the callbacks raise the error
+    read.ascending = ascending
+    read.lines = array("q", numbers)
+    read.hits = _covered(both[1::2])
     del both
     if b"%" in kinds:
         branch = list(compress(values, roles.translate(_BRANCH)))  # 3 integers a line

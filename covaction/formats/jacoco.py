@@ -53,12 +53,12 @@ import json
 import re
 from array import array
 from collections.abc import Iterable, Iterator
-from itertools import compress, islice, repeat
-from operator import add, lt
+from itertools import compress, repeat
+from operator import add
 
 from covaction.errors import ReportError
 from covaction.formats.builder import FileBuilder
-from covaction.formats.regions import PASSED_ON, RegionStats, cut
+from covaction.formats.regions import PASSED_ON, RegionStats, ascending_runs, cut
 from covaction.formats.xmlstream import feed, make_parser, utf8
 from covaction.model import (
     BRANCHES,
@@ -332,6 +332,7 @@ class _Read:
     """
 
     __slots__ = (
+        "ascending",
         "bcovered",
         "blines",
         "bsizes",
@@ -340,7 +341,6 @@ class _Read:
         "hits",
         "itotal",
         "lines",
-        "nr",
         "package",
         "paths",
         "sizes",
@@ -351,7 +351,7 @@ class _Read:
         self.paths: list[str] = []
         self.sizes: list[int] = []
         self.bsizes: list[int] = []
-        self.nr: list[int] = []  # `lines` as a list, to check their order per file
+        self.ascending: list[bool] = []  # per file with lines: its lines strictly ascending
         self.every = True  # every line has instructions (so every line is coverable)
         self.lines = self.hits = self.itotal = array("q")
         self.blines = self.bcovered = self.btotal = array("q")
@@ -359,19 +359,19 @@ class _Read:
     def commit(self, files: dict[str, FileBuilder]) -> bool:
         """Add the lines to the files as the callbacks would have; True when any has branches."""
         end = bend = 0
+        ascending = iter(self.ascending)
         for path, size, bsize in zip(self.paths, self.sizes, self.bsizes, strict=True):
             builder = _builder(files, path)
             if not size:
                 continue
             at, end = end, end + size
             lines, hits, itotal = self.lines[at:end], self.hits[at:end], self.itotal[at:end]
-            nr = self.nr[at:end]
+            in_order = next(ascending)  # still so without the lines dropped here
             if not self.every and 0 in itotal:  # a line without instructions is not coverable
                 keep = list(itotal)
-                nr = list(compress(nr, keep))
                 lines, hits, itotal = (array("q", compress(x, keep)) for x in (lines, hits, itotal))
-            if nr:
-                builder.take_lines(lines, hits, all(map(lt, nr, islice(nr, 1, None))))
+            if lines:
+                builder.take_lines(lines, hits, in_order)
                 if builder.ukeys is None and builder.lines is lines:
                     # The units' keys and covered counts are the lines and their hits (`ci`):
                     # one array each, until the file is opened again (`_builder` parts them).
@@ -466,10 +466,11 @@ def _read_plain(region: bytes, package: str | None) -> _Read | None:
     if len(values) != 5 * total:
         return None
     nr = values[0::5]
-    if min(nr) < 1 or max(nr) > MAX_LINE_NUMBER:
+    ascending = ascending_runs(nr, sizes, MAX_LINE_NUMBER)
+    if ascending is None:
         return None  # the callbacks raise the error
     ci, cb = values[2::5], values[4::5]
-    read.nr = nr
+    read.ascending = ascending
     read.lines = array("q", nr)
     read.hits = array("q", ci)
     # No count is past 64 bits (else OverflowError here), so none would be clamped; the sums

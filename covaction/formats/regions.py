@@ -1,5 +1,5 @@
-"""How `cobertura.parse` and `jacoco.parse` cut a document into regions, and what they did
-with them.
+"""How `cobertura.parse` and `jacoco.parse` cut a document into regions, check the order of
+what they read in bulk, and count what they did with them.
 
 Both parsers take a large XML report in regions (cut at `</class>` or `</sourcefile>`, `cut`)
 and either read a region in bulk, when its bytes are provably plain markup, or hand it to the
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
+from operator import lt
 from typing import Protocol
 
 PASSED_ON = -1  # `cut`'s offset for bytes that are not a whole region
@@ -73,6 +75,35 @@ def cut(
             offset += size
     if buf:
         yield bytes(buf), PASSED_ON
+
+
+def ascending_runs(numbers: list[int], sizes: list[int], high: int) -> list[bool] | None:
+    """Per run of `numbers` (`sizes`: each class's or source file's count, in order; runs of
+    size 0 are skipped): whether it is strictly ascending; None if a number is out of range
+    (below 1 or above `high`: the callbacks raise the error).
+
+    One C-level pass over the whole region (a byte per neighbouring pair, 1 where the number
+    rises) and a byte search per run, where a pass per run cost more; a run in order has its
+    least and greatest number at its ends, so the range check needs no pass of its own.
+    """
+    rises = bytes(map(lt, numbers, islice(numbers, 1, None)))
+    ascending = []
+    at = 0
+    for size in sizes:
+        if not size:
+            continue
+        end = at + size
+        if rises.find(0, at, end - 1) < 0:
+            ascending.append(True)
+            low, top = numbers[at], numbers[end - 1]
+        else:
+            ascending.append(False)
+            run = numbers[at:end]
+            low, top = min(run), max(run)
+        if low < 1 or top > high:
+            return None
+        at = end
+    return ascending
 
 
 @dataclass(slots=True)
