@@ -18,9 +18,10 @@ Files the report measures but that could not be placed in the repository are row
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from itertools import pairwise
 
 from covaction.diff_coverage import DiffCoverage, FileDiffCoverage, ranges_text
 from covaction.documents.baseline import Baseline
@@ -174,10 +175,60 @@ def _delta(counts: Counts, base: Counts) -> Fraction:
 
 
 def _compared(counts: Counts, base: Counts) -> tuple[Fraction, Fraction]:
+    now, then = _like_with_like(counts, base)
+    return now.percent, then.percent
+
+
+def _like_with_like(counts: Counts, base: Counts) -> tuple[Counts, Counts]:
     metric = base.metric or counts.effective_metric
     if not base.metric and metric == LINES_AND_BRANCHES and base.branches == 0 < counts.branches:
         metric = LINES
-    return counts.with_metric(metric).percent, base.with_metric(metric).percent
+    return counts.with_metric(metric), base.with_metric(metric)
+
+
+def _ratio(c: Counts) -> tuple[int, int]:
+    """`c.percent` is 100 times this fraction (1/1 when nothing is coverable)."""
+    denominator = c.denominator
+    return (c.numerator, denominator) if denominator > 0 else (1, 1)
+
+
+def worst_first(rows: Iterable[DirRow]) -> list[DirRow]:
+    """Folders by coverage (folders whose files were all deleted last), then by delta (none
+    counts as 0), then by path, comparing exact values.
+
+    The rows are sorted by the values' floats, made from the counts without a Fraction (an
+    int divided by an int is correctly rounded, as a Fraction's float is, so the floats never
+    reverse an order); where two floats are equal, integer products check that the exact
+    values are too, and only if some are not do the Fractions order the rows.
+    """
+    keyed = []
+    for d in rows:
+        n = den = dn = dd = 1  # percent 100 * n / den; delta 100 * dn / dd
+        if not d.files:
+            percent = 101.0
+        else:
+            n, den = _ratio(d.counts)
+            percent = 100 * n / den
+        delta = 0.0
+        if d.base is not None and d.files:
+            now, then = _like_with_like(d.counts, d.base)
+            (n1, d1), (n2, d2) = _ratio(now), _ratio(then)
+            dn, dd = n1 * d2 - n2 * d1, d1 * d2
+            delta = 100 * dn / dd
+        else:
+            dn = 0
+        keyed.append((percent, delta, d.path, n, den, dn, dd, d))
+    keyed.sort()  # (the paths differ: nothing after them is compared)
+    for a, b in pairwise(keyed):
+        if a[0] == b[0] and (
+            a[3] * b[4] != b[3] * a[4] or (a[1] == b[1] and a[5] * b[6] != b[5] * a[6])
+        ):
+            return sorted((k[7] for k in keyed), key=_exact_order)
+    return [k[7] for k in keyed]
+
+
+def _exact_order(d: DirRow) -> tuple[Fraction, Fraction, str]:
+    return (d.counts.percent if d.files else Fraction(101), d.delta or Fraction(0), d.path)
 
 
 def rollup(rows: Sequence[FileRow], deleted: Sequence[FileRow]) -> tuple[DirRow, ...]:

@@ -18,6 +18,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
+from covaction import compare
 from covaction.compare import Comparison, DirRow, FileRow
 from covaction.diff_coverage import line_ranges
 from covaction.gates import FAILED, PASSED, SKIPPED, Check
@@ -209,10 +210,10 @@ def _indirect_rows(c: Comparison) -> list[FileRow]:
     for row in c.files:
         if row.path in mine or row.base is None or row.status or row.counts == row.base:
             continue  # (the same counts: no change to show)
-        now = row.counts.with_metric(row.base.effective_metric).percent
-        shown = rounded(now) - rounded(row.base.percent)
-        if shown:
-            out.append((abs(shown), row))
+        # The figures as shown (from the counts, no Fraction): equal text, no change shown.
+        now, then = row.counts.with_metric(row.base.effective_metric).shown(), row.base.shown()
+        if now != then:
+            out.append((abs(Decimal(now) - Decimal(then)), row))
     out.sort(key=lambda t: (-t[0], t[1].path))
     return [row for _, row in out]
 
@@ -391,15 +392,7 @@ def _rollup(c: Comparison, depth: int) -> list[DirRow]:
         for k, (now, base) in dirs.items()
     ]
 
-    def order(d: DirRow) -> tuple[float, Fraction, float, Fraction, str]:
-        # Each exact value after its float: the floats order the rows (a Fraction's float is
-        # correctly rounded, so it never reverses an order), and only where two are equal do
-        # the Fractions decide, far fewer of the slow Fraction comparisons.
-        percent = d.counts.percent if d.files else Fraction(101)
-        delta = d.delta or Fraction(0)
-        return (float(percent), percent, float(delta), delta, d.path)
-
-    return sorted(rows, key=order)
+    return compare.worst_first(rows)
 
 
 def _common_folder(paths: Iterable[str]) -> list[str]:

@@ -1,0 +1,82 @@
+"""The folder table's order: worst coverage first, then the largest drop, then the path, by exact
+values. `compare.worst_first` sorts by floats made from the counts and checks ties with integer
+products; these tests hold it to the order of the exact Fractions, including values whose floats
+are equal though the values are not."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from covaction import compare
+from covaction.compare import DirRow
+from covaction.model import LINES, LINES_AND_BRANCHES, Counts
+
+
+def exact_order(rows: list[DirRow]) -> list[DirRow]:
+    return sorted(
+        rows,
+        key=lambda d: (
+            d.counts.percent if d.files else Fraction(101),
+            d.delta or Fraction(0),
+            d.path,
+        ),
+    )
+
+
+def counts(
+    covered: int, total: int, branches: tuple[int, int] = (0, 0), metric: str = ""
+) -> Counts:
+    return Counts(
+        total, min(covered, total), branches[1], min(branches[0], branches[1]), metric=metric
+    )
+
+
+@st.composite
+def folders(draw: st.DrawFn, big: bool) -> list[DirRow]:
+    # Small counts give many exactly equal values (ties broken by the delta, then the path);
+    # huge ones give values a float cannot tell apart.
+    size = st.integers(0, 2**70) if big else st.integers(0, 12)
+    n = draw(st.integers(0, 30))
+    rows = []
+    for i in range(n):
+        total, covered = draw(size), draw(size)
+        branches = (draw(size), draw(size))
+        metric = draw(st.sampled_from(["", LINES, LINES_AND_BRANCHES]))
+        now = counts(covered, total, branches, metric)
+        base = None
+        if draw(st.booleans()):
+            b_total, b_covered = draw(size), draw(size)
+            base_metric = draw(st.sampled_from(["", LINES]))
+            b_branches = (draw(size), draw(size)) if draw(st.booleans()) else (0, 0)
+            base = counts(b_covered, b_total, b_branches, base_metric)
+        files = draw(st.integers(0, 3))
+        rows.append(DirRow(f"d{i:02d}", now, base, files))
+    return rows
+
+
+@given(folders(big=False))
+def test_worst_first_is_the_exact_order_on_small_counts(rows: list[DirRow]) -> None:
+    assert compare.worst_first(rows) == exact_order(rows)
+
+
+@given(folders(big=True))
+def test_worst_first_is_the_exact_order_on_huge_counts(rows: list[DirRow]) -> None:
+    assert compare.worst_first(rows) == exact_order(rows)
+
+
+def test_values_a_float_cannot_tell_apart_are_ordered_exactly() -> None:
+    # 100 * (2**60 - 1) / 2**60 and 100 * (2**60 - 2) / 2**60 are the same float.
+    d = 2**60
+    close = [DirRow(f"d{i}", counts(d - 1 - i, d), None, 1) for i in range(3)]
+    assert len({float(r.counts.percent) for r in close}) == 1
+    assert [r.path for r in compare.worst_first(close)] == ["d2", "d1", "d0"]
+    # Equal percentages whose deltas a float cannot tell apart: the smaller delta first.
+    same = [
+        DirRow("a", counts(3, 5), counts(d - 1, 2 * d, metric=LINES), 1),
+        DirRow("b", counts(3, 5), counts(d - 2, 2 * d, metric=LINES), 1),
+    ]
+    assert float(same[0].delta or 0) == float(same[1].delta or 0)
+    assert [r.path for r in compare.worst_first(same)] == ["a", "b"]
