@@ -72,7 +72,7 @@ from covaction.documents.baseline import Baseline
 from covaction.errors import DocumentError
 from covaction.gates import Verdict
 from covaction.github_context import GitHubContext
-from covaction.model import Counts, display_percent
+from covaction.model import LINES, Counts, display_percent
 from covaction.pins.workflows import ActionRef, PinSummary
 from covaction.render import parts
 
@@ -143,8 +143,9 @@ def signed_text(value: Fraction | None) -> str | None:
 def counts_doc(c: Counts) -> dict[str, Any]:
     """`percent` is read as `metric` (lines, lines-and-branches, statements, ...); `units` and
     `covered_units` are the format's own units (Go statements, JaCoCo instructions), 0 without."""
+    line_percent = c.shown_line_percent()
     return {
-        "percent": c.shown(),
+        "percent": line_percent if c.metric == LINES else c.shown(),
         "metric": c.effective_metric,
         "statements": c.statements,
         "covered_lines": c.covered_lines,
@@ -153,7 +154,7 @@ def counts_doc(c: Counts) -> dict[str, Any]:
         "covered_branches": c.covered_branches,
         "units": c.units,
         "covered_units": c.covered_units,
-        "line_percent": c.shown_line_percent(),
+        "line_percent": line_percent,
         "branch_percent": c.shown_branch_percent(),
     }
 
@@ -173,12 +174,13 @@ def file_doc(comparison: Comparison, row: FileRow) -> dict[str, Any]:
 def compared_doc(row: FileRow) -> dict[str, Any]:
     """A file against the baseline: measured now (and maybe then), or deleted since."""
     deleted = row.status == "deleted"
+    base = None if row.base is None else counts_doc(row.base)
     return {
         "path": row.path,
         "status": row.status or "changed",
         "percent": None if deleted else row.counts.shown(),
-        "base_percent": None if row.base is None else row.base.shown(),
-        "base": None if row.base is None else counts_doc(row.base),
+        "base_percent": None if base is None else base["percent"],
+        "base": base,
     }
 
 
