@@ -52,6 +52,7 @@ _NONZERO = bytes([0] + [1] * 255)
 _LOW_BYTE = 0 if sys.byteorder == "little" else 7  # of an 8-byte array item
 _MISSING = re.compile(rb' missing-branches="([^"<&\t\n\r]*)"')
 _MISSING_MARK = b" x"  # where a missing-branches attribute was cut out: the kind "%x"
+HEAD_SEARCH = 16 << 10  # of a block, searched for `<conditions>` and `missing-branches` first
 
 # The line tags with their digits taken out, by kind: the bytes of the tag among "f%x" (its
 # one "f" is in "false", its one "%" in the condition, "x" marks a cut missing-branches).
@@ -334,13 +335,34 @@ def without_conditions(block: bytes) -> bytes | None:
 
 
 def _read_lines(read: Region, block: bytes) -> bool:
-    """Every class's line tags, the classes' blocks joined by `_SEPARATOR`; False: give up."""
-    if b"<conditions>" in block:
+    """Every class's line tags, the classes' blocks joined by `_SEPARATOR`; False: give up.
+
+    gcovr writes `<conditions>` and coverage.py `missing-branches` on most branch lines, so
+    the block's head says whether to cut them (searching it, not the whole block each time).
+    A block holding them only past its head fails the tag shapes and is read again, cut.
+    """
+    head = block[:HEAD_SEARCH]
+    conditions = b"<conditions>" in head
+    missing = b" missing-branches=" in head
+    if _read_tags(read, block, conditions=conditions, missing=missing):
+        return True
+    more_conditions = not conditions and b"<conditions>" in block
+    more_missing = not missing and b" missing-branches=" in block
+    if not (more_conditions or more_missing):
+        return False
+    return _read_tags(
+        read, block, conditions=conditions or more_conditions, missing=missing or more_missing
+    )
+
+
+def _read_tags(read: Region, block: bytes, *, conditions: bool, missing: bool) -> bool:
+    """`_read_lines` with `<conditions>` and `missing-branches` cut first when so told."""
+    if conditions:
         cut = without_conditions(block)
         if cut is None:
             return False
         block = cut
-    if b" missing-branches=" in block:
+    if missing:
         split = _MISSING.split(block)
         block = _MISSING_MARK.join(split[0::2])
         # Texts joined by NUL, which XML never holds: a NUL in the region (expat refuses it)
