@@ -412,13 +412,16 @@ def _read_plain(region: bytes, package: str | None) -> _Read | None:
         between = part
         if i:
             tag = _SOURCEFILE.match(part)
-            end = part.find(_END)
+            # Searched from the part's end, near which both are: another end tag is then left
+            # in the lines (the tag shapes refuse it), another start was a part of its own.
+            end = part.rfind(_END)
             if tag is None or end < 0 or not tag.group(1) or read.package is None:
                 return None  # the callbacks raise the error, if any
             name = tag.group(1).decode("utf-8")
             read.paths.append(f"{read.package}/{name}" if read.package else name)
-            # The lines come first, then the counters (JaCoCo's XMLFormatter).
-            counters = part.find(b"<counter", tag.end(), end)
+            # The lines come first, then the counters (JaCoCo's XMLFormatter): the first
+            # counter after the last line (one among the lines is left there, and refused).
+            counters = part.find(b"<counter", max(tag.end(), part.rfind(b"<line", 0, end)), end)
             if counters < 0:
                 counters = end
             blocks.append(part[tag.end() : counters].rstrip())
