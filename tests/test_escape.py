@@ -164,3 +164,11 @@ def test_note_examples() -> None:
 def test_renderer_sees_tables() -> None:
     """The GFM renderer used by these tests has tables on (else every check above is void)."""
     assert "<table>" in gfm().render("| a |\n|---|\n| b |\n")
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F)))
+def test_ascii_text_shows_every_control_character_and_nothing_else(text: str) -> None:
+    # Printable ASCII (space to `~`) is shown as it is; every other ASCII character (the C0
+    # controls and DEL) as its `\u` escape.
+    expected = "".join(ch if " " <= ch <= "~" else f"\\u{ord(ch):04x}" for ch in text)
+    assert escape.visible(text) == expected

@@ -43,6 +43,8 @@ def visible(text: str) -> str:
     Unassigned code points are shown too: a renderer newer than this Python may give them a
     meaning (a new bidi control, say).
     """
+    if text.isascii() and text.isprintable():
+        return text  # space to `~` only (a path, as a rule): nothing to show
     text = _INVISIBLE.sub(lambda m: _show(m.group(0)), text)
     if text.isascii():
         return text
@@ -72,7 +74,7 @@ def code(text: str, limit: int = 120, table: bool = True) -> str:
     body = shorten(visible(text), limit)
     if table:
         body = body.replace("|", "\\|")
-    longest = max((len(run) for run in _BACKTICKS.findall(body)), default=0)
+    longest = max(map(len, _BACKTICKS.findall(body)), default=0) if "`" in body else 0
     fence = "`" * (longest + 1)
     if not body:
         body = " "
