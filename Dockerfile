@@ -103,6 +103,14 @@ RUN pip install --require-hashes --only-binary=:all: -r /app/requirements.txt
 COPY entrypoint.py /app/entrypoint.py
 COPY covaction /app/covaction
 
+# Compiled once here rather than at the start of every run (about 0.1 s CPU for the modules and
+# 0.07 s for the templates, of a small run's 0.4 s): the modules' bytecode, hash-based and not
+# checked against the sources (an image's files never change, and no build time ends up in the
+# bytes), and the templates into Jinja's bytecode cache, which a run only reads and which
+# recompiles any template whose source does not match (`markdown.compile_templates`).
+RUN python -I -m compileall -q --invalidation-mode unchecked-hash /app/covaction \
+    && python -I -c 'import sys; sys.path.insert(0, "/app"); from covaction.render import markdown; markdown.compile_templates()'
+
 # -I: isolated mode. The workspace (the pull request's files) is the working directory; -I keeps
 # it, PYTHONPATH and user site-packages off sys.path, so nothing from the workspace is imported.
 ENTRYPOINT ["python", "-I", "/app/entrypoint.py"]

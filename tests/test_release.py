@@ -8,10 +8,12 @@ executables (a real apt would install into this machine).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -529,3 +531,86 @@ def test_build_context_holds_exactly_what_the_dockerfile_copies() -> None:
     copies = [i.split()[1] for i in _dockerfile_instructions() if i.startswith("COPY ")]
     assert rules[0] == "*"  # everything else stays out of the context
     assert sorted(r[1:] for r in rules if r.startswith("!")) == sorted(copies)
+
+
+# --- the image compiles covaction once, at build time ----------------------------------------------
+
+
+def _compile_run() -> str:
+    (run,) = [i.removeprefix("RUN ") for i in _dockerfile_instructions() if "compileall" in i]
+    return run
+
+
+@pytest.fixture(scope="module")
+def built_app(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """/app as the image has it after the Dockerfile's compile step (run here with this
+    interpreter as `python`)."""
+    app = tmp_path_factory.mktemp("image") / "app"
+    app.mkdir()
+    shutil.copy(ROOT / "entrypoint.py", app / "entrypoint.py")
+    shutil.copytree(
+        ROOT / "covaction",
+        app / "covaction",
+        ignore=shutil.ignore_patterns("__pycache__", "templates-cache"),
+    )
+    bin_dir = app.parent / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python").symlink_to(sys.executable)
+    done = subprocess.run(
+        [str(BASH), "-o", "pipefail", "-c", _compile_run().replace("/app", str(app))],
+        capture_output=True,
+        text=True,
+        env={"PATH": f"{bin_dir}:{os.environ['PATH']}"},
+    )
+    assert done.returncode == 0, done.stderr
+    return app
+
+
+def test_every_module_is_compiled_without_a_source_check(built_app: Path) -> None:
+    modules = sorted((built_app / "covaction").rglob("*.py"))
+    assert len(modules) > 50
+    for module in modules:
+        pyc = Path(importlib.util.cache_from_source(str(module)))
+        # PEP 552: the flags word after the magic number; 0b01 is hash-based, not checked.
+        assert int.from_bytes(pyc.read_bytes()[4:8], "little") == 0b01, module
+
+
+def test_the_templates_are_compiled_and_a_run_reads_them_without_writing(
+    built_app: Path, tmp_path: Path
+) -> None:
+    from covaction.render import markdown
+
+    cache = built_app / "covaction" / "render" / "templates-cache"
+    templates = markdown.environment().list_templates()
+    assert len(list(cache.iterdir())) == len(templates) >= 3
+    # The image's folder is the one a run looks in, beside the templates.
+    assert markdown.TEMPLATE_CACHE.relative_to(ROOT) == cache.relative_to(built_app)
+    # Loaded from the cache, every template is the code compiled from its source.
+    fresh, cached = markdown.environment(), markdown.environment(cache)
+    for name in templates:
+        code = cached.get_template(name).root_render_func.__code__
+        assert code == fresh.get_template(name).root_render_func.__code__
+    # A run never writes the folder: a template missing from it is compiled, not stored.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    markdown.environment(empty).get_template(templates[0])
+    assert not any(empty.iterdir())
+
+
+def test_the_bundled_example_runs_from_the_compiled_image(built_app: Path) -> None:
+    demo = ROOT / "examples" / "demo"
+    done = subprocess.run(
+        [sys.executable, "-I", str(built_app / "entrypoint.py"), "--minimum-coverage", "50",
+         "--diff-file", "changes.diff", "--baseline-file", "baseline.json", "--output", "markdown"],
+        cwd=demo, capture_output=True, text=True, env={"PATH": os.environ["PATH"]},
+    )  # fmt: skip
+    local = subprocess.run(
+        [sys.executable, "-I", str(ROOT / "entrypoint.py"), "--minimum-coverage", "50",
+         "--diff-file", "changes.diff", "--baseline-file", "baseline.json", "--output", "markdown"],
+        cwd=demo, capture_output=True, text=True, env={"PATH": os.environ["PATH"]},
+    )  # fmt: skip
+    assert (done.returncode, done.stdout, done.stderr) == (
+        local.returncode,
+        local.stdout,
+        local.stderr,
+    )

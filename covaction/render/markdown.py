@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -344,10 +345,27 @@ def _filters() -> dict[str, object]:
     }
 
 
+# The templates compiled when the image was built (`compile_templates`): a run then loads
+# them instead of compiling them again, ~0.07 s of every run's start. Only the image has this
+# folder; without it (a laptop, the tests) the templates are compiled as they load.
+TEMPLATE_CACHE = Path(__file__).with_name("templates-cache")
+
+
 @cache
 def _environment() -> jinja2.Environment:
+    return environment(TEMPLATE_CACHE if TEMPLATE_CACHE.is_dir() else None)
+
+
+def environment(cache_dir: Path | None = None, store: bool = False) -> jinja2.Environment:
+    """The templates' environment; with `cache_dir`, templates compiled earlier are loaded from
+    it (Jinja's bytecode cache, which recompiles a template whose source changed), and stored
+    there only with `store` (a run never writes the image's folder)."""
     import jinja2
 
+    bytecode_cache = None
+    if cache_dir is not None:
+        kind = jinja2.FileSystemBytecodeCache if store else _load_only()
+        bytecode_cache = kind(str(cache_dir))
     # Markdown, not HTML: HTML escaping would garble it; the filters make outside strings inert.
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("covaction.render", "templates"),
@@ -356,6 +374,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=bytecode_cache,
     )
     env.filters.update(_filters())
     env.globals.update(
@@ -376,6 +395,30 @@ def _environment() -> jinja2.Environment:
         COMMENT_PATH=COMMENT_PATH,
     )
     return env
+
+
+def compile_templates(cache_dir: Path = TEMPLATE_CACHE) -> list[str]:
+    """Compile every template into `cache_dir` (made if missing); returns their names. The
+    image's build runs this once (see the Dockerfile)."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    env = environment(cache_dir, store=True)
+    names = env.list_templates()
+    for name in names:
+        env.get_template(name)
+    return names
+
+
+@cache
+def _load_only() -> type[jinja2.FileSystemBytecodeCache]:
+    import jinja2
+
+    class LoadOnly(jinja2.FileSystemBytecodeCache):
+        """Loads compiled templates; stores none (the image's folder stays as it was built)."""
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            return None
+
+    return LoadOnly
 
 
 def tidy(text: str) -> str:
