@@ -22,11 +22,9 @@ def stats() -> RegionStats:
     return RegionStats()
 
 
-def test_a_methods_block_after_a_class_without_one_is_read_by_the_callbacks(
-    stats: RegionStats,
-) -> None:
-    # The region reader looks for <methods> blocks in a region's first class only (Istanbul
-    # writes one in every class): a block in a later class sends the region to the callbacks.
+def test_a_methods_block_after_a_class_without_one_is_cut_too(stats: RegionStats) -> None:
+    # The region reader looks for a <methods> block right after each class tag (Istanbul
+    # writes one in every class, coverage.py `<methods/>`), not in the first class only.
     methods = (
         b'<methods><method name="f" signature="()V"><lines><line number="1" hits="9"/>'
         b'<line number="99" hits="1"/></lines></method></methods>'
@@ -38,6 +36,32 @@ def test_a_methods_block_after_a_class_without_one_is_read_by_the_callbacks(
     regions, callbacks = both(doc, [HEAD, middle, TAIL], stats=stats)
     assert regions == callbacks
     assert [f[1] for f in regions[0] if f[0] == "pkg/b.py"] == [[1]]  # 99 is a method's line
+    assert (stats.read, stats.declined) == (1, 0)
+
+
+def test_a_methods_block_away_from_its_class_tag_is_read_by_the_callbacks(
+    stats: RegionStats,
+) -> None:
+    methods = b'<methods><method name="f" signature="()V"><lines><line number="99" hits="1"/>'
+    methods += b"</lines></method></methods>"
+    tag = b'<class name="b" filename="pkg/b.py">'
+    far = b"\t\t\t\t" + tag + b" " * 300 + methods + lines(b'<line number="1" hits="0"/>')
+    middle = PLAIN + far + b"</class>\n"
+    regions, callbacks = both(HEAD + middle + TAIL, [HEAD, middle, TAIL], stats=stats)
+    assert regions == callbacks
+    assert [f[1] for f in regions[0] if f[0] == "pkg/b.py"] == [[1]]
+    assert (stats.read, stats.declined) == (0, 1)
+
+
+def test_nested_methods_blocks_are_read_by_the_callbacks(stats: RegionStats) -> None:
+    # The callbacks skip to the first end of a `methods` element: a block holding another
+    # start could end elsewhere, so the region reader does not cut it.
+    methods = b"<methods><method><methods></methods></method></methods>"
+    tag = b'<class name="b" filename="pkg/b.py">'
+    nested = b"\t\t\t\t" + tag + methods + lines(b'<line number="1" hits="0"/>')
+    middle = PLAIN + nested + b"</class>\n"
+    regions, callbacks = both(HEAD + middle + TAIL, [HEAD, middle, TAIL], stats=stats)
+    assert regions == callbacks
     assert (stats.read, stats.declined) == (0, 1)
 
 

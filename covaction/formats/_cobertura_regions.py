@@ -52,6 +52,7 @@ _NONZERO = bytes([0] + [1] * 255)
 _LOW_BYTE = 0 if sys.byteorder == "little" else 7  # of an 8-byte array item
 _MISSING = re.compile(rb' missing-branches="([^"<&\t\n\r]*)"')
 _MISSING_MARK = b" x"  # where a missing-branches attribute was cut out: the kind "%x"
+_NEAR = 256  # bytes after a <class> tag searched for its <methods> block (indentation)
 HEAD_SEARCH = 16 << 10  # of a block, searched for `<conditions>` and `missing-branches` first
 
 # The line tags with their digits taken out, by kind: the bytes of the tag among "f%x" (its
@@ -201,15 +202,6 @@ def _read_plain(region: bytes) -> Region | None:
     # Single bytes first: memchr is much faster than a two-byte search.
     if (b"!" in region and b"<!" in region) or (b"?" in region and b"<?" in region):
         return None  # a comment, CDATA or processing instruction: the callbacks read it
-    # Istanbul writes a <methods> block in every class, coverage.py and gcovr `<methods/>`: the
-    # first class says which (searching it, not the whole region). A block left in another
-    # class is a tag `_only_ignored_tags` refuses.
-    first = region.find(b"<class ")
-    second = region.find(b"<class ", first + 1) if first >= 0 else -1
-    if first >= 0 and b"<methods>" in region[first : second if second >= 0 else None]:
-        region = without_methods(region) or b""
-        if not region:
-            return None
     parts = region.split(b"<class ")
     read = Region()
     others = [parts[0]]  # everything but the class tags and the <lines> blocks
@@ -226,15 +218,25 @@ def _read_plain(region: bytes) -> Region | None:
         if not filename:
             return None  # the callbacks raise the error
         read.filenames.append(filename.decode("utf-8"))
-        start = part.find(b"<lines>", tag.end())
+        # Istanbul writes a <methods> block first in every class (coverage.py and gcovr
+        # `<methods/>`): cut out, as the callbacks skip it. One anywhere else is left among
+        # the tags `_only_ignored_tags` refuses.
+        body = 0
+        methods = part.find(b"<methods>", tag.end(), tag.end() + _NEAR)
+        if methods >= 0:
+            body = methods_end(part, methods)
+            if body < 0:
+                return None
+            others.append(part[:methods])
+        start = part.find(b"<lines>", body or tag.end())
         if start < 0:
-            others.append(part)
+            others.append(part[body:])
             blocks.append(b"")
             continue
         end = part.rfind(b"</lines>")
         if end < start:
             return None
-        others.append(part[:start])
+        others.append(part[body:start])
         others.append(part[end + 8 :])
         blocks.append(part[start + 7 : end].rstrip())
     if not _only_ignored_tags(b"".join(others)):
@@ -264,31 +266,25 @@ def _only_ignored_tags(text: bytes) -> bool:
     )
 
 
-def without_methods(region: bytes) -> bytes | None:
-    """The region with each `<methods>...</methods>` block cut out, as the callbacks skip it.
+def methods_end(part: bytes, start: int) -> int:
+    """Where the `<methods>...</methods>` block at `start` ends, after its end tag; -1: unsure.
 
     The callbacks skip from `<methods>` to the first end of a `methods` element; a block with
-    another `<methods` or `</methods` inside could end elsewhere, so it is not cut (None).
+    another `<methods` or `</methods` inside could end elsewhere, so it is not cut (-1).
     Anything else naming methods (`<methods a="b">`, a stray end tag) is left for
     `_only_ignored_tags` and the tag shapes to refuse.
     """
-    kept = []
-    at = 0
-    while (start := region.find(b"<methods>", at)) >= 0:
-        # Usually the next "methods" is the block's end tag: one search over the block.
-        end = region.find(b"methods", start + 9) - 2
-        if not region.startswith(b"</methods>", end):
-            end = region.find(b"</methods>", start)
-            if (
-                end < 0
-                or region.find(b"<methods", start + 9, end) >= 0
-                or region.find(b"</methods", start, end) >= 0
-            ):
-                return None
-        kept.append(region[at:start])
-        at = end + 10
-    kept.append(region[at:])
-    return b"".join(kept)
+    # Usually the next "methods" is the block's end tag: one search over the block.
+    end = part.find(b"methods", start + 9) - 2
+    if not part.startswith(b"</methods>", end):
+        end = part.find(b"</methods>", start)
+        if (
+            end < 0
+            or part.find(b"<methods", start + 9, end) >= 0
+            or part.find(b"</methods", start, end) >= 0
+        ):
+            return -1
+    return end + 10
 
 
 def without_conditions(block: bytes) -> bytes | None:
