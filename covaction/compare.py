@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from itertools import pairwise
 
-from covaction.diff_coverage import DiffCoverage, FileDiffCoverage, ranges_text
+from covaction.diff_coverage import DiffCoverage, FileDiffCoverage, bounds_text
 from covaction.documents.baseline import Baseline
 from covaction.model import (
     BRANCHES,
@@ -63,8 +63,8 @@ class FileRow:
         if self._missing is None:
             missed = ("", "")
             if self.file is not None and self.counts.missing_lines:
-                ranges, joins = self.file.missed_ranges()
-                missed = (ranges_text(ranges), joins)
+                firsts, lasts, joins = self.file.missed_bounds()
+                missed = (bounds_text(firsts, lasts), joins)
             object.__setattr__(self, "_missing", missed)
         assert self._missing is not None
         return self._missing

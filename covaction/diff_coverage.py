@@ -63,6 +63,11 @@ def ranges_text(ranges: Iterable[tuple[int, int]]) -> str:
     return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in ranges)
 
 
+def bounds_text(firsts: Iterable[int], lasts: Iterable[int]) -> str:
+    """`ranges_text` of the ranges whose firsts and lasts these are."""
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in zip(firsts, lasts, strict=True))
+
+
 @dataclass(frozen=True, slots=True)
 class FileDiffCoverage:
     """One changed file the report knows. Line tuples are sorted."""

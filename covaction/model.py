@@ -528,16 +528,20 @@ class FileCoverage:
         """Which gaps between the ranges of consecutive missed line numbers `missed_runs`
         joins: per gap, in order, "1" where no statement between the two ranges ran (the runs
         join them) and "0" where one did (a run ends). All "0" when the runs are the ranges."""
-        return self.missed_ranges()[1]
+        return self.missed_bounds()[2]
 
     def missed_ranges(self) -> tuple[tuple[tuple[int, int], ...], str]:
-        """The missed lines as (first, last) ranges of consecutive line numbers, and
-        `missed_joins`: both from one pass over the file's lines (a large report's document
-        asks for them for every file)."""
+        """The missed lines as (first, last) ranges of consecutive numbers, and `missed_joins`."""
+        firsts, lasts, joins = self.missed_bounds()
+        return tuple(zip(firsts, lasts, strict=True)), joins
+
+    def missed_bounds(self) -> tuple[list[int], list[int], str]:
+        """`missed_ranges` as the ranges' firsts and lasts (a large report's document writes
+        them for every file, a million ranges: no pair is made)."""
         flags = missed_flags(self.hits)
         missed = list(compress(self.lines, flags))
         if not missed:
-            return (), ""
+            return [], [], ""
         gaps = list(map(ne, missed[1:], map(_PLUS_ONE, missed)))  # between two ranges
         firsts = [missed[0], *compress(islice(missed, 1, None), gaps)]
         lasts = [*compress(missed, gaps), missed[-1]]
@@ -551,7 +555,7 @@ class FileCoverage:
             at = list(compress(range(len(flags)), flags))  # missed positions
             ran = map(ne, islice(at, 1, None), map(_PLUS_ONE, at))
             joins = "".join(compress(map(_JOIN.__getitem__, ran), gaps))
-        return tuple(zip(firsts, lasts, strict=True)), joins
+        return firsts, lasts, joins
 
     def partial_lines(self) -> list[int]:
         """Covered lines with at least one branch not taken."""
