@@ -192,6 +192,12 @@ def _ratio(c: Counts) -> tuple[int, int]:
     return (c.numerator, denominator) if denominator > 0 else (1, 1)
 
 
+def exact_change(now: Counts, base: Counts) -> int:
+    """A number with the sign of `now.percent - base.percent`, from the counts (no Fraction)."""
+    (n1, d1), (n2, d2) = _ratio(now), _ratio(base)
+    return n1 * d2 - n2 * d1
+
+
 def worst_first(rows: Iterable[DirRow]) -> list[DirRow]:
     """Folders by coverage (folders whose files were all deleted last), then by delta (none
     counts as 0), then by path, comparing exact values.

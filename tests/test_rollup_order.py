@@ -80,3 +80,15 @@ def test_values_a_float_cannot_tell_apart_are_ordered_exactly() -> None:
     ]
     assert float(same[0].delta or 0) == float(same[1].delta or 0)
     assert [r.path for r in compare.worst_first(same)] == ["a", "b"]
+
+
+@given(folders(big=False), folders(big=True))
+def test_the_sign_of_a_change_is_that_of_the_exact_difference(
+    small: list[DirRow], huge: list[DirRow]
+) -> None:
+    # A table's Δ that rounds to 0.00 keeps the sign of the exact change (`parts.signed`).
+    for row in small + huge:
+        now, base = row.counts, row.base or row.counts
+        exact = now.percent - base.percent
+        sign = compare.exact_change(now, base)
+        assert (sign > 0, sign < 0) == (exact > 0, exact < 0)

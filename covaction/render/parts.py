@@ -88,8 +88,9 @@ def fixed(value: Decimal | float | int) -> str:
     return f"{value:.{shown_precision()}f}"
 
 
-def signed(value: Decimal, exact: Fraction | None = None) -> str:
-    """`+1.50`, `-2.25` (a real minus), `±0.00`; a zero hiding a change keeps its sign."""
+def signed(value: Decimal, exact: Fraction | int | None = None) -> str:
+    """`+1.50`, `-2.25` (a real minus), `±0.00`; a zero hiding a change keeps its sign (that
+    of `exact`, the change or a number with its sign)."""
     if value == 0:
         if exact:
             return ("+" if exact > 0 else MINUS) + fixed(0)
@@ -138,7 +139,7 @@ def row_change(row: FileRow | DirRow) -> str:
     if now == base:  # the same counts (most files of a change): no figure moved
         return signed(Decimal(0))
     shown = Decimal(now.shown()) - Decimal(base.shown())
-    return signed(shown, now.percent - base.percent if shown == 0 else None)
+    return signed(shown, compare.exact_change(now, base) if shown == 0 else None)
 
 
 def counts_text(c: Counts, has_branches: bool) -> str:
