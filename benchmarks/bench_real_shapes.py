@@ -25,7 +25,9 @@ the run spent reading the report; --stages times each stage's CPU instead (no pr
 overhead), and what the stages after reading the report cost together. Run by hand:
 
     python benchmarks/bench_real_shapes.py [--mb 150] [--rounds 3] [--only coverage.py,jacoco]
-        [--profile] [--stages] [--keep] [--no-report-json]
+        [--profile] [--stages] [--keep] [--reuse DIR] [--no-report-json]
+
+--keep keeps the checkouts and prints where; --reuse DIR times those again without building.
 """
 
 from __future__ import annotations
@@ -441,15 +443,24 @@ def main() -> None:
     ap.add_argument("--stages", action="store_true")
     ap.add_argument("--keep", action="store_true")
     ap.add_argument(
+        "--reuse", type=Path, help="a folder --keep printed: time its checkouts, build nothing"
+    )
+    ap.add_argument(
         "--no-report-json", action="store_true", help="run without --report-json (no document)"
     )
     args = ap.parse_args()
     if args.no_report_json:
         REPORT_JSON.clear()
     names = args.only.split(",")
-    tmp = Path(tempfile.mkdtemp(prefix="covaction-shapes-"))
+    tmp = args.reuse or Path(tempfile.mkdtemp(prefix="covaction-shapes-"))
     built = {}
     for name in names:
+        if args.reuse:
+            checkout = tmp / name / "repo"
+            report = checkout / ("jacoco.xml" if PRODUCERS[name][0] == "jacoco" else "coverage.xml")
+            built[name] = (Scaled(name, report), checkout)
+            print(f"{name:12} {report.stat().st_size / 1e6:6.0f} MB, reused {checkout}", flush=True)
+            continue
         t = time.perf_counter()
         scaled, checkout = build(name, tmp, args.mb)
         built[name] = (scaled, checkout)
@@ -485,7 +496,7 @@ def main() -> None:
     if args.stages:
         for name in names:
             print(f"{name}: {stages(*built[name])}", flush=True)
-    if args.keep:
+    if args.keep or args.reuse:
         print(f"kept in {tmp}")
     else:
         shutil.rmtree(tmp)
