@@ -372,13 +372,14 @@ def _rollup(c: Comparison, depth: int) -> list[DirRow]:
     keep = len(common) + depth
     # Per folder: this run's counts of its files, and the baseline's (deleted files too).
     dirs: dict[str, tuple[list[Counts], list[Counts]]] = {}
+    groups: dict[str, tuple[list[Counts], list[Counts]]] = {}  # by the file's own folder
     for row in all_rows:
         path = row.path
-        folder = posixpath.dirname(path).split("/")[:keep] if "/" in path else ()
-        key = "/".join(folder) or "."
-        group = dirs.get(key)
+        parent = posixpath.dirname(path)
+        group = groups.get(parent)
         if group is None:
-            group = dirs[key] = ([], [])
+            key = "/".join(parent.split("/")[:keep]) if "/" in path else ""
+            group = groups[parent] = dirs.setdefault(key or ".", ([], []))
         if row.base is not None:
             group[1].append(row.base)
         if row.status != "deleted":
