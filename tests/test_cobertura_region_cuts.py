@@ -104,3 +104,44 @@ def test_hit_counts_past_one_byte_and_missing_branches_given_twice(stats: Region
     ids = dict(zip([f[0] for f in regions[0]], regions[1], strict=True))["pkg/a.py"]
     assert ids == {2: BranchIds(frozenset({"exit"}))}
     assert stats.read == 2 and stats.declined == 0, (stats.read, stats.declined)
+
+
+BRANCH = b'<line number="3" hits="1" branch="true" condition-coverage="50% (1/2)"/>'
+ODD_FLAGS = {
+    # coverage.py's kinds (no branch="false"): a flag only in the branch lines
+    "coverage.py, digit before the hyphen": [
+        b'<line number="1" hits="1"/>',
+        b'<line number="2" hits="1" branch="true" condition5-coverage="50% (1/2)"/>',
+        BRANCH,
+    ],
+    # Istanbul's and gcovr's kinds (a branch attribute on every line): a flag on every line
+    "Istanbul, digit before false": [
+        b'<line number="1" hits="1" branch="9false"/>',
+        b'<line number="2" hits="0" branch="false"/>',
+        BRANCH,
+    ],
+    "Istanbul, digit before the hyphen": [
+        b'<line number="1" hits="1" branch="false"/>',
+        b'<line number="2" hits="1" branch="true" 7condition-coverage="50% (1/2)"/>',
+        BRANCH,
+    ],
+    # both kinds together
+    "mixed, digit before false": [
+        b'<line number="1" hits="1"/>',
+        b'<line number="2" hits="0" branch="9false"/>',
+        BRANCH,
+    ],
+}
+
+
+@pytest.mark.parametrize("tags", ODD_FLAGS.values(), ids=ODD_FLAGS.keys())
+def test_a_digit_beside_a_flag_sends_the_region_to_the_callbacks(
+    tags: list[bytes], stats: RegionStats
+) -> None:
+    # The branch attribute's value, or the hyphen of condition-coverage, is a 0 in the region
+    # reader's integers; a digit just before it makes another number there, in every layout
+    # (the region holds this class alone: its tags decide which layout is read).
+    middle = klass(lines(*tags), b"pkg/b.py")
+    regions, callbacks = both(HEAD + middle + TAIL, [HEAD, middle, TAIL], stats=stats)
+    assert regions == callbacks
+    assert (stats.read, stats.declined) == (0, 1)

@@ -84,6 +84,8 @@ def _role(*codes: int) -> bytes:
 
 
 _LINE, _FLAG, _BRANCH = _role(1, 2, 7, 8, 9), _role(3, 10), _role(7, 8, 12, 13)
+_LINE_FLAG = _role(1, 2, 3, 7, 8, 9, 10)  # number, hits, flag: every line of a kind with flags
+_BRANCH_TAG = _role(7, 8, 9, 10, 11, 12, 13)  # all six values of a branch line
 _NOT_BRANCH_LINE = bytes(c for c in range(256) if c not in (7, 8))
 _MARKS = bytes(1 if c == 7 else 0 for c in range(256))  # among branch lines' numbers (7, 8)
 # The stream: digits; a comma for each "=", "(" and "/" (before a value, the covered and the
@@ -374,12 +376,14 @@ def _read_tags(read: Region, block: bytes, *, conditions: bool, missing: bool) -
     kinds = skeleton.translate(None, _NOT_KIND)
     tiles = kinds.count(_SEPARATOR)
     tags = kinds.count(b"<")
+    plain = 0  # tags without a branch attribute (coverage.py's `<line number hits/>`)
     for kind in (b"f", b"%", b"%x", b""):
         tag = _KINDS[kind]
         if tags and (not kind or kind in kinds):  # only the kinds present are counted
             found = skeleton.count(indent + tag)
             tiles += found * (len(indent) + len(tag))
             tags -= found
+            plain = found if not kind else plain
     if tiles != len(skeleton):
         return False
     roles = kinds
@@ -399,13 +403,37 @@ def _read_tags(read: Region, block: bytes, *, conditions: bool, missing: bool) -
     del stream
     if len(values) != len(roles):
         return False  # a digit where no value is: one integer too many
-    if b"f" in kinds or b"%" in kinds:
-        if any(compress(values, roles.translate(_FLAG))):
-            return False  # a digit beside "f" or "-": a flag that is not 0
+    # Line numbers and hits of every line; a branch line's number, covered and total branches;
+    # each line's flag, which must be 0 (a digit beside "f" or "-" makes it another number).
+    # Where the kinds allow, the flags come with other values in one pass over `values`.
+    blines: list[int] = []
+    covered: list[int] = []
+    total: list[int] = []
+    if b"f" not in kinds and b"%" not in kinds:
+        numbers, hits = values[0::2], values[1::2]  # coverage.py without branches
+    elif b"f" not in kinds:
+        # coverage.py with branches: a flag only in a branch line, the third of its six values
         both = list(compress(values, roles.translate(_LINE)))  # number, hits, number, ...
+        numbers, hits = both[0::2], both[1::2]
+        six = list(compress(values, roles.translate(_BRANCH_TAG)))
+        if any(six[2::6]):
+            return False
+        blines, covered, total = six[0::6], six[4::6], six[5::6]
+    elif not plain:
+        # Istanbul, gcovr: every line has a flag, its third value
+        three = list(compress(values, roles.translate(_LINE_FLAG)))
+        if any(three[2::3]):
+            return False
+        numbers, hits = three[0::3], three[1::3]
     else:
-        both = values  # only plain tags (coverage.py without branches): number, hits, ...
-    numbers = both[0::2]
+        if any(compress(values, roles.translate(_FLAG))):
+            return False
+        both = list(compress(values, roles.translate(_LINE)))
+        numbers, hits = both[0::2], both[1::2]
+    if b"%" in kinds and not blines:
+        branch = list(compress(values, roles.translate(_BRANCH)))  # 3 integers a line
+        blines, covered, total = branch[0::3], branch[1::3], branch[2::3]
+    del values
     # Per class: its lines, branch lines and lines with coverage.py's missing-branches.
     per_class = kinds.split(_SEPARATOR)
     read.sizes = list(map(bytes.count, per_class, repeat(b"<")))
@@ -416,11 +444,8 @@ def _read_tags(read: Region, block: bytes, *, conditions: bool, missing: bool) -
         return False  # the callbacks raise the error
     read.ascending = ascending
     read.lines = array("q", numbers)
-    read.hits = _covered(both[1::2])
-    del both
-    if b"%" in kinds:
-        branch = list(compress(values, roles.translate(_BRANCH)))  # 3 integers a line
-        blines, covered, total = branch[0::3], branch[1::3], branch[2::3]
+    read.hits = _covered(hits)
+    if blines:
         # The callbacks' rule: counts out of range are no branch data (then they read it).
         if min(total) <= 0 or max(total) > 1_000_000 or not all(map(le, covered, total)):
             return False
