@@ -383,7 +383,8 @@ def _read_tags(read: Region, block: bytes, *, conditions: bool, missing: bool) -
             found = skeleton.count(indent + tag)
             tiles += found * (len(indent) + len(tag))
             tags -= found
-            plain = found if not kind else plain
+            if not kind:
+                plain = found
     if tiles != len(skeleton):
         return False
     roles = kinds
@@ -426,6 +427,7 @@ def _read_tags(read: Region, block: bytes, *, conditions: bool, missing: bool) -
             return False
         numbers, hits = three[0::3], three[1::3]
     else:
+        # plain tags and tags with a flag together: the flags picked out on their own
         if any(compress(values, roles.translate(_FLAG))):
             return False
         both = list(compress(values, roles.translate(_LINE)))
