@@ -694,9 +694,11 @@ def test_branch_ids_are_attached_keeping_every_field() -> None:
     assert len(with_ids.files) == len(without.files) == 2
     for got, plain in zip(with_ids.files, without.files, strict=True):
         for field in dataclasses.fields(FileCoverage):
-            if field.name != "branch_ids":
+            if field.name not in ("branch_ids", "metric"):
                 assert getattr(got, field.name) == getattr(plain, field.name), field.name
         assert plain.branch_ids is None
+        # Each file is read as its report's metric (coverage.py's, or lines for an unnamed tool).
+        assert (got.metric, plain.metric) == (with_ids.metric, without.metric)
     ids = with_ids.files[1].branch_ids
     assert ids is not None and dict(ids) == {
         3: BranchIds(frozenset({"5"})),

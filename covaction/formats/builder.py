@@ -102,10 +102,14 @@ class FileBuilder:
         self.bcovered.append(covered)
 
     def build(
-        self, ids_of: Callable[[array[int]], Mapping[int, BranchIds]] | None = None
+        self,
+        ids_of: Callable[[array[int]], Mapping[int, BranchIds]] | None = None,
+        metric: str = "",
     ) -> FileCoverage:
         """The file, its lines and branch lines sorted and unique. `ids_of` gives the branch
-        ids from the file's branch lines (else the `branch_ids` the parser added, if any)."""
+        ids from the file's branch lines (else the `branch_ids` the parser added, if any).
+        `metric`: the report's (its files then need no copy to be read as it: path mapping
+        reads every file as the headline's metric, as a rule the report's)."""
         lines, hits = self.lines, self.hits
         if not self._ordered:
             merged: dict[int, int] = {}
@@ -127,7 +131,7 @@ class FileBuilder:
             bcovered = _typed(bmerged[n][0] for n in border)
         units = self._units()
         ids = ids_of(blines) if ids_of is not None else self.branch_ids or None
-        return FileCoverage(self.path, lines, hits, blines, btotal, bcovered, units, ids)
+        return FileCoverage(self.path, lines, hits, blines, btotal, bcovered, units, ids, metric)
 
     def add_units(self, key: int, total: int, covered: int) -> None:
         """One unit group (a JaCoCo line's instructions); a key seen twice keeps the larger."""

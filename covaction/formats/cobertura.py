@@ -308,16 +308,17 @@ def parse(
     if not state.seen_root:
         raise ReportError(f"{origin}: no <coverage> element; this is not a Cobertura report")
     producer = state.producer
+    metric, rule, note = _RULES.get(producer, _RULES[""])
     if producer == COVERAGE_PY and state.has_branches:
         # coverage.py names the destinations of a line's missed branches; every other branch
         # of the line was taken (a line without `missing-branches` took them all).
         missing = state.missing
         files = tuple(
-            b.build(partial(_missed_branches, *missing.pop(b.path))) for b in builders.values()
+            b.build(partial(_missed_branches, *missing.pop(b.path)), metric)
+            for b in builders.values()
         )
     else:
-        files = tuple(b.build() for b in builders.values())
-    metric, rule, note = _RULES.get(producer, _RULES[""])
+        files = tuple(b.build(metric=metric) for b in builders.values())
     return ParsedReport(
         format=FORMAT,
         files=files,

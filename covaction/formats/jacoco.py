@@ -267,7 +267,7 @@ def parse(
     feed(parser, fed(utf8(chunks)), origin, "JaCoCo")
     return ParsedReport(
         FORMAT,
-        tuple(b.build() for b in files.values()),
+        tuple(b.build(metric=INSTRUCTIONS) for b in files.values()),
         state.has_branches,
         (),
         origin,
