@@ -199,7 +199,7 @@ def parse(chunks: Iterable[bytes], origin: str) -> ParsedReport:
     rule, note = _RULES.get(name, _RULES[""])
     return ParsedReport(
         FORMAT,
-        tuple(b.build() for b in files.values()),
+        tuple(b.build(metric=LINES) for b in files.values()),
         has_branches[0],
         (),
         origin,

@@ -210,7 +210,7 @@ def _build(files: dict[bytes, _File], origin: str) -> GoProfile:
                 for key, value in entry.blocks.items()
             }
         )
-        out.append(FileCoverage(entry.path, lines, hits, units=units))
+        out.append(FileCoverage(entry.path, lines, hits, units=units, metric=STATEMENTS))
     total = sum(by_file.values(), Counts())
     report = ParsedReport(
         FORMAT,

@@ -260,7 +260,7 @@ class _Parser:
                     for line, ids in known.items()
                 }
             has_branches = has_branches or bool(per_line)
-            files.append(rec.builder.build())
+            files.append(rec.builder.build(metric=LINES))
         return ParsedReport(
             FORMAT,
             tuple(files),
