@@ -14,7 +14,8 @@ changes a few hundred files, the pull request's diff) and a baseline with per-fi
 (some different, so the comparison has rows). In fresh processes, interleaved for --rounds
 rounds so both see the same machine, it times:
 1. a bare expat pass (a parser with no handlers set) over the report, 1 MiB chunks;
-2. `python entrypoint.py` in the checkout, with --diff-base, --baseline-file,
+2. `python entrypoint.py` in the checkout (covaction laid out as the image has it, compiled by
+   the Dockerfile's step; --from-checkout: this checkout's), with --diff-base, --baseline-file,
    --pin-policy off and --report-json (not with --no-report-json): the whole command,
    interpreter start included, as a workflow's step runs it (GITHUB_ACTIONS=true, the job
    summary and outputs files; no token);
@@ -46,6 +47,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bench_startup import lay_out
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT / "tests" / "fixtures" / "real"
@@ -267,9 +270,14 @@ p.Parse(b'', True)
 REPORT_JSON = ["--report-json", "result.json"]  # emptied by --no-report-json
 
 
+# Where the command runs from: covaction laid out as the image has it in /app, compiled by the
+# Dockerfile's step (`bench_startup.lay_out`), or this checkout with --from-checkout.
+APP = [ROOT]
+
+
 def command(scaled: Scaled, checkout: Path) -> list[str]:
     return [
-        str(ROOT / "entrypoint.py"),
+        str(APP[0] / "entrypoint.py"),
         "--coverage-files",
         str(scaled.report.relative_to(checkout)),
         "--diff-base",
@@ -396,7 +404,7 @@ print(f"  {'after reading the report':28} {after:6.2f}s {after / total:5.0%}", f
 
 def stages(scaled: Scaled, checkout: Path) -> str:
     """CPU seconds per stage of one run (functions wrapped with timers; no profiler)."""
-    code = STAGES.replace("__ROOT__", str(ROOT))
+    code = STAGES.replace("__ROOT__", str(APP[0]))
     args = command(scaled, checkout)[1:]
     done = subprocess.run(
         [PYTHON, "-c", code, *args],
@@ -446,6 +454,11 @@ def main() -> None:
         "--reuse", type=Path, help="a folder --keep printed: time its checkouts, build nothing"
     )
     ap.add_argument(
+        "--from-checkout",
+        action="store_true",
+        help="run this checkout's entrypoint.py, not a copy compiled as the image's build does",
+    )
+    ap.add_argument(
         "--no-report-json", action="store_true", help="run without --report-json (no document)"
     )
     args = ap.parse_args()
@@ -453,6 +466,10 @@ def main() -> None:
         REPORT_JSON.clear()
     names = args.only.split(",")
     tmp = args.reuse or Path(tempfile.mkdtemp(prefix="covaction-shapes-"))
+    image = Path(tempfile.mkdtemp(prefix="covaction-image-"))
+    if not args.from_checkout:
+        lay_out(image / "app", compiled=True)
+        APP[0] = image / "app"
     built = {}
     for name in names:
         if args.reuse:
@@ -496,6 +513,7 @@ def main() -> None:
     if args.stages:
         for name in names:
             print(f"{name}: {stages(*built[name])}", flush=True)
+    shutil.rmtree(image)
     if args.keep or args.reuse:
         print(f"kept in {tmp}")
     else:
