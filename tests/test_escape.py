@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 
 import pytest
 from hypothesis import example, given, settings
@@ -164,6 +165,24 @@ def test_note_examples() -> None:
 def test_renderer_sees_tables() -> None:
     """The GFM renderer used by these tests has tables on (else every check above is void)."""
     assert "<table>" in gfm().render("| a |\n|---|\n| b |\n")
+
+
+# Control, format, surrogate, private-use and unassigned characters, line and paragraph
+# separators: the bidi overrides and zero-width characters are all among them.
+HIDDEN = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+
+
+def _shown_one_by_one(text: str) -> str:
+    """What `visible` promises, character by character."""
+    return "".join(f"\\u{ord(ch):04x}" if unicodedata.category(ch) in HIDDEN else ch for ch in text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(strings)
+@example("5, 10-13, …")
+@example("\u00a0\u3000 spaces other than space")
+def test_visible_shows_each_hidden_character_and_nothing_else(text: str) -> None:
+    assert escape.visible(text) == _shown_one_by_one(text)
 
 
 @given(st.text(alphabet=st.characters(max_codepoint=0x7F)))

@@ -43,8 +43,11 @@ def visible(text: str) -> str:
     Unassigned code points are shown too: a renderer newer than this Python may give them a
     meaning (a new bidi control, say).
     """
-    if text.isascii() and text.isprintable():
-        return text  # space to `~` only (a path, as a rule): nothing to show
+    if text.isprintable():
+        # Every character this shows is one Python does not call printable (control, format,
+        # surrogate, private use, unassigned, line and paragraph separators): nothing to show
+        # (a path or a cell of line numbers ending in "…", as a rule).
+        return text
     text = _INVISIBLE.sub(lambda m: _show(m.group(0)), text)
     if text.isascii():
         return text
