@@ -500,12 +500,12 @@ class FileCoverage:
             yield lines[at], lines[end - 1]
 
     def iter_missed_ranges(self) -> Iterator[tuple[int, int]]:
-        """`missed_ranges`' ranges one at a time, from the missed lines as they come: a table
-        cell shows the first few, so only the lines up to those are looked at."""
+        """`missed_ranges`' ranges one at a time, from the missed lines as they come."""
         missed = compress(self.lines, map(not_, self.hits))
-        first = last = next(missed, 0)
-        if not first:
-            return  # (line numbers start at 1)
+        start = next(missed, None)
+        if start is None:
+            return
+        first = last = start
         for line in missed:
             if line != last + 1:
                 yield first, last

@@ -108,3 +108,10 @@ def test_missed_runs_found_one_at_a_time_are_the_runs(case: tuple[list[int], lis
     assert missed_flags(fc.hits) == bytes(h == 0 for h in hits)
     assert tuple(fc.iter_missed_runs()) == fc.missed_runs()
     assert tuple(fc.iter_missed_ranges()) == fc.missed_ranges()[0]
+
+
+def test_a_missed_line_zero_is_a_range_like_any_other() -> None:
+    # Line numbers start at 1 in every producer covaction reads, but a table cell must not
+    # drop a range whatever the first missed line is.
+    fc = FileCoverage.from_mappings("z.py", {0: 0, 1: 0, 3: 0, 4: 1, 5: 0})
+    assert tuple(fc.iter_missed_ranges()) == fc.missed_ranges()[0] == ((0, 1), (3, 3), (5, 5))
