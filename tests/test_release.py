@@ -575,7 +575,7 @@ def test_every_module_is_compiled_without_a_source_check(built_app: Path) -> Non
         assert int.from_bytes(pyc.read_bytes()[4:8], "little") == 0b01, module
 
 
-def test_the_templates_are_compiled_and_a_run_reads_them_without_writing(
+def test_the_templates_are_compiled_and_a_run_never_writes_them(
     built_app: Path, tmp_path: Path
 ) -> None:
     from covaction.render import markdown
@@ -585,11 +585,6 @@ def test_the_templates_are_compiled_and_a_run_reads_them_without_writing(
     assert len(list(cache.iterdir())) == len(templates) >= 3
     # The image's folder is the one a run looks in, beside the templates.
     assert markdown.TEMPLATE_CACHE.relative_to(ROOT) == cache.relative_to(built_app)
-    # Loaded from the cache, every template is the code compiled from its source.
-    fresh, cached = markdown.environment(), markdown.environment(cache)
-    for name in templates:
-        code = cached.get_template(name).root_render_func.__code__
-        assert code == fresh.get_template(name).root_render_func.__code__
     # A run never writes the folder: a template missing from it is compiled, not stored.
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -597,20 +592,46 @@ def test_the_templates_are_compiled_and_a_run_reads_them_without_writing(
     assert not any(empty.iterdir())
 
 
-def test_the_bundled_example_runs_from_the_compiled_image(built_app: Path) -> None:
-    demo = ROOT / "examples" / "demo"
+# The example as the image runs it, with an audit hook (PEP 578) recording every template
+# Python compiles (`compile()` raises the "compile" event with the file's name).
+_RUN_RECORDING_COMPILES = """
+import atexit, runpy, sys
+app, out = sys.argv[1], sys.argv[2]
+compiled = []
+sys.addaudithook(
+    lambda event, args: compiled.append(str(args[1]))
+    if event == "compile" and str(args[1]).endswith(".j2") else None
+)
+atexit.register(lambda: open(out, "w").write("\\n".join(compiled)))
+sys.argv = [app + "/entrypoint.py", *sys.argv[3:]]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+_DEMO = ["--minimum-coverage", "50", "--diff-file", "changes.diff", "--baseline-file",
+         "baseline.json", "--output", "markdown"]  # fmt: skip
+
+
+def _demo_run(app: Path, record: Path) -> tuple[subprocess.CompletedProcess[str], list[str]]:
     done = subprocess.run(
-        [sys.executable, "-I", str(built_app / "entrypoint.py"), "--minimum-coverage", "50",
-         "--diff-file", "changes.diff", "--baseline-file", "baseline.json", "--output", "markdown"],
-        cwd=demo, capture_output=True, text=True, env={"PATH": os.environ["PATH"]},
-    )  # fmt: skip
-    local = subprocess.run(
-        [sys.executable, "-I", str(ROOT / "entrypoint.py"), "--minimum-coverage", "50",
-         "--diff-file", "changes.diff", "--baseline-file", "baseline.json", "--output", "markdown"],
-        cwd=demo, capture_output=True, text=True, env={"PATH": os.environ["PATH"]},
-    )  # fmt: skip
-    assert (done.returncode, done.stdout, done.stderr) == (
+        [sys.executable, "-I", "-c", _RUN_RECORDING_COMPILES, str(app), str(record), *_DEMO],
+        cwd=ROOT / "examples" / "demo",
+        capture_output=True,
+        text=True,
+        env={"PATH": os.environ["PATH"]},
+    )
+    return done, record.read_text().split()
+
+
+def test_the_bundled_example_runs_from_the_compiled_image_without_compiling_a_template(
+    built_app: Path, tmp_path: Path
+) -> None:
+    image, image_compiled = _demo_run(built_app, tmp_path / "image.txt")
+    local, local_compiled = _demo_run(ROOT, tmp_path / "local.txt")
+    assert (image.returncode, image.stdout, image.stderr) == (
         local.returncode,
         local.stdout,
         local.stderr,
     )
+    assert "covaction" in image.stdout
+    # From the checkout the comment's templates are compiled as they load; from the image none.
+    assert any(name.endswith("comment.md.j2") for name in local_compiled)
+    assert image_compiled == []
