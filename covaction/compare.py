@@ -209,21 +209,15 @@ def worst_first(rows: Iterable[DirRow]) -> list[DirRow]:
     """
     keyed = []
     for d in rows:
-        n = den = dn = dd = 1  # percent 100 * n / den; delta 100 * dn / dd
-        if not d.files:
-            percent = 101.0
-        else:
+        # percent 100 * n / den (101 for a folder whose files were all deleted); delta 100 * dn / dd
+        n, den, dn, dd = 101, 100, 0, 1
+        if d.files:
             n, den = _ratio(d.counts)
-            percent = 100 * n / den
-        delta = 0.0
-        if d.base is not None and d.files:
-            now, then = _like_with_like(d.counts, d.base)
-            (n1, d1), (n2, d2) = _ratio(now), _ratio(then)
-            dn, dd = n1 * d2 - n2 * d1, d1 * d2
-            delta = 100 * dn / dd
-        else:
-            dn = 0
-        keyed.append((percent, delta, d.path, n, den, dn, dd, d))
+            if d.base is not None:
+                now, then = _like_with_like(d.counts, d.base)
+                (n1, d1), (n2, d2) = _ratio(now), _ratio(then)
+                dn, dd = n1 * d2 - n2 * d1, d1 * d2
+        keyed.append((100 * n / den, 100 * dn / dd, d.path, n, den, dn, dd, d))
     keyed.sort()  # (the paths differ: nothing after them is compared)
     for a, b in pairwise(keyed):
         if a[0] == b[0] and (

@@ -65,7 +65,7 @@ def ranges_text(ranges: Iterable[tuple[int, int]]) -> str:
 
 def bounds_text(firsts: Iterable[int], lasts: Iterable[int]) -> str:
     """`ranges_text` of the ranges whose firsts and lasts these are."""
-    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in zip(firsts, lasts, strict=True))
+    return ranges_text(zip(firsts, lasts, strict=True))
 
 
 @dataclass(frozen=True, slots=True)
