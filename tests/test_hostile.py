@@ -85,6 +85,7 @@ MODULES = {
     "jinja2.py": "jinja2",
     "requests.py": "requests",
     "defusedxml.py": "defusedxml",
+    "orjson.py": "orjson",
     "markupsafe.py": "markupsafe",
     "evil_plugin.py": "evil_plugin",
 }

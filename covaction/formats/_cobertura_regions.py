@@ -20,13 +20,14 @@ digits, with every other byte but a few separators deleted, are one JSON list of
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from array import array
 from collections.abc import Iterable
 from itertools import compress, islice, repeat
 from operator import itemgetter, le
+
+import orjson
 
 from covaction.formats.builder import FileBuilder
 from covaction.formats.regions import ascending_runs
@@ -399,8 +400,9 @@ def _read_tags(read: Region, block: bytes, *, conditions: bool, missing: bool) -
     if stream[:1] != b"," or stream.rstrip()[-1:] != b",":
         return False
     # A list of plain integers, or a ValueError (JSON refuses leading zeros, empty values and
-    # two numbers side by side).
-    values: list[int] = json.loads(b"[" + stream[1:].rstrip()[:-1] + b"]")
+    # two numbers side by side; orjson, strict RFC 8259 and 3-4x faster than `json.loads` on
+    # such a list, also refuses an integer past 64 bits).
+    values: list[int] = orjson.loads(b"[" + stream[1:].rstrip()[:-1] + b"]")
     del stream
     if len(values) != len(roles):
         return False  # a digit where no value is: one integer too many

@@ -49,12 +49,13 @@ the region reader only makes a large report cheaper (`benchmarks/bench_jacoco.py
 
 from __future__ import annotations
 
-import json
 import re
 from array import array
 from collections.abc import Iterable, Iterator
 from itertools import compress, repeat
 from operator import add
+
+import orjson
 
 from covaction.errors import ReportError
 from covaction.formats.builder import FileBuilder
@@ -464,8 +465,10 @@ def _read_plain(region: bytes, package: str | None) -> _Read | None:
     if stream[:1] != b",":
         return None  # a digit before the first "="
     # A list of plain integers, or a ValueError (JSON refuses leading zeros, empty values and
-    # two numbers side by side, as a digit between two tags and a value's quote gives).
-    values: list[int] = json.loads(b"[" + stream[1:] + b"]")
+    # two numbers side by side, as a digit between two tags and a value's quote gives; orjson,
+    # strict RFC 8259 and 3-4x faster than `json.loads` on such a list, also refuses an
+    # integer past 64 bits).
+    values: list[int] = orjson.loads(b"[" + stream[1:] + b"]")
     if len(values) != 5 * total:
         return None
     nr = values[0::5]
