@@ -1,11 +1,17 @@
 """report-json is written a piece at a time, its per-file lists a batch of entries at a time
-(`result.Rows`): the bytes are those of the document dumped whole."""
+(`result.Rows`), each batch by orjson where it writes what `json.dumps` writes: the bytes are
+those of the document dumped whole by `json.dumps`."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from covaction.compare import compare
 from covaction.documents import result
@@ -63,7 +69,9 @@ def test_report_json_is_the_document_dumped_whole(tmp_path: Path) -> None:
         doc,
     )
     written = (tmp_path / rel).read_bytes()
-    assert written == result.dumps(doc) + b"\n"
+    oracle = json.dumps(doc, separators=(",", ":"), default=result.listed).encode("ascii")
+    assert written == oracle + b"\n"
+    assert result.dumps(doc) == oracle
     data = json.loads(written)
     files = data["coverage"]["files"]
     assert [f["path"] for f in files] == sorted(f["path"] for f in files)
@@ -97,3 +105,47 @@ def test_the_documents_are_those_written_before_they_were_streamed() -> None:
         doc.pop("covaction")
         now[name] = doc
     assert now == json.loads(GOLDEN.read_text())
+
+
+# Every value a result document can hold, and some it cannot (keys that are not text, integers
+# past 64 bits): text with any character (non-ASCII, controls, lone surrogates), integers of any
+# size, None, booleans, nested lists and objects.
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.text(),
+    st.text(alphabet=st.characters(codec="ascii")),
+    st.sampled_from(["\ud800", "a\udcff/b", "\u2028", "\x7f", "\x00\x1f", "é/ß.py", "💥"]),
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=6),
+        st.dictionaries(st.text(max_size=8), inner, max_size=6),
+        st.dictionaries(st.integers(0, 9), inner, min_size=1, max_size=3),
+    ),
+    max_leaves=30,
+)
+
+
+@given(VALUES)
+def test_compact_writes_what_json_dumps_writes(value: Any) -> None:
+    assert result.compact(value) == json.dumps(value, separators=(",", ":"))
+
+
+@given(st.lists(VALUES, max_size=12), st.integers(1, 5))
+def test_the_pieces_join_to_what_json_dumps_writes(items: list[Any], batch: int) -> None:
+    doc = {"a": items, "b": {"c": items, "d": None}, "e": []}
+    joined = "".join(result.json_pieces(doc, batch))
+    assert joined == json.dumps(doc, separators=(",", ":"))
+
+
+def test_a_result_document_holds_no_float() -> None:
+    """The one kind of value orjson writes otherwise (`1e16` for `1e+16`) never occurs."""
+    doc, _ = large_case()
+    seen = json.loads(result.dumps(doc), parse_float=lambda text: pytest.fail(text))
+    assert seen["coverage"]["files"]
+    for case in (make_case(), make_case(baseline=False), joined_case()):
+        json.loads(result.dumps(doc_of(case)), parse_float=lambda text: pytest.fail(text))

@@ -7,10 +7,9 @@ as an artifact of the run where the runner allows it (see `edges.artifact_upload
 
 from __future__ import annotations
 
-import json
 import os
 import stat
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -190,32 +189,11 @@ def write_local(settings: Settings, edges: Edges, filename: str, data: bytes) ->
 
 def write_report_json(settings: Settings, workspace: Workspace, doc: Mapping[str, Any]) -> str:
     """The report-json file, written atomically inside the workspace; returns its path."""
-    # Compact: Python's C encoder runs only without `indent` (4x faster); `python -m
-    # json.tool` indents it for reading. Each piece is written as it is made, the per-file
-    # lists' entries a batch at a time (`result.Rows`): the document is never whole in memory,
-    # neither as objects nor as text (a failure leaves no file: `write_atomic`).
-    pieces = chain(_json_pieces(doc), ("\n",))
+    # Compact (`python -m json.tool` indents it for reading), and written a piece at a time,
+    # the per-file lists' entries a batch at a time (`result.json_pieces`): the document is
+    # never whole in memory (a failure leaves no file: `write_atomic`).
+    pieces = chain(result.json_pieces(doc), ("\n",))
     return write_in_workspace(workspace, settings.report_json, "report-json", pieces)
-
-
-def _json_pieces(value: Any, batch: int = 2000) -> Iterator[str]:
-    """`json.dumps(value, separators=(",", ":"))` in pieces, each made by the C encoder: an
-    object key by key, a list of more than `batch` items `batch` items at a time, so that a
-    report's per-file list never exists as one string (the same bytes as one `dumps`)."""
-    compact = (",", ":")
-    if isinstance(value, (list, result.Rows)) and len(value) > batch:
-        yield "["
-        for at in range(0, len(value), batch):
-            yield ("," if at else "") + json.dumps(value[at : at + batch], separators=compact)[1:-1]
-        yield "]"
-    elif isinstance(value, dict) and value:
-        yield "{"
-        for i, (key, item) in enumerate(value.items()):
-            yield ("," if i else "") + json.dumps(key) + ":"
-            yield from _json_pieces(item, batch)
-        yield "}"
-    else:
-        yield json.dumps(value, separators=compact, default=result.listed)
 
 
 def write_in_workspace(
