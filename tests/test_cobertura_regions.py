@@ -567,6 +567,16 @@ TAG_PARTS = st.sampled_from(
         b"<conditions>",
         b"</conditions>",
         b'<condition number="0"/>',
+        # What expat must see for itself (tests/test_cobertura_region_feed.py)
+        b"\r",
+        b"\r\n",
+        b"\x0b",
+        b'<line number="3" hits="4" branch="true" condition-coverage="50% (1/2)" missing-branches="\x01"/>',
+        b'<line number="3" hits="4" branch="true" condition-coverage="50% (1/2)" missing-branches="\xef\xbf\xbf"/>',
+        b'<line number="3" hits="1" branch="true" condition-coverage="50% (1/2)">'
+        b'<conditions>&<condition number="0" type="jump" coverage="50%"/></conditions></line>',
+        b'<line number="3" hits="1" branch="true" condition-coverage="50% (1/2)">'
+        b'<conditions><condition 0number="0" type="jump" coverage="50%"/></conditions></line>',
         b"</line>",
     ]
 )

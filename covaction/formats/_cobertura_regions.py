@@ -1,8 +1,9 @@
 """The Cobertura region reader: the lines of a region of plain markup, read in bulk.
 
-`cobertura.parse` hands this module a region of the document that ends at a `</class>` while
-expat checks the same bytes with no element handler. `read_region` either proves the region
-plain and returns its classes' lines, or returns None and the callback reader reads it. Plain
+`cobertura.parse` hands this module a region of the document that ends at a `</class>`, and
+expat checks it with no element handler. `read_region` either proves the region plain and
+returns its classes' lines (and, where the line tags are well-formed XML too, the region without
+them for expat, `Region.feed`), or returns None and the callback reader reads it. Plain
 means: no comment, CDATA or processing instruction, no `<source>` or `<coverage>`, `<methods>`
 blocks without nesting (cut out, as the callbacks skip them), and every `<line>` one of the
 tags coverage.py, gcovr and Istanbul write, with plain numbers:
@@ -47,6 +48,7 @@ _CLASS_TAG = re.compile(rb"(?:\s*[A-Za-z_:][\w.:-]*=" + _VALUE + rb")*\s*>")
 _ATTR = re.compile(rb'\s*([A-Za-z_:][\w.:-]*)="([^"<&\t\n\r]*)"')
 _XML_SPACE = b" \t\r\n"
 _NOT_MARKUP = bytes(c for c in range(256) if c not in b"</>\0")
+_CONTROLS = bytes(range(32))
 _NUL = "\0"
 _FIRST, _THIRD = itemgetter(0), itemgetter(2)
 _NONZERO = bytes([0] + [1] * 255)
@@ -141,12 +143,14 @@ class Region:
         "blines",
         "bsizes",
         "btotal",
+        "feed",
         "filenames",
         "hits",
         "lines",
         "mlines",
         "msizes",
         "mtexts",
+        "plain_xml",
         "sizes",
     )
 
@@ -160,6 +164,10 @@ class Region:
         self.blines = self.btotal = self.bcovered = array("q")
         self.mlines: list[int] = []
         self.mtexts: list[str] = []  # their missing-branches texts
+        # The line tags are well-formed XML too (`_read_tags`), and what expat parses in place
+        # of the region (`_expat_feed`), or None: the region itself.
+        self.plain_xml = False
+        self.feed: bytes | None = None
 
     def commit(
         self, builders: dict[str, FileBuilder], missing: MissingTexts
@@ -209,6 +217,7 @@ def _read_plain(region: bytes) -> Region | None:
     read = Region()
     others = [parts[0]]  # everything but the class tags and the <lines> blocks
     blocks = []
+    feed = [parts[0]]  # what expat parses in place of the region (emptied: the region)
     for part in islice(parts, 1, None):
         tag = _CLASS_USUAL.match(part)
         if tag is not None:
@@ -235,13 +244,18 @@ def _read_plain(region: bytes) -> Region | None:
         if start < 0:
             others.append(part[body:])
             blocks.append(b"")
+            if feed:
+                feed += (b"<class ", part)
             continue
         end = part.rfind(b"</lines>")
         if end < start:
             return None
         others.append(part[body:start])
         others.append(part[end + 8 :])
-        blocks.append(part[start + 7 : end].rstrip())
+        block = part[start + 7 : end].rstrip()
+        blocks.append(block)
+        if feed and not _add_feed(feed, part, start + 7, start + 7 + len(block), end):
+            feed.clear()
     if not _only_ignored_tags(b"".join(others)):
         return None
     if not any(blocks):
@@ -249,7 +263,31 @@ def _read_plain(region: bytes) -> Region | None:
         return read
     joined = _SEPARATOR.join(blocks)
     del parts, blocks, others, region  # only what is read stays (the peak memory)
-    return read if _read_lines(read, joined) else None
+    if not _read_lines(read, joined):
+        return None
+    if read.plain_xml and feed:
+        read.feed = b"".join(feed)
+    return read
+
+
+def _add_feed(feed: list[bytes], part: bytes, start: int, trailing: int, end: int) -> bool:
+    """Add a class's `part` to what expat parses in place of the region: its `<lines>` content
+    (`start` to `end`; the line tags end at `trailing`) as its line breaks only, then what
+    follows the last one (the indentation of `</lines>`). Lines, columns and the nesting expat
+    reports stay those of the document. False: the region itself is fed (whitespace XML does
+    not allow after the tags, or a lone CR)."""
+    if part.find(b"\x0b", trailing, end) >= 0 or part.find(b"\x0c", trailing, end) >= 0:
+        return False
+    last = part.rfind(b"\n", start, end)
+    if last < 0:
+        feed += (b"<class ", part)  # on one line: as it is
+        return True
+    # Expat counts CRLF as one line break, and a lone CR as one: only LFs are fed, so none.
+    cr = part.find(b"\r", start, last)
+    if cr >= 0 and part.count(b"\r", cr, last) != part.count(b"\r\n", cr, last + 1):
+        return False
+    feed += (b"<class ", part[:start], b"\n" * part.count(b"\n", start, last + 1), part[last + 1 :])
+    return True
 
 
 def _only_ignored_tags(text: bytes) -> bool:
@@ -290,8 +328,9 @@ def methods_end(part: bytes, start: int) -> int:
     return end + 10
 
 
-def without_conditions(block: bytes) -> bytes | None:
-    """gcovr's per-line `<conditions>` children cut out, as the callbacks ignore them.
+def without_conditions(block: bytes) -> tuple[bytes, bool] | None:
+    """gcovr's per-line `<conditions>` children cut out, as the callbacks ignore them, and
+    whether they are well-formed XML (`_conditions_plain`).
 
     `<line ...">WS<conditions>...</conditions>WS</line>` becomes the empty tag it is to the
     callbacks, `<line ..."/>` (the skeleton in `_read_lines` then checks every tag's shape).
@@ -330,7 +369,36 @@ def without_conditions(block: bytes) -> bytes | None:
     ):
         return None
     trim = itemgetter(slice(0, -len(tail)))
-    return b'"/>'.join([*map(trim, islice(rests, 0, len(split))), rests[-1]])
+    return b'"/>'.join([*map(trim, islice(rests, 0, len(split))), rests[-1]]), _conditions_plain(
+        joined, units - len(inside)
+    )
+
+
+_CONDITION = b'<condition number="0" type="jump" coverage="0%"/>'  # gcovr's, digits as one 0
+_CONDITIONS_END = b"</conditions>"
+
+
+def _conditions_plain(joined: bytes, tags: int) -> bool:
+    """Whether the `<conditions>` blocks' content (`joined`, holding `tags` condition tags and
+    an end tag each) is well-formed XML: gcovr's condition tags, XML whitespace between them.
+
+    Each run of digits becomes one 0, so a digit anywhere but in a value (a name, the text
+    between tags) breaks the tag's shape or is text other than whitespace.
+    """
+    canonical = joined.translate(_ONE_DIGIT)
+    while b"00" in canonical:
+        canonical = canonical.replace(b"00", b"0")
+    ends = joined.count(_CONDITIONS_END)
+    if canonical.count(_CONDITION) != tags:
+        return False
+    # Outside the tags and the end tags, nothing but XML whitespace: the bytes they cover and
+    # the whitespace outside them add up to the whole (no tag overlaps another: one "<" each).
+    covered = tags * len(_CONDITION) + ends * len(_CONDITIONS_END)
+    spaces = len(canonical) - len(canonical.translate(None, _XML_SPACE))
+    return len(canonical) - covered == spaces - tags * _CONDITION.count(b" ")
+
+
+_ONE_DIGIT = bytes.maketrans(_DIGITS, b"0" * 10)
 
 
 def _read_lines(read: Region, block: bytes) -> bool:
@@ -356,22 +424,35 @@ def _read_lines(read: Region, block: bytes) -> bool:
 
 def _read_tags(read: Region, block: bytes, *, conditions: bool, missing: bool) -> bool:
     """`_read_lines` with `<conditions>` and `missing-branches` cut first when so told."""
+    plain_xml = True  # what is cut is well-formed XML too (the tags' shapes are, below)
     if conditions:
         cut = without_conditions(block)
         if cut is None:
             return False
-        block = cut
+        block, plain_xml = cut
     if missing:
         split = _MISSING.split(block)
         block = _MISSING_MARK.join(split[0::2])
         # Texts joined by NUL, which XML never holds: a NUL in the region (expat refuses it)
         # gives one text too many, and the count check at the end declines the region.
-        read.mtexts = b"\0".join(split[1::2]).decode("utf-8").split(_NUL)
+        raw = b"\0".join(split[1::2])
         del split
+        texts = raw.decode("utf-8")
+        read.mtexts = texts.split(_NUL)
+        # XML characters only: no control character (the NULs are the joins), no U+FFFE or
+        # U+FFFF (UTF-8 holds no surrogate).
+        plain_xml = (
+            plain_xml
+            and len(raw) - len(raw.translate(None, _CONTROLS)) == len(read.mtexts) - 1
+            and "\ufffe" not in texts
+            and "\uffff" not in texts
+        )
     skeleton = block.translate(None, _DIGITS)
     indent = skeleton[: skeleton.find(b"<")].lstrip(_SEPARATOR)
     if indent.strip():
         return False  # text before the tags (whitespace is what the producers write)
+    # XML's whitespace only (not Python's vertical tab and form feed)
+    read.plain_xml = plain_xml and not indent.strip(_XML_SPACE)
     # Nothing but the known tags, each after the same indentation, and the separators: they
     # tile the skeleton (each tag holds one "<", so no two overlap).
     kinds = skeleton.translate(None, _NOT_KIND)
