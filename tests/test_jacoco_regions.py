@@ -419,6 +419,12 @@ PARTS = st.sampled_from(
         b'"',
         b"&amp;",
         b"<b/>",
+        # What expat must see for itself (tests/test_jacoco_region_feed.py)
+        b"\r",
+        b"\r\n",
+        b"\x0b",
+        b"&nope;",
+        b'<b a="1" a="2"/>',
     ]
 )
 

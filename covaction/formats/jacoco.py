@@ -35,8 +35,9 @@ fine, entity declarations and external entities are refused. Malformed XML, a ro
 `<report>`, a `<sourcefile>` outside a `<package>`, or a missing, negative or non-numeric line
 attribute ends in one ReportError naming the file and XML line. Counts above 2**63-1 are clamped.
 
-Two readers share the one expat parser, which sees every byte whichever reads it (so
-well-formedness and the protections above never depend on the reader): the callback reader
+Two readers share the one expat parser, which sees every byte the region reader has not proved
+well-formed XML itself (so well-formedness and the protections above never depend on the
+reader): the callback reader
 (`start`/`end`) understands any JaCoCo document; the region reader takes the document in
 regions ending at a `</sourcefile>` and, when a region is provably plain markup (no comment,
 CDATA or processing instruction; every `<line>` exactly `<line nr=".." mi=".." ci=".." mb=".."
@@ -44,7 +45,11 @@ cb=".."/>` with plain numbers in range, as JaCoCo's XMLFormatter writes it; `<so
 `<package>` tags with plain names), reads its lines with C-level byte operations while expat
 runs with no element handler. Any region it cannot prove plain goes to the callbacks, so both
 give the same result or the same error for every document (`tests/test_jacoco_regions.py`);
-the region reader only makes a large report cheaper (`benchmarks/bench_jacoco.py`).
+the region reader only makes a large report cheaper (`benchmarks/bench_jacoco.py`). Where the
+line tags are also well-formed XML (XML whitespace before each), expat parses the region
+without them (`_Read.feed`; 13 % of the bytes of the benchmark's 100 MB report): their line
+breaks stay, and expat's errors get the document's columns back (`regions.Removed`;
+`tests/test_jacoco_region_feed.py`).
 """
 
 from __future__ import annotations
@@ -59,7 +64,7 @@ import orjson
 
 from covaction.errors import ReportError
 from covaction.formats.builder import FileBuilder
-from covaction.formats.regions import PASSED_ON, RegionStats, ascending_runs, cut
+from covaction.formats.regions import PASSED_ON, RegionStats, Removed, ascending_runs, cut
 from covaction.formats.xmlstream import feed, make_parser, utf8
 from covaction.model import (
     BRANCHES,
@@ -116,6 +121,7 @@ def parse(
     parser = make_parser()
     files: dict[str, FileBuilder] = {}
     state = _State()
+    removed = Removed()  # what expat is not fed, for its errors' columns
     state.regions = regions
 
     def fail(what: str) -> ReportError:
@@ -197,7 +203,7 @@ def parse(
     def end(name: str) -> None:
         if name == "sourcefile":
             state.current = None
-            state.ended_at = parser.CurrentByteIndex
+            state.ended_at = parser.CurrentByteIndex + state.skipped
         elif name == "package":
             state.package = None
 
@@ -243,7 +249,7 @@ def parse(
         ):
             if offset == PASSED_ON:
                 resume()
-                yield data
+                yield removed.passed(data)
                 continue
             read = None
             if parser.StartElementHandler is None:
@@ -252,11 +258,16 @@ def parse(
                     stats.count(read is not None)
             if read is None:
                 resume()
-                yield data
+                yield removed.passed(data)
                 if may_pause(data, offset):
                     parser.StartElementHandler = parser.EndElementHandler = None
+            elif read.feed is None or not removed.open:
+                yield removed.passed(data)
             else:
-                yield data
+                # Its line tags proved well-formed, expat parses the rest (`_Read.feed`).
+                state.skipped += len(data) - len(read.feed)
+                yield removed.passed(read.feed, read.cuts)
+            if read is not None:
                 state.has_branches = read.commit(files) or state.has_branches
                 state.package = read.package
         resume()
@@ -265,7 +276,7 @@ def parse(
     parser.XmlDeclHandler = declaration
     parser.StartDoctypeDeclHandler = doctype
     # Unknown encodings are one ReportError there.
-    feed(parser, fed(utf8(chunks)), origin, "JaCoCo")
+    feed(parser, fed(utf8(chunks)), origin, "JaCoCo", column=removed.column)
     return ParsedReport(
         FORMAT,
         tuple(b.build(metric=INSTRUCTIONS) for b in files.values()),
@@ -295,7 +306,7 @@ def _builder(files: dict[str, FileBuilder], path: str) -> FileBuilder:
 class _State:
     """What the callbacks know between elements, and what the region reader hands them."""
 
-    __slots__ = ("current", "ended_at", "has_branches", "package", "regions", "root")
+    __slots__ = ("current", "ended_at", "has_branches", "package", "regions", "root", "skipped")
 
     def __init__(self) -> None:
         self.root = False  # the <report> root has started
@@ -304,12 +315,15 @@ class _State:
         self.has_branches = False
         self.regions = True  # the region reader may still read
         self.ended_at = -1  # byte index of the last </sourcefile> the callbacks saw
+        self.skipped = 0  # bytes of the document expat did not parse (`_Read.feed`)
 
 
 # ------------------------------------------------------------------------- the region reader
 
 _UTF8 = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
 _END = b"</sourcefile>"
+_START = b"<sourcefile "
+_XML_SPACE = b" \t\r\n"
 # The one <line> tag the region reader reads, with its digits taken out.
 _LINE_TAG = b'<line nr="" mi="" ci="" mb="" cb=""/>'
 _DIGIT_BYTES = b"0123456789"
@@ -338,7 +352,9 @@ class _Read:
         "blines",
         "bsizes",
         "btotal",
+        "cuts",
         "every",
+        "feed",
         "hits",
         "itotal",
         "lines",
@@ -356,6 +372,10 @@ class _Read:
         self.every = True  # every line has instructions (so every line is coverable)
         self.lines = self.hits = self.itotal = array("q")
         self.blines = self.bcovered = self.btotal = array("q")
+        # What expat parses in place of the region once its line tags are proved well-formed
+        # XML, or None: the region itself; and where the tags it leaves out were (`Removed`).
+        self.feed: bytes | None = None
+        self.cuts: list[tuple[int, int]] = []
 
     def commit(self, files: dict[str, FileBuilder]) -> bool:
         """Add the lines to the files as the callbacks would have; True when any has branches."""
@@ -392,6 +412,35 @@ class _Read:
         return bend > 0
 
 
+def _add_feed(
+    feed: list[bytes], cuts: list[tuple[int, int]], fed: int, part: bytes, start: int, end: int
+) -> int:
+    """Add a source file's `part` to what expat parses in place of the region (`fed` bytes so
+    far), leaving out its line tags (`start` to `end`): removed where they hold no line break
+    (`cuts`: where, and how long), else reduced to their line breaks and what follows the
+    last one. Returns the bytes of `feed`; `feed` is emptied (the region itself is fed) where
+    a lone CR is among them (a line break to expat)."""
+    if start == end:  # no line tags
+        feed += (_START, part)
+        return fed + len(_START) + len(part)
+    last = part.rfind(b"\n", start, end)
+    if last < 0:
+        if part.find(b"\r", start, end) >= 0:
+            feed.clear()
+            return 0
+        cuts.append((fed + len(_START) + start, end - start))
+        pieces: tuple[bytes, ...] = (_START, part[:start], part[end:])
+    else:
+        cr = part.find(b"\r", start, last)
+        if cr >= 0 and part.count(b"\r", cr, last) != part.count(b"\r\n", cr, last + 1):
+            feed.clear()
+            return 0
+        breaks = b"\n" * part.count(b"\n", start, last + 1)
+        pieces = (_START, part[:start], breaks, part[last + 1 :])
+    feed += pieces
+    return fed + sum(map(len, pieces))
+
+
 def _read_region(region: bytes, package: str | None) -> _Read | None:
     """The source files of a region of plain markup, or None to have the callbacks read it."""
     try:
@@ -404,11 +453,13 @@ def _read_plain(region: bytes, package: str | None) -> _Read | None:
     # Single bytes first: memchr is much faster than a two-byte search.
     if (b"!" in region and b"<!" in region) or (b"?" in region and b"<?" in region):
         return None  # a comment, CDATA or processing instruction: the callbacks read it
-    parts = region.split(b"<sourcefile ")
+    parts = region.split(_START)
     read = _Read(package)
     blocks = []  # each source file's <line> tags
     rest = []  # everything else, but the <sourcefile ...> and </sourcefile> tags
     events = 0
+    feed = [parts[0]]  # what expat parses in place of the region (emptied: the region)
+    fed = len(parts[0])
     for i, part in enumerate(parts):
         between = part
         if i:
@@ -425,7 +476,10 @@ def _read_plain(region: bytes, package: str | None) -> _Read | None:
             counters = part.find(b"<counter", max(tag.end(), part.rfind(b"<line", 0, end)), end)
             if counters < 0:
                 counters = end
-            blocks.append(part[tag.end() : counters].rstrip())
+            block = part[tag.end() : counters].rstrip()
+            blocks.append(block)
+            if feed:
+                fed = _add_feed(feed, read.cuts, fed, part, tag.end(), tag.end() + len(block))
             rest.append(part[counters:end])
             between = part[end + len(_END) :]
         rest.append(between)
@@ -459,6 +513,9 @@ def _read_plain(region: bytes, package: str | None) -> _Read | None:
     indent = unit[:first]
     if first < 0 or b"<" in indent or b'"' in indent or b"=" in indent or skeleton != unit * total:
         return None
+    if feed and not indent.strip(_XML_SPACE):  # well-formed XML too: XML's whitespace only
+        read.feed = b"".join(feed)
+    del feed
     # `, N , N , N , N , N , N ...`: five values a tag, each after its "=".
     stream = block.translate(_STREAM, _NOT_STREAM)
     del block, skeleton

@@ -11,6 +11,7 @@ where it must be. Without one the parsers count nothing.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -126,3 +127,55 @@ class RegionStats:
             self.read += 1
         else:
             self.declined += 1
+
+
+MAX_REMOVALS = 1 << 18  # removals kept for columns (6 MB); past them regions are fed whole
+
+
+class Removed:
+    """Line tags left out of what expat parses, where no line break was: their columns.
+
+    A region reader that proved a run of line tags well-formed XML may leave the run out of
+    what expat parses. Where the run held line breaks, they are fed in its place and every
+    line and column after it stays the document's. Where it held none (JaCoCo writes its
+    report on one line), expat's columns after it on that line are short by its length: each
+    removal is kept, with where expat would have met it and on which line, so that an error
+    of expat's is reported at the document's column (`column`).
+
+    Lines are counted as expat counts them while no CR has been fed (expat counts a lone CR
+    and CRLF as line breaks too): after one, nothing more is removed (`open` is False).
+    """
+
+    __slots__ = ("at", "fed", "line", "lines", "open", "sizes")
+
+    def __init__(self) -> None:
+        self.fed = 0  # bytes fed to expat so far
+        self.line = 1  # the line expat is on after them
+        self.open = True
+        self.at = array("q")  # per removal: where expat would have met it (bytes fed before)
+        self.lines = array("q")  # its line
+        self.sizes = array("q")  # its length (ASCII: characters, as expat's columns count)
+
+    def passed(self, data: bytes, cuts: Iterable[tuple[int, int]] = ()) -> bytes:
+        """`data` is fed to expat next; `cuts`: (offset in `data`, length) of each removal."""
+        if self.open:
+            at = 0
+            for offset, size in cuts:
+                self.line += data.count(b"\n", at, offset)
+                at = offset
+                self.at.append(self.fed + offset)
+                self.lines.append(self.line)
+                self.sizes.append(size)
+            self.line += data.count(b"\n", at)
+            self.open = b"\r" not in data and len(self.at) < MAX_REMOVALS
+        self.fed += len(data)
+        return data
+
+    def column(self, index: int, line: int, column: int) -> int:
+        """The document's column of expat's error at byte `index` (of what it was fed), on
+        `line` at `column`: the removals on that line before it added back."""
+        return column + sum(
+            size
+            for at, on, size in zip(self.at, self.lines, self.sizes, strict=True)
+            if on == line and at <= index
+        )

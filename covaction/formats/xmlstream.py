@@ -108,14 +108,18 @@ def feed(
     origin: str,
     fmt: str,
     on_error: Callable[[], None] | None = None,
+    column: Callable[[int, int, int], int] | None = None,
 ) -> None:
     """Feed all chunks and finish; every failure becomes one ReportError naming the file.
+
+    `column(byte index, line, column)`: the document's column of an error expat reports (the
+    chunks may leave out what a region reader proved well-formed: `regions.Removed`).
 
     The parser's handlers are dropped at the end: a reader's handlers are closures over what
     it builds (and often over the parser), a reference cycle that only a full garbage
     collection, which the command does not run (`cli.young_garbage_only`), would free."""
     try:
-        _feed(parser, chunks, origin, fmt, on_error)
+        _feed(parser, chunks, origin, fmt, on_error, column)
     finally:
         for name in _HANDLERS:
             setattr(parser, name, None)
@@ -138,15 +142,17 @@ def _feed(
     origin: str,
     fmt: str,
     on_error: Callable[[], None] | None,
+    column: Callable[[int, int, int], int] | None,
 ) -> None:
     try:
         for chunk in chunks:
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
     except expat.ExpatError as exc:
+        at = exc.offset if column is None else column(parser.ErrorByteIndex, exc.lineno, exc.offset)
         raise ReportError(
             f"{origin}: not well-formed {fmt} XML ({expat.ErrorString(exc.code)} at line "
-            f"{exc.lineno}, column {exc.offset}); regenerate the report"
+            f"{exc.lineno}, column {at}); regenerate the report"
         ) from None
     except (EntitiesForbidden, DTDForbidden) as exc:
         raise ReportError(
