@@ -46,28 +46,35 @@ class FileRow:
     file: FileCoverage | None  # what the report measured (None for a deleted file)
     diff: FileDiffCoverage | None = None
     reason: str = ""  # why an unplaced file is not in the repository ("outside the repository")
-    _missing: tuple[str, str] | None = field(default=None, init=False, repr=False, compare=False)
+    # `missing` and `missing_joins` (None until asked for)
+    _missing: tuple[str, str | None] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def missing(self) -> str:
         """Uncovered lines as ranges, `12-18, 40` (formatted when first asked, then kept: a
         large report's tables show a few thousand of its files, its document all of them)."""
-        return self._missed()[0]
+        return self._missed(False)[0]
 
     @property
     def missing_joins(self) -> str:
-        """`FileCoverage.missed_joins` of the measured file, "" without missed lines."""
-        return self._missed()[1]
+        """`FileCoverage.missed_joins` of the measured file, "" without missed lines (made
+        with `missing` when asked first; only coverage.py's files show them)."""
+        joins = self._missed(True)[1]
+        assert joins is not None
+        return joins
 
-    def _missed(self) -> tuple[str, str]:
-        if self._missing is None:
-            missed = ("", "")
+    def _missed(self, joins: bool) -> tuple[str, str | None]:
+        held = self._missing
+        if held is None or (joins and held[1] is None):
+            text, made = "", ""
             if self.file is not None and self.counts.missing_lines:
-                firsts, lasts, joins = self.file.missed_bounds()
-                missed = (bounds_text(firsts, lasts), joins)
-            object.__setattr__(self, "_missing", missed)
-        assert self._missing is not None
-        return self._missing
+                firsts, lasts, made = self.file.missed_bounds(joins)
+                text = bounds_text(firsts, lasts)
+            held = (text, made if joins else None)
+            object.__setattr__(self, "_missing", held)
+        return held
 
     @property
     def percent(self) -> Fraction:

@@ -29,8 +29,10 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import compress
-from operator import ne
+from operator import ne, neg
 from types import MappingProxyType
+
+import orjson
 
 from covaction.changed_lines import ChangedLines, Status
 from covaction.model import LINES, Counts, CoverageReport, percent_of
@@ -63,9 +65,28 @@ def ranges_text(ranges: Iterable[tuple[int, int]]) -> str:
     return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in ranges)
 
 
-def bounds_text(firsts: Iterable[int], lasts: Iterable[int]) -> str:
-    """`ranges_text` of the ranges whose firsts and lasts these are."""
-    return ranges_text(zip(firsts, lasts, strict=True))
+def bounds_text(firsts: list[int], lasts: list[int]) -> str:
+    """`ranges_text` of the ranges whose firsts and lasts these are (ascending).
+
+    With C-level passes only (report-json writes this for every file, a million ranges): one
+    list of each range's first and, for a range of several lines, its last negated, written
+    by orjson (`[4,-8,12]`), whose `,-` becomes `-` and `,` becomes `, ` (`4-8, 12`). A
+    negative line number, or one past 64 bits, is written by `ranges_text`.
+    """
+    if not firsts:
+        return ""
+    if firsts[0] < 0:
+        return ranges_text(zip(firsts, lasts, strict=True))
+    both = [0] * (2 * len(firsts))
+    both[0::2] = firsts
+    both[1::2] = map(neg, lasts)
+    keep = bytearray(b"\1") * len(both)
+    keep[1::2] = map(ne, firsts, lasts)
+    try:
+        data = orjson.dumps(list(compress(both, keep)))
+    except TypeError:  # orjson.JSONEncodeError: past 64 bits
+        return ranges_text(zip(firsts, lasts, strict=True))
+    return data[1:-1].replace(b",-", b"-").replace(b",", b", ").decode("ascii")
 
 
 @dataclass(frozen=True, slots=True)

@@ -535,9 +535,10 @@ class FileCoverage:
         firsts, lasts, joins = self.missed_bounds()
         return tuple(zip(firsts, lasts, strict=True)), joins
 
-    def missed_bounds(self) -> tuple[list[int], list[int], str]:
+    def missed_bounds(self, joins: bool = True) -> tuple[list[int], list[int], str]:
         """`missed_ranges` as the ranges' firsts and lasts (a large report's document writes
-        them for every file, a million ranges: no pair is made)."""
+        them for every file, a million ranges: no pair is made); `joins=False`: "" for the
+        joins, which only coverage.py's files show."""
         flags = missed_flags(self.hits)
         missed = list(compress(self.lines, flags))
         if not missed:
@@ -545,17 +546,17 @@ class FileCoverage:
         gaps = list(map(ne, missed[1:], map(_PLUS_ONE, missed)))  # between two ranges
         firsts = [missed[0], *compress(islice(missed, 1, None), gaps)]
         lasts = [*compress(missed, gaps), missed[-1]]
+        if not joins:
+            return firsts, lasts, ""
         # The runs of missed statements, each begun where one follows a statement that ran
         # (or the file's start). A statement that ran between two missed ones lies between
         # their numbers too: every run ends where a range ends.
         runs = flags.count(b"\0\1") + flags[0]
         if runs == len(firsts):
-            joins = "0" * (len(firsts) - 1)  # nothing joined, as a rule
-        else:
-            at = list(compress(range(len(flags)), flags))  # missed positions
-            ran = map(ne, islice(at, 1, None), map(_PLUS_ONE, at))
-            joins = "".join(compress(map(_JOIN.__getitem__, ran), gaps))
-        return firsts, lasts, joins
+            return firsts, lasts, "0" * (len(firsts) - 1)  # nothing joined, as a rule
+        at = list(compress(range(len(flags)), flags))  # missed positions
+        ran = map(ne, islice(at, 1, None), map(_PLUS_ONE, at))
+        return firsts, lasts, "".join(compress(map(_JOIN.__getitem__, ran), gaps))
 
     def partial_lines(self) -> list[int]:
         """Covered lines with at least one branch not taken."""

@@ -13,7 +13,7 @@ from coverage.results import format_lines
 from hypothesis import given
 from hypothesis import strategies as st
 
-from covaction.diff_coverage import line_ranges
+from covaction.diff_coverage import bounds_text, line_ranges, ranges_text
 from covaction.model import FileCoverage, missed_flags
 from covaction.render import parts
 from tests.sample import measured_gaps
@@ -115,3 +115,31 @@ def test_a_missed_line_zero_is_a_range_like_any_other() -> None:
     # drop a range whatever the first missed line is.
     fc = FileCoverage.from_mappings("z.py", {0: 0, 1: 0, 3: 0, 4: 1, 5: 0})
     assert tuple(fc.iter_missed_ranges()) == fc.missed_ranges()[0] == ((0, 1), (3, 3), (5, 5))
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.integers(0, 50),
+            st.integers(-5, 5),
+            st.integers(2**63 - 3, 2**63 + 3),
+            st.integers(0, 10_000_000),
+        ),
+        unique=True,
+        max_size=40,
+    )
+)
+def test_report_jsons_missing_text_is_the_ranges_text(lines: list[int]) -> None:
+    """`bounds_text` (orjson and two replacements) writes what a range at a time writes."""
+    ranges = line_ranges(sorted(lines), True)
+    firsts, lasts = [a for a, _ in ranges], [b for _, b in ranges]
+    assert bounds_text(firsts, lasts) == ranges_text(ranges)
+
+
+def test_missing_text_of_a_file_is_written_from_its_bounds() -> None:
+    f = FileCoverage.from_mappings("a.py", {n: n % 3 == 0 for n in range(0, 40)})
+    firsts, lasts, _ = f.missed_bounds()
+    assert (
+        bounds_text(firsts, lasts)
+        == "1-2, 4-5, 7-8, 10-11, 13-14, 16-17, 19-20, 22-23, 25-26, 28-29, 31-32, 34-35, 37-38"
+    )

@@ -167,9 +167,11 @@ def file_doc(comparison: Comparison, row: FileRow) -> dict[str, Any]:
     report -m` joins missed statements across comments and blank lines: "4-8" where `missing`
     says "4, 7-8"), which ones (`missing_joins`: a "1" for each gap between two ranges it
     joins, a "0" for each it keeps)."""
+    # The joins first where they are shown: made with `missing` in one pass.
+    joins = row.missing_joins if parts.joined_file(comparison, row) is not None else ""
     doc = {"path": row.path, **counts_doc(row.counts), "missing": row.missing}
-    if "1" in row.missing_joins and parts.joined_file(comparison, row) is not None:
-        doc["missing_joins"] = row.missing_joins
+    if "1" in joins:
+        doc["missing_joins"] = joins
     return doc
 
 

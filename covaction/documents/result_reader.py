@@ -205,9 +205,9 @@ class _Measured(FileCoverage):
         starts = {first for first, _last in self.missed_runs()}
         return ranges, "".join("0" if first in starts else "1" for first, _last in ranges[1:])
 
-    def missed_bounds(self) -> tuple[list[int], list[int], str]:
-        ranges, joins = self.missed_ranges()
-        return [first for first, _ in ranges], [last for _, last in ranges], joins
+    def missed_bounds(self, joins: bool = True) -> tuple[list[int], list[int], str]:
+        ranges, made = self.missed_ranges()
+        return [first for first, _ in ranges], [last for _, last in ranges], made if joins else ""
 
     def missed(self) -> Callable[[int], bool]:
         """Whether a line is one of the file's missed lines."""
