@@ -554,9 +554,10 @@ class FileCoverage:
         runs = flags.count(b"\0\1") + flags[0]
         if runs == len(firsts):
             return firsts, lasts, "0" * (len(firsts) - 1)  # nothing joined, as a rule
-        at = list(compress(range(len(flags)), flags))  # missed positions
-        ran = map(ne, islice(at, 1, None), map(_PLUS_ONE, at))
-        return firsts, lasts, "".join(compress(map(_JOIN.__getitem__, ran), gaps))
+        # Per missed line, whether it begins a run (the statement before it ran, or none is):
+        # a gap between two ranges the runs join is one where the second range begins none.
+        begins = bytes(compress(b"\1" + flags[:-1].translate(_SWAP_01), flags))
+        return firsts, lasts, bytes(compress(begins[1:], gaps)).translate(_JOINED).decode()
 
     def partial_lines(self) -> list[int]:
         """Covered lines with at least one branch not taken."""
@@ -581,7 +582,6 @@ class FileCoverage:
 
 
 _PLUS_ONE = (1).__add__
-_JOIN = ("1", "0")  # by whether a statement between two missed lines ran
 
 
 def missed_flags(hits: array[int]) -> bytes:
@@ -599,6 +599,7 @@ def missed_flags(hits: array[int]) -> bytes:
 
 
 _SWAP_01 = bytes((1, 0)) + bytes(254)
+_JOINED = b"10" + bytes(254)  # a range that begins a run: "0", else "1"
 
 MAX_HITS = 2**63 - 1
 
