@@ -60,6 +60,7 @@ MIDDLES = {
     "lone CRs before the tags": pretty(*LINES, indent=b"\r      "),
     "an LF and a lone CR before each tag": pretty(*LINES, indent=b"\n\r  "),
     "lone CRs, then an LF": pretty(*LINES, indent=b"\r  ") + pretty(line(1, 1, 0), name=b"Q.java"),
+    "a CR before the source file's lines": b"\r" + PLAIN,
     "an error inside the region, after its lines": source(
         *LINES, counters=b'<counter a="1" a="2"/>'
     ),

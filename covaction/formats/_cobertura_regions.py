@@ -165,7 +165,7 @@ class Region:
         self.mlines: list[int] = []
         self.mtexts: list[str] = []  # their missing-branches texts
         # The line tags are well-formed XML too (`_read_tags`), and what expat parses in place
-        # of the region (`_expat_feed`), or None: the region itself.
+        # of the region (`_add_feed`), or None: the region itself.
         self.plain_xml = False
         self.feed: bytes | None = None
 

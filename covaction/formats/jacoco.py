@@ -261,12 +261,12 @@ def parse(
                 yield removed.passed(data)
                 if may_pause(data, offset):
                     parser.StartElementHandler = parser.EndElementHandler = None
-            elif read.feed is None or not removed.open:
-                yield removed.passed(data)
-            else:
+            elif read.feed is not None and removed.takes(read.feed):
                 # Its line tags proved well-formed, expat parses the rest (`_Read.feed`).
                 state.skipped += len(data) - len(read.feed)
                 yield removed.passed(read.feed, read.cuts)
+            else:
+                yield removed.passed(data)
             if read is not None:
                 state.has_branches = read.commit(files) or state.has_branches
                 state.package = read.package

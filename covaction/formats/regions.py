@@ -156,6 +156,10 @@ class Removed:
         self.lines = array("q")  # its line
         self.sizes = array("q")  # its length (ASCII: characters, as expat's columns count)
 
+    def takes(self, feed: bytes) -> bool:
+        """Whether a region's `feed` may be fed in its place (its removals kept)."""
+        return self.open and b"\r" not in feed
+
     def passed(self, data: bytes, cuts: Iterable[tuple[int, int]] = ()) -> bytes:
         """`data` is fed to expat next; `cuts`: (offset in `data`, length) of each removal."""
         if self.open:
