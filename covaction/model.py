@@ -546,16 +546,14 @@ class FileCoverage:
         gaps = list(map(ne, missed[1:], map(_PLUS_ONE, missed)))  # between two ranges
         firsts = [missed[0], *compress(islice(missed, 1, None), gaps)]
         lasts = [*compress(missed, gaps), missed[-1]]
-        if not joins:
-            return firsts, lasts, ""
         # The runs of missed statements, each begun where one follows a statement that ran
         # (or the file's start). A statement that ran between two missed ones lies between
         # their numbers too: every run ends where a range ends.
         runs = flags.count(b"\0\1") + flags[0]
-        if runs == len(firsts):
-            return firsts, lasts, "0" * (len(firsts) - 1)  # nothing joined, as a rule
-        # Per missed line, whether it begins a run (the statement before it ran, or none is):
-        # a gap between two ranges the runs join is one where the second range begins none.
+        if not joins or runs == len(firsts):  # nothing joined, as a rule
+            return firsts, lasts, "0" * (len(firsts) - 1) if joins else ""
+        # Per missed line, whether it begins a run (the statement before it ran, or none is);
+        # a gap the runs join is one where the second range begins none.
         begins = bytes(compress(b"\1" + flags[:-1].translate(_SWAP_01), flags))
         return firsts, lasts, bytes(compress(begins[1:], gaps)).translate(_JOINED).decode()
 
