@@ -51,6 +51,22 @@ CRLF = klass(lines(b'<line number="1" hits="1"/>', b'<line number="2" hits="0"/>
     b"\n", b"\r\n"
 )
 
+
+def with_missing(text: bytes) -> bytes:
+    """A class whose one line names coverage.py's missed branches `text`."""
+    return klass(
+        lines(
+            b'<line number="1" hits="1" branch="true" condition-coverage="50% (1/2)" '
+            b'missing-branches="' + text + b'"/>'
+        )
+    )
+
+
+def gcovr_with(old: bytes, new: bytes) -> bytes:
+    """A class whose one line is gcovr's, with `old` made `new`."""
+    return klass(lines(GCOVR_LINE.replace(old, new)))
+
+
 # Each: fed as line breaks (True) or whole; the outcome is the callbacks' either way.
 HAZARDS: dict[str, tuple[bytes, bool]] = {
     "a vertical tab before each tag": (
@@ -61,58 +77,14 @@ HAZARDS: dict[str, tuple[bytes, bool]] = {
         klass(lines(b'<line number="1" hits="1"/>').replace(b"/>\n", b"/>\x0c\n")),
         False,
     ),
-    "a control character in missing-branches": (
-        klass(
-            lines(
-                b'<line number="1" hits="1" branch="true" condition-coverage="50% (1/2)" '
-                b'missing-branches="5\x01"/>'
-            )
-        ),
-        False,
-    ),
-    "U+FFFF in missing-branches": (
-        klass(
-            lines(
-                b'<line number="1" hits="1" branch="true" condition-coverage="50% (1/2)" '
-                b'missing-branches="\xef\xbf\xbf"/>'
-            )
-        ),
-        False,
-    ),
-    "U+FFFE in missing-branches": (
-        klass(
-            lines(
-                b'<line number="1" hits="1" branch="true" condition-coverage="50% (1/2)" '
-                b'missing-branches="\xef\xbf\xbe"/>'
-            )
-        ),
-        False,
-    ),
-    "non-ASCII in missing-branches": (
-        klass(
-            lines(
-                b'<line number="1" hits="1" branch="true" condition-coverage="50% (1/2)" '
-                b'missing-branches="\xc3\xa9,exit"/>'
-            )
-        ),
-        True,
-    ),
-    "an ampersand among the conditions": (
-        klass(lines(GCOVR_LINE.replace(b"<condition ", b"&<condition "))),
-        False,
-    ),
-    "a digit starting a condition's attribute": (
-        klass(lines(GCOVR_LINE.replace(b" type=", b" 1type="))),
-        False,
-    ),
-    "a condition's attribute twice": (
-        klass(lines(GCOVR_LINE.replace(b' type="jump"', b' number="0"'))),
-        False,
-    ),
-    "text among the conditions": (
-        klass(lines(GCOVR_LINE.replace(b"<condition ", b"x<condition "))),
-        False,
-    ),
+    "a control character in missing-branches": (with_missing(b"5\x01"), False),
+    "U+FFFF in missing-branches": (with_missing(b"\xef\xbf\xbf"), False),
+    "U+FFFE in missing-branches": (with_missing(b"\xef\xbf\xbe"), False),
+    "non-ASCII in missing-branches": (with_missing(b"\xc3\xa9,exit"), True),
+    "an ampersand among the conditions": (gcovr_with(b"<condition ", b"&<condition "), False),
+    "a digit starting a condition's attribute": (gcovr_with(b" type=", b" 1type="), False),
+    "a condition's attribute twice": (gcovr_with(b' type="jump"', b' number="0"'), False),
+    "text among the conditions": (gcovr_with(b"<condition ", b"x<condition "), False),
     "lone CRs": (CRLF.replace(b"\r\n", b"\r"), False),
     "lone CRs before the tags, an LF after": (
         klass(
