@@ -85,6 +85,12 @@ HAZARDS: dict[str, tuple[bytes, bool]] = {
     "a digit starting a condition's attribute": (gcovr_with(b" type=", b" 1type="), False),
     "a condition's attribute twice": (gcovr_with(b' type="jump"', b' number="0"'), False),
     "text among the conditions": (gcovr_with(b"<condition ", b"x<condition "), False),
+    "a NUL between the tags (the blocks' separator)": (
+        klass(lines(b'<line number="1" hits="1"/>', b'<line number="2" hits="0"/>')).replace(
+            b'hits="1"/>\n', b'hits="1"/>\x00\n'
+        ),
+        False,
+    ),
     "lone CRs": (CRLF.replace(b"\r\n", b"\r"), False),
     "lone CRs before the tags, an LF after": (
         klass(

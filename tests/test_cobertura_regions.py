@@ -571,6 +571,7 @@ TAG_PARTS = st.sampled_from(
         b"\r",
         b"\r\n",
         b"\x0b",
+        b"\x00",
         b'<line number="3" hits="4" branch="true" condition-coverage="50% (1/2)" missing-branches="\x01"/>',
         b'<line number="3" hits="4" branch="true" condition-coverage="50% (1/2)" missing-branches="\xef\xbf\xbf"/>',
         b'<line number="3" hits="1" branch="true" condition-coverage="50% (1/2)">'

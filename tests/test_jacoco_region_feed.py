@@ -55,6 +55,7 @@ MIDDLES = {
     "an entity between the line tags": source(*(t + b"&amp;" for t in LINES)),
     "an undefined entity between the line tags": source(LINES[0], b"&nope;", LINES[1]),
     "a vertical tab before each tag": source(*(b"\x0b" + t for t in LINES)),
+    "a NUL before each tag": source(*(b"\x00" + t for t in LINES)),
     "pretty-printed": pretty(*LINES),
     "pretty-printed with CRLF": pretty(*LINES, indent=b"\r\n      "),
     "lone CRs before the tags": pretty(*LINES, indent=b"\r      "),

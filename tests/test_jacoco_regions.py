@@ -423,6 +423,7 @@ PARTS = st.sampled_from(
         b"\r",
         b"\r\n",
         b"\x0b",
+        b"\x00",
         b"&nope;",
         b'<b a="1" a="2"/>',
     ]

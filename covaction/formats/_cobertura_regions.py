@@ -213,6 +213,8 @@ def _read_plain(region: bytes) -> Region | None:
     # Single bytes first: memchr is much faster than a two-byte search.
     if (b"!" in region and b"<!" in region) or (b"?" in region and b"<?" in region):
         return None  # a comment, CDATA or processing instruction: the callbacks read it
+    if b"\0" in region:
+        return None  # not XML (the separator between blocks below): expat must refuse it
     parts = region.split(b"<class ")
     read = Region()
     others = [parts[0]]  # everything but the class tags and the <lines> blocks
