@@ -27,7 +27,7 @@ from covaction.formats import cobertura
 from covaction.formats.regions import RegionStats
 from covaction.model import BranchIds, FileCoverage
 from tests.cobertura_documents import HEAD, PLAIN, TAIL, both, by_class, klass, lines, outcome
-from tests.fuzzing import chunked, fuzz
+from tests.fuzzing import chunked, fuzz, mutated
 from tests.sample import coverage, git
 
 
@@ -596,6 +596,26 @@ def class_documents(draw: st.DrawFn) -> bytes:
 @fuzz
 @given(doc=class_documents(), cuts=st.lists(st.integers(0, 10**6), max_size=8))
 def test_regions_and_callbacks_agree_on_generated_documents(doc: bytes, cuts: list[int]) -> None:
+    regions, callbacks = both(doc)
+    assert regions == callbacks
+    assert both(doc, chunked(doc, cuts))[0] == callbacks
+
+
+REAL = Path(__file__).parent / "fixtures" / "real"
+SEEDS = [
+    (REAL / "py" / "cov1.xml").read_bytes(),
+    (REAL / "c" / "gcovr-cobertura.xml").read_bytes(),
+    (REAL / "js" / "nyc-run1-cobertura.xml").read_bytes(),
+    HEAD + PLAIN + TAIL,
+]
+
+
+@fuzz
+@given(doc=mutated(SEEDS), cuts=st.lists(st.integers(0, 10**6), max_size=4))
+def test_regions_and_callbacks_agree_on_mutated_reports(doc: bytes, cuts: list[int]) -> None:
+    """The real tools' reports with a few random edits (a byte flipped, inserted or deleted, a
+    number changed, a line repeated, ...): read by class, and cut anywhere, as by the callbacks
+    (errors with their line and column included, where expat parses less of a region)."""
     regions, callbacks = both(doc)
     assert regions == callbacks
     assert both(doc, chunked(doc, cuts))[0] == callbacks
