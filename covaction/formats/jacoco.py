@@ -36,19 +36,18 @@ fine, entity declarations and external entities are refused. Malformed XML, a ro
 attribute ends in one ReportError naming the file and XML line. Counts above 2**63-1 are clamped.
 
 Two readers share the one expat parser, which sees every byte the region reader has not proved
-well-formed XML itself (so well-formedness and the protections above never depend on the
-reader): the callback reader
-(`start`/`end`) understands any JaCoCo document; the region reader takes the document in
-regions ending at a `</sourcefile>` and, when a region is provably plain markup (no comment,
-CDATA or processing instruction; every `<line>` exactly `<line nr=".." mi=".." ci=".." mb=".."
-cb=".."/>` with plain numbers in range, as JaCoCo's XMLFormatter writes it; `<sourcefile>` and
-`<package>` tags with plain names), reads its lines with C-level byte operations while expat
-runs with no element handler. Any region it cannot prove plain goes to the callbacks, so both
-give the same result or the same error for every document (`tests/test_jacoco_regions.py`);
-the region reader only makes a large report cheaper (`benchmarks/bench_jacoco.py`). Where the
-line tags are also well-formed XML (XML whitespace before each), expat parses the region
-without them (`_Read.feed`; 13 % of the bytes of the benchmark's 100 MB report): their line
-breaks stay, and expat's errors get the document's columns back (`regions.Removed`;
+well-formed XML itself (so well-formedness and the protections above never depend on the reader):
+the callback reader (`start`/`end`) understands any JaCoCo document; the region reader takes the
+document in regions ending at a `</sourcefile>` and, when a region is provably plain markup (no
+comment, CDATA or processing instruction; every `<line>` exactly `<line nr=".." mi=".." ci=".."
+mb=".." cb=".."/>` with plain numbers in range, as JaCoCo's XMLFormatter writes it; `<sourcefile>`
+and `<package>` tags with plain names), reads its lines with C-level byte operations while expat
+runs with no element handler. Any region it cannot prove plain goes to the callbacks, so both give
+the same result or the same error for every document (`tests/test_jacoco_regions.py`); the region
+reader only makes a large report cheaper (`benchmarks/bench_jacoco.py`). Where the line tags are
+also well-formed XML (XML whitespace before each), expat parses the region without them
+(`_Read.feed`; 13 % of the bytes of the benchmark's 100 MB report): their line breaks stay, and
+expat's errors get the document's columns back (`regions.Removed`;
 `tests/test_jacoco_region_feed.py`).
 """
 
