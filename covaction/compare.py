@@ -199,10 +199,15 @@ def _ratio(c: Counts) -> tuple[int, int]:
     return (c.numerator, denominator) if denominator > 0 else (1, 1)
 
 
+def _change(now: Counts, base: Counts) -> tuple[int, int]:
+    """`now.percent - base.percent` is 100 times this fraction (from the counts, no Fraction)."""
+    (n1, d1), (n2, d2) = _ratio(now), _ratio(base)
+    return n1 * d2 - n2 * d1, d1 * d2
+
+
 def exact_change(now: Counts, base: Counts) -> int:
     """A number with the sign of `now.percent - base.percent`, from the counts (no Fraction)."""
-    (n1, d1), (n2, d2) = _ratio(now), _ratio(base)
-    return n1 * d2 - n2 * d1
+    return _change(now, base)[0]
 
 
 def worst_first(rows: Iterable[DirRow]) -> list[DirRow]:
@@ -221,9 +226,7 @@ def worst_first(rows: Iterable[DirRow]) -> list[DirRow]:
         if d.files:
             n, den = _ratio(d.counts)
             if d.base is not None:
-                now, then = _like_with_like(d.counts, d.base)
-                (n1, d1), (n2, d2) = _ratio(now), _ratio(then)
-                dn, dd = n1 * d2 - n2 * d1, d1 * d2
+                dn, dd = _change(*_like_with_like(d.counts, d.base))
         keyed.append((100 * n / den, 100 * dn / dd, d.path, n, den, dn, dd, d))
     keyed.sort()  # (the paths differ: nothing after them is compared)
     for a, b in pairwise(keyed):

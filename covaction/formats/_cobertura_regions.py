@@ -31,7 +31,7 @@ from operator import itemgetter, le
 import orjson
 
 from covaction.formats.builder import FileBuilder
-from covaction.formats.regions import ascending_runs
+from covaction.formats.regions import ascending_runs, line_breaks
 
 MAX_LINE = 10_000_000
 MAX_REGION = 64 << 20  # bytes without a </class> before the callbacks take over
@@ -284,11 +284,10 @@ def _add_feed(feed: list[bytes], part: bytes, start: int, trailing: int, end: in
     if last < 0:
         feed += (b"<class ", part)  # on one line: as it is
         return True
-    # Expat counts CRLF as one line break, and a lone CR as one: only LFs are fed, so none.
-    cr = part.find(b"\r", start, last)
-    if cr >= 0 and part.count(b"\r", cr, last) != part.count(b"\r\n", cr, last + 1):
+    breaks = line_breaks(part, start, last + 1)
+    if breaks is None:
         return False
-    feed += (b"<class ", part[:start], b"\n" * part.count(b"\n", start, last + 1), part[last + 1 :])
+    feed += (b"<class ", part[:start], breaks, part[last + 1 :])
     return True
 
 

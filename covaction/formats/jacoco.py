@@ -63,7 +63,14 @@ import orjson
 
 from covaction.errors import ReportError
 from covaction.formats.builder import FileBuilder
-from covaction.formats.regions import PASSED_ON, RegionStats, Removed, ascending_runs, cut
+from covaction.formats.regions import (
+    PASSED_ON,
+    RegionStats,
+    Removed,
+    ascending_runs,
+    cut,
+    line_breaks,
+)
 from covaction.formats.xmlstream import feed, make_parser, utf8
 from covaction.model import (
     BRANCHES,
@@ -430,11 +437,10 @@ def _add_feed(
         cuts.append((fed + len(_START) + start, end - start))
         pieces: tuple[bytes, ...] = (_START, part[:start], part[end:])
     else:
-        cr = part.find(b"\r", start, last)
-        if cr >= 0 and part.count(b"\r", cr, last) != part.count(b"\r\n", cr, last + 1):
+        breaks = line_breaks(part, start, last + 1)
+        if breaks is None:
             feed.clear()
             return 0
-        breaks = b"\n" * part.count(b"\n", start, last + 1)
         pieces = (_START, part[:start], breaks, part[last + 1 :])
     feed += pieces
     return fed + sum(map(len, pieces))

@@ -129,6 +129,16 @@ class RegionStats:
             self.declined += 1
 
 
+def line_breaks(data: bytes, start: int, stop: int) -> bytes | None:
+    """What expat is fed in place of `data[start:stop]` (ending in an LF) for its lines to
+    count as in the document: one LF for each (expat counts CRLF as one line break); None
+    where a lone CR is among them (a line break of its own to expat)."""
+    cr = data.find(b"\r", start, stop)
+    if cr >= 0 and data.count(b"\r", cr, stop) != data.count(b"\r\n", cr, stop):
+        return None
+    return b"\n" * data.count(b"\n", start, stop)
+
+
 MAX_REMOVALS = 1 << 18  # removals kept for columns (6 MB); past them regions are fed whole
 
 

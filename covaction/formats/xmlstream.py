@@ -107,7 +107,6 @@ def feed(
     chunks: Iterable[bytes],
     origin: str,
     fmt: str,
-    on_error: Callable[[], None] | None = None,
     column: Callable[[int, int, int], int] | None = None,
 ) -> None:
     """Feed all chunks and finish; every failure becomes one ReportError naming the file.
@@ -119,7 +118,7 @@ def feed(
     it builds (and often over the parser), a reference cycle that only a full garbage
     collection, which the command does not run (`cli.young_garbage_only`), would free."""
     try:
-        _feed(parser, chunks, origin, fmt, on_error, column)
+        _feed(parser, chunks, origin, fmt, column)
     finally:
         for name in _HANDLERS:
             setattr(parser, name, None)
@@ -141,7 +140,6 @@ def _feed(
     chunks: Iterable[bytes],
     origin: str,
     fmt: str,
-    on_error: Callable[[], None] | None,
     column: Callable[[int, int, int], int] | None,
 ) -> None:
     try:
