@@ -60,6 +60,7 @@ MIDDLES = {
     "pretty-printed with CRLF": pretty(*LINES, indent=b"\r\n      "),
     "lone CRs before the tags": pretty(*LINES, indent=b"\r      "),
     "an LF and a lone CR before each tag": pretty(*LINES, indent=b"\n\r  "),
+    "a lone CR, then an LF, before each tag": pretty(*LINES, indent=b"\r \n      "),
     "lone CRs, then an LF": pretty(*LINES, indent=b"\r  ") + pretty(line(1, 1, 0), name=b"Q.java"),
     "a CR before the source file's lines": b"\r" + PLAIN,
     "an error inside the region, after its lines": source(
