@@ -579,6 +579,16 @@ TAG_PARTS = st.sampled_from(
         b'<line number="3" hits="1" branch="true" condition-coverage="50% (1/2)">'
         b'<conditions><condition 0number="0" type="jump" coverage="50%"/></conditions></line>',
         b"</line>",
+        # Empty values and digits beside them (tests/test_region_values.py)
+        b'<line number="" hits="1"/>',
+        b'<line number=3"" hits="1"/>',
+        b'<line number="" h3its="1"/>',
+        b'<line number="5" hits="1" branch="true" condition-coverage="50% (/2)"/>',
+        b'<line number="5" hits="1" branch="true" condition-coverage="50% (1/)"/>',
+        b'<line number="5" hits="1" branch="true" condition-coverage="% (1/2)"/>',
+        b'<line number="5" hits="1" branch="true" condition-coverage="% 3(1/2)"/>',
+        b'<line number="5" hits="1" branch="true" condition-coverage="50% (1/2)" x/>',
+        b"3",
     ]
 )
 

@@ -426,6 +426,12 @@ PARTS = st.sampled_from(
         b"\x00",
         b"&nope;",
         b'<b a="1" a="2"/>',
+        # Empty values and digits beside them (tests/test_region_values.py)
+        b'<line nr="" mi="1" ci="0" mb="0" cb="0"/>',
+        b'<line nr=3"" mi="0" ci="1" mb="0" cb="0"/>',
+        b'<line nr="3" mi="0" ci="1" mb="2" cb=""/>',
+        b'<line nr="3" mi="0" ci="1" mb="" c2b="1"/>',
+        b"1",
     ]
 )
 

@@ -27,6 +27,7 @@ from array import array
 from collections.abc import Iterable
 from itertools import compress, islice, repeat
 from operator import itemgetter, le
+from typing import Any
 
 import orjson
 
@@ -50,7 +51,7 @@ _XML_SPACE = b" \t\r\n"
 _NOT_MARKUP = bytes(c for c in range(256) if c not in b"</>\0")
 _CONTROLS = bytes(range(32))
 _NUL = "\0"
-_FIRST, _THIRD = itemgetter(0), itemgetter(2)
+_FIRST, _SECOND, _THIRD = itemgetter(0), itemgetter(1), itemgetter(2)
 _NONZERO = bytes([0] + [1] * 255)
 _LOW_BYTE = 0 if sys.byteorder == "little" else 7  # of an 8-byte array item
 _MISSING = re.compile(rb' missing-branches="([^"<&\t\n\r]*)"')
@@ -68,17 +69,17 @@ _KINDS = {
 }
 _NOT_KIND = bytes(c for c in range(256) if c not in b"<f%x\0")
 _SEPARATOR = b"\0"  # between two classes' blocks: XML holds no NUL
-# What each integer of the stream below is, by kind (one byte per integer, in order): for a
-# line without branches its number (1), hits (2) and a flag (3, must be 0); for a line with
-# branches its number (8; 7 with missing-branches), hits (9), a flag (10), the percentage (11),
-# the covered (12) and the total (13) branches.
+# What each value of the stream below is, by kind (one byte per value, in order): for a line
+# without branches its number (1), hits (2) and a flag (3, must be 0); for a line with
+# branches its number (8; 7 with missing-branches), hits (9), a flag (10), the percentage (11)
+# and the pair [covered, total] of its branches (12).
 _ROLES = (
-    (b"<%x", b"\7\11\12\13\14\15"),
-    (b"<%", b"\10\11\12\13\14\15"),
+    (b"<%x", b"\7\11\12\13\14"),
+    (b"<%", b"\10\11\12\13\14"),
     (b"<f", b"\1\2\3"),
     (b"<", b"\1\2"),
 )
-_ROLE_BYTES = bytes(range(1, 14))
+_ROLE_BYTES = bytes(range(1, 13))
 
 
 def _role(*codes: int) -> bytes:
@@ -86,19 +87,22 @@ def _role(*codes: int) -> bytes:
     return bytes(1 if c in codes else 0 for c in range(256))
 
 
-_LINE, _FLAG, _BRANCH = _role(1, 2, 7, 8, 9), _role(3, 10), _role(7, 8, 12, 13)
+_LINE, _FLAG, _BRANCH = _role(1, 2, 7, 8, 9), _role(3, 10), _role(7, 8, 12)
 _LINE_FLAG = _role(1, 2, 3, 7, 8, 9, 10)  # number, hits, flag: every line of a kind with flags
-_BRANCH_TAG = _role(7, 8, 9, 10, 11, 12, 13)  # all six values of a branch line
+_BRANCH_TAG = _role(7, 8, 9, 10, 11, 12)  # all five values of a branch line
 _NOT_BRANCH_LINE = bytes(c for c in range(256) if c not in (7, 8))
 _MARKS = bytes(1 if c == 7 else 0 for c in range(256))  # among branch lines' numbers (7, 8)
-# The stream: digits; a comma for each "=", "(" and "/" (before a value, the covered and the
-# total branches, at a tag's end); the "f" of "false" and the "-" of "condition-coverage" as a
-# 0, so `branch="false"` and `branch="true"` hold one value each (its "flag"); quotes, "%" and
-# ")" as spaces, so that a digit anywhere else (in a name, in text) stands apart from the
-# values: JSON refuses it, or it is one value too many, or a flag that is not 0. Anything else
-# is deleted. `<line number="6" hits="1" branch="true" condition-coverage="50% (1/2)"/>`
-# becomes `, 6 , 1 ,  0, 50 ,1,2  ,`.
-_STREAM = bytes.maketrans(b'=(/f-"%)', b",,,00   ")
+# The stream: digits; a comma for each "=" and "/" (before a value, the total branches, at a
+# tag's end) and for the "%" after the percentage; "(" and ")" as "[" and "]", so the covered
+# and total branches are a pair, which JSON refuses empty or with a digit beside it (`(/2)`,
+# `(1/)7`); the "f" of "false" and the "-" of "condition-coverage" as a 0, so `branch="false"`
+# and `branch="true"` hold one value each (its "flag"); quotes as spaces, so that a digit
+# anywhere else (in a name, in text) stands apart from the values: JSON refuses it, or it is
+# one value too many, or a flag that is not 0. Anything else is deleted. The tags' shapes hold
+# no empty value (`""`, refused first: a stray digit could fill it). `<line number="6"
+# hits="1" branch="true" condition-coverage="50% (1/2)"/>` becomes `, 6 , 1 ,  0, 50,[1,2]  ,`.
+_STREAM = bytes.maketrans(b'=(/f-"%)', b",[,00 ,]")
+_EMPTY_VALUE = re.compile(b'""')  # (a literal search: faster than `in` on these blocks)
 _NOT_STREAM = bytes(c for c in range(256) if c not in b'0123456789=(/f-"%)')
 
 
@@ -477,18 +481,23 @@ def _read_tags(read: Region, block: bytes, *, conditions: bool, missing: bool) -
     roles = roles.replace(_SEPARATOR, b"")
     if roles.translate(None, _ROLE_BYTES):
         return False  # a mark the kinds do not know
+    if not missing and b"x" in kinds:
+        return False  # the mark of a cut missing-branches, where none was cut: an " x" of its own
+    if _EMPTY_VALUE.search(block):
+        return False  # an empty value, or a value's digits outside its quotes (`number=3""`)
     stream = block.translate(_STREAM, _NOT_STREAM).replace(b",,", b",")
     del block, skeleton
     if stream[:1] != b"," or stream.rstrip()[-1:] != b",":
         return False
-    # A list of plain integers, or a ValueError (JSON refuses leading zeros, empty values and
-    # two numbers side by side; orjson, strict RFC 8259 and 3-4x faster than `json.loads` on
-    # such a list, also refuses an integer past 64 bits).
-    values: list[int] = orjson.loads(b"[" + stream[1:].rstrip()[:-1] + b"]")
+    # A list of plain integers and [covered, total] pairs, or a ValueError (JSON refuses
+    # leading zeros, empty values and two numbers side by side; orjson, strict RFC 8259 and 3-4x
+    # faster than `json.loads` on such a list, also refuses an integer past 64 bits). The
+    # tags' shapes put the pairs where the roles say (their only "(" and ")").
+    values: list[Any] = orjson.loads(b"[" + stream[1:].rstrip()[:-1] + b"]")
     del stream
     if len(values) != len(roles):
         return False  # a digit where no value is: one integer too many
-    # Line numbers and hits of every line; a branch line's number, covered and total branches;
+    # Line numbers and hits of every line; a branch line's number and pair of branch counts;
     # each line's flag, which must be 0 (a digit beside "f" or "-" makes it another number).
     # Where the kinds allow, the flags come with other values in one pass over `values`.
     blines: list[int] = []
@@ -497,13 +506,14 @@ def _read_tags(read: Region, block: bytes, *, conditions: bool, missing: bool) -
     if b"f" not in kinds and b"%" not in kinds:
         numbers, hits = values[0::2], values[1::2]  # coverage.py without branches
     elif b"f" not in kinds:
-        # coverage.py with branches: a flag only in a branch line, the third of its six values
+        # coverage.py with branches: a flag only in a branch line, the third of its five values
         both = list(compress(values, roles.translate(_LINE)))  # number, hits, number, ...
         numbers, hits = both[0::2], both[1::2]
-        six = list(compress(values, roles.translate(_BRANCH_TAG)))
-        if any(six[2::6]):
+        five = list(compress(values, roles.translate(_BRANCH_TAG)))
+        if any(five[2::5]):
             return False
-        blines, covered, total = six[0::6], six[4::6], six[5::6]
+        blines, pairs = five[0::5], five[4::5]
+        covered, total = list(map(_FIRST, pairs)), list(map(_SECOND, pairs))
     elif not plain:
         # Istanbul, gcovr: every line has a flag, its third value
         three = list(compress(values, roles.translate(_LINE_FLAG)))
@@ -517,8 +527,9 @@ def _read_tags(read: Region, block: bytes, *, conditions: bool, missing: bool) -
         both = list(compress(values, roles.translate(_LINE)))
         numbers, hits = both[0::2], both[1::2]
     if b"%" in kinds and not blines:
-        branch = list(compress(values, roles.translate(_BRANCH)))  # 3 integers a line
-        blines, covered, total = branch[0::3], branch[1::3], branch[2::3]
+        branch = list(compress(values, roles.translate(_BRANCH)))  # number and pair a line
+        blines, pairs = branch[0::2], branch[1::2]
+        covered, total = list(map(_FIRST, pairs)), list(map(_SECOND, pairs))
     del values
     # Per class: its lines, branch lines and lines with coverage.py's missing-branches.
     per_class = kinds.split(_SEPARATOR)
