@@ -101,6 +101,10 @@ HAZARDS: dict[str, tuple[bytes, bool]] = {
         ),
         False,
     ),
+    "a line's end tag on the line of </lines>": (
+        klass(b"\t\t\t\t\t<lines>\n\t\t\t\t\t\t" + GCOVR_LINE + b"</lines>\n"),
+        False,
+    ),
     "CRLF": (CRLF, True),
     "CRLF and a lone LF": (CRLF.replace(b'hits="1"/>\r\n', b'hits="1"/>\n'), False),
     "every tag on one line": (

@@ -587,6 +587,7 @@ TAG_PARTS = st.sampled_from(
         b'<line number="5" hits="1" branch="true" condition-coverage="50% (1/)"/>',
         b'<line number="5" hits="1" branch="true" condition-coverage="% (1/2)"/>',
         b'<line number="5" hits="1" branch="true" condition-coverage="% 3(1/2)"/>',
+        b'<line number="5" hits="1" branch="true" condition-coverage=7"% (1/2)"/>',
         b'<line number="5" hits="1" branch="true" condition-coverage="50% (1/2)" x/>',
         b"3",
     ]

@@ -34,6 +34,9 @@ COBERTURA = {
     "an empty percentage and a digit before the pair": (
         b'<line number="5" hits="1" branch="true" condition-coverage="% 3(1/2)"/>'
     ),
+    "an empty percentage and a digit before its quote": (
+        b'<line number="5" hits="1" branch="true" condition-coverage=7"% (1/2)"/>'
+    ),
     "a digit between the percentage and the pair": (
         b'<line number="5" hits="1" branch="true" condition-coverage="50% 3(1/2)"/>'
     ),

@@ -103,6 +103,7 @@ _MARKS = bytes(1 if c == 7 else 0 for c in range(256))  # among branch lines' nu
 # hits="1" branch="true" condition-coverage="50% (1/2)"/>` becomes `, 6 , 1 ,  0, 50,[1,2]  ,`.
 _STREAM = bytes.maketrans(b'=(/f-"%)', b",[,00 ,]")
 _EMPTY_VALUE = re.compile(b'""')  # (a literal search: faster than `in` on these blocks)
+_NO_PERCENT = re.compile(b'"%')  # `condition-coverage=7"% (1/2)"` reads 7 as the percentage
 _NOT_STREAM = bytes(c for c in range(256) if c not in b'0123456789=(/f-"%)')
 
 
@@ -288,6 +289,8 @@ def _add_feed(feed: list[bytes], part: bytes, start: int, trailing: int, end: in
     if last < 0:
         feed += (b"<class ", part)  # on one line: as it is
         return True
+    if last < trailing:
+        return False  # a tag's end on the line of `</lines>` (`...</line></lines>`)
     breaks = line_breaks(part, start, last + 1)
     if breaks is None:
         return False
@@ -483,7 +486,7 @@ def _read_tags(read: Region, block: bytes, *, conditions: bool, missing: bool) -
         return False  # a mark the kinds do not know
     if not missing and b"x" in kinds:
         return False  # the mark of a cut missing-branches, where none was cut: an " x" of its own
-    if _EMPTY_VALUE.search(block):
+    if _EMPTY_VALUE.search(block) or (b"%" in kinds and _NO_PERCENT.search(block)):
         return False  # an empty value, or a value's digits outside its quotes (`number=3""`)
     stream = block.translate(_STREAM, _NOT_STREAM).replace(b",,", b",")
     del block, skeleton
