@@ -110,3 +110,18 @@ def test_jacoco_leaves_them_to_the_callbacks(tag: bytes) -> None:
     regions, callbacks = jac.both(doc)
     assert regions == callbacks
     assert jac.both(doc, [doc[i : i + 7] for i in range(0, len(doc), 7)])[0] == callbacks
+
+
+def test_missing_branches_anywhere_among_the_attributes_whatever_the_batch() -> None:
+    """The callbacks read `missing-branches` in bulk where coverage.py writes it (fifth) and one
+    line at a time elsewhere; where the batch is cut (the pause after a `</class>`) must not
+    decide whether it is read (found by the second review)."""
+    doc = (
+        b'<coverage version="7.6.1">\n<class filename="a.py"><lines>\n'
+        b'<line number="2" hits="1" branch="true" condition-coverage="50% (1/2)" x="y" '
+        b'missing-branches="7"/>\n</lines></class>\n<line number="1" hits="1"/>\n'
+        b'<class filename="b.py"></class>\n</coverage>'
+    )
+    regions, callbacks = cob.both(doc)
+    assert regions == callbacks
+    assert callbacks[1][0] is not None and callbacks[1][0][2].missed == frozenset({"7"})

@@ -35,7 +35,8 @@ from covaction.formats.builder import FileBuilder
 from covaction.formats.regions import ascending_runs, line_breaks
 
 MAX_LINE = 10_000_000
-MAX_REGION = 64 << 20  # bytes without a </class> before the callbacks take over
+MAX_REGION = 16 << 20  # bytes without a </class> before the callbacks take over (a 63 MB
+# class held whole peaked at 480 MB)
 REGION = 256 << 10  # a region's size, about (the larger, the more is held at once)
 
 _DIGITS = b"0123456789"

@@ -451,8 +451,12 @@ def _bulk_branches(builder: FileBuilder, batch: list[list[str]], state: _State) 
             builder.bcovered.extend(covered)
             state.has_branches = state.has_branches or bool(taken)
             for attrs in taken:
-                if len(attrs) > 9 and attrs[8] == "missing-branches":
-                    state.missing.add(builder.path, (int(attrs[1]),), attrs[9])
+                # coverage.py writes it fifth; any later place is read as `_branches` reads it.
+                if len(attrs) > 9:
+                    keys = attrs[8::2]
+                    if "missing-branches" in keys:
+                        at = 9 + 2 * keys.index("missing-branches")
+                        state.missing.add(builder.path, (int(attrs[1]),), attrs[at])
             return
     except (ValueError, IndexError, OverflowError):
         pass
