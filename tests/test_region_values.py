@@ -125,3 +125,23 @@ def test_missing_branches_anywhere_among_the_attributes_whatever_the_batch() -> 
     regions, callbacks = cob.both(doc)
     assert regions == callbacks
     assert callbacks[1][0] is not None and callbacks[1][0][2].missed == frozenset({"7"})
+
+
+@pytest.mark.parametrize("digits", [4300, 4301, 10_000])
+def test_a_branch_count_past_pythons_digit_limit_is_out_of_range_in_every_chunking(
+    digits: int,
+) -> None:
+    """`int()` refuses more than 4,300 digits: such a count is out of range like any count past
+    10**6 (no branch data), not an error escaping `parse` or one read as an encoding's (found by
+    the third review)."""
+    tag = (
+        b'<line number="5" hits="1" branch="true" condition-coverage="(' + b"9" * digits + b'/2)"/>'
+    )
+    doc = cob.HEAD + cob.klass(cob.lines(tag)) + cob.PLAIN.replace(b"a.py", b"c.py") + cob.TAIL
+    regions, callbacks = cob.both(doc)
+    assert regions == callbacks
+    files = {entry[0]: entry for entry in callbacks[0]}
+    assert files["pkg/a.py"][1] == [5] and files["pkg/a.py"][3] == []  # no branch data
+    for size in (7, 97, 1 << 20):
+        chunks = [doc[i : i + size] for i in range(0, len(doc), size)]
+        assert cob.both(doc, chunks)[0] == callbacks

@@ -480,7 +480,10 @@ def _branches(builder: FileBuilder, number: int, attrs: list[str], state: _State
     m = _CONDITION.search(condition)
     if m is None:
         return
-    covered, total = int(m.group(1)), int(m.group(2))
+    try:
+        covered, total = int(m.group(1)), int(m.group(2))
+    except ValueError:  # past Python's 4,300 digits: out of range, as any count past 10**6 is
+        return
     if 0 < total <= 1_000_000 and 0 <= covered <= total:
         builder.add_branches(number, covered, total)
         state.has_branches = True
