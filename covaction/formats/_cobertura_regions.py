@@ -32,7 +32,7 @@ from typing import Any
 import orjson
 
 from covaction.formats.builder import FileBuilder
-from covaction.formats.regions import ascending_runs, line_breaks
+from covaction.formats.regions import EMPTY_VALUE, ascending_runs, line_breaks
 
 MAX_LINE = 10_000_000
 MAX_REGION = 16 << 20  # bytes without a </class> before the callbacks take over (a 63 MB
@@ -103,7 +103,6 @@ _MARKS = bytes(1 if c == 7 else 0 for c in range(256))  # among branch lines' nu
 # no empty value (`""`, refused first: a stray digit could fill it). `<line number="6"
 # hits="1" branch="true" condition-coverage="50% (1/2)"/>` becomes `, 6 , 1 ,  0, 50,[1,2]  ,`.
 _STREAM = bytes.maketrans(b'=(/f-"%)', b",[,00 ,]")
-_EMPTY_VALUE = re.compile(b'""')  # (a literal search: faster than `in` on these blocks)
 _NO_PERCENT = re.compile(b'"%')  # `condition-coverage=7"% (1/2)"` reads 7 as the percentage
 _NOT_STREAM = bytes(c for c in range(256) if c not in b'0123456789=(/f-"%)')
 
@@ -487,7 +486,7 @@ def _read_tags(read: Region, block: bytes, *, conditions: bool, missing: bool) -
         return False  # a mark the kinds do not know
     if not missing and b"x" in kinds:
         return False  # the mark of a cut missing-branches, where none was cut: an " x" of its own
-    if _EMPTY_VALUE.search(block) or (b"%" in kinds and _NO_PERCENT.search(block)):
+    if EMPTY_VALUE.search(block) or (b"%" in kinds and _NO_PERCENT.search(block)):
         return False  # an empty value, or a value's digits outside its quotes (`number=3""`)
     stream = block.translate(_STREAM, _NOT_STREAM).replace(b",,", b",")
     del block, skeleton
@@ -516,8 +515,8 @@ def _read_tags(read: Region, block: bytes, *, conditions: bool, missing: bool) -
         five = list(compress(values, roles.translate(_BRANCH_TAG)))
         if any(five[2::5]):
             return False
-        blines, pairs = five[0::5], five[4::5]
-        covered, total = list(map(_FIRST, pairs)), list(map(_SECOND, pairs))
+        blines = five[0::5]
+        covered, total = _split(five[4::5])
     elif not plain:
         # Istanbul, gcovr: every line has a flag, its third value
         three = list(compress(values, roles.translate(_LINE_FLAG)))
@@ -532,8 +531,8 @@ def _read_tags(read: Region, block: bytes, *, conditions: bool, missing: bool) -
         numbers, hits = both[0::2], both[1::2]
     if b"%" in kinds and not blines:
         branch = list(compress(values, roles.translate(_BRANCH)))  # number and pair a line
-        blines, pairs = branch[0::2], branch[1::2]
-        covered, total = list(map(_FIRST, pairs)), list(map(_SECOND, pairs))
+        blines = branch[0::2]
+        covered, total = _split(branch[1::2])
     del values
     # Per class: its lines, branch lines and lines with coverage.py's missing-branches.
     per_class = kinds.split(_SEPARATOR)
@@ -557,6 +556,11 @@ def _read_tags(read: Region, block: bytes, *, conditions: bool, missing: bool) -
             marks = roles.translate(None, _NOT_BRANCH_LINE).translate(_MARKS)
             read.mlines = list(compress(blines, marks))
     return len(read.mlines) == len(read.mtexts)
+
+
+def _split(pairs: list[list[int]]) -> tuple[list[int], list[int]]:
+    """The [covered, total] pairs as the covered counts and the totals."""
+    return list(map(_FIRST, pairs)), list(map(_SECOND, pairs))
 
 
 def _covered(hits: list[int]) -> array[int]:

@@ -64,6 +64,7 @@ import orjson
 from covaction.errors import ReportError
 from covaction.formats.builder import FileBuilder
 from covaction.formats.regions import (
+    EMPTY_VALUE,
     PASSED_ON,
     RegionStats,
     Removed,
@@ -339,7 +340,6 @@ _DIGIT_BYTES = b"0123456789"
 # may be empty (`""`, refused first): a stray digit could fill it (`cb=""/>1`, `nr=3""`).
 _STREAM = bytes.maketrans(b'="', b", ")
 _NOT_STREAM = bytes(c for c in range(256) if c not in b'0123456789="')
-_EMPTY_VALUE = re.compile(b'""')  # (a literal search: faster than `in` on these blocks)
 _MAX_VALUE = 10**18 - 1  # the callbacks' fast path: at most 18 digits, no clamping needed
 # What follows `<sourcefile `, and a package's start or end: names XML would not rewrite (no
 # references; tab and newline become spaces in attribute values).
@@ -521,7 +521,7 @@ def _read_plain(region: bytes, package: str | None) -> _Read | None:
     indent = unit[:first]
     if first < 0 or b"<" in indent or b'"' in indent or b"=" in indent or skeleton != unit * total:
         return None
-    if _EMPTY_VALUE.search(block):
+    if EMPTY_VALUE.search(block):
         return None  # an empty value, or a value's digits outside its quotes
     if feed and not indent.strip(_XML_SPACE):  # well-formed XML too: XML's whitespace only
         read.feed = b"".join(feed)

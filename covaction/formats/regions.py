@@ -11,6 +11,7 @@ where it must be. Without one the parsers count nothing.
 
 from __future__ import annotations
 
+import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -18,6 +19,10 @@ from itertools import islice
 from operator import lt
 from typing import Protocol
 
+# An empty value (`""`) in the line tags the region readers read: refused, since a stray digit
+# could take its place in their JSON list (`number=3""`). A literal search: faster than `in`
+# on these blocks.
+EMPTY_VALUE = re.compile(b'""')
 PASSED_ON = -1  # `cut`'s offset for bytes that are not a whole region
 
 
