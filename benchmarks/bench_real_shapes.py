@@ -377,6 +377,7 @@ for mod, fn, label in [
     ('covaction.paths', 'map_reports', 'paths.map_reports'),
     ('covaction.compare', 'compare', 'compare'),
     ('covaction.diff_coverage', 'diff_coverage', 'diff_coverage'),
+    ('covaction.render.parts', 'make_missing', 'parts.make_missing'),
     ('covaction.render.markdown', 'render_comment', 'render_comment'),
     ('covaction.render.markdown', 'render_summary', 'render_summary'),
     ('covaction.render.text', 'render_text', 'render_text'),

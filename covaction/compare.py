@@ -65,6 +65,11 @@ class FileRow:
         assert joins is not None
         return joins
 
+    def missing_made(self) -> tuple[str, str | None] | None:
+        """`missing` and, if made too, `missing_joins` (None for them until then), or None when
+        neither was asked for yet: a table cell reuses what the document made."""
+        return self._missing
+
     def _missed(self, joins: bool) -> tuple[str, str | None]:
         held = self._missing
         if held is None or (joins and held[1] is None):

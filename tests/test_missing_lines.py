@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -44,6 +45,37 @@ def test_missing_lines_equal_coverage_report_m(
     assert r.returncode == 0, r.stdout + r.stderr
     [cell] = [line for line in r.stdout.splitlines() if line.startswith("| `sample/gaps.py`")]
     assert cell.rstrip(" |").endswith(f"`{expected}`"), cell
+
+
+@pytest.mark.parametrize("producer", ["coverage.py", "unnamed"])
+def test_the_tables_are_the_same_with_a_result_document_to_write(
+    tmp_path: Path, measured: tuple[Path, str], producer: str
+) -> None:
+    """With report-json, the tables' Missing cells are cut from the document's missed lines
+    (made first); they read as without it: coverage.py's runs, or a Cobertura whose producer
+    is not named (its comment taken out), the plain ranges."""
+    root, _ = measured
+    xml = (root / "coverage.xml").read_text()
+    if producer != "coverage.py":
+        xml = re.sub(r"<!--.*?-->", "", xml, flags=re.S).replace(
+            "<coverage version=", '<coverage version="unnamed" v='
+        )
+    (root / "plain.xml").write_text(xml)
+    outputs = []
+    for extra in ([], ["--report-json", "out.json"]):
+        r = subprocess.run(
+            [sys.executable, str(ROOT / "entrypoint.py"), "--coverage-files", "plain.xml",
+             "--output", "summary", "--pin-policy", "off", *extra],
+            cwd=root, capture_output=True, text=True, timeout=120,
+            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        )  # fmt: skip
+        assert r.returncode == 0, r.stdout + r.stderr
+        outputs.append(r.stdout)
+    [cell] = [line for line in outputs[0].splitlines() if line.startswith("| `sample/gaps.py`")]
+    assert cell.rstrip(" |").endswith(
+        "`4-8, 12-15`" if producer == "coverage.py" else "`4, 7-8, 12, 14-15`"
+    ), cell
+    assert outputs[0] == outputs[1]
 
 
 def statements_and(values: st.SearchStrategy[T]) -> st.SearchStrategy[tuple[list[int], list[T]]]:
@@ -95,6 +127,32 @@ def test_a_cell_joins_only_the_runs_it_shows(ends: list[int], limit: int) -> Non
     runs = [(a, b) for a, b in zip(ends[0::2], ends[1::2])] + [(n, n) for n in ends[-1:]]
     whole = ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
     assert parts.runs_cell(runs, limit) == parts.shortened_ranges(whole, limit)
+
+
+@given(
+    st.lists(st.integers(-30, 60), unique=True, max_size=40).flatmap(
+        lambda ns: st.tuples(
+            st.just(sorted(ns)), st.lists(st.booleans(), min_size=len(ns), max_size=len(ns))
+        )
+    ),
+    st.integers(0, 120),
+)
+def test_a_cell_cut_from_the_documents_missing_text_is_the_cell_of_the_runs(
+    case: tuple[list[int], list[bool]], limit: int
+) -> None:
+    """With a result document to write, every file's `missing` and `missing_joins` are made
+    first (`parts.make_missing`), and a table cell is cut from them: the runs they give are
+    `missed_runs`, negative and zero line numbers too, and the cell is the one made from the
+    file's runs."""
+    statements, covered = case
+    fc = FileCoverage.from_mappings("m.py", {n: int(c) for n, c in zip(statements, covered)})
+    text = bounds_text(*fc.missed_bounds(False)[:2])
+    joins = fc.missed_joins()
+    runs = list(parts.joined_ranges(text, joins))
+    assert runs == [(str(a), str(b)) for a, b in fc.missed_runs()]
+    assert parts.runs_cell(runs, limit) == parts.runs_cell(fc.iter_missed_runs(), limit)
+    plain = list(parts.joined_ranges(text, "0" * len(joins)))
+    assert plain == [(str(a), str(b)) for a, b in fc.missed_ranges()[0]]
 
 
 @given(statements_and(st.sampled_from([0, 1, 2, 255, 256, 2**40, 2**63 - 1, -1])))

@@ -12,7 +12,7 @@ import hashlib
 import math
 import posixpath
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -529,7 +529,14 @@ def missing_cell(c: Comparison, row: FileRow, limit: int) -> str:
     text = done.get(row.path)
     if text is None:
         measured = joined_file(c, row)
-        if measured is not None:
+        made = row.missing_made()  # by the document, when one is written (`make_missing`)
+        if made is not None and (measured is None or made[1] is not None):
+            text = (
+                shortened_ranges(made[0], limit)
+                if measured is None
+                else runs_cell(joined_ranges(made[0], made[1] or ""), limit)
+            )
+        elif measured is not None:
             text = runs_cell(measured.iter_missed_runs(), limit)
         elif row.file is not None and row.counts.missing_lines:
             text = runs_cell(row.file.iter_missed_ranges(), limit)
@@ -539,8 +546,40 @@ def missing_cell(c: Comparison, row: FileRow, limit: int) -> str:
     return text
 
 
-def runs_cell(runs: Iterable[tuple[int, int]], limit: int) -> str:
-    """`shortened_ranges` of the runs as text (`3-6, 9`), making text of only those it keeps."""
+def make_missing(c: Comparison) -> None:
+    """Make every file's `missing` (and, where the comment joins them, `missing_joins`) at
+    once, before the tables: a run that writes the result document makes them for every
+    file anyway, and the tables' cells are then cut from them (`missing_cell`)."""
+    for row in c.files:
+        _ = row.missing_joins if joined_file(c, row) is not None else row.missing
+
+
+def joined_ranges(text: str, joins: str) -> Iterator[tuple[str, str]]:
+    """The runs of `text`'s ranges (`4, 7-8, 11`) that `joins` joins ("1" per gap it joins:
+    "10" gives `4-8, 11`), as the (first, last) texts of each, made one at a time."""
+    pieces = iter(text.split(", ") if text else ())
+    first, last = _bounds(next(pieces, ""))
+    if not first:
+        return
+    gaps = iter(joins)
+    for piece in pieces:
+        a, b = _bounds(piece)
+        if next(gaps, "0") != "1":
+            yield first, last
+            first = a
+        last = b
+    yield first, last
+
+
+def _bounds(piece: str) -> tuple[str, str]:
+    """`7-8` as ("7", "8"), `4` as ("4", "4") (a line number may be negative: `-3--1`)."""
+    cut = piece.find("-", 1)
+    return (piece, piece) if cut < 0 else (piece[:cut], piece[cut + 1 :])
+
+
+def runs_cell(runs: Iterable[tuple[int, int]] | Iterable[tuple[str, str]], limit: int) -> str:
+    """`shortened_ranges` of the runs as text (`3-6, 9`), making text of only those it keeps
+    (their (first, last) numbers, or their texts)."""
     pieces = []
     size = -2
     for a, b in runs:

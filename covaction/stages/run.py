@@ -15,7 +15,7 @@ from covaction.errors import ExitCode
 from covaction.github_context import GitHubContext
 from covaction.model import display_precision
 from covaction.pins.workflows import PinSummary
-from covaction.render import markdown, text
+from covaction.render import markdown, parts, text
 from covaction.render.annotations import plan as plan_annotations
 from covaction.settings import Output, Settings
 from covaction.stages import (
@@ -112,7 +112,15 @@ def _run(
         run_url=github.run_url,
         pull_request=github.pull_request.number if github.pull_request else 0,
     )
+    pr = github.pull_request
+    # The fork's token cannot comment: keep the result as data for a trusted workflow_run
+    # workflow to render and post (mode: publish).
+    store = pr is not None and pr.is_fork and comparison is not None
     if comparison is not None:
+        if store or settings.report_json:
+            # The document writes every file's missed lines: made first, the tables' cells
+            # are cut from them.
+            parts.make_missing(comparison)
         ctx = markdown.build_context(
             report_name=settings.report_name,
             comparison=comparison,
@@ -167,10 +175,6 @@ def _run(
         if settings.write_baseline:
             uploads.write_baseline_file(settings, edges, github, report, lookup)
 
-    pr = github.pull_request
-    # The fork's token cannot comment: keep the result as data for a trusted workflow_run
-    # workflow to render and post (mode: publish).
-    store = pr is not None and pr.is_fork and comparison is not None
     late: dict[str, str] = {}
     if store or settings.report_json:
         # Built only when asked for: on a large report it is a second pass over every file.
