@@ -233,6 +233,28 @@ def test_big_report_summary_fits_and_keeps_most_rows(big_context: markdown.Rende
     assert doc.table("File", "Diff coverage", "Uncovered changed lines").rows
 
 
+def test_a_level_is_over_its_budget_when_its_tables_rows_together_are(
+    big_context: markdown.RenderContext,
+) -> None:
+    """The folder table's rows and the file table's each fit a budget their sum is over: the
+    level stops at the second table (the body, holding both, could not fit), and the
+    rows made so far are kept for the next level."""
+    from covaction.render import tables
+
+    c = big_context.comparison
+    folders = tables.dir_rows(c, 1, 10_000)
+    files = tables.file_rows(c, 10_000)
+    budget = max(len(folders), len(files)) + 1
+    assert budget < len(folders) + len(files)
+    assert tables.within_budget(lambda: tables.dir_rows(c, 1, 10_000, budget)) == folders
+    assert tables.within_budget(lambda: tables.file_rows(c, 10_000, budget)) == files
+    both = tables.within_budget(
+        lambda: tables.dir_rows(c, 1, 10_000, budget) + tables.file_rows(c, 10_000, budget)
+    )
+    assert both is None
+    assert tables.file_rows(c, 10_000) == files  # without a budget, outside a level
+
+
 def test_huge_unbreakable_content_is_truncated_cleanly() -> None:
     """When even the smallest level does not fit, the cut keeps the marker and closes blocks."""
     text = (

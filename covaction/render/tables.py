@@ -3,13 +3,15 @@
 These tables are the bulk of a large report's summary (a row per file, 20,000 files and more).
 Each row is formatted once per comparison and kept: the budget loop renders the summary at
 several levels, and every level reuses the rows the last one built. A level whose rows alone
-are already over its budget stops as soon as they are (`within_budget` gives None), without
-formatting the rest: the whole body could only be longer.
+(those of all its tables together) are already over its budget stops as soon as they are
+(`within_budget` gives None), without formatting the rest: the whole body could only be
+longer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from typing import TypeVar
 
 from covaction.compare import Comparison, DirRow, FileRow
@@ -22,12 +24,21 @@ class _OverBudget(Exception):
     """The rows of one level already exceed the level's budget."""
 
 
+# The characters of the rows the tables of the body being rendered have shown so far: the
+# level is over its budget as soon as all its tables' rows together are.
+_SHOWN: ContextVar[list[int] | None] = ContextVar("covaction_table_rows_shown", default=None)
+
+
 def within_budget(render: Callable[[], str]) -> str | None:
-    """`render()`, or None when the table rows it built were over their budget."""
+    """`render()`, or None when the table rows it built were over their budget (the rows of
+    all its tables together)."""
+    token = _SHOWN.set([0])
     try:
         return render()
     except _OverBudget:
         return None
+    finally:
+        _SHOWN.reset(token)
 
 
 def _file_row(c: Comparison, f: FileRow) -> str:
@@ -67,7 +78,8 @@ def _rows(
 ) -> str:
     """Extend the kept rows `done` to `limit` (formatting only the ones not kept yet)."""
     want = min(limit, len(items))
-    size = sum(map(len, done[:want])) if budget else 0
+    shown = _SHOWN.get() if budget else None
+    size = (sum(map(len, done[:want])) + (shown[0] if shown else 0)) if budget else 0
     while len(done) < want:
         text = make(items[len(done)])
         done.append(text)
@@ -76,4 +88,6 @@ def _rows(
             raise _OverBudget
     if budget and size > budget:
         raise _OverBudget
+    if shown:
+        shown[0] = size  # this table's rows and the earlier tables'
     return "".join(done[:want])
