@@ -5,14 +5,18 @@ are equal though the values are not."""
 
 from __future__ import annotations
 
+import posixpath
 from fractions import Fraction
+from types import SimpleNamespace
+from typing import Any, cast
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from covaction import compare
-from covaction.compare import DirRow
+from covaction.compare import DirRow, FileRow
 from covaction.model import LINES, LINES_AND_BRANCHES, Counts
+from covaction.render import parts
 
 
 def exact_order(rows: list[DirRow]) -> list[DirRow]:
@@ -92,3 +96,65 @@ def test_the_sign_of_a_change_is_that_of_the_exact_difference(
         exact = now.percent - base.percent
         sign = compare.exact_change(now, base)
         assert (sign > 0, sign < 0) == (exact > 0, exact < 0)
+
+
+def reference_rollup(
+    files: list[FileRow], deleted: list[FileRow], metric: str, depth: int
+) -> list[DirRow]:
+    """The folder rows as lists of each folder's Counts summed with `Counts.total`, and each
+    file's folder from `posixpath.dirname` (what `parts._rollup` adds up as the rows come)."""
+    all_rows = (*files, *deleted)
+    common = parts._common_folder(r.path for r in all_rows)
+    keep = len(common) + max(1, depth)
+    dirs: dict[str, tuple[list[Counts], list[Counts]]] = {}
+    for row in all_rows:
+        parent = posixpath.dirname(row.path)
+        key = ("/".join(parent.split("/")[:keep]) if "/" in row.path else "") or "."
+        now, base = dirs.setdefault(key, ([], []))
+        if row.base is not None:
+            base.append(row.base)
+        if row.status != "deleted":
+            now.append(row.counts)
+    return [
+        DirRow(k, Counts.total(now, metric), Counts.total(base) if base else None, len(now))
+        for k, (now, base) in dirs.items()
+    ]
+
+
+@st.composite
+def file_rows(draw: st.DrawFn) -> tuple[list[FileRow], list[FileRow]]:
+    part = st.sampled_from(["a", "b", "src", "", "x.py"])
+    paths = draw(
+        st.lists(st.lists(part, min_size=1, max_size=5).map("/".join), unique=True, max_size=25)
+    )
+    small = st.integers(0, 9)
+    files, deleted = [], []
+    for path in paths:
+        status = draw(st.sampled_from(["", "", "new", "deleted"]))
+        base = None
+        if status != "new" and draw(st.integers(0, 3)):
+            base = counts(
+                draw(small), draw(small), (draw(small), draw(small)),
+                draw(st.sampled_from(["", LINES, LINES_AND_BRANCHES])),
+            )  # fmt: skip
+        now = counts(draw(small), draw(small), (draw(small), draw(small)), LINES_AND_BRANCHES)
+        row = FileRow(path, now, base, status, None)
+        (deleted if status == "deleted" else files).append(row)
+    return files, deleted
+
+
+@given(file_rows(), st.integers(0, 3))
+def test_the_folder_sums_are_those_of_the_files_counts(
+    rows: tuple[list[FileRow], list[FileRow]], depth: int
+) -> None:
+    """`parts._rollup` adds each folder's counts up as its files come; its rows are those of
+    the plain sums of each folder's Counts, for any paths (`a//b`, `/x`, `a/`, no folder),
+    deleted files in the baseline's sums only, baseline counts of any metric."""
+    files, deleted = rows
+    c = cast(Any, SimpleNamespace(files=tuple(files), deleted=tuple(deleted), metric=LINES))
+    got = parts._rollup(c, depth)
+    expected = compare.worst_first(reference_rollup(files, deleted, LINES, depth))
+    assert [(d.path, d.files) for d in got] == [(d.path, d.files) for d in expected]
+    for a, b in zip(got, expected, strict=True):
+        assert (a.counts, a.counts.metric) == (b.counts, b.counts.metric)
+        assert (a.base, a.base and a.base.metric) == (b.base, b.base and b.base.metric)

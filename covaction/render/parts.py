@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from covaction import compare
 from covaction.compare import Comparison, DirRow, FileRow
@@ -370,30 +370,53 @@ def _rollup(c: Comparison, depth: int) -> list[DirRow]:
     all_rows = (*c.files, *c.deleted)
     common = _common_folder(r.path for r in all_rows)
     keep = len(common) + depth
-    # Per folder: this run's counts of its files, and the baseline's (deleted files too).
-    dirs: dict[str, tuple[list[Counts], list[Counts]]] = {}
-    groups: dict[str, tuple[list[Counts], list[Counts]]] = {}  # by the file's own folder
+    # Per folder, the sums of this run's counts of its files and of the baseline's (deleted
+    # files too), added as the rows come: six numbers each, then the files and the baseline's
+    # files counted, and the first metric a baseline file has (as `Counts.total` takes it).
+    # No list of Counts per folder: a large report has thousands of folders.
+    sums: dict[str, list[Any]] = {}
+    by_parent: dict[str, list[Any]] = {}  # the sums of the folder a file's own folder is in
     for row in all_rows:
         path = row.path
-        parent = posixpath.dirname(path)
-        group = groups.get(parent)
-        if group is None:
-            key = "/".join(parent.split("/")[:keep]) if "/" in path else ""
-            group = groups[parent] = dirs.setdefault(key or ".", ([], []))
-        if row.base is not None:
-            group[1].append(row.base)
+        parent = path.rpartition("/")[0]
+        if not parent or parent[-1] == "/":  # no folder, the root, or `a//b`: as dirname says
+            parent = posixpath.dirname(path)
+        s = by_parent.get(parent)
+        if s is None:
+            key = ("/".join(parent.split("/")[:keep]) if "/" in path else "") or "."
+            s = sums.get(key)
+            if s is None:
+                s = sums[key] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ""]
+            by_parent[parent] = s
+        base = row.base
+        if base is not None:
+            s[6] += base.statements
+            s[7] += base.covered_lines
+            s[8] += base.branches
+            s[9] += base.covered_branches
+            s[10] += base.units
+            s[11] += base.covered_units
+            s[13] += 1
+            s[14] = s[14] or base.metric
         if row.status != "deleted":
-            group[0].append(row.counts)
+            now = row.counts
+            s[0] += now.statements
+            s[1] += now.covered_lines
+            s[2] += now.branches
+            s[3] += now.covered_branches
+            s[4] += now.units
+            s[5] += now.covered_units
+            s[12] += 1
+    metric = c.metric
     rows = [
         DirRow(
-            k,
-            Counts.total(now, c.metric),
-            Counts.total(base) if base else None,
-            len(now),
+            key,
+            Counts(s[0], s[1], s[2], s[3], s[4], s[5], metric),
+            Counts(s[6], s[7], s[8], s[9], s[10], s[11], s[14]) if s[13] else None,
+            s[12],
         )
-        for k, (now, base) in dirs.items()
+        for key, s in sums.items()
     ]
-
     return compare.worst_first(rows)
 
 
