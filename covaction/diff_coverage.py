@@ -29,7 +29,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import compress
-from operator import ne, neg
+from operator import ne
 from types import MappingProxyType
 
 import orjson
@@ -69,24 +69,34 @@ def bounds_text(firsts: list[int], lasts: list[int]) -> str:
     """`ranges_text` of the ranges whose firsts and lasts these are (ascending).
 
     With C-level passes only (report-json writes this for every file, a million ranges): one
-    list of each range's first and, for a range of several lines, its last negated, written
-    by orjson (`[4,-8,12]`), whose `,-` becomes `-` and `,` becomes `, ` (`4-8, 12`). A
+    list of each range's first and, for a range of several lines, a -1 and its last, written
+    by orjson (`[4,-1,8,12]`), whose `,-1,` becomes `-` and `,` becomes `, ` (`4-8, 12`). A
     negative line number, or one past 64 bits, is written by `ranges_text`.
     """
     if not firsts:
         return ""
     if firsts[0] < 0:
         return ranges_text(zip(firsts, lasts, strict=True))
-    both = [0] * (2 * len(firsts))
-    both[0::2] = firsts
-    both[1::2] = map(neg, lasts)
-    keep = bytearray(b"\1") * len(both)
-    keep[1::2] = map(ne, firsts, lasts)
+    single = firsts == lasts  # every range one line (sparse misses): the firsts alone
+    if single:
+        values = firsts
+    else:
+        # The -1 is a cached int, where a negated last was a new one per range; no line
+        # number is negative here (ascending from the first), so `,-1,` is only the marker.
+        count = 3 * len(firsts)
+        both = [-1] * count
+        both[0::3] = firsts
+        both[2::3] = lasts
+        keep = bytearray(b"\1") * count
+        keep[1::3] = keep[2::3] = bytes(map(ne, firsts, lasts))
+        values = list(compress(both, keep))
     try:
-        data = orjson.dumps(list(compress(both, keep)))
+        data = orjson.dumps(values)[1:-1]
     except TypeError:  # orjson.JSONEncodeError: past 64 bits
         return ranges_text(zip(firsts, lasts, strict=True))
-    return data[1:-1].replace(b",-", b"-").replace(b",", b", ").decode("ascii")
+    if not single:
+        data = data.replace(b",-1,", b"-")
+    return data.replace(b",", b", ").decode("ascii")
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,8 +26,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from itertools import accumulate, compress, islice
-from operator import lt, ne, not_
+from itertools import accumulate, compress, islice, repeat
+from operator import lt, ne, not_, sub
 
 HUNDRED = Fraction(100)
 
@@ -543,9 +543,9 @@ class FileCoverage:
         missed = list(compress(self.lines, flags))
         if not missed:
             return [], [], ""
-        gaps = list(map(ne, missed[1:], map(_PLUS_ONE, missed)))  # between two ranges
-        firsts = [missed[0], *compress(islice(missed, 1, None), gaps)]
-        lasts = [*compress(missed, gaps), missed[-1]]
+        gaps = range_breaks(missed)  # between two ranges
+        firsts = list(compress(missed, b"\1" + gaps))
+        lasts = list(compress(missed, gaps + b"\1"))
         # The runs of missed statements, each begun where one follows a statement that ran
         # (or the file's start). A statement that ran between two missed ones lies between
         # their numbers too: every run ends where a range ends.
@@ -579,24 +579,48 @@ class FileCoverage:
         }
 
 
-_PLUS_ONE = (1).__add__
-
-
 def missed_flags(hits: array[int]) -> bytes:
     """A byte per line: 1 where its count is 0 (missed), 0 where it ran.
 
-    Where every count is 0 or 1 (the Cobertura and JaCoCo readers keep them so), from the
-    counts' own bytes with C operations; otherwise with a test per line."""
-    size = hits.itemsize
-    raw = hits.tobytes()
-    low = raw[0 if sys.byteorder == "little" else size - 1 :: size]
-    # Every other byte zero (no byte has more zeros than that), and the low bytes 0 or 1.
-    if raw.count(0) == (size - 1) * len(hits) + low.count(0) and not low.translate(None, b"\0\1"):
+    Where every count is below 256 (the Cobertura readers keep them 0 or 1, JaCoCo's covered
+    instructions of a line are few), from the counts' own bytes with C operations; otherwise
+    with a test per line."""
+    low = small_counts(hits)
+    if low is not None:
         return low.translate(_SWAP_01)
     return bytes(map(not_, hits))
 
 
-_SWAP_01 = bytes((1, 0)) + bytes(254)
+def small_counts(counts: array[int]) -> bytes | None:
+    """The counts as a byte each where every one is from 0 to 255, else None.
+
+    Read from the array's own bytes: each count's low byte, where the other bytes are all
+    zero, which is where the array's bytes equal those low bytes with zeros between (one C
+    comparison, cheaper than counting a zero byte at a time)."""
+    size = counts.itemsize
+    raw = counts.tobytes()
+    low = raw[0 if sys.byteorder == "little" else size - 1 :: size]
+    wide = bytearray(len(raw))
+    wide[0 if sys.byteorder == "little" else size - 1 :: size] = low
+    return low if raw == wide else None
+
+
+def range_breaks(numbers: list[int]) -> bytes:
+    """Per number but the last, 1 where the next is not this one + 1 (a range of consecutive
+    numbers ends), else 0: `bytes(map(ne, numbers[1:], map((1).__add__, numbers)))`.
+
+    From the differences of neighbours, mostly small ints (cached, where each number + 1 is
+    a new int) as bytes, which one translation makes the breaks; a difference past a byte
+    (a gap of 256 lines and more, or numbers not ascending) takes a test per number."""
+    diffs = map(sub, islice(numbers, 1, None), numbers)
+    try:
+        return bytes(diffs).translate(_BREAKS)
+    except ValueError:
+        return bytes(map(ne, map(sub, islice(numbers, 1, None), numbers), repeat(1)))
+
+
+_SWAP_01 = bytes((1, 0)) + bytes(254)  # of a count's low byte: 1 where it is 0 (missed)
+_BREAKS = b"\1\0" + b"\1" * 254  # of a difference: 0 where it is 1 (the range goes on)
 _JOINED = b"10" + bytes(254)  # a range that begins a run: "0", else "1"
 
 MAX_HITS = 2**63 - 1
