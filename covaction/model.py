@@ -258,6 +258,68 @@ def _shown(pc: float, precision: int) -> str:
 _NEAR_ZERO = tuple(1.0 / 10**digits for digits in range(MAX_PRECISION + 1))
 
 
+def display_ratios(numerators: Sequence[int], denominators: Sequence[int]) -> list[str]:
+    """`[display_ratio(n, d) for n, d in zip(numerators, denominators)]`, a batch at a time:
+    report-json writes three of these per file and per baseline file (a large report's
+    document, 60,000 and more).
+
+    The precision is read once, each distinct percentage formatted once (a report's files
+    share most of theirs: 100, 0, one half, ...) and all of them by one `%` of a format
+    string. Only a percentage `_shown` moves (above 0 but shown as 0, below 100 but shown as
+    100) is written differently by the plain format, and only as the zero or the hundred:
+    where these texts outnumber the exact 0 and 100, the batch is shown by `_shown` itself.
+    """
+    precision = _PRECISION.get()
+    if type(precision) is not int or not 0 <= precision <= MAX_PRECISION:
+        return list(map(display_ratio, numerators, denominators))
+    pcs = [100.0 if d <= 0 else 100 * n / d for n, d in zip(numerators, denominators, strict=True)]
+    if not pcs:
+        return []
+    if min(pcs) <= 0 and min(numerators) < 0:
+        # Below 0 (and -0.0, which equals 0.0 as a key and a count but is shown "-0.00"):
+        # only from a negative count, which no report gives.
+        return list(map(display_ratio, numerators, denominators))
+    distinct = dict.fromkeys(pcs)
+    # Format the distinct values where they are at most half (then map back), else all.
+    keys = list(distinct) if 2 * len(distinct) <= len(pcs) else pcs
+    texts = ("\n".join(repeat(_FORMATS[precision], len(keys))) % tuple(keys)).split("\n")
+    if texts.count(_ZERO_TEXTS[precision]) > keys.count(0.0) or texts.count(
+        _HUNDRED_TEXTS[precision]
+    ) > keys.count(100.0):
+        texts = [_shown(pc, precision) for pc in keys]
+    if keys is pcs:
+        return texts
+    return list(map(dict(zip(keys, texts, strict=True)).__getitem__, pcs))
+
+
+# "%.2f" % pc writes what f"{pc:.2f}" writes (both C's `PyOS_double_to_string` of 'f').
+_FORMATS = tuple(f"%.{digits}f" for digits in range(MAX_PRECISION + 1))
+_ZERO_TEXTS = tuple(f"{0.0:.{digits}f}" for digits in range(MAX_PRECISION + 1))
+_HUNDRED_TEXTS = tuple(f"{100.0:.{digits}f}" for digits in range(MAX_PRECISION + 1))
+
+
+def shown_percents(counts: Sequence[Counts], line_percents: list[str] | None = None) -> list[str]:
+    """`[c.shown() for c in counts]`, a batch at a time (`display_ratios`); `line_percents`:
+    their `shown_line_percent()`, where the caller has them (the percent of `lines`)."""
+    metrics = [c.metric for c in counts]
+    metric = metrics[0] if metrics else ""
+    if metrics.count(metric) != len(metrics):  # a batch of several metrics: one at a time
+        return [c.shown() for c in counts]
+    if metric == LINES:
+        if line_percents is not None:
+            return line_percents
+        return display_ratios([c.covered_lines for c in counts], [c.statements for c in counts])
+    if metric == BRANCHES:
+        return display_ratios([c.covered_branches for c in counts], [c.branches for c in counts])
+    if metric in UNIT_METRICS:
+        return display_ratios([c.covered_units for c in counts], [c.units for c in counts])
+    # "" and lines-and-branches (and a metric this version does not know, as `numerator`).
+    return display_ratios(
+        [c.covered_lines + c.covered_branches for c in counts],
+        [c.statements + c.branches for c in counts],
+    )
+
+
 def _typed(values: Iterable[int]) -> array[int]:
     return array("q", values)
 

@@ -7,19 +7,254 @@ implementation kept here: the one it replaced, or the per-entry function it batc
 
 from __future__ import annotations
 
+import json
 import random
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import compress, islice
 from operator import ne, not_
+from typing import Any
 
+import pytest
+
+from covaction import model
+from covaction.compare import Comparison, compare
 from covaction.diff_coverage import bounds_text, ranges_text
+from covaction.documents import result
+from covaction.documents.baseline import Baseline
 from covaction.model import (
+    BRANCHES,
+    INSTRUCTIONS,
+    LINES,
+    LINES_AND_BRANCHES,
+    STATEMENTS,
+    Counts,
+    CoverageReport,
     FileCoverage,
+    display_precision,
+    display_ratio,
+    display_ratios,
     missed_flags,
     range_breaks,
+    shown_percents,
     small_counts,
 )
+from tests.fork_results import doc_of, joined_case, make_case
+
+# ------------------------------------------------------------------ percentages
+
+
+def near_edges(rng: random.Random) -> Iterator[tuple[int, int]]:
+    """Ratios whose percentage `_shown` moves off 0 or 100 at some precision, and around."""
+    for digits in range(0, 13):
+        big = 10**digits
+        for den in (big, 3 * big + 1, 7 * big - 1, 2**53 + 1, 10**20 + 7):
+            yield 1, den * 100  # just above 0 at this precision
+            yield den * 100 - 1, den * 100  # just below 100
+            yield 5, den * 1000  # half a unit of the last digit, around it
+            yield den * 1000 - 5, den * 1000
+            yield rng.randrange(0, den + 1), den
+
+
+RATIOS: list[tuple[int, int]] = [
+    (0, 0),
+    (5, 0),
+    (0, -3),
+    (7, -1),
+    (0, 1),
+    (1, 1),
+    (3, 2),  # 150: above 100 is shown as computed
+    (-1, 3),  # below 0 too
+    (-1, 10**9),
+    (-1, 10**400),  # -0.0, shown "-0.00"
+    (0, 10**400),
+    (1, 10**400),  # 0.0 (the float of a positive ratio), shown "0.00"
+    (2**70, 2**70 + 1),
+    (1, 2**70),
+    (2**63 - 1, 2**63),
+    (1, 3),
+    (2, 3),
+    (1, 8),
+    (1, 80_000),
+    (79_999, 80_000),
+    (99_995, 100_000),
+    (99_994, 100_000),
+    (5, 100_000),
+    (4, 100_000),
+]
+
+
+def ratio_batches() -> Iterator[list[tuple[int, int]]]:
+    rng = random.Random(20261208)
+    edges = list(near_edges(rng))
+    yield []
+    yield RATIOS
+    yield edges
+    yield RATIOS + edges
+    for size in (1, 2, 3, 50, 2000):
+        # Mostly distinct (each formatted) and mostly repeated (formatted once, mapped back).
+        yield [(n, d + n) for n, d in ((rng.randrange(0, 10**6), rng.randrange(0, 10**6)),)] * (
+            size
+        )
+        yield [
+            (n, n + rng.randrange(0, 10**6)) for n in (rng.randrange(0, 10**6) for _ in range(size))
+        ]
+        pool = RATIOS + rng.sample(edges, 20)
+        yield [rng.choice(pool) for _ in range(size)]
+        yield [(rng.randrange(0, 4), rng.randrange(-1, 4)) for _ in range(size)]
+
+
+@pytest.mark.parametrize("digits", range(0, model.MAX_PRECISION + 1))
+def test_display_ratios_are_display_ratio_of_each(digits: int) -> None:
+    with display_precision(digits):
+        for batch in ratio_batches():
+            nums, dens = [n for n, _ in batch], [d for _, d in batch]
+            assert display_ratios(nums, dens) == [display_ratio(n, d) for n, d in batch]
+            assert display_ratios(tuple(nums), tuple(dens)) == display_ratios(nums, dens)
+
+
+@pytest.mark.parametrize("digits", [11, 15])
+def test_display_ratios_past_the_precisions_known_are_display_ratio_of_each(digits: int) -> None:
+    with display_precision(digits):
+        for batch in list(ratio_batches())[:6]:
+            nums, dens = [n for n, _ in batch], [d for _, d in batch]
+            assert display_ratios(nums, dens) == [display_ratio(n, d) for n, d in batch]
+
+
+def test_display_ratios_of_a_precision_that_is_no_precision_fail_as_display_ratio() -> None:
+    with display_precision(-1):
+        with pytest.raises(ValueError):
+            display_ratio(1, 3)
+        with pytest.raises(ValueError):
+            display_ratios([1], [3])
+
+
+def test_the_percent_format_writes_what_the_f_string_writes() -> None:
+    rng = random.Random(7)
+    values = [100 * n / d for n, d in RATIOS if d > 0]
+    values += [rng.uniform(0, 100) for _ in range(5000)] + [0.0, 100.0, 1e-300, 99.999999999999]
+    for digits in range(0, model.MAX_PRECISION + 1):
+        for pc in values:
+            assert model._FORMATS[digits] % pc == f"{pc:.{digits}f}"
+
+
+def random_counts(rng: random.Random, metric: str) -> Counts:
+    statements = rng.choice([0, 1, 2, 3, 10, rng.randrange(0, 10**5)])
+    branches = rng.choice([0, 0, 2, 4, rng.randrange(0, 10**4)])
+    units = rng.choice([0, 5, rng.randrange(0, 10**6)])
+    return Counts(
+        statements,
+        rng.randrange(0, statements + 1),
+        branches,
+        rng.randrange(0, branches + 1),
+        units,
+        rng.randrange(0, units + 1),
+        metric,
+    )
+
+
+METRIC_CHOICES = ["", LINES, LINES_AND_BRANCHES, BRANCHES, STATEMENTS, INSTRUCTIONS, "unknown"]
+
+
+def counts_batches() -> Iterator[list[Counts]]:
+    rng = random.Random(99)
+    yield []
+    for metric in METRIC_CHOICES:
+        yield [random_counts(rng, metric) for _ in range(300)]
+        yield [
+            Counts(metric=metric),
+            Counts(3, 3, metric=metric),
+            Counts(0, 0, 2, 1, metric=metric),
+        ]
+    yield [random_counts(rng, rng.choice(METRIC_CHOICES)) for _ in range(500)]  # mixed
+    yield [Counts(n, n - 1, 2, 1) for n in (1, 10**3, 10**5, 10**7, 10**11)]  # near 100
+    yield [Counts(n, 1, 0, 0, metric=LINES) for n in (10**3, 10**5, 10**7)]  # near 0
+    yield [Counts(5, 6, -2, 1, 3, 4, BRANCHES), Counts(-1, 0, 0, 3)]  # nonsense counts too
+
+
+@pytest.mark.parametrize("digits", [0, 1, 2, 3, 10])
+def test_shown_percents_are_each_counts_shown(digits: int) -> None:
+    with display_precision(digits):
+        for batch in counts_batches():
+            assert shown_percents(batch) == [c.shown() for c in batch]
+
+
+def entries(docs: Iterable[dict[str, Any]]) -> list[list[tuple[str, Any]]]:
+    """The entries as lists of their items: keys in order, and the values (a dict's `==`
+    ignores the order, which the written document does not)."""
+    return [
+        [(k, entries([v])[0] if isinstance(v, dict) else v) for k, v in d.items()] for d in docs
+    ]
+
+
+@pytest.mark.parametrize("digits", [0, 2, 5, 10])
+def test_counts_docs_are_each_counts_doc(digits: int) -> None:
+    with display_precision(digits):
+        for batch in counts_batches():
+            assert entries(result.counts_docs(batch)) == entries(map(result.counts_doc, batch))
+
+
+def test_file_and_compared_entries_are_made_as_one_at_a_time() -> None:
+    """The per-file lists of the documents of several cases: a batch of entries is what the
+    per-entry functions make of each (the rows' missed lines made either way first)."""
+    comparisons = [case.comparison for case in (make_case(), joined_case())]
+    comparisons += [make_case(baseline=False).comparison, large_comparison()]
+    for c in comparisons:
+        rows = sorted(c.files, key=lambda r: r.path)
+        assert entries(result.file_docs(c, rows)) == entries([result.file_doc(c, r) for r in rows])
+        listed = [*c.files, *c.deleted]
+        assert entries(result.compared_docs(listed)) == entries(map(result.compared_doc, listed))
+
+
+def large_comparison() -> Comparison:
+    """A coverage.py report of files of all kinds of counts, against a baseline holding some
+    of them (under other counts) and files deleted since."""
+    rng = random.Random(5)
+    files = []
+    for n in range(900):
+        lines = sorted(rng.sample(range(1, 400), rng.randrange(0, 60)))
+        hits = {line: rng.choice([0, 0, 1, 2, 300]) for line in lines}
+        branch_lines = rng.sample(lines, min(len(lines), rng.randrange(0, 4)))
+        branches = {b: (rng.randrange(0, 3), 2) for b in branch_lines}
+        files.append(FileCoverage.from_mappings(f"pkg{n % 7}/m{n}.py", hits, branches))
+    report = CoverageReport(
+        files={f.path: f for f in files},
+        has_branches=True,
+        formats=("cobertura",),
+        sources=("coverage.xml",),
+        producers=("coverage.py",),
+        metric=LINES_AND_BRANCHES,
+    )
+    base = {f.path: random_counts(rng, "") for f in files[::2]}
+    base |= {f"gone{n}.py": random_counts(rng, "") for n in range(30)}
+    baseline = Baseline(
+        "b" * 40, "main", "2026-11-20T08:00:00Z", "coverage", "0.1", True, base, (), "1"
+    )
+    return compare(report, baseline, None, "the base commit")
+
+
+@pytest.mark.parametrize("digits", [1, 2, 4])
+def test_documents_written_in_batches_are_those_written_an_entry_at_a_time(
+    digits: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A whole document, its per-file lists read a batch at a time (`Rows` with a batch maker)
+    and an entry at a time (without): the same bytes, in every precision."""
+    cases = [make_case(), make_case(baseline=False), joined_case(), joined_case(("gcovr",))]
+    with display_precision(digits):
+        batched = [result.dumps(doc_of(case)) for case in cases]
+        monkeypatch.setattr(result.Rows, "__init__", _one_at_a_time)
+        single = [result.dumps(doc_of(case)) for case in cases]
+    assert batched == single
+    assert all(json.loads(b) for b in batched)
+
+
+def _one_at_a_time(
+    self: result.Rows, items: Sequence[Any], make: Any, make_batch: Any = None
+) -> None:
+    self._items = items
+    self._make = make
+    self._make_batch = None
+
 
 # ------------------------------------------------------------------ missed lines
 

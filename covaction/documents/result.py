@@ -64,6 +64,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from functools import partial
+from operator import sub
 from typing import Any, overload
 
 import orjson
@@ -74,7 +75,14 @@ from covaction.documents.baseline import Baseline
 from covaction.errors import DocumentError
 from covaction.gates import Verdict
 from covaction.github_context import GitHubContext
-from covaction.model import LINES, Counts, display_percent
+from covaction.model import (
+    LINES,
+    LINES_AND_BRANCHES,
+    Counts,
+    display_percent,
+    display_ratios,
+    shown_percents,
+)
 from covaction.pins.workflows import ActionRef, PinSummary
 from covaction.render import parts
 
@@ -90,13 +98,22 @@ class Rows(Sequence[dict[str, Any]]):
     """One of a document's per-file lists, each entry made when it is read (`dumps` and the
     report-json writer take them a batch at a time): a large report's document held a dict per
     file in two lists, 36 MB of a 150 MB report's run. Its percentages are formatted when it
-    is read, with the `display_precision` then in force: the run writes inside its own."""
+    is read, with the `display_precision` then in force: the run writes inside its own.
 
-    __slots__ = ("_items", "_make")
+    `make` makes one entry; `make_batch`, where given, the entries of a slice at once (what
+    `make` makes of each, with the batch's percentages formatted together)."""
 
-    def __init__(self, items: Sequence[Any], make: Callable[[Any], dict[str, Any]]) -> None:
+    __slots__ = ("_items", "_make", "_make_batch")
+
+    def __init__(
+        self,
+        items: Sequence[Any],
+        make: Callable[[Any], dict[str, Any]],
+        make_batch: Callable[[Sequence[Any]], list[dict[str, Any]]] | None = None,
+    ) -> None:
         self._items = items
         self._make = make
+        self._make_batch = make_batch
 
     def __len__(self) -> int:
         return len(self._items)
@@ -109,6 +126,8 @@ class Rows(Sequence[dict[str, Any]]):
 
     def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
         if isinstance(index, slice):
+            if self._make_batch is not None:
+                return self._make_batch(self._items[index])
             return list(map(self._make, self._items[index]))
         return self._make(self._items[index])
 
@@ -188,6 +207,165 @@ def compared_doc(row: FileRow) -> dict[str, Any]:
     }
 
 
+# A batch of entries, as `counts_doc`, `file_doc` and `compared_doc` make each: the same
+# keys in the same order, with the batch's percentages formatted together (`display_ratios`).
+# The values are read a list per attribute (a comprehension reads a slot fastest).
+
+
+def _counts_columns(counts: Sequence[Counts]) -> list[Sequence[Any]]:
+    """`counts_doc`'s values for each of `counts`: a list per key, in the order of its keys."""
+    if not counts:
+        return [()] * 11
+    statements = [c.statements for c in counts]
+    covered_lines = [c.covered_lines for c in counts]
+    branches = [c.branches for c in counts]
+    covered_branches = [c.covered_branches for c in counts]
+    line_percent = display_ratios(covered_lines, statements)
+    branch_percent: list[str | None] = list(display_ratios(covered_branches, branches))
+    if 0 in branches:  # None without branches (any other count is shown, as `if branches`)
+        branch_percent = [p if b else None for p, b in zip(branch_percent, branches, strict=True)]
+    metrics = [c.metric for c in counts]
+    if metrics.count(metrics[0]) == len(metrics):
+        metric = [metrics[0] or LINES_AND_BRANCHES] * len(metrics)
+    else:
+        metric = [m or LINES_AND_BRANCHES for m in metrics]  # `effective_metric`
+    return [
+        # `shown()` of `lines` is the line percent, which `counts_doc` writes as it is.
+        shown_percents(counts, line_percent),
+        metric,
+        statements,
+        covered_lines,
+        list(map(sub, statements, covered_lines)),  # `missing_lines`
+        branches,
+        covered_branches,
+        [c.units for c in counts],
+        [c.covered_units for c in counts],
+        line_percent,
+        branch_percent,
+    ]
+
+
+def counts_docs(counts: Sequence[Counts]) -> list[dict[str, Any]]:
+    """`[counts_doc(c) for c in counts]`."""
+    return _counts_dicts(_counts_columns(counts))
+
+
+def _counts_dicts(columns: list[Sequence[Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "percent": percent,
+            "metric": metric,
+            "statements": statements,
+            "covered_lines": covered_lines,
+            "missing_lines": missing_lines,
+            "branches": branches,
+            "covered_branches": covered_branches,
+            "units": units,
+            "covered_units": covered_units,
+            "line_percent": line_percent,
+            "branch_percent": branch_percent,
+        }
+        for (
+            percent,
+            metric,
+            statements,
+            covered_lines,
+            missing_lines,
+            branches,
+            covered_branches,
+            units,
+            covered_units,
+            line_percent,
+            branch_percent,
+        ) in zip(*columns, strict=True)
+    ]
+
+
+def file_docs(comparison: Comparison, rows: Sequence[FileRow]) -> list[dict[str, Any]]:
+    """`[file_doc(comparison, row) for row in rows]`."""
+    joins = [
+        row.missing_joins if parts.joined_file(comparison, row) is not None else "" for row in rows
+    ]
+    docs = [
+        {
+            "path": path,
+            "percent": percent,
+            "metric": metric,
+            "statements": statements,
+            "covered_lines": covered_lines,
+            "missing_lines": missing_lines,
+            "branches": branches,
+            "covered_branches": covered_branches,
+            "units": units,
+            "covered_units": covered_units,
+            "line_percent": line_percent,
+            "branch_percent": branch_percent,
+            "missing": missing,
+        }
+        for (
+            path,
+            percent,
+            metric,
+            statements,
+            covered_lines,
+            missing_lines,
+            branches,
+            covered_branches,
+            units,
+            covered_units,
+            line_percent,
+            branch_percent,
+            missing,
+        ) in zip(
+            [row.path for row in rows],
+            *_counts_columns([row.counts for row in rows]),
+            [row.missing for row in rows],
+            strict=True,
+        )
+    ]
+    for doc, joined in zip(docs, joins, strict=True):
+        if "1" in joined:
+            doc["missing_joins"] = joined
+    return docs
+
+
+def compared_docs(rows: Sequence[FileRow]) -> list[dict[str, Any]]:
+    """`[compared_doc(row) for row in rows]`."""
+    if not rows:
+        return []
+    statuses = [row.status for row in rows]
+    counts = [row.counts for row in rows]
+    bases = [row.base for row in rows]
+    present = [b for b in bases if b is not None]
+    columns = _counts_columns(present)
+    base_docs: Sequence[dict[str, Any] | None] = _counts_dicts(columns)
+    base_percents: Sequence[str | None] = columns[0]
+    if len(present) < len(bases):  # None where there is no base
+        made, shown = iter(base_docs), iter(base_percents)
+        base_docs = [None if b is None else next(made) for b in bases]
+        base_percents = [None if b is None else next(shown) for b in bases]
+    percents: Sequence[str | None]
+    if "deleted" in statuses:  # a deleted file has no percent now
+        now = iter(
+            shown_percents([c for c, s in zip(counts, statuses, strict=True) if s != "deleted"])
+        )
+        percents = [None if s == "deleted" else next(now) for s in statuses]
+    else:
+        percents = shown_percents(counts)
+    return [
+        {
+            "path": path,
+            "status": status or "changed",
+            "percent": percent,
+            "base_percent": base_percent,
+            "base": base,
+        }
+        for path, status, percent, base_percent, base in zip(
+            [row.path for row in rows], statuses, percents, base_percents, base_docs, strict=True
+        )
+    ]
+
+
 def document(
     *,
     settings: Any,
@@ -242,7 +420,9 @@ def document(
             "has_branches": report.has_branches,
             "totals": counts_doc(comparison.counts),
             "files": Rows(
-                sorted(comparison.files, key=lambda r: r.path), partial(file_doc, comparison)
+                sorted(comparison.files, key=lambda r: r.path),
+                partial(file_doc, comparison),
+                partial(file_docs, comparison),
             ),
             "unmatched": [{"path": u.path, "reason": u.reason} for u in report.unmatched],
             # Files measured but placed nowhere in the repository: counted in the totals.
@@ -269,7 +449,9 @@ def document(
             "note": comparison.baseline_note,
             "delta": signed_text(comparison.delta),
             "files": Rows(
-                [*(comparison.files if b is not None else ()), *comparison.deleted], compared_doc
+                [*(comparison.files if b is not None else ()), *comparison.deleted],
+                compared_doc,
+                compared_docs,
             ),
         }
         d = comparison.diff
