@@ -66,7 +66,7 @@ class Counts:
     metric: str = field(default="", compare=False)  # how to read them, not part of them
 
     def __add__(self, other: Counts) -> Counts:
-        return Counts(
+        return made_counts(
             self.statements + other.statements,
             self.covered_lines + other.covered_lines,
             self.branches + other.branches,
@@ -83,7 +83,7 @@ class Counts:
         items = counts if isinstance(counts, (list, tuple)) else list(counts)
         if not metric:
             metric = next((c.metric for c in items if c.metric), "")
-        return Counts(
+        return made_counts(
             sum([c.statements for c in items]),
             sum([c.covered_lines for c in items]),
             sum([c.branches for c in items]),
@@ -104,7 +104,7 @@ class Counts:
         """The same counts, read as `metric`."""
         if metric == self.metric:
             return self
-        return Counts(
+        return made_counts(
             self.statements,
             self.covered_lines,
             self.branches,
@@ -194,6 +194,56 @@ class Counts:
         if self.units == 0:
             return None
         return percent_of(self.covered_units, self.units)
+
+
+class _CountsSlots:
+    """A `Counts` being made (`made_counts`): the same slots (CPython lays them out by name,
+    in whatever order they are listed), so that the one becomes the other by assigning its
+    class."""
+
+    __slots__ = (
+        "branches",
+        "covered_branches",
+        "covered_lines",
+        "covered_units",
+        "metric",
+        "statements",
+        "units",
+    )
+    statements: int
+    covered_lines: int
+    branches: int
+    covered_branches: int
+    units: int
+    covered_units: int
+    metric: str
+
+
+def made_counts(
+    statements: int,
+    covered_lines: int,
+    branches: int,
+    covered_branches: int,
+    units: int,
+    covered_units: int,
+    metric: str,
+) -> Counts:
+    """`Counts(statements, ..., metric)`, made in a third of the time: the frozen dataclass's
+    `__init__` sets each slot with `object.__setattr__` (a microsecond for the seven, and a
+    run makes a Counts per file several times: `FileCoverage.counts`, `with_metric` of each
+    file and of its baseline). The slots are set as a plain object's and the object made a
+    Counts, whose layout it shares (a field added to Counts and not to `_CountsSlots` makes
+    the assignment fail: "object layout differs")."""
+    made = _CountsSlots()
+    made.statements = statements
+    made.covered_lines = covered_lines
+    made.branches = branches
+    made.covered_branches = covered_branches
+    made.units = units
+    made.covered_units = covered_units
+    made.metric = metric
+    made.__class__ = Counts  # type: ignore[assignment]
+    return made  # type: ignore[return-value]
 
 
 def percent_of(numerator: int, denominator: int) -> Fraction:
@@ -513,16 +563,18 @@ class FileCoverage:
         return self._counts
 
     def _count(self) -> Counts:
-        covered = len(self.hits) - self.hits.tolist().count(0)
+        hits = self.hits
+        low = small_counts(hits) if hits else b""
+        covered = len(hits) - (hits.tolist().count(0) if low is None else low.count(0))
         units = self.units
-        return Counts(
-            statements=len(self.lines),
-            covered_lines=covered,
-            branches=sum(self.branch_total),
-            covered_branches=sum(self.branch_covered),
-            units=sum(units.total) if units is not None else 0,
-            covered_units=sum(units.covered) if units is not None else 0,
-            metric=self.metric,
+        return made_counts(
+            len(self.lines),
+            covered,
+            sum(self.branch_total),
+            sum(self.branch_covered),
+            sum(units.total) if units is not None else 0,
+            sum(units.covered) if units is not None else 0,
+            self.metric,
         )
 
     def hit(self, line: int) -> int | None:

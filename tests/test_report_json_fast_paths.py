@@ -7,7 +7,9 @@ implementation kept here: the one it replaced, or the per-entry function it batc
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import pickle
 import random
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
@@ -365,3 +367,70 @@ def test_bounds_text_is_the_ranges_text() -> None:
     for ranges in cases:
         firsts, lasts = [a for a, _ in ranges], [b for _, b in ranges]
         assert bounds_text(firsts, lasts) == ranges_text(ranges)
+
+
+# ------------------------------------------------------------------ counts
+
+
+def plain_count(fc: FileCoverage) -> Counts:
+    units = fc.units
+    return Counts(
+        statements=len(fc.lines),
+        covered_lines=len(fc.hits) - fc.hits.tolist().count(0),
+        branches=sum(fc.branch_total),
+        covered_branches=sum(fc.branch_covered),
+        units=sum(units.total) if units is not None else 0,
+        covered_units=sum(units.covered) if units is not None else 0,
+        metric=fc.metric,
+    )
+
+
+def test_a_files_counts_are_the_plain_sums() -> None:
+    for lines, hits in hit_cases():
+        rng = random.Random(len(lines))
+        blines = array("q", lines[::3])
+        total = array("q", [rng.randrange(0, 5) for _ in blines])
+        units = model.Units(
+            array("q", lines), array("q", [5] * len(lines)), array("q", [h % 7 for h in hits])
+        )
+        for metric in ("", LINES, INSTRUCTIONS):
+            fc = FileCoverage(
+                "f.py",
+                array("q", lines),
+                array("q", hits),
+                blines,
+                total,
+                array("q", [t // 2 for t in total]),
+                units if metric == INSTRUCTIONS else None,
+                None,
+                metric,
+            )
+            made, plain = fc._count(), plain_count(fc)
+            assert made == plain
+            assert made.metric == plain.metric
+
+
+def test_made_counts_are_counts() -> None:
+    """`made_counts` (a plain object of the same slots, made a Counts) is what `Counts(...)`
+    makes: its type, fields, equality, hash, repr, frozenness, copies and pickles."""
+    rng = random.Random(8)
+    for _ in range(200):
+        v1, v2, v3, v4, v5, v6 = (rng.choice([0, 1, 7, 2**40, 2**70, -3]) for _ in range(6))
+        values = [v1, v2, v3, v4, v5, v6]
+        metric = rng.choice(METRIC_CHOICES)
+        made = model.made_counts(v1, v2, v3, v4, v5, v6, metric)
+        plain = Counts(v1, v2, v3, v4, v5, v6, metric)
+        assert type(made) is Counts
+        assert made == plain
+        assert hash(made) == hash(plain)
+        assert repr(made) == repr(plain)
+        assert [getattr(made, f.name) for f in dataclasses.fields(Counts)] == [*values, metric]
+        assert pickle.loads(pickle.dumps(made)) == plain
+        assert dataclasses.replace(made, units=5) == dataclasses.replace(plain, units=5)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            made.statements = 1  # type: ignore[misc]
+    a, b = Counts(10, 5, 4, 2, 0, 0, ""), Counts(3, 3, 0, 0, 8, 1, LINES)
+    assert repr(a + b) == repr(Counts(13, 8, 4, 2, 8, 1, LINES))
+    assert repr(a.with_metric(BRANCHES)) == repr(Counts(10, 5, 4, 2, 0, 0, BRANCHES))
+    assert repr(Counts.total([a, b])) == repr(Counts(13, 8, 4, 2, 8, 1, LINES))
+    assert repr(Counts.total([a, b], STATEMENTS)) == repr(Counts(13, 8, 4, 2, 8, 1, STATEMENTS))
