@@ -666,10 +666,17 @@ class FileCoverage:
         runs = flags.count(b"\0\1") + flags[0]
         if not joins or runs == len(firsts):  # nothing joined, as a rule
             return firsts, lasts, "0" * (len(firsts) - 1) if joins else ""
-        # Per missed line, whether it begins a run (the statement before it ran, or none is);
-        # a gap the runs join is one where the second range begins none.
-        begins = bytes(compress(b"\1" + flags[:-1].translate(_SWAP_01), flags))
-        return firsts, lasts, bytes(compress(begins[1:], gaps)).translate(_JOINED).decode()
+        # A gap the runs join is one where the statement after the first range's last is
+        # missed (it is then the second range's first). Per statement, 2 where it is missed
+        # and 1 where the next one is, in one byte (the flags as one int, shifted: C passes
+        # over a byte per statement, where a compress made an int per statement); kept for
+        # the missed ones, then for the gaps (marked 4), it is 7 where the gap is joined.
+        bits = int.from_bytes(flags, "little")
+        pairs = ((bits << 1) | (bits >> 8)).to_bytes(len(flags), "little")
+        missed_pairs = pairs.translate(None, b"\0\1")[:-1]  # 2 or 3, per missed line
+        marked = (int.from_bytes(gaps, "little") << 2) | int.from_bytes(missed_pairs, "little")
+        at_gaps = marked.to_bytes(len(gaps), "little").translate(None, b"\2\3")
+        return firsts, lasts, at_gaps.translate(_JOINED).decode()
 
     def partial_lines(self) -> list[int]:
         """Covered lines with at least one branch not taken."""
@@ -735,7 +742,7 @@ def range_breaks(numbers: list[int]) -> bytes:
 
 _SWAP_01 = bytes((1, 0)) + bytes(254)  # of a count's low byte: 1 where it is 0 (missed)
 _BREAKS = b"\1\0" + b"\1" * 254  # of a difference: 0 where it is 1 (the range goes on)
-_JOINED = b"10" + bytes(254)  # a range that begins a run: "0", else "1"
+_JOINED = bytes(6) + b"01" + bytes(248)  # a gap (6 or 7): "1" where the runs join it
 
 MAX_HITS = 2**63 - 1
 
