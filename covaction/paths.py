@@ -69,6 +69,27 @@ def normalize(path: str) -> str:
     return ("/" if absolute else "") + "/".join(parts)
 
 
+def _plain(path: str) -> bool:
+    """Whether `path` is already a clean workspace-relative path: `normalize` and
+    `PathMapper._relative` would both return it unchanged, and `place` would test it as it is.
+
+    No backslash (so no as-written try first), no doubled slash, no component starting with a
+    dot (so no `.` or `..` component for `posixpath.normpath` to fold), no leading slash, dot or
+    white space, no trailing slash or white space, no drive letter. Names such as `.github/x`
+    or `a/.hidden` fail the test and take the full route, which is merely slower.
+    """
+    return (
+        path != ""
+        and path[0] not in "./"  # first: an absolute path fails here, without a scan
+        and path[-1] != "/"
+        and path[1:2] != ":"
+        and "\\" not in path
+        and "//" not in path
+        and "/." not in path
+        and path.strip() == path
+    )
+
+
 class PathMapper:
     """Maps report paths onto the repository's files; see the module docstring for the rules."""
 
@@ -82,33 +103,61 @@ class PathMapper:
         """`tracked`: git's file list, or None without a checkout; then `exists` answers for
         one path and `listing` (called once, only if a suffix match is needed) lists them all."""
         self.workspace = normalize(workspace).rstrip("/") or "/"
+        # `workspace/` when any absolute path under it that ends in a `_plain` path passes the
+        # quick test at the top of `normalize` (the workspace absolute, plain after its slash,
+        # not `/:…`), so `normalize` returns the path as it is and `_relative` its plain end.
+        inside = self.workspace[1:]
+        self._inside = (
+            self.workspace + "/"
+            if self.workspace.startswith("/") and _plain(inside) and inside[:1] != ":"
+            else None
+        )
         # git lists clean POSIX paths; a backslash there is part of a file name.
         self._tracked = frozenset(tracked) if tracked is not None else None
         self._exists = exists
         self._listing = listing
+        self._files: frozenset[str] | None = None
         self._by_pair: dict[str, list[str]] | None = None
         self._first_by_name: dict[str, str] | None = None
 
-    def _index(self) -> None:
-        """Index the repository's files by their last two components and by base name.
+    def _all_files(self) -> frozenset[str]:
+        """The repository's files for a suffix match: git's list, or the listing (called once)."""
+        if self._files is None:
+            files = self._tracked
+            if files is None and self._listing is not None:
+                files = frozenset(self._listing())
+            self._files = files or frozenset()
+        return self._files
+
+    def _pairs(self) -> dict[str, list[str]]:
+        """The repository's files by their last two components.
 
         A suffix match needs two components in common, so only files sharing the last two are
         compared (indexing by base name alone compared every `__init__.py` or `index.js` with
-        every other: quadratic in a large monorepo). Per base name only the first path is kept,
-        for the reason of a path that matches nothing.
+        every other: quadratic in a large monorepo).
         """
-        files = self._tracked
-        if files is None and self._listing is not None:
-            files = frozenset(self._listing())
-        self._by_pair = {}
-        self._first_by_name = {}
-        for p in files or ():
-            cut = p.rsplit("/", 2)
-            if len(cut) >= 2:
-                self._by_pair.setdefault(cut[-2] + "/" + cut[-1], []).append(p)
-            first = self._first_by_name.get(cut[-1])
-            if first is None or p < first:
-                self._first_by_name[cut[-1]] = p
+        if self._by_pair is None:
+            by_pair: dict[str, list[str]] = {}
+            for p in self._all_files():
+                last = p.rfind("/")
+                if last >= 0:
+                    # What follows the last slash but one (all of `p` if it has one slash).
+                    by_pair.setdefault(p[p.rfind("/", 0, last) + 1 :], []).append(p)
+            self._by_pair = by_pair
+        return self._by_pair
+
+    def _names(self) -> dict[str, str]:
+        """The first repository path (in sorted order) per base name, for the reason of a path
+        that matches nothing; built only when one does."""
+        if self._first_by_name is None:
+            first_by_name: dict[str, str] = {}
+            for p in self._all_files():
+                name = p[p.rfind("/") + 1 :]
+                first = first_by_name.get(name)
+                if first is None or p < first:
+                    first_by_name[name] = p
+            self._first_by_name = first_by_name
+        return self._first_by_name
 
     def _is_file(self, rel: str) -> bool:
         if not rel or rel.startswith("../") or rel == "..":
@@ -135,15 +184,23 @@ class PathMapper:
 
     def place(self, path: str, roots: Iterable[str] = ()) -> Placement:
         """`map`, plus the prefix pair a suffix match implies (for `map_reports`)."""
-        if "\\" in path:
-            # A Linux file may have a backslash in its name: try it as written first.
-            as_written = self._relative(path.strip())
-            if as_written is not None and self._is_file(as_written):
-                return Placement(as_written)
-        raw = normalize(path)
-        if not raw:
-            return Placement(Unmatched(path, "empty path"))
-        rel = self._relative(raw)
+        rel: str | None
+        plain = _plain(path)
+        inside = self._inside
+        if plain:
+            raw = rel = path  # what `normalize` and `_relative` would return, without their work
+        elif inside is not None and path.startswith(inside) and _plain(path[len(inside) :]):
+            raw, rel = path, path[len(inside) :]  # the same, for an absolute path in the workspace
+        else:
+            if "\\" in path:
+                # A Linux file may have a backslash in its name: try it as written first.
+                as_written = self._relative(path.strip())
+                if as_written is not None and self._is_file(as_written):
+                    return Placement(as_written)
+            raw = normalize(path)
+            if not raw:
+                return Placement(Unmatched(path, "empty path"))
+            rel = self._relative(raw)
         if rel is not None and self._is_file(rel):
             return Placement(rel)  # as written (the roots are joined only when it is not)
         candidates = self._candidates(raw, roots)
@@ -151,9 +208,11 @@ class PathMapper:
             rel = self._relative(candidate)
             if rel is not None and self._is_file(rel):
                 return Placement(rel)
-        return self._by_suffix(path, candidates)
+        return self._by_suffix(path, candidates, plain)
 
     def _candidates(self, raw: str, roots: Iterable[str]) -> list[str]:
+        if type(roots) is tuple and (not roots or raw.startswith("/")):
+            return [raw]  # no root to join (a tuple: nothing else to read from it)
         return [raw] + [
             normalize(posixpath.join(normalize(root), raw))
             for root in roots
@@ -174,28 +233,55 @@ class PathMapper:
                 return rel
         return None
 
-    def _by_suffix(self, original: str, candidates: list[str]) -> Placement:
-        if self._by_pair is None or self._first_by_name is None:
-            self._index()
-        assert self._by_pair is not None and self._first_by_name is not None
-        pairs, first_by_name = self._by_pair, self._first_by_name
+    def _by_suffix(
+        self, original: str, candidates: list[str], first_plain: bool = False
+    ) -> Placement:
+        """The repository file whose last components match a candidate's the furthest, alone.
+
+        `first_plain`: the caller knows `candidates[0]` passes `_plain`.
+        """
+        pairs = self._by_pair if self._by_pair is not None else self._pairs()
+        if len(candidates) == 1 and (first_plain or _plain(candidates[0])):
+            # As a rule (JaCoCo's package paths): one plain relative candidate, and one
+            # repository file under its last two components, which ends in the whole candidate.
+            # The loop below would find that file alone, at the candidate's full length, and
+            # infer (``, the file's folders above the candidate) as the prefixes.
+            candidate = candidates[0]
+            last = candidate.rfind("/")
+            if last > 0:
+                options = pairs.get(candidate[candidate.rfind("/", 0, last) + 1 :], ())
+                if len(options) == 1:
+                    option = options[0]
+                    if option == candidate or option.endswith("/" + candidate):
+                        return Placement(option, ("", option[: len(option) - len(candidate)]))
         best: set[str] = set()
         best_len = 0
         best_candidate: dict[str, str] = {}
-        same_name: list[str] = []
         for candidate in candidates:
-            parts = [p for p in candidate.split("/") if p and p != ".."]
-            if not parts:
-                continue
-            if parts[-1] in first_by_name:
-                same_name.append(first_by_name[parts[-1]])
+            parts = candidate.split("/")
+            if "" in parts or ".." in parts:
+                parts = [p for p in parts if p and p != ".."]
+                joined = "/".join(parts)
+            else:
+                joined = candidate
             if len(parts) < 2:
                 continue  # a base name alone never places a file
+            whole = "/" + joined
             for option in pairs.get(parts[-2] + "/" + parts[-1], ()):
-                opt_parts = option.split("/")
-                n = 0
-                while n < min(len(parts), len(opt_parts)) and parts[-1 - n] == opt_parts[-1 - n]:
-                    n += 1
+                if option == joined or option.endswith(whole):
+                    # The option's last components are `parts`, every one of them: the most
+                    # the comparison below could count.
+                    n = len(parts)
+                elif joined.endswith("/" + option):
+                    # The option whole is the candidate's last components (an absolute path
+                    # from another machine): again the most the comparison could count.
+                    n = option.count("/") + 1
+                else:
+                    opt_parts = option.split("/")
+                    most = min(len(parts), len(opt_parts))
+                    n = 0
+                    while n < most and parts[-1 - n] == opt_parts[-1 - n]:
+                        n += 1
                 if n < 2:
                     continue  # a base name alone never places a file
                 if n > best_len:
@@ -216,6 +302,12 @@ class PathMapper:
         if len(best) > 1:
             shown = ", ".join(sorted(best)[:3])
             return Placement(Unmatched(original, f"matches several files equally well ({shown})"))
+        first_by_name = self._names()
+        same_name: list[str] = []
+        for candidate in candidates:
+            parts = [p for p in candidate.split("/") if p and p != ".."]
+            if parts and parts[-1] in first_by_name:
+                same_name.append(first_by_name[parts[-1]])
         return Placement(Unmatched(original, self._reason(candidates[0], sorted(set(same_name)))))
 
     def _reason(self, raw: str, same_name: list[str]) -> str:
@@ -284,30 +376,50 @@ def map_reports(
     """
     reports = list(reports)
     choice = choose_metric(reports, metric)
-    by_path: dict[str, list[FileCoverage]] = {}
+    # The first file placed at each repository path, and any placed there after it (a path
+    # that several reports measure): no list per path for the one file most paths have.
+    by_path: dict[str, FileCoverage] = {}
+    more: dict[str, list[FileCoverage]] = {}
     lost: dict[str, list[FileCoverage]] = {}
     unmatched: dict[str, Unmatched] = {}
     notices: list[str] = list(choice.notices)
     has_branches = False
+    tracked = mapper._tracked
     for report in reports:
         notices.extend(report.notices)
         has_branches = has_branches or report.has_branches
-        placed: list[tuple[FileCoverage, Placement]] = [
-            (fc, mapper.place(fc.path, report.roots)) for fc in report.files
+        report_files = tuple(report.files)
+        roots = report.roots
+        # A plain path git tracks is placed as written: `place` would return it unchanged, so
+        # most paths of a large report skip the call (and the Placement) altogether.
+        placed: list[str | Placement] = [
+            path
+            if tracked is not None and path in tracked and _plain(path)
+            else mapper.place(path, roots)
+            for path in [fc.path for fc in report_files]
         ]
-        votes = Counter(p.prefixes for _fc, p in placed if p.prefixes is not None)
+        votes = Counter(
+            p.prefixes for p in placed if not isinstance(p, str) and p.prefixes is not None
+        )
         prefixes = votes.most_common(1)[0][0] if votes else None
-        for fc, placement in placed:
-            target = placement.target
-            if isinstance(target, Unmatched) and prefixes is not None:
-                found = mapper.with_prefix(fc.path, report.roots, prefixes)
-                if found is not None:
-                    target = found
-            if isinstance(target, Unmatched):
-                unmatched.setdefault(target.path, target)
-                lost.setdefault(target.path, []).append(fc)
-                continue
-            by_path.setdefault(target, []).append(fc)
+        for fc, placement in zip(report_files, placed, strict=True):
+            target: str | Unmatched
+            if isinstance(placement, str):
+                target = placement
+            else:
+                target = placement.target
+                if isinstance(target, Unmatched) and prefixes is not None:
+                    found = mapper.with_prefix(fc.path, report.roots, prefixes)
+                    if found is not None:
+                        target = found
+                if isinstance(target, Unmatched):
+                    unmatched.setdefault(target.path, target)
+                    lost.setdefault(target.path, []).append(fc)
+                    continue
+            if target in by_path:
+                more.setdefault(target, []).append(fc)
+            else:
+                by_path[target] = fc
     lower_bound = False
 
     def merged(path: str, parts: list[FileCoverage]) -> FileCoverage:
@@ -318,7 +430,12 @@ def map_reports(
         lower_bound = lower_bound or bound
         return fc.with_metric(choice.metric)
 
-    files = {path: merged(path, parts) for path, parts in sorted(by_path.items())}
+    files = {
+        path: by_path[path].placed(path, choice.metric)
+        if path not in more
+        else merged(path, [by_path[path], *more[path]])
+        for path in sorted(by_path)
+    }
     unplaced = {path: merged(path, parts) for path, parts in sorted(lost.items())}
     if lower_bound:
         notices.append(
