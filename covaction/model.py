@@ -363,7 +363,10 @@ def shown_percents(counts: Sequence[Counts], line_percents: list[str] | None = N
         return display_ratios([c.covered_branches for c in counts], [c.branches for c in counts])
     if metric in UNIT_METRICS:
         return display_ratios([c.covered_units for c in counts], [c.units for c in counts])
-    # "" and lines-and-branches (and a metric this version does not know, as `numerator`).
+    # "" and lines-and-branches (and a metric this version does not know, as `numerator`);
+    # without branches, the line percent's own two counts.
+    if line_percents is not None and not any(c.branches or c.covered_branches for c in counts):
+        return line_percents
     return display_ratios(
         [c.covered_lines + c.covered_branches for c in counts],
         [c.statements + c.branches for c in counts],

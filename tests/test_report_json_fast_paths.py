@@ -172,13 +172,19 @@ def counts_batches() -> Iterator[list[Counts]]:
     yield [Counts(n, n - 1, 2, 1) for n in (1, 10**3, 10**5, 10**7, 10**11)]  # near 100
     yield [Counts(n, 1, 0, 0, metric=LINES) for n in (10**3, 10**5, 10**7)]  # near 0
     yield [Counts(5, 6, -2, 1, 3, 4, BRANCHES), Counts(-1, 0, 0, 3)]  # nonsense counts too
+    for metric in ("", LINES_AND_BRANCHES):  # without branches: the line percent
+        yield [Counts(n, n // 3, metric=metric) for n in range(0, 60)]
+        yield [Counts(n, n // 3, 0, n % 2, metric=metric) for n in range(0, 60)]
 
 
 @pytest.mark.parametrize("digits", [0, 1, 2, 3, 10])
 def test_shown_percents_are_each_counts_shown(digits: int) -> None:
     with display_precision(digits):
         for batch in counts_batches():
-            assert shown_percents(batch) == [c.shown() for c in batch]
+            shown = [c.shown() for c in batch]
+            assert shown_percents(batch) == shown
+            lines = [c.shown_line_percent() for c in batch]
+            assert shown_percents(batch, lines) == shown
 
 
 def entries(docs: Iterable[dict[str, Any]]) -> list[list[tuple[str, Any]]]:

@@ -221,9 +221,15 @@ def _counts_columns(counts: Sequence[Counts]) -> list[Sequence[Any]]:
     branches = [c.branches for c in counts]
     covered_branches = [c.covered_branches for c in counts]
     line_percent = display_ratios(covered_lines, statements)
-    branch_percent: list[str | None] = list(display_ratios(covered_branches, branches))
-    if 0 in branches:  # None without branches (any other count is shown, as `if branches`)
-        branch_percent = [p if b else None for p, b in zip(branch_percent, branches, strict=True)]
+    branch_percent: list[str | None]
+    if not any(branches):  # a report without branches
+        branch_percent = [None] * len(counts)
+    else:
+        branch_percent = list(display_ratios(covered_branches, branches))
+        if 0 in branches:  # None without branches (any other count is shown: `if branches`)
+            branch_percent = [
+                p if b else None for p, b in zip(branch_percent, branches, strict=True)
+            ]
     metrics = [c.metric for c in counts]
     if metrics.count(metrics[0]) == len(metrics):
         metric = [metrics[0] or LINES_AND_BRANCHES] * len(metrics)
