@@ -706,13 +706,22 @@ class FileCoverage:
 def missed_flags(hits: array[int]) -> bytes:
     """A byte per line: 1 where its count is 0 (missed), 0 where it ran.
 
-    Where every count is below 256 (the Cobertura readers keep them 0 or 1, JaCoCo's covered
-    instructions of a line are few), from the counts' own bytes with C operations; otherwise
-    with a test per line."""
+    From the counts' own bytes with C operations: where every count is below 256 (the
+    Cobertura readers keep them 0 or 1, JaCoCo's covered instructions of a line are few),
+    their low bytes; else the bytes of each place of the counts that is not zero in all of
+    them (LCOV's and Go's execution counts: three places below 2**24), or-ed as ints, a count
+    being 0 where all its bytes are."""
     low = small_counts(hits)
     if low is not None:
         return low.translate(_SWAP_01)
-    return bytes(map(not_, hits))
+    size = hits.itemsize
+    raw = hits.tobytes()
+    nonzero = 0
+    for place in range(size):
+        column = raw[place::size]
+        if column.count(0) != len(column):
+            nonzero |= int.from_bytes(column, "little")
+    return nonzero.to_bytes(len(hits), "little").translate(_SWAP_01)
 
 
 def small_counts(counts: array[int]) -> bytes | None:
