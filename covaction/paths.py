@@ -90,6 +90,11 @@ def _plain(path: str) -> bool:
     )
 
 
+# More repository files than this under one pair of last components (`pkg/__init__.py` in a
+# monorepo's every package) are narrowed by the components above before they are compared.
+NARROW_OVER = 8
+
+
 class PathMapper:
     """Maps report paths onto the repository's files; see the module docstring for the rules."""
 
@@ -119,6 +124,8 @@ class PathMapper:
         self._files: frozenset[str] | None = None
         self._by_pair: dict[str, list[str]] | None = None
         self._first_by_name: dict[str, str] | None = None
+        # Per shared suffix (of two components or more), its files by the component above it.
+        self._above: dict[str, dict[str, list[str]]] = {}
 
     def _all_files(self) -> frozenset[str]:
         """The repository's files for a suffix match: git's list, or the listing (called once)."""
@@ -267,7 +274,10 @@ class PathMapper:
             if len(parts) < 2:
                 continue  # a base name alone never places a file
             whole = "/" + joined
-            for option in pairs.get(parts[-2] + "/" + parts[-1], ()):
+            compared: Sequence[str] = pairs.get(parts[-2] + "/" + parts[-1], ())
+            if len(compared) > NARROW_OVER:
+                compared = self._narrowed(compared, parts)
+            for option in compared:
                 if option == joined or option.endswith(whole):
                     # The option's last components are `parts`, every one of them: the most
                     # the comparison below could count.
@@ -309,6 +319,38 @@ class PathMapper:
             if parts and parts[-1] in first_by_name:
                 same_name.append(first_by_name[parts[-1]])
         return Placement(Unmatched(original, self._reason(candidates[0], sorted(set(same_name)))))
+
+    def _narrowed(self, options: Sequence[str], parts: list[str]) -> Sequence[str]:
+        """Of `options` (the files whose last two components are those of `parts`), a part
+        holding every file that matches `parts` the furthest: the loop in `_by_suffix` keeps
+        only those, so it finds the same files and length among fewer (comparing each report
+        path with every `pkg/__init__.py` of a large monorepo was quadratic).
+
+        The files sharing the last `depth` components with `parts` are grouped by the component
+        above them (once per suffix, for every later path); the group of `parts`' own component
+        above holds every file matching further. No such group: every file matches exactly
+        `depth` components, so all of them are the furthest.
+        """
+        depth = 2
+        suffix = parts[-2] + "/" + parts[-1]
+        while len(options) > NARROW_OVER and depth < len(parts):
+            groups = self._above.get(suffix)
+            if groups is None:
+                groups = {}
+                for option in options:
+                    # `option` is `suffix` itself (no component above) or ends in `/suffix`.
+                    cut = len(option) - len(suffix) - 1
+                    if cut >= 0:
+                        above = option[option.rfind("/", 0, cut) + 1 : cut]
+                        groups.setdefault(above, []).append(option)
+                self._above[suffix] = groups
+            deeper = groups.get(parts[-1 - depth])
+            if deeper is None:
+                break
+            options = deeper
+            suffix = parts[-1 - depth] + "/" + suffix
+            depth += 1
+        return options
 
     def _reason(self, raw: str, same_name: list[str]) -> str:
         """Why a path is not a repository file, as far as covaction can tell without guessing."""

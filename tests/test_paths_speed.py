@@ -397,27 +397,72 @@ def _mappers(
     )
 
 
+def _monorepo(rnd: random.Random) -> list[str]:
+    """Many files under the same last two components (every package's `src/index.js`), the
+    folders above them repeating too, and files that are the shared pair alone."""
+    names = [f"p{i}" for i in range(rnd.randint(3, 40))]
+    tails = ["src/index.js", "pkg/__init__.py", "migrations/__init__.py", "a/b/c.py"]
+    files = {
+        f"{rnd.choice(['packages', 'apps', 'x'])}/{rnd.choice(names)}/"
+        f"{rnd.choice(['', 'sub/', 'a/', 'src/', 'b/a/'])}{rnd.choice(tails)}"
+        for _ in range(rnd.randint(5, 150))
+    }
+    return sorted(files | set(rnd.sample(tails, 2)))
+
+
+def _check_place(rnd: random.Random, repository: Callable[[random.Random], list[str]]) -> None:
+    workspace = rnd.choice(WORKSPACES)
+    files = repository(rnd)
+    mapper, reference, listed = _mappers(rnd, workspace, files)
+    for _ in range(30):
+        path = _report_path(rnd, files, workspace)
+        roots = _roots(rnd)
+        expected = reference.place(path, roots)
+        # A list of roots (not a tuple) takes the general route; both must agree.
+        got = mapper.place(path, roots if rnd.random() < 0.8 else list(roots))
+        assert got == expected, (workspace, files, path, roots)
+        assert mapper.map(path, roots) == reference.map(path, roots)
+        if expected.prefixes is not None:
+            again = _report_path(rnd, files, workspace)
+            assert mapper.with_prefix(again, roots, expected.prefixes) == (
+                reference.with_prefix(again, roots, expected.prefixes)
+            )
+    assert listed[0] <= 2  # the listing read once per mapper at most
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_place_agrees_with_the_reference(seed: int) -> None:
     rnd = random.Random(seed)
     for _ in range(40):
-        workspace = rnd.choice(WORKSPACES)
-        files = _repository(rnd)
-        mapper, reference, listed = _mappers(rnd, workspace, files)
-        for _ in range(30):
-            path = _report_path(rnd, files, workspace)
-            roots = _roots(rnd)
-            expected = reference.place(path, roots)
-            # A list of roots (not a tuple) takes the general route; both must agree.
-            got = mapper.place(path, roots if rnd.random() < 0.8 else list(roots))
-            assert got == expected, (workspace, files, path, roots)
-            assert mapper.map(path, roots) == reference.map(path, roots)
-            if expected.prefixes is not None:
-                again = _report_path(rnd, files, workspace)
-                assert mapper.with_prefix(again, roots, expected.prefixes) == (
-                    reference.with_prefix(again, roots, expected.prefixes)
-                )
-        assert listed[0] <= 2  # the listing read once per mapper at most
+        _check_place(rnd, _repository)
+
+
+@pytest.mark.parametrize("narrow_over", [0, 1, paths.NARROW_OVER])
+@pytest.mark.parametrize("seed", range(10))
+def test_place_agrees_where_many_files_share_their_last_components(
+    seed: int, narrow_over: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The narrowing of files sharing a pair of last components (taken for every pair at 0)."""
+    monkeypatch.setattr(paths, "NARROW_OVER", narrow_over)
+    rnd = random.Random(500 + seed)
+    for _ in range(15):
+        _check_place(rnd, _monorepo)
+        _check_place(rnd, _repository)
+
+
+def test_a_report_path_is_compared_with_its_own_package_only() -> None:
+    """A path from another machine in a monorepo of 2,000 `pkg/__init__.py`: compared with
+    the one file under its package (a comparison with each was quadratic)."""
+    tracked = [f"g{i}/pkg/__init__.py" for i in range(2000)]
+    mapper = PathMapper("/w", tracked)
+    parts = "/home/runner/work/r/r/g7/pkg/__init__.py".split("/")[1:]
+    assert mapper._narrowed(mapper._pairs()["pkg/__init__.py"], parts) == ["g7/pkg/__init__.py"]
+    for i in (7, 1999):
+        assert mapper.place(f"/home/runner/work/r/r/g{i}/pkg/__init__.py") == Placement(
+            f"g{i}/pkg/__init__.py", ("/home/runner/work/r/r/", "")
+        )
+    found = mapper.place("/elsewhere/pkg/__init__.py").target
+    assert isinstance(found, Unmatched) and found.reason.startswith("matches several files")
 
 
 def _content(fc: FileCoverage) -> tuple[object, ...]:
