@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from itertools import accumulate, compress, islice, repeat
 from operator import lt, ne, not_, sub
+from typing import Any
 
 HUNDRED = Fraction(100)
 
@@ -66,15 +67,7 @@ class Counts:
     metric: str = field(default="", compare=False)  # how to read them, not part of them
 
     def __add__(self, other: Counts) -> Counts:
-        return made_counts(
-            self.statements + other.statements,
-            self.covered_lines + other.covered_lines,
-            self.branches + other.branches,
-            self.covered_branches + other.covered_branches,
-            self.units + other.units,
-            self.covered_units + other.covered_units,
-            self.metric or other.metric,
-        )
+        return Counts.total((self, other), self.metric or other.metric)
 
     @staticmethod
     def total(counts: Iterable[Counts], metric: str = "") -> Counts:
@@ -83,7 +76,7 @@ class Counts:
         items = counts if isinstance(counts, (list, tuple)) else list(counts)
         if not metric:
             metric = next((c.metric for c in items if c.metric), "")
-        return made_counts(
+        return Counts(
             sum([c.statements for c in items]),
             sum([c.covered_lines for c in items]),
             sum([c.branches for c in items]),
@@ -105,13 +98,13 @@ class Counts:
         if metric == self.metric:
             return self
         return made_counts(
+            metric,
             self.statements,
             self.covered_lines,
             self.branches,
             self.covered_branches,
             self.units,
             self.covered_units,
-            metric,
         )
 
     @property
@@ -188,62 +181,18 @@ class Counts:
             return None
         return percent_of(self.covered_branches, self.branches)
 
-    @property
-    def unit_percent(self) -> Fraction | None:
-        """Exact percentage of Go statements / JaCoCo instructions, None without units."""
-        if self.units == 0:
-            return None
-        return percent_of(self.covered_units, self.units)
+
+# Counts' slots, set as a plain object's, which is then made a Counts (their layout is one).
+_CountsSlots = type("_CountsSlots", (), {"__slots__": Counts.__slots__})
 
 
-class _CountsSlots:
-    """A `Counts` being made (`made_counts`): the same slots (CPython lays them out by name,
-    in whatever order they are listed), so that the one becomes the other by assigning its
-    class."""
-
-    __slots__ = (
-        "branches",
-        "covered_branches",
-        "covered_lines",
-        "covered_units",
-        "metric",
-        "statements",
-        "units",
-    )
-    statements: int
-    covered_lines: int
-    branches: int
-    covered_branches: int
-    units: int
-    covered_units: int
-    metric: str
-
-
-def made_counts(
-    statements: int,
-    covered_lines: int,
-    branches: int,
-    covered_branches: int,
-    units: int,
-    covered_units: int,
-    metric: str,
-) -> Counts:
-    """`Counts(statements, ..., metric)`, made in a third of the time: the frozen dataclass's
-    `__init__` sets each slot with `object.__setattr__` (a microsecond for the seven, and a
-    run makes a Counts per file several times: `FileCoverage.counts`, `with_metric` of each
-    file and of its baseline). The slots are set as a plain object's and the object made a
-    Counts, whose layout it shares (a field added to Counts and not to `_CountsSlots` makes
-    the assignment fail: "object layout differs")."""
-    made = _CountsSlots()
-    made.statements = statements
-    made.covered_lines = covered_lines
-    made.branches = branches
-    made.covered_branches = covered_branches
-    made.units = units
-    made.covered_units = covered_units
-    made.metric = metric
-    made.__class__ = Counts  # type: ignore[assignment]
-    return made  # type: ignore[return-value]
+def made_counts(metric: str, st: int, cl: int, br: int, cb: int, un: int, cu: int) -> Counts:
+    """`Counts(st, ..., cu, metric)` in a third of the time, without the frozen `__init__`."""
+    made: Any = _CountsSlots()
+    made.statements, made.covered_lines, made.branches = st, cl, br
+    made.covered_branches, made.units, made.covered_units, made.metric = cb, un, cu, metric
+    made.__class__ = Counts
+    return made  # type: ignore[no-any-return]
 
 
 def percent_of(numerator: int, denominator: int) -> Fraction:
@@ -306,71 +255,6 @@ def _shown(pc: float, precision: int) -> str:
 
 
 _NEAR_ZERO = tuple(1.0 / 10**digits for digits in range(MAX_PRECISION + 1))
-
-
-def display_ratios(numerators: Sequence[int], denominators: Sequence[int]) -> list[str]:
-    """`[display_ratio(n, d) for n, d in zip(numerators, denominators)]`, a batch at a time:
-    report-json writes three of these per file and per baseline file (a large report's
-    document, 60,000 and more).
-
-    The precision is read once, each distinct percentage formatted once (a report's files
-    share most of theirs: 100, 0, one half, ...) and all of them by one `%` of a format
-    string. Only a percentage `_shown` moves (above 0 but shown as 0, below 100 but shown as
-    100) is written differently by the plain format, and only as the zero or the hundred:
-    where these texts outnumber the exact 0 and 100, the batch is shown by `_shown` itself.
-    """
-    precision = _PRECISION.get()
-    if type(precision) is not int or not 0 <= precision <= MAX_PRECISION:
-        return list(map(display_ratio, numerators, denominators))
-    pcs = [100.0 if d <= 0 else 100 * n / d for n, d in zip(numerators, denominators, strict=True)]
-    if not pcs:
-        return []
-    if min(pcs) <= 0 and min(numerators) < 0:
-        # Below 0 (and -0.0, which equals 0.0 as a key and a count but is shown "-0.00"):
-        # only from a negative count, which no report gives.
-        return list(map(display_ratio, numerators, denominators))
-    distinct = dict.fromkeys(pcs)
-    # Format the distinct values where they are at most half (then map back), else all.
-    keys = list(distinct) if 2 * len(distinct) <= len(pcs) else pcs
-    texts = ("\n".join(repeat(_FORMATS[precision], len(keys))) % tuple(keys)).split("\n")
-    if texts.count(_ZERO_TEXTS[precision]) > keys.count(0.0) or texts.count(
-        _HUNDRED_TEXTS[precision]
-    ) > keys.count(100.0):
-        texts = [_shown(pc, precision) for pc in keys]
-    if keys is pcs:
-        return texts
-    return list(map(dict(zip(keys, texts, strict=True)).__getitem__, pcs))
-
-
-# "%.2f" % pc writes what f"{pc:.2f}" writes (both C's `PyOS_double_to_string` of 'f').
-_FORMATS = tuple(f"%.{digits}f" for digits in range(MAX_PRECISION + 1))
-_ZERO_TEXTS = tuple(f"{0.0:.{digits}f}" for digits in range(MAX_PRECISION + 1))
-_HUNDRED_TEXTS = tuple(f"{100.0:.{digits}f}" for digits in range(MAX_PRECISION + 1))
-
-
-def shown_percents(counts: Sequence[Counts], line_percents: list[str] | None = None) -> list[str]:
-    """`[c.shown() for c in counts]`, a batch at a time (`display_ratios`); `line_percents`:
-    their `shown_line_percent()`, where the caller has them (the percent of `lines`)."""
-    metrics = [c.metric for c in counts]
-    metric = metrics[0] if metrics else ""
-    if metrics.count(metric) != len(metrics):  # a batch of several metrics: one at a time
-        return [c.shown() for c in counts]
-    if metric == LINES:
-        if line_percents is not None:
-            return line_percents
-        return display_ratios([c.covered_lines for c in counts], [c.statements for c in counts])
-    if metric == BRANCHES:
-        return display_ratios([c.covered_branches for c in counts], [c.branches for c in counts])
-    if metric in UNIT_METRICS:
-        return display_ratios([c.covered_units for c in counts], [c.units for c in counts])
-    # "" and lines-and-branches (and a metric this version does not know, as `numerator`);
-    # without branches, the line percent's own two counts.
-    if line_percents is not None and not any(c.branches or c.covered_branches for c in counts):
-        return line_percents
-    return display_ratios(
-        [c.covered_lines + c.covered_branches for c in counts],
-        [c.statements + c.branches for c in counts],
-    )
 
 
 def _typed(values: Iterable[int]) -> array[int]:
@@ -566,18 +450,16 @@ class FileCoverage:
         return self._counts
 
     def _count(self) -> Counts:
-        hits = self.hits
-        low = small_counts(hits) if hits else b""
-        covered = len(hits) - (hits.tolist().count(0) if low is None else low.count(0))
-        units = self.units
+        low = small_counts(self.hits) if self.hits else b""
+        covered = len(self.hits) - (self.hits.tolist().count(0) if low is None else low.count(0))
         return made_counts(
+            self.metric,
             len(self.lines),
             covered,
             sum(self.branch_total),
             sum(self.branch_covered),
-            sum(units.total) if units is not None else 0,
-            sum(units.covered) if units is not None else 0,
-            self.metric,
+            sum(self.units.total) if self.units is not None else 0,
+            sum(self.units.covered) if self.units is not None else 0,
         )
 
     def hit(self, line: int) -> int | None:
@@ -660,7 +542,10 @@ class FileCoverage:
         missed = list(compress(self.lines, flags))
         if not missed:
             return [], [], ""
-        gaps = range_breaks(missed)  # between two ranges
+        try:  # between two ranges: where neighbours differ by other than 1 (mostly cached ints)
+            gaps = bytes(map(sub, islice(missed, 1, None), missed)).translate(_BREAKS)
+        except ValueError:  # a difference past a byte: a test per pair
+            gaps = bytes(map(ne, map(sub, islice(missed, 1, None), missed), repeat(1)))
         firsts = list(compress(missed, b"\1" + gaps))
         lasts = list(compress(missed, gaps + b"\1"))
         # The runs of missed statements, each begun where one follows a statement that ran
@@ -669,27 +554,13 @@ class FileCoverage:
         runs = flags.count(b"\0\1") + flags[0]
         if not joins or runs == len(firsts):  # nothing joined, as a rule
             return firsts, lasts, "0" * (len(firsts) - 1) if joins else ""
-        # A gap the runs join is one where the statement after the first range's last is
-        # missed (it is then the second range's first). Per statement, 2 where it is missed
-        # and 1 where the next one is, in one byte (the flags as one int, shifted: C passes
-        # over a byte per statement, where a compress made an int per statement); kept for
-        # the missed ones, then for the gaps (marked 4), it is 7 where the gap is joined.
+        # Joined: a gap after which the next statement is missed too. Per statement 2 if missed
+        # + 1 if the next is (the flags as an int, shifted); with the gaps + 4, 7 is joined.
         bits = int.from_bytes(flags, "little")
-        pairs = ((bits << 1) | (bits >> 8)).to_bytes(len(flags), "little")
-        missed_pairs = pairs.translate(None, b"\0\1")[:-1]  # 2 or 3, per missed line
-        marked = (int.from_bytes(gaps, "little") << 2) | int.from_bytes(missed_pairs, "little")
-        at_gaps = marked.to_bytes(len(gaps), "little").translate(None, b"\2\3")
-        return firsts, lasts, at_gaps.translate(_JOINED).decode()
-
-    def partial_lines(self) -> list[int]:
-        """Covered lines with at least one branch not taken."""
-        out = []
-        for n, total, covered in zip(
-            self.branch_lines, self.branch_total, self.branch_covered, strict=True
-        ):
-            if covered < total and (self.hit(n) or 0) > 0:
-                out.append(n)
-        return out
+        kept = ((bits << 1) | (bits >> 8)).to_bytes(len(flags), "little").translate(None, b"\0\1")
+        marked = int.from_bytes(gaps, "little") << 2 | int.from_bytes(kept[:-1], "little")
+        joined = marked.to_bytes(len(gaps), "little").translate(None, b"\2\3")
+        return firsts, lasts, joined.translate(_JOINED).decode()
 
     def hits_map(self) -> dict[int, int]:
         return dict(zip(self.lines, self.hits, strict=True))
@@ -704,52 +575,24 @@ class FileCoverage:
 
 
 def missed_flags(hits: array[int]) -> bytes:
-    """A byte per line: 1 where its count is 0 (missed), 0 where it ran.
-
-    From the counts' own bytes with C operations: where every count is below 256 (the
-    Cobertura readers keep them 0 or 1, JaCoCo's covered instructions of a line are few),
-    their low bytes; else the bytes of each place of the counts that is not zero in all of
-    them (LCOV's and Go's execution counts: three places below 2**24), or-ed as ints, a count
-    being 0 where all its bytes are."""
+    """A byte per line: 1 where its count is 0 (missed), else 0. From the counts' bytes: their
+    low bytes if all are below 256, else or-ed a byte place at a time (LCOV's, Go's counts)."""
     low = small_counts(hits)
     if low is not None:
         return low.translate(_SWAP_01)
-    size = hits.itemsize
-    raw = hits.tobytes()
-    nonzero = 0
-    for place in range(size):
-        column = raw[place::size]
-        if column.count(0) != len(column):
-            nonzero |= int.from_bytes(column, "little")
+    size, raw, nonzero = hits.itemsize, hits.tobytes(), 0
+    for place in range(size):  # a count is 0 where all its bytes are
+        nonzero |= int.from_bytes(raw[place::size], "little")
     return nonzero.to_bytes(len(hits), "little").translate(_SWAP_01)
 
 
 def small_counts(counts: array[int]) -> bytes | None:
-    """The counts as a byte each where every one is from 0 to 255, else None.
-
-    Read from the array's own bytes: each count's low byte, where the other bytes are all
-    zero, which is where the array's bytes equal those low bytes with zeros between (one C
-    comparison, cheaper than counting a zero byte at a time)."""
-    size = counts.itemsize
-    raw = counts.tobytes()
+    """The counts as a byte each if all are 0 to 255 (then the array's bytes are these, spread)."""
+    size, raw = counts.itemsize, counts.tobytes()
     low = raw[0 if sys.byteorder == "little" else size - 1 :: size]
     wide = bytearray(len(raw))
     wide[0 if sys.byteorder == "little" else size - 1 :: size] = low
     return low if raw == wide else None
-
-
-def range_breaks(numbers: list[int]) -> bytes:
-    """Per number but the last, 1 where the next is not this one + 1 (a range of consecutive
-    numbers ends), else 0: `bytes(map(ne, numbers[1:], map((1).__add__, numbers)))`.
-
-    From the differences of neighbours, mostly small ints (cached, where each number + 1 is
-    a new int) as bytes, which one translation makes the breaks; a difference past a byte
-    (a gap of 256 lines and more, or numbers not ascending) takes a test per number."""
-    diffs = map(sub, islice(numbers, 1, None), numbers)
-    try:
-        return bytes(diffs).translate(_BREAKS)
-    except ValueError:
-        return bytes(map(ne, map(sub, islice(numbers, 1, None), numbers), repeat(1)))
 
 
 _SWAP_01 = bytes((1, 0)) + bytes(254)  # of a count's low byte: 1 where it is 0 (missed)

@@ -64,6 +64,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from functools import partial
+from itertools import repeat
 from operator import sub
 from typing import Any, overload
 
@@ -76,12 +77,15 @@ from covaction.errors import DocumentError
 from covaction.gates import Verdict
 from covaction.github_context import GitHubContext
 from covaction.model import (
+    BRANCHES,
     LINES,
     LINES_AND_BRANCHES,
+    MAX_PRECISION,
+    UNIT_METRICS,
     Counts,
     display_percent,
-    display_ratios,
-    shown_percents,
+    display_ratio,
+    shown_precision,
 )
 from covaction.pins.workflows import ActionRef, PinSummary
 from covaction.render import parts
@@ -205,6 +209,72 @@ def compared_doc(row: FileRow) -> dict[str, Any]:
         "base_percent": None if base is None else base["percent"],
         "base": base,
     }
+
+
+def display_ratios(numerators: Sequence[int], denominators: Sequence[int]) -> list[str]:
+    """`[display_ratio(n, d) for n, d in zip(numerators, denominators)]`, a batch at a time:
+    report-json writes three of these per file and per baseline file (a large report's
+    document, 60,000 and more).
+
+    The precision is read once, each distinct percentage formatted once (a report's files
+    share most of theirs: 100, 0, one half, ...) and all of them by one `%` of a format
+    string. Only a percentage `display_ratio` moves (above 0 but shown as 0, below 100 but
+    shown as 100) is written differently by the plain format, and only as the zero or the
+    hundred: where these texts outnumber the exact 0 and 100, the batch is shown by
+    `display_ratio` itself.
+    """
+    precision = shown_precision()
+    if type(precision) is not int or not 0 <= precision <= MAX_PRECISION:
+        return list(map(display_ratio, numerators, denominators))
+    pcs = [100.0 if d <= 0 else 100 * n / d for n, d in zip(numerators, denominators, strict=True)]
+    if not pcs:
+        return []
+    if min(pcs) <= 0 and min(numerators) < 0:
+        # Below 0 (and -0.0, which equals 0.0 as a key and a count but is shown "-0.00"):
+        # only from a negative count, which no report gives.
+        return list(map(display_ratio, numerators, denominators))
+    distinct = dict.fromkeys(pcs)
+    # Format the distinct values where they are at most half (then map back), else all.
+    keys = list(distinct) if 2 * len(distinct) <= len(pcs) else pcs
+    texts = ("\n".join(repeat(_FORMATS[precision], len(keys))) % tuple(keys)).split("\n")
+    if texts.count(_ZERO_TEXTS[precision]) > keys.count(0.0) or texts.count(
+        _HUNDRED_TEXTS[precision]
+    ) > keys.count(100.0):
+        return list(map(display_ratio, numerators, denominators))
+    if keys is pcs:
+        return texts
+    return list(map(dict(zip(keys, texts, strict=True)).__getitem__, pcs))
+
+
+# "%.2f" % pc writes what f"{pc:.2f}" writes (both C's `PyOS_double_to_string` of 'f').
+_FORMATS = tuple(f"%.{digits}f" for digits in range(MAX_PRECISION + 1))
+_ZERO_TEXTS = tuple(f"{0.0:.{digits}f}" for digits in range(MAX_PRECISION + 1))
+_HUNDRED_TEXTS = tuple(f"{100.0:.{digits}f}" for digits in range(MAX_PRECISION + 1))
+
+
+def shown_percents(counts: Sequence[Counts], line_percents: list[str] | None = None) -> list[str]:
+    """`[c.shown() for c in counts]`, a batch at a time (`display_ratios`); `line_percents`:
+    their `shown_line_percent()`, where the caller has them (the percent of `lines`)."""
+    metrics = [c.metric for c in counts]
+    metric = metrics[0] if metrics else ""
+    if metrics.count(metric) != len(metrics):  # a batch of several metrics: one at a time
+        return [c.shown() for c in counts]
+    if metric == LINES:
+        if line_percents is not None:
+            return line_percents
+        return display_ratios([c.covered_lines for c in counts], [c.statements for c in counts])
+    if metric == BRANCHES:
+        return display_ratios([c.covered_branches for c in counts], [c.branches for c in counts])
+    if metric in UNIT_METRICS:
+        return display_ratios([c.covered_units for c in counts], [c.units for c in counts])
+    # "" and lines-and-branches (and a metric this version does not know, as `numerator`);
+    # without branches, the line percent's own two counts.
+    if line_percents is not None and not any(c.branches or c.covered_branches for c in counts):
+        return line_percents
+    return display_ratios(
+        [c.covered_lines + c.covered_branches for c in counts],
+        [c.statements + c.branches for c in counts],
+    )
 
 
 # A batch of entries, as `counts_doc`, `file_doc` and `compared_doc` make each: the same
