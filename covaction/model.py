@@ -559,8 +559,8 @@ class FileCoverage:
         bits = int.from_bytes(flags, "little")
         kept = ((bits << 1) | (bits >> 8)).to_bytes(len(flags), "little").translate(None, b"\0\1")
         marked = int.from_bytes(gaps, "little") << 2 | int.from_bytes(kept[:-1], "little")
-        joined = marked.to_bytes(len(gaps), "little").translate(None, b"\2\3")
-        return firsts, lasts, joined.translate(_JOINED).decode()
+        joined = marked.to_bytes(len(gaps), "little").translate(_JOINED, b"\2\3")
+        return firsts, lasts, joined.decode()
 
     def hits_map(self) -> dict[int, int]:
         return dict(zip(self.lines, self.hits, strict=True))
