@@ -18,7 +18,6 @@ coverage.py's own rounding for what people read.
 
 from __future__ import annotations
 
-import sys
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -29,6 +28,8 @@ from fractions import Fraction
 from itertools import accumulate, compress, islice, repeat
 from operator import lt, ne, not_, sub
 from typing import Any
+
+from covaction.missed import missed_flags, small_counts
 
 HUNDRED = Fraction(100)
 
@@ -186,11 +187,24 @@ class Counts:
 _CountsSlots = type("_CountsSlots", (), {"__slots__": Counts.__slots__})
 
 
-def made_counts(metric: str, st: int, cl: int, br: int, cb: int, un: int, cu: int) -> Counts:
-    """`Counts(st, ..., cu, metric)` in a third of the time, without the frozen `__init__`."""
+def made_counts(
+    metric: str,
+    statements: int,
+    covered_lines: int,
+    branches: int,
+    covered_branches: int,
+    units: int,
+    covered_units: int,
+) -> Counts:
+    """`Counts(statements, ..., covered_units, metric)` in a third of the time: the frozen
+    dataclass's `__init__` sets each slot with `object.__setattr__` (a microsecond for the
+    seven, and a run makes a Counts per file several times). The slots are set as a plain
+    object's and the object made a Counts, whose layout it shares (a field added to Counts
+    alone would make the assignment fail: "object layout differs")."""
     made: Any = _CountsSlots()
-    made.statements, made.covered_lines, made.branches = st, cl, br
-    made.covered_branches, made.units, made.covered_units, made.metric = cb, un, cu, metric
+    made.statements, made.covered_lines, made.branches = statements, covered_lines, branches
+    made.covered_branches, made.units = covered_branches, units
+    made.covered_units, made.metric = covered_units, metric
     made.__class__ = Counts
     return made  # type: ignore[no-any-return]
 
@@ -574,28 +588,6 @@ class FileCoverage:
         }
 
 
-def missed_flags(hits: array[int]) -> bytes:
-    """A byte per line: 1 where its count is 0 (missed), else 0. From the counts' bytes: their
-    low bytes if all are below 256, else or-ed a byte place at a time (LCOV's, Go's counts)."""
-    low = small_counts(hits)
-    if low is not None:
-        return low.translate(_SWAP_01)
-    size, raw, nonzero = hits.itemsize, hits.tobytes(), 0
-    for place in range(size):  # a count is 0 where all its bytes are
-        nonzero |= int.from_bytes(raw[place::size], "little")
-    return nonzero.to_bytes(len(hits), "little").translate(_SWAP_01)
-
-
-def small_counts(counts: array[int]) -> bytes | None:
-    """The counts as a byte each if all are 0 to 255 (then the array's bytes are these, spread)."""
-    size, raw = counts.itemsize, counts.tobytes()
-    low = raw[0 if sys.byteorder == "little" else size - 1 :: size]
-    wide = bytearray(len(raw))
-    wide[0 if sys.byteorder == "little" else size - 1 :: size] = low
-    return low if raw == wide else None
-
-
-_SWAP_01 = bytes((1, 0)) + bytes(254)  # of a count's low byte: 1 where it is 0 (missed)
 _BREAKS = b"\1\0" + b"\1" * 254  # of a difference: 0 where it is 1 (the range goes on)
 _JOINED = bytes(6) + b"01" + bytes(248)  # a gap (6 or 7): "1" where the runs join it
 

@@ -20,8 +20,8 @@ from covaction import errors
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "covaction"
 CORE = (
-    "settings", "github_context", "model", "paths", "formats", "changed_lines", "diff_coverage",
-    "compare", "gates", "pins", "documents", "render", "errors",
+    "settings", "github_context", "model", "missed", "paths", "formats", "changed_lines",
+    "diff_coverage", "compare", "gates", "pins", "documents", "render", "errors",
 )  # fmt: skip
 
 

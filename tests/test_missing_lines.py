@@ -15,7 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from covaction.diff_coverage import bounds_text, line_ranges, ranges_text
-from covaction.model import FileCoverage, missed_flags
+from covaction.missed import missed_flags
+from covaction.model import FileCoverage
 from covaction.render import parts
 from tests.sample import measured_gaps
 

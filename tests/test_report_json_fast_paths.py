@@ -25,6 +25,7 @@ from covaction.diff_coverage import bounds_text, ranges_text
 from covaction.documents import result
 from covaction.documents.baseline import Baseline
 from covaction.documents.result import display_ratios, shown_percents
+from covaction.missed import missed_flags, small_counts
 from covaction.model import (
     BRANCHES,
     INSTRUCTIONS,
@@ -36,8 +37,6 @@ from covaction.model import (
     FileCoverage,
     display_precision,
     display_ratio,
-    missed_flags,
-    small_counts,
 )
 from tests.fork_results import doc_of, joined_case, make_case
 
