@@ -166,6 +166,12 @@ class PathMapper:
             self._first_by_name = first_by_name
         return self._first_by_name
 
+    def as_written(self, path: str) -> bool:
+        """Whether `place(path)` places `path` as it is written, known without placing it: a
+        plain path git tracks (`map_reports` asks this of every path first, and makes no
+        Placement for most of a large report's)."""
+        return self._tracked is not None and path in self._tracked and _plain(path)
+
     def _is_file(self, rel: str) -> bool:
         if not rel or rel.startswith("../") or rel == "..":
             return False
@@ -426,18 +432,15 @@ def map_reports(
     unmatched: dict[str, Unmatched] = {}
     notices: list[str] = list(choice.notices)
     has_branches = False
-    tracked = mapper._tracked
     for report in reports:
         notices.extend(report.notices)
         has_branches = has_branches or report.has_branches
         report_files = tuple(report.files)
         roots = report.roots
-        # A plain path git tracks is placed as written: `place` would return it unchanged, so
-        # most paths of a large report skip the call (and the Placement) altogether.
+        # A path placed as written skips `place` (and its Placement): most of a large report's.
+        as_written = mapper.as_written
         placed: list[str | Placement] = [
-            path
-            if tracked is not None and path in tracked and _plain(path)
-            else mapper.place(path, roots)
+            path if as_written(path) else mapper.place(path, roots)
             for path in [fc.path for fc in report_files]
         ]
         votes = Counter(
